@@ -1,0 +1,80 @@
+//! The envelope every event travels in: who it concerns, who sent it, when it happened.
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::Event;
+use crate::credit_code::CreditCode;
+use crate::ids::{BankId, EventId, OfficerId};
+use crate::region::RegionCode;
+use crate::time::UtcTime;
+use crate::validate::{credit_code, Problem, Validation, ValidationContext, ValidationError};
+
+/// Who sent an event.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Producer {
+    /// The institution itself (schedules, delivered lessons).
+    Institution(CreditCode),
+    /// A supervising bank (escrow events).
+    Bank(BankId),
+    /// The registry of the education bureau of a region.
+    Registry(RegionCode),
+    /// An inspector or officer (advertisements observed, case actions).
+    Officer(OfficerId),
+}
+
+/// An event with its envelope, as a producer sends it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Envelope {
+    /// Chosen by the producer (UUID v7); the idempotency key from NATS to the log.
+    pub event_id: EventId,
+    /// The institution the event concerns.
+    pub institution: CreditCode,
+    /// The region the event concerns (where the institution is supervised).
+    pub region: RegionCode,
+    pub producer: Producer,
+    /// The producer's clock, in UTC.
+    pub occurred_at: UtcTime,
+    pub event: Event,
+}
+
+impl Envelope {
+    /// Validates the envelope and its event: typed errors that name the field at fault.
+    pub fn validate(&self, ctx: &ValidationContext) -> Validation {
+        credit_code("institution", &self.institution, ctx)?;
+        if let Producer::Institution(code) = &self.producer {
+            if code != &self.institution {
+                return Err(ValidationError::new(
+                    "producer",
+                    Problem::Inconsistent(format!(
+                        "institution {code} cannot send events about institution {}",
+                        self.institution
+                    )),
+                ));
+            }
+        }
+        if let Event::InstitutionRegistered(registered) = &self.event {
+            if registered.region != self.region {
+                return Err(ValidationError::new(
+                    "data.region",
+                    Problem::Inconsistent(format!(
+                        "registered region {} differs from the envelope's region {}",
+                        registered.region, self.region
+                    )),
+                ));
+            }
+        }
+        self.event.validate()
+    }
+
+    /// The NATS subject this event is published on: `tw.in.<family>.<region>.<institution>`.
+    pub fn subject(&self) -> String {
+        format!(
+            "{}.{}.{}.{}",
+            crate::SUBJECT_PREFIX,
+            self.event.family().as_str(),
+            self.region,
+            self.institution
+        )
+    }
+}

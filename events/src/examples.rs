@@ -1,0 +1,279 @@
+//! One well-formed example of every event type, built from a few parameters.
+//!
+//! Tests across the workspace (round trips, ingest, the crash test) use these instead of
+//! hand-writing events, so that a new event type is covered everywhere by adding it here once.
+
+use jiff::civil::Date;
+
+use crate::advertising::{AdChannel, AdvertisementObserved, SchoolCarrier};
+use crate::catalog::{Event, EVENT_TYPES};
+use crate::credit_code::CreditCode;
+use crate::envelope::{Envelope, Producer};
+use crate::escrow::{
+    DailyBalanceStated, FeeCollected, FundsReleased, RefundPaid, RefundRequested,
+    RiskReserveDeposited, SupervisedAccountClosed, SupervisedAccountOpened,
+};
+use crate::ids::{
+    AccountId, AdId, BankId, CertificateNo, ContractId, CourseId, EventId, FindingId, LessonId,
+    LicenceNo, OfficerId, SiteId, StudentRef, TeacherId, Text,
+};
+use crate::kinds::{Category, GradeBand, LicensedModes, Mode, Subject};
+use crate::money::Fen;
+use crate::region::RegionCode;
+use crate::registry::{
+    InstitutionRegistered, LicenceRestored, LicenceRevoked, LicenceSuspended, Site, SiteAdded,
+    TeacherHired, TeacherLeft, DEFAULT_TIME_ZONE,
+};
+use crate::schedule::{
+    CourseCancelled, CoursePublished, CourseRescheduled, LessonDelivered, Session,
+};
+use crate::supervision::{CaseAction, OfficerActed, PenaltyKind};
+use crate::time::UtcTime;
+
+/// The synthetic credit code from the rule catalogue (valid by both checks; 440200 = 韶关市).
+pub const SAMPLE_CREDIT_CODE: &str = "52440200MJL123454R";
+/// The region of the sample institution.
+pub const SAMPLE_REGION: &str = "440200";
+
+/// The knobs an example is built from.
+#[derive(Debug, Clone)]
+pub struct ExampleParams {
+    pub event_id: EventId,
+    pub institution: CreditCode,
+    pub region: RegionCode,
+    /// When the example's lesson starts (and the event occurs).
+    pub at: UtcTime,
+    /// Lesson length, in seconds (at least 1).
+    pub lesson_seconds: i64,
+    /// An amount of money, in fen (at least 1).
+    pub amount_fen: u64,
+    /// A suffix for the ids the example names.
+    pub tag: String,
+}
+
+impl ExampleParams {
+    /// Sensible defaults: the sample institution, a 30-minute lesson at 19:00 Beijing time.
+    pub fn new(event_id: EventId) -> Self {
+        Self {
+            event_id,
+            institution: parse(CreditCode::parse(SAMPLE_CREDIT_CODE)),
+            region: parse(RegionCode::parse(SAMPLE_REGION)),
+            at: parse(UtcTime::parse("2025-09-01T11:00:00Z")),
+            lesson_seconds: 30 * 60,
+            amount_fen: 300_000,
+            tag: "a1".to_owned(),
+        }
+    }
+}
+
+fn parse<T, E: std::fmt::Debug>(result: Result<T, E>) -> T {
+    match result {
+        Ok(value) => value,
+        Err(error) => panic!("example values are valid by construction: {error:?}"),
+    }
+}
+
+fn token<T: TryFrom<String>>(prefix: &str, tag: &str) -> T
+where
+    T::Error: std::fmt::Debug,
+{
+    parse(T::try_from(format!("{prefix}-{tag}")))
+}
+
+fn text(value: &str) -> Text {
+    parse(Text::parse(value))
+}
+
+fn date(value: &str) -> Date {
+    parse(value.parse::<Date>())
+}
+
+/// An example of the event type at `index` in the catalogue (wrapping around).
+pub fn example(index: usize, p: &ExampleParams) -> Envelope {
+    let info = EVENT_TYPES[index % EVENT_TYPES.len()];
+    let tag = p.tag.as_str();
+    let end = parse(UtcTime::from_nanos(
+        p.at.as_nanos() + i128::from(p.lesson_seconds.max(1)) * 1_000_000_000,
+    ));
+    let amount = Fen::new(p.amount_fen.max(1));
+    let session = Session {
+        lesson: token::<LessonId>("lesson", tag),
+        start: p.at,
+        end,
+    };
+    let site = Site {
+        id: token::<SiteId>("site", tag),
+        address: text("韶关市浈江区风度中路1号"),
+    };
+    let event: Event = match info.code {
+        1 => InstitutionRegistered {
+            name: text("韶关市某某培训学校"),
+            region: p.region,
+            category: Category::Subject,
+            subjects: vec![Subject::Mathematics, Subject::ForeignLanguage],
+            modes: LicensedModes::Both,
+            non_profit: true,
+            licence: token::<LicenceNo>("lic", tag),
+            approved_on: date("2020-03-01"),
+            approved_sites: vec![site],
+            time_zone: text(DEFAULT_TIME_ZONE),
+        }
+        .into(),
+        2 => LicenceSuspended {
+            reason: text("rectification ordered"),
+            until: Some(date("2025-12-31")),
+        }
+        .into(),
+        3 => LicenceRevoked {
+            reason: text("operated while suspended"),
+        }
+        .into(),
+        4 => LicenceRestored {
+            note: text("rectified"),
+        }
+        .into(),
+        5 => SiteAdded { site }.into(),
+        6 => TeacherHired {
+            teacher: token::<TeacherId>("t", tag),
+            subjects: vec![Subject::Mathematics],
+            qualification: Some(token::<CertificateNo>("cert", tag)),
+            in_service_school_teacher: false,
+            located_abroad: false,
+        }
+        .into(),
+        7 => TeacherLeft {
+            teacher: token::<TeacherId>("t", tag),
+        }
+        .into(),
+        20 => CoursePublished {
+            course: token::<CourseId>("course", tag),
+            title: text("五年级数学"),
+            subject: Subject::Mathematics,
+            grade_band: GradeBand::Primary,
+            mode: Mode::Online,
+            site: None,
+            teachers: vec![token::<TeacherId>("t", tag)],
+            price_per_lesson: amount,
+            class_size_max: 30,
+            sessions: vec![session],
+        }
+        .into(),
+        21 => CourseRescheduled {
+            course: token::<CourseId>("course", tag),
+            sessions: vec![session],
+        }
+        .into(),
+        22 => CourseCancelled {
+            course: token::<CourseId>("course", tag),
+            reason: text("too few students"),
+        }
+        .into(),
+        23 => LessonDelivered {
+            course: token::<CourseId>("course", tag),
+            lesson: token::<LessonId>("lesson", tag),
+            start: p.at,
+            end,
+            site: None,
+            teachers: vec![token::<TeacherId>("t", tag)],
+            attendees: 12,
+        }
+        .into(),
+        40 => SupervisedAccountOpened {
+            account: token::<AccountId>("acct", tag),
+            bank: token::<BankId>("bank", tag),
+        }
+        .into(),
+        41 => SupervisedAccountClosed {
+            account: token::<AccountId>("acct", tag),
+        }
+        .into(),
+        42 => FeeCollected {
+            contract: token::<ContractId>("contract", tag),
+            student: token::<StudentRef>("stu", tag),
+            course: Some(token::<CourseId>("course", tag)),
+            amount,
+            lessons: 20,
+            service_start: date("2025-09-01"),
+            service_end: date("2025-11-30"),
+            supervised_account: Some(token::<AccountId>("acct", tag)),
+            training_loan: false,
+        }
+        .into(),
+        43 => FundsReleased {
+            account: token::<AccountId>("acct", tag),
+            contract: token::<ContractId>("contract", tag),
+            amount,
+            lessons: 1,
+        }
+        .into(),
+        44 => RefundRequested {
+            contract: token::<ContractId>("contract", tag),
+            amount,
+        }
+        .into(),
+        45 => RefundPaid {
+            contract: token::<ContractId>("contract", tag),
+            account: Some(token::<AccountId>("acct", tag)),
+            amount,
+        }
+        .into(),
+        46 => DailyBalanceStated {
+            account: token::<AccountId>("acct", tag),
+            date: date("2025-09-01"),
+            balance: amount,
+        }
+        .into(),
+        47 => RiskReserveDeposited {
+            account: token::<AccountId>("acct", tag),
+            amount,
+        }
+        .into(),
+        60 => AdvertisementObserved {
+            ad: token::<AdId>("ad", tag),
+            channel: AdChannel::PublicPlace,
+            subject_training: true,
+            aimed_at_minors: true,
+            carrier: Some(SchoolCarrier::Workbook),
+            course: Some(token::<CourseId>("course", tag)),
+            claimed_former_price: Some(amount.saturating_add(Fen::new(1))),
+            advertised_price: Some(amount),
+            claimed_percent_off: Some(20),
+            description: text("名师一对一，原价 300 元，限时 8 折"),
+        }
+        .into(),
+        80 => OfficerActed {
+            finding: FindingId::from_bytes([7; 16]),
+            officer: token::<OfficerId>("officer", tag),
+            action: CaseAction::Penalty {
+                penalty: PenaltyKind::Fine,
+                fine: Some(amount),
+            },
+            note: text("罚款"),
+        }
+        .into(),
+        other => panic!("the examples do not cover event code {other}; add one"),
+    };
+    let producer = match event.family() {
+        crate::Family::Schedule => Producer::Institution(p.institution.clone()),
+        crate::Family::Escrow => Producer::Bank(token::<BankId>("bank", tag)),
+        crate::Family::Registry => Producer::Registry(p.region),
+        crate::Family::Advertising | crate::Family::Supervision => {
+            Producer::Officer(token::<OfficerId>("officer", tag))
+        }
+    };
+    Envelope {
+        event_id: p.event_id,
+        institution: p.institution.clone(),
+        region: p.region,
+        producer,
+        occurred_at: p.at,
+        event,
+    }
+}
+
+/// One example of every event type, with fresh v7 ids.
+pub fn one_of_each() -> Vec<Envelope> {
+    (0..EVENT_TYPES.len())
+        .map(|i| example(i, &ExampleParams::new(EventId::new_v7())))
+        .collect()
+}

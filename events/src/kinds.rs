@@ -1,0 +1,116 @@
+//! The vocabularies events share: subjects and their category, grade bands, teaching modes.
+//!
+//! The subject list follows the 2021 scope notice (rule SCOPE_SUBJECT_LIST): the nine school
+//! subjects are managed as subject training (学科类), everything else as non-subject (非学科类).
+
+use serde::{Deserialize, Serialize};
+
+/// Subject (学科类) or non-subject (非学科类) training.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Subject,
+    NonSubject,
+}
+
+/// What a course teaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Subject {
+    /// 道德与法治
+    MoralityAndLaw,
+    /// 语文
+    Chinese,
+    /// 历史
+    History,
+    /// 地理
+    Geography,
+    /// 数学
+    Mathematics,
+    /// 外语 (英语, 日语, 俄语)
+    ForeignLanguage,
+    /// 物理
+    Physics,
+    /// 化学
+    Chemistry,
+    /// 生物
+    Biology,
+    /// 体育
+    Sports,
+    /// 艺术: 音乐
+    Music,
+    /// 艺术: 美术
+    FineArts,
+    /// 综合实践: 信息技术
+    InformationTechnology,
+    /// 综合实践: 劳动与技术
+    LabourAndTechnology,
+    /// Any other non-subject training (e.g. science outreach, chess).
+    OtherNonSubject,
+}
+
+impl Subject {
+    /// The category the scope notice puts this subject in.
+    pub fn category(self) -> Category {
+        match self {
+            Subject::MoralityAndLaw
+            | Subject::Chinese
+            | Subject::History
+            | Subject::Geography
+            | Subject::Mathematics
+            | Subject::ForeignLanguage
+            | Subject::Physics
+            | Subject::Chemistry
+            | Subject::Biology => Category::Subject,
+            Subject::Sports
+            | Subject::Music
+            | Subject::FineArts
+            | Subject::InformationTechnology
+            | Subject::LabourAndTechnology
+            | Subject::OtherNonSubject => Category::NonSubject,
+        }
+    }
+}
+
+/// The students a course is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GradeBand {
+    /// 学龄前, ages 3 to 6.
+    Preschool,
+    /// Grades 1 to 6.
+    Primary,
+    /// Grades 7 to 9.
+    Junior,
+    /// 普通高中, grades 10 to 12.
+    Senior,
+}
+
+/// How one course or lesson is taught.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    Online,
+    Offline,
+}
+
+/// What a licence allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LicensedModes {
+    OnlineOnly,
+    OfflineOnly,
+    Both,
+}
+
+impl LicensedModes {
+    /// Whether the licence covers teaching in `mode`.
+    pub fn allows(self, mode: Mode) -> bool {
+        matches!(
+            (self, mode),
+            (LicensedModes::Both, _)
+                | (LicensedModes::OnlineOnly, Mode::Online)
+                | (LicensedModes::OfflineOnly, Mode::Offline)
+        )
+    }
+}

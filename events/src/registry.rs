@@ -1,0 +1,137 @@
+//! Registry events: what the education bureau's registry and inspectors say about an institution
+//! (registration, licence changes, sites, teachers).
+
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{CertificateNo, LicenceNo, SiteId, TeacherId, Text};
+use crate::kinds::{Category, LicensedModes, Subject};
+use crate::region::RegionCode;
+use crate::validate::{list_len, Problem, Validate, Validation, ValidationError, LIST_ITEMS_MAX};
+
+/// The time zone institutions are judged in unless their registration says otherwise.
+pub const DEFAULT_TIME_ZONE: &str = "Asia/Shanghai";
+
+/// A teaching site as approved by the licensing authority.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Site {
+    pub id: SiteId,
+    pub address: Text,
+}
+
+/// An institution was registered and licensed. The envelope's `institution` is its credit code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstitutionRegistered {
+    pub name: Text,
+    /// Where the institution is registered and supervised.
+    pub region: RegionCode,
+    pub category: Category,
+    /// The subjects (or non-subject kinds) the licence covers.
+    pub subjects: Vec<Subject>,
+    pub modes: LicensedModes,
+    pub non_profit: bool,
+    pub licence: LicenceNo,
+    pub approved_on: Date,
+    pub approved_sites: Vec<Site>,
+    /// IANA time zone the institution's lessons are judged in; defaults to Asia/Shanghai.
+    #[serde(default = "default_time_zone")]
+    pub time_zone: Text,
+}
+
+fn default_time_zone() -> Text {
+    Text::parse(DEFAULT_TIME_ZONE)
+        .unwrap_or_else(|_| unreachable!("a short constant is valid text"))
+}
+
+impl Validate for InstitutionRegistered {
+    fn validate(&self) -> Validation {
+        if self.name.as_str().trim().is_empty() {
+            return Err(ValidationError::new("data.name", Problem::Empty));
+        }
+        list_len("data.subjects", &self.subjects, LIST_ITEMS_MAX, true)?;
+        list_len(
+            "data.approved_sites",
+            &self.approved_sites,
+            LIST_ITEMS_MAX,
+            false,
+        )?;
+        if let Some(subject) = self.subjects.iter().find(|s| s.category() != self.category) {
+            return Err(ValidationError::new(
+                "data.subjects",
+                Problem::Inconsistent(format!(
+                    "{subject:?} is not in the registered category {:?}",
+                    self.category
+                )),
+            ));
+        }
+        if jiff::tz::TimeZone::get(self.time_zone.as_str()).is_err() {
+            return Err(ValidationError::new(
+                "data.time_zone",
+                Problem::Inconsistent(format!(
+                    "{:?} is not an IANA time zone",
+                    self.time_zone.as_str()
+                )),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The licence was suspended (e.g. pending rectification).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LicenceSuspended {
+    pub reason: Text,
+    /// The day the suspension ends, when one was set.
+    pub until: Option<Date>,
+}
+
+/// The licence was revoked (吊销).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LicenceRevoked {
+    pub reason: Text,
+}
+
+/// A suspended licence was restored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LicenceRestored {
+    pub note: Text,
+}
+
+/// Another teaching site was approved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteAdded {
+    pub site: Site,
+}
+
+/// A teacher joined the institution. No personal data: the id is the institution's own token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TeacherHired {
+    pub teacher: TeacherId,
+    pub subjects: Vec<Subject>,
+    /// The teacher qualification certificate (教师资格证), if the teacher holds one.
+    pub qualification: Option<CertificateNo>,
+    /// Currently employed as a teacher at a primary or secondary school (在职中小学教师).
+    pub in_service_school_teacher: bool,
+    /// Located outside mainland China (在境外).
+    pub located_abroad: bool,
+}
+
+impl Validate for TeacherHired {
+    fn validate(&self) -> Validation {
+        list_len("data.subjects", &self.subjects, LIST_ITEMS_MAX, false)
+    }
+}
+
+/// A teacher left the institution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TeacherLeft {
+    pub teacher: TeacherId,
+}

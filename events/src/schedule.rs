@@ -1,0 +1,115 @@
+//! Schedule events: what institutions publish about their courses and the lessons they deliver.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{CourseId, LessonId, SiteId, TeacherId, Text};
+use crate::kinds::{GradeBand, Mode, Subject};
+use crate::money::Fen;
+use crate::time::UtcTime;
+use crate::validate::{
+    list_len, ordered, positive, Problem, Validate, Validation, ValidationError, LIST_ITEMS_MAX,
+    SESSIONS_PER_COURSE_MAX,
+};
+
+/// One planned lesson.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Session {
+    pub lesson: LessonId,
+    pub start: UtcTime,
+    pub end: UtcTime,
+}
+
+fn validate_sessions(sessions: &[Session]) -> Validation {
+    list_len("data.sessions", sessions, SESSIONS_PER_COURSE_MAX, true)?;
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, session) in sessions.iter().enumerate() {
+        ordered(
+            &format!("data.sessions[{i}].end"),
+            &session.start,
+            &session.end,
+        )?;
+        if !seen.insert(&session.lesson) {
+            return Err(ValidationError::new(
+                format!("data.sessions[{i}].lesson"),
+                Problem::Inconsistent(format!("lesson {} appears twice", session.lesson)),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A course was published with its planned lessons.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoursePublished {
+    pub course: CourseId,
+    pub title: Text,
+    pub subject: Subject,
+    pub grade_band: GradeBand,
+    pub mode: Mode,
+    /// The teaching site, for offline courses.
+    pub site: Option<SiteId>,
+    pub teachers: Vec<TeacherId>,
+    pub price_per_lesson: Fen,
+    /// The largest class the course enrols (for the guidance-price band).
+    pub class_size_max: u32,
+    pub sessions: Vec<Session>,
+}
+
+impl Validate for CoursePublished {
+    fn validate(&self) -> Validation {
+        list_len("data.teachers", &self.teachers, LIST_ITEMS_MAX, false)?;
+        positive("data.class_size_max", u64::from(self.class_size_max))?;
+        if self.mode == Mode::Offline && self.site.is_none() {
+            return Err(ValidationError::new(
+                "data.site",
+                Problem::Inconsistent("an offline course must name its site".into()),
+            ));
+        }
+        validate_sessions(&self.sessions)
+    }
+}
+
+/// A course's planned lessons were replaced by a new plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CourseRescheduled {
+    pub course: CourseId,
+    pub sessions: Vec<Session>,
+}
+
+impl Validate for CourseRescheduled {
+    fn validate(&self) -> Validation {
+        validate_sessions(&self.sessions)
+    }
+}
+
+/// A course was cancelled; its remaining lessons will not take place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CourseCancelled {
+    pub course: CourseId,
+    pub reason: Text,
+}
+
+/// A lesson took place, with its actual times.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LessonDelivered {
+    pub course: CourseId,
+    pub lesson: LessonId,
+    pub start: UtcTime,
+    pub end: UtcTime,
+    pub site: Option<SiteId>,
+    pub teachers: Vec<TeacherId>,
+    /// How many students attended (a count, never who).
+    pub attendees: u32,
+}
+
+impl Validate for LessonDelivered {
+    fn validate(&self) -> Validation {
+        list_len("data.teachers", &self.teachers, LIST_ITEMS_MAX, false)?;
+        ordered("data.end", &self.start, &self.end)
+    }
+}

@@ -1,0 +1,213 @@
+//! Round trips and rejections across the whole catalogue.
+
+use proptest::prelude::*;
+
+use crate::examples::{example, ExampleParams};
+use crate::ids::EventId;
+use crate::validate::{Problem, ValidationContext};
+use crate::*;
+
+fn params() -> impl Strategy<Value = ExampleParams> {
+    (
+        any::<u128>(),
+        // Lesson starts between 2000 and 2100.
+        946_684_800i64..4_102_444_800i64,
+        0u32..1_000_000_000,
+        1i64..100_000,
+        1u64..u64::MAX / 2,
+        "[a-z0-9]{1,20}",
+    )
+        .prop_map(|(id, secs, nanos, len, fen, tag)| {
+            let mut p = ExampleParams::new(EventId::from_uuid(uuid::Uuid::from_u128(id)));
+            p.at = UtcTime::from_nanos(i128::from(secs) * 1_000_000_000 + i128::from(nanos))
+                .expect("in range");
+            p.lesson_seconds = len;
+            p.amount_fen = fen;
+            p.tag = tag;
+            p
+        })
+}
+
+proptest! {
+    #[test]
+    fn every_event_type_round_trips_through_postcard(index in 0..EVENT_TYPES.len(), p in params()) {
+        let envelope = example(index, &p);
+        let bytes = encode(&envelope);
+        prop_assert_eq!(bytes[0], codec::WIRE_FORMAT_V1);
+        prop_assert_eq!(decode(&bytes).expect("decodes"), envelope);
+    }
+
+    #[test]
+    fn every_event_type_round_trips_through_json(index in 0..EVENT_TYPES.len(), p in params()) {
+        let envelope = example(index, &p);
+        let bytes = encode_json(&envelope).expect("encodes");
+        prop_assert_eq!(decode_json(&bytes).expect("decodes"), envelope);
+    }
+
+    #[test]
+    fn every_example_validates(index in 0..EVENT_TYPES.len(), p in params()) {
+        let envelope = example(index, &p);
+        prop_assert_eq!(envelope.validate(&ValidationContext::default()), Ok(()));
+    }
+
+    #[test]
+    fn decoding_arbitrary_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let _ = decode(&bytes);
+        let _ = decode_json(&bytes);
+        let _ = LogRecord::decode(&bytes);
+    }
+
+    #[test]
+    fn truncated_payloads_are_errors(index in 0..EVENT_TYPES.len(), p in params(), cut in 1usize..64) {
+        let bytes = encode(&example(index, &p));
+        let keep = bytes.len().saturating_sub(cut);
+        prop_assert!(decode(&bytes[..keep]).is_err());
+    }
+}
+
+#[test]
+fn every_catalogue_entry_has_an_example() {
+    for (i, info) in EVENT_TYPES.iter().enumerate() {
+        let envelope = example(i, &ExampleParams::new(EventId::new_v7()));
+        assert_eq!(envelope.event.info(), *info);
+    }
+}
+
+fn sample_json() -> serde_json::Value {
+    let envelope = example(7, &ExampleParams::new(EventId::new_v7()));
+    assert_eq!(envelope.event.event_type(), "schedule.course_published");
+    serde_json::from_slice(&encode_json(&envelope).expect("encodes")).expect("json")
+}
+
+fn json_error(value: &serde_json::Value) -> DecodeError {
+    decode_json(&serde_json::to_vec(value).expect("json")).expect_err("must be rejected")
+}
+
+fn json_invalid(value: &serde_json::Value) -> ValidationError {
+    let envelope = decode_json(&serde_json::to_vec(value).expect("json")).expect("decodes");
+    envelope
+        .validate(&ValidationContext::default())
+        .expect_err("must be invalid")
+}
+
+#[test]
+fn json_errors_name_the_field() {
+    let mut v = sample_json();
+    v["data"]["price_per_lesson"] = serde_json::json!(-5);
+    assert_eq!(json_error(&v).field(), Some("data.price_per_lesson"));
+
+    let mut v = sample_json();
+    v["data"]["sessions"][0]["start"] = serde_json::json!("2025-09-01T19:00:00");
+    assert_eq!(json_error(&v).field(), Some("data.sessions[0].start"));
+
+    let mut v = sample_json();
+    v["data"]["surprise"] = serde_json::json!(1);
+    assert_eq!(json_error(&v).field(), Some("data.surprise"));
+
+    let mut v = sample_json();
+    v["institution"] = serde_json::json!("52440200MJL12345IR");
+    assert_eq!(json_error(&v).field(), Some("institution"));
+
+    let mut v = sample_json();
+    v["region"] = serde_json::json!("4402");
+    assert_eq!(json_error(&v).field(), Some("region"));
+
+    let mut v = sample_json();
+    v["type"] = serde_json::json!("schedule.course_teleported");
+    assert_eq!(json_error(&v).field(), Some("type"));
+
+    let mut v = sample_json();
+    v["version"] = serde_json::json!(9);
+    assert!(matches!(
+        json_error(&v),
+        DecodeError::UnsupportedVersion {
+            code: 20,
+            version: 9
+        }
+    ));
+}
+
+#[test]
+fn validation_names_the_field() {
+    let mut v = sample_json();
+    v["data"]["sessions"][0]["end"] = v["data"]["sessions"][0]["start"].clone();
+    let err = json_invalid(&v);
+    assert_eq!(err.field, "data.sessions[0].end");
+    assert!(matches!(err.problem, Problem::EndNotAfterStart { .. }));
+
+    let mut v = sample_json();
+    v["institution"] = serde_json::json!("52440200MJL123454Q");
+    let err = json_invalid(&v);
+    assert_eq!(err.field, "institution");
+    assert!(matches!(
+        err.problem,
+        Problem::CreditCodeChecksum { expected: 'R', .. }
+    ));
+
+    let mut v = sample_json();
+    v["data"]["sessions"] = serde_json::json!([]);
+    assert_eq!(json_invalid(&v).field, "data.sessions");
+}
+
+#[test]
+fn legacy_codes_pass_only_when_configured() {
+    let mut envelope = example(0, &ExampleParams::new(EventId::new_v7()));
+    let legacy = CreditCode::parse("91350100M0001TGQXM").expect("well-formed");
+    envelope.institution = legacy.clone();
+    envelope.producer = Producer::Registry(envelope.region);
+    // Registration region must match the envelope; use a non-registration event.
+    let mut other = example(1, &ExampleParams::new(EventId::new_v7()));
+    other.institution = legacy.clone();
+    assert!(other.validate(&ValidationContext::default()).is_err());
+    assert_eq!(
+        other.validate(&ValidationContext::with_legacy_codes([legacy])),
+        Ok(())
+    );
+}
+
+#[test]
+fn an_institution_cannot_speak_for_another() {
+    let mut envelope = example(7, &ExampleParams::new(EventId::new_v7()));
+    envelope.producer =
+        Producer::Institution(CreditCode::parse("91350100M000100Y43").expect("well-formed"));
+    assert_eq!(
+        envelope
+            .validate(&ValidationContext::default())
+            .expect_err("mismatch")
+            .field,
+        "producer"
+    );
+}
+
+#[test]
+fn zero_amounts_are_refused() {
+    let mut v = {
+        let envelope = example(13, &ExampleParams::new(EventId::new_v7()));
+        assert_eq!(envelope.event.event_type(), "escrow.fee_collected");
+        serde_json::from_slice::<serde_json::Value>(&encode_json(&envelope).expect("encodes"))
+            .expect("json")
+    };
+    v["data"]["amount"] = serde_json::json!(0);
+    let err = json_invalid(&v);
+    assert_eq!(err.field, "data.amount");
+    assert_eq!(err.problem, Problem::NotPositive);
+}
+
+#[test]
+fn wrong_format_bytes_and_unknown_codes_are_typed_errors() {
+    let mut bytes = encode(&example(0, &ExampleParams::new(EventId::new_v7())));
+    bytes[0] = 0x7f;
+    assert_eq!(decode(&bytes), Err(DecodeError::UnknownFormat(0x7f)));
+    assert_eq!(decode(&[]), Err(DecodeError::Empty));
+    let huge = vec![codec::WIRE_FORMAT_V1; codec::EVENT_BYTES_MAX + 1];
+    assert!(matches!(decode(&huge), Err(DecodeError::TooLarge(_))));
+}
+
+#[test]
+fn subjects_follow_family_region_and_institution() {
+    let envelope = example(7, &ExampleParams::new(EventId::new_v7()));
+    assert_eq!(
+        envelope.subject(),
+        "tw.in.schedule.440200.52440200MJL123454R"
+    );
+}

@@ -1,0 +1,1 @@
+//! Projections: deterministic folds over the Tutorwatch log (work in progress, see ARCHITECTURE.md).
