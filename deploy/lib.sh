@@ -1,0 +1,22 @@
+# Shared shell helpers for deploy/run.sh and deploy/test.sh. Sourced, not run.
+
+# Puts nats-server on the machine, from Debian's packages, when it is missing.
+ensure_nats_server() {
+  if command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ]; then
+    return 0
+  fi
+  echo "nats-server is missing: installing it from Debian's packages" >&2
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nats-server >&2
+}
+
+nats_server_bin() {
+  command -v nats-server 2>/dev/null || echo /usr/sbin/nats-server
+}
+
+# True when something accepts TCP connections on host $1, port $2.
+listening() {
+  (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null
+}

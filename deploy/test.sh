@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: makes sure nats-server is installed (each integration test starts its
+# own on a free loopback port), builds the `tutorwatch` binary the tests run, then `cargo test`.
+# Extra arguments go to `cargo test` (e.g. `deploy/test.sh -p tutorwatch-store`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. deploy/lib.sh
+
+ensure_nats_server
+export NATS_SERVER_BIN="${NATS_SERVER_BIN:-$(nats_server_bin)}"
+cargo build --bin tutorwatch
+cargo test --workspace "$@"

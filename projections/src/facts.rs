@@ -1,0 +1,330 @@
+//! What the log says about institutions and courses: registration, licence state, sites,
+//! teachers, supervised accounts, course plans, delivered lessons and prices charged. The rule
+//! projections read these facts; only the projector updates them, before the rules see an event.
+//!
+//! **Invariant:** facts are a pure fold of the log in order; nothing here judges anything.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jiff::civil::{Date, DateTime};
+use serde::{Deserialize, Serialize};
+use tutorwatch_events::ids::{AccountId, CourseId, LessonId, SiteId, TeacherId};
+use tutorwatch_events::kinds::{Category, GradeBand, LicensedModes, Mode, Subject};
+use tutorwatch_events::registry::DEFAULT_TIME_ZONE;
+use tutorwatch_events::schedule::Session;
+use tutorwatch_events::{CreditCode, Event, Fen, LoggedEvent, RegionCode, UtcTime};
+
+use crate::finding::Evidence;
+
+/// The evidence reference of a logged event.
+pub fn evidence(event: &LoggedEvent) -> Evidence {
+    Evidence {
+        event_id: event.envelope.event_id,
+        seq: event.seq,
+    }
+}
+
+/// `at` in the time zone named `time_zone` (Asia/Shanghai when the name is unknown).
+pub fn local_time(time_zone: &str, at: UtcTime) -> DateTime {
+    let zone = jiff::tz::TimeZone::get(time_zone)
+        .or_else(|_| jiff::tz::TimeZone::get(DEFAULT_TIME_ZONE))
+        .unwrap_or_else(|_| jiff::tz::TimeZone::fixed(jiff::tz::offset(8)));
+    zone.to_datetime(at.timestamp())
+}
+
+/// An institution's registration, as last registered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Registration {
+    pub category: Category,
+    pub subjects: Vec<Subject>,
+    pub modes: LicensedModes,
+    pub non_profit: bool,
+    pub approved_on: Date,
+    pub time_zone: String,
+    pub evidence: Evidence,
+}
+
+/// Where the licence stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LicenceState {
+    Active,
+    Suspended { until: Option<Date>, by: Evidence },
+    Revoked { by: Evidence },
+}
+
+/// Whether an institution may operate on a given day, and if not, why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    Licensed,
+    /// Never registered, or acting before its approval date.
+    Unlicensed,
+    Suspended(Evidence),
+    Revoked(Evidence),
+}
+
+/// A teacher on an institution's staff.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Teacher {
+    pub subjects: Vec<Subject>,
+    pub qualified: bool,
+    pub in_service_school_teacher: bool,
+    pub located_abroad: bool,
+    pub hired: Evidence,
+}
+
+/// What the log says about one institution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Institution {
+    /// The region of the latest event about it.
+    pub region: RegionCode,
+    pub registration: Option<Registration>,
+    pub licence: LicenceState,
+    pub sites: BTreeSet<SiteId>,
+    pub teachers: BTreeMap<TeacherId, Teacher>,
+    pub open_accounts: BTreeSet<AccountId>,
+    /// Per-lesson prices it has published or charged, per course.
+    pub prices: BTreeMap<CourseId, BTreeSet<Fen>>,
+}
+
+impl Institution {
+    fn new(region: RegionCode) -> Self {
+        Self {
+            region,
+            registration: None,
+            licence: LicenceState::Active,
+            sites: BTreeSet::new(),
+            teachers: BTreeMap::new(),
+            open_accounts: BTreeSet::new(),
+            prices: BTreeMap::new(),
+        }
+    }
+
+    /// The time zone its events are judged in.
+    pub fn time_zone(&self) -> &str {
+        self.registration
+            .as_ref()
+            .map_or(DEFAULT_TIME_ZONE, |r| r.time_zone.as_str())
+    }
+
+    /// Whether it may operate on local date `date`.
+    pub fn standing(&self, date: Date) -> Standing {
+        let Some(registration) = &self.registration else {
+            return Standing::Unlicensed;
+        };
+        if date < registration.approved_on {
+            return Standing::Unlicensed;
+        }
+        match &self.licence {
+            LicenceState::Active => Standing::Licensed,
+            LicenceState::Suspended { until, by } => match until {
+                Some(until) if date > *until => Standing::Licensed,
+                _ => Standing::Suspended(*by),
+            },
+            LicenceState::Revoked { by } => Standing::Revoked(*by),
+        }
+    }
+}
+
+/// Identifies a course: the institution and its own course id.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct CourseKey {
+    pub institution: CreditCode,
+    pub course: CourseId,
+}
+
+/// A lesson that took place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveredLesson {
+    pub start: UtcTime,
+    pub end: UtcTime,
+    pub evidence: Evidence,
+}
+
+/// A published course.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Course {
+    pub subject: Subject,
+    pub grade_band: GradeBand,
+    pub mode: Mode,
+    pub site: Option<SiteId>,
+    pub teachers: Vec<TeacherId>,
+    pub price_per_lesson: Fen,
+    pub class_size_max: u32,
+    pub sessions: Vec<Session>,
+    /// The event that set the current plan.
+    pub plan: Evidence,
+    pub cancelled: Option<Evidence>,
+    pub delivered: BTreeMap<LessonId, DeliveredLesson>,
+}
+
+impl Course {
+    /// The category the course's subject puts it in.
+    pub fn category(&self) -> Category {
+        self.subject.category()
+    }
+}
+
+/// The shared facts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Facts {
+    pub institutions: BTreeMap<CreditCode, Institution>,
+    pub courses: BTreeMap<CourseKey, Course>,
+}
+
+impl Facts {
+    /// The institution an event concerns (after [`Facts::apply`] it always exists).
+    pub fn institution(&self, code: &CreditCode) -> Option<&Institution> {
+        self.institutions.get(code)
+    }
+
+    /// A course of an institution.
+    pub fn course(&self, institution: &CreditCode, course: &CourseId) -> Option<&Course> {
+        self.courses.get(&CourseKey {
+            institution: institution.clone(),
+            course: course.clone(),
+        })
+    }
+
+    /// Folds one event into the facts.
+    pub fn apply(&mut self, event: &LoggedEvent) {
+        let envelope = &event.envelope;
+        let by = evidence(event);
+        let code = envelope.institution.clone();
+        let institution = self
+            .institutions
+            .entry(code.clone())
+            .or_insert_with(|| Institution::new(envelope.region));
+        institution.region = envelope.region;
+        let key = |course: &CourseId| CourseKey {
+            institution: code.clone(),
+            course: course.clone(),
+        };
+        match &envelope.event {
+            Event::InstitutionRegistered(r) => {
+                institution.registration = Some(Registration {
+                    category: r.category,
+                    subjects: r.subjects.clone(),
+                    modes: r.modes,
+                    non_profit: r.non_profit,
+                    approved_on: r.approved_on,
+                    time_zone: r.time_zone.as_str().to_owned(),
+                    evidence: by,
+                });
+                institution.licence = LicenceState::Active;
+                institution.sites = r.approved_sites.iter().map(|s| s.id.clone()).collect();
+            }
+            Event::LicenceSuspended(s) => {
+                institution.licence = LicenceState::Suspended { until: s.until, by };
+            }
+            Event::LicenceRevoked(_) => institution.licence = LicenceState::Revoked { by },
+            // A restoration lifts a suspension and, if it comes after a revocation (an appeal),
+            // the revocation too.
+            Event::LicenceRestored(_) => institution.licence = LicenceState::Active,
+            Event::SiteAdded(s) => {
+                institution.sites.insert(s.site.id.clone());
+            }
+            Event::TeacherHired(t) => {
+                institution.teachers.insert(
+                    t.teacher.clone(),
+                    Teacher {
+                        subjects: t.subjects.clone(),
+                        qualified: t.qualification.is_some(),
+                        in_service_school_teacher: t.in_service_school_teacher,
+                        located_abroad: t.located_abroad,
+                        hired: by,
+                    },
+                );
+            }
+            Event::TeacherLeft(t) => {
+                institution.teachers.remove(&t.teacher);
+            }
+            Event::CoursePublished(c) => {
+                institution
+                    .prices
+                    .entry(c.course.clone())
+                    .or_default()
+                    .insert(c.price_per_lesson);
+                let delivered = self
+                    .courses
+                    .remove(&key(&c.course))
+                    .map(|old| old.delivered)
+                    .unwrap_or_default();
+                self.courses.insert(
+                    key(&c.course),
+                    Course {
+                        subject: c.subject,
+                        grade_band: c.grade_band,
+                        mode: c.mode,
+                        site: c.site.clone(),
+                        teachers: c.teachers.clone(),
+                        price_per_lesson: c.price_per_lesson,
+                        class_size_max: c.class_size_max,
+                        sessions: c.sessions.clone(),
+                        plan: by,
+                        cancelled: None,
+                        delivered,
+                    },
+                );
+            }
+            Event::CourseRescheduled(c) => {
+                if let Some(course) = self.courses.get_mut(&key(&c.course)) {
+                    course.sessions = c.sessions.clone();
+                    course.plan = by;
+                }
+            }
+            Event::CourseCancelled(c) => {
+                if let Some(course) = self.courses.get_mut(&key(&c.course)) {
+                    course.cancelled = Some(by);
+                }
+            }
+            Event::LessonDelivered(l) => {
+                if let Some(course) = self.courses.get_mut(&key(&l.course)) {
+                    course.delivered.insert(
+                        l.lesson.clone(),
+                        DeliveredLesson {
+                            start: l.start,
+                            end: l.end,
+                            evidence: by,
+                        },
+                    );
+                }
+            }
+            Event::SupervisedAccountOpened(a) => {
+                institution.open_accounts.insert(a.account.clone());
+            }
+            Event::SupervisedAccountClosed(a) => {
+                institution.open_accounts.remove(&a.account);
+            }
+            Event::FeeCollected(f) => {
+                if let (Some(course), Some(lessons)) =
+                    (&f.course, std::num::NonZeroU64::new(u64::from(f.lessons)))
+                {
+                    if f.amount.get() % lessons.get() == 0 {
+                        institution
+                            .prices
+                            .entry(course.clone())
+                            .or_default()
+                            .insert(Fen::new(f.amount.get() / lessons.get()));
+                    }
+                }
+            }
+            Event::FundsReleased(_)
+            | Event::RefundRequested(_)
+            | Event::RefundPaid(_)
+            | Event::DailyBalanceStated(_)
+            | Event::RiskReserveDeposited(_)
+            | Event::AdvertisementObserved(_)
+            | Event::OfficerActed(_) => {}
+        }
+    }
+}
+
+/// The instant local `date` begins in the time zone named `time_zone`.
+pub fn start_of_day(time_zone: &str, date: Date) -> Option<UtcTime> {
+    let zone = jiff::tz::TimeZone::get(time_zone)
+        .or_else(|_| jiff::tz::TimeZone::get(DEFAULT_TIME_ZONE))
+        .ok()?;
+    zone.to_timestamp(date.to_datetime(jiff::civil::Time::midnight()))
+        .ok()
+        .map(UtcTime::from_timestamp)
+}

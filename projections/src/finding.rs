@@ -1,0 +1,312 @@
+//! Findings: what a rule found, with the figures, the evidence that proves it and the case status
+//! officers give it.
+//!
+//! **Invariant:** a finding's id is derived from its rule and an identity key (which names the
+//! evidence events when the finding is about those events), never from a clock or counter, so a
+//! replay of the same log reproduces every id and officers' actions keep pointing at the right
+//! finding.
+
+use std::fmt;
+
+use jiff::civil::{Date, DateTime, Time};
+use serde::{Deserialize, Serialize};
+use tutorwatch_events::ids::FindingId;
+use tutorwatch_events::supervision::PenaltyKind;
+use tutorwatch_events::{CreditCode, EventId, Fen, RegionCode, UtcTime};
+
+/// The namespace of finding ids (UUID v5).
+const FINDING_NAMESPACE: uuid::Uuid =
+    uuid::Uuid::from_u128(0x6d1c_2f0e_8b7a_4c53_9e1f_3a5b_7c9d_0e21);
+
+/// How serious a rule's breach is (RULES.md severity scale).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Severity {
+    Low,
+    Med,
+    High,
+    Crit,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Low => "LOW",
+            Severity::Med => "MED",
+            Severity::High => "HIGH",
+            Severity::Crit => "CRIT",
+        })
+    }
+}
+
+macro_rules! rules {
+    ($( $variant:ident => $id:literal, $severity:ident; )*) => {
+        /// The rules findings are raised under; ids as in RULES.md (and a few of our own).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(into = "&'static str", try_from = "String")]
+        pub enum RuleId {
+            $( $variant, )*
+        }
+
+        impl RuleId {
+            /// Every rule, in declaration order.
+            pub const ALL: &'static [RuleId] = &[$( RuleId::$variant, )*];
+
+            /// The catalogue id, e.g. `ONLINE_LESSON_MAX_30MIN`.
+            pub fn as_str(self) -> &'static str {
+                match self { $( RuleId::$variant => $id, )* }
+            }
+
+            /// The rule's severity from the catalogue.
+            pub fn severity(self) -> Severity {
+                match self { $( RuleId::$variant => Severity::$severity, )* }
+            }
+
+            /// The rule with this catalogue id.
+            pub fn parse(id: &str) -> Option<RuleId> {
+                match id { $( $id => Some(RuleId::$variant), )* _ => None }
+            }
+        }
+    };
+}
+
+rules! {
+    OnlineLessonMax30Min => "ONLINE_LESSON_MAX_30MIN", Med;
+    OnlineBreakMin10Min => "ONLINE_BREAK_MIN_10MIN", Med;
+    OnlineEndBy2100 => "ONLINE_END_BY_2100", High;
+    OfflineEndBy2030 => "OFFLINE_END_BY_2030", High;
+    SubjectNoHolidayWeekendVacation => "SUBJECT_NO_HOLIDAY_WEEKEND_VACATION", Crit;
+    PreschoolNoOnline => "PRESCHOOL_NO_ONLINE", Crit;
+    PreschoolNoOfflineSubject => "PRESCHOOL_NO_OFFLINE_SUBJECT", Crit;
+    SubjectMustBeNonprofit => "SUBJECT_MUST_BE_NONPROFIT", Crit;
+    OnlineSubjectLicense => "ONLINE_SUBJECT_LICENSE", Crit;
+    LicenseModeMatch => "LICENSE_MODE_MATCH", High;
+    NonsubjectNoSubjectContent => "NONSUBJECT_NO_SUBJECT_CONTENT", Crit;
+    MultiSiteUnapproved => "MULTI_SITE_UNAPPROVED", High;
+    OperatingUnlicensed => "OPERATING_UNLICENSED", Crit;
+    OperatingSuspended => "OPERATING_SUSPENDED", Crit;
+    OperatingRevoked => "OPERATING_REVOKED", Crit;
+    TeacherQualSubject => "TEACHER_QUAL_SUBJECT", High;
+    NoInserviceTeacher => "NO_INSERVICE_TEACHER", Crit;
+    ForeignStaff => "FOREIGN_STAFF", Crit;
+    PrepayMax3m60h => "PREPAY_MAX_3M_60H", High;
+    PrepayMax5000 => "PREPAY_MAX_5000", High;
+    PrepayDedicatedAccount => "PREPAY_DEDICATED_ACCOUNT", Crit;
+    ReleasePerLesson => "RELEASE_PER_LESSON", High;
+    NoTrainingLoan => "NO_TRAINING_LOAN", Crit;
+    RefundProrata => "REFUND_PRORATA", Med;
+    EscrowShortfallWarn => "ESCROW_SHORTFALL_WARN", Med;
+    EscrowShortfall => "ESCROW_SHORTFALL", Crit;
+    AccountClosedWhileOwed => "ACCOUNT_CLOSED_WHILE_OWED", Crit;
+    GovGuidePrice => "GOV_GUIDE_PRICE", High;
+    NoFakeOriginalPrice => "NO_FAKE_ORIGINAL_PRICE", High;
+    AdChannelBan => "AD_CHANNEL_BAN", High;
+    AdSchoolSupplies => "AD_SCHOOL_SUPPLIES", High;
+    BlackWhiteList => "BLACK_WHITE_LIST", High;
+}
+
+impl From<RuleId> for &'static str {
+    fn from(rule: RuleId) -> Self {
+        rule.as_str()
+    }
+}
+
+/// A string that is not a known rule id.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown rule id {0:?}")]
+pub struct UnknownRule(pub String);
+
+impl TryFrom<String> for RuleId {
+    type Error = UnknownRule;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        RuleId::parse(&value).ok_or(UnknownRule(value))
+    }
+}
+
+impl fmt::Display for RuleId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One logged event that proves a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Evidence {
+    pub event_id: EventId,
+    /// The event's position in the log.
+    pub seq: u64,
+}
+
+/// A measured or limiting quantity, in its own unit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Measure {
+    Seconds(i64),
+    LocalTime(Time),
+    Date(Date),
+    Money(Fen),
+    Count(u64),
+    Months(u32),
+    BasisPoints(u64),
+    Text(String),
+}
+
+impl fmt::Display for Measure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Measure::Seconds(s) => write!(f, "{} min {} s", s / 60, s % 60),
+            Measure::LocalTime(t) => write!(f, "{}", t.strftime("%H:%M:%S")),
+            Measure::Date(d) => write!(f, "{d}"),
+            Measure::Money(m) => write!(f, "{m}"),
+            Measure::Count(n) => write!(f, "{n}"),
+            Measure::Months(n) => write!(f, "{n} months"),
+            Measure::BasisPoints(bp) => write!(f, "{}.{:02} %", bp / 100, bp % 100),
+            Measure::Text(t) => f.write_str(t),
+        }
+    }
+}
+
+/// One named figure of a finding, e.g. `actual` = 31 min 0 s, `limit` = 30 min.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Figure {
+    pub name: String,
+    pub value: Measure,
+}
+
+impl Figure {
+    /// A named figure.
+    pub fn new(name: &str, value: Measure) -> Self {
+        Self {
+            name: name.to_owned(),
+            value,
+        }
+    }
+}
+
+/// What the finding is based on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Basis {
+    /// A published plan (course_published / course_rescheduled); withdrawn if the plan changes
+    /// before the lesson.
+    Planned,
+    /// Something that happened (a delivered lesson, a payment, an ad, a registration fact).
+    Actual,
+}
+
+/// Where a finding stands in its case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FindingStatus {
+    Open,
+    /// The plan it was based on changed before the lesson.
+    Withdrawn,
+    Acknowledged,
+    RectificationOrdered {
+        due: Date,
+    },
+    Resolved,
+    Penalised {
+        penalty: PenaltyKind,
+        fine: Option<Fen>,
+    },
+}
+
+impl FindingStatus {
+    /// Whether the finding still counts against the institution (not withdrawn or resolved).
+    pub fn is_standing(&self) -> bool {
+        !matches!(self, FindingStatus::Withdrawn | FindingStatus::Resolved)
+    }
+
+    /// A short name, for digests and logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            FindingStatus::Open => "open",
+            FindingStatus::Withdrawn => "withdrawn",
+            FindingStatus::Acknowledged => "acknowledged",
+            FindingStatus::RectificationOrdered { .. } => "rectification_ordered",
+            FindingStatus::Resolved => "resolved",
+            FindingStatus::Penalised { .. } => "penalised",
+        }
+    }
+}
+
+/// A rule breach the projections found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub id: FindingId,
+    pub rule: RuleId,
+    pub severity: Severity,
+    pub basis: Basis,
+    /// The rule's figures, structured.
+    pub figures: Vec<Figure>,
+    /// The same as a sentence, e.g. "online lesson 31 min 0 s > 30 min".
+    pub description: String,
+    pub institution: CreditCode,
+    pub region: RegionCode,
+    /// When the breach happened (or would have, for a plan), in UTC.
+    pub occurred_at: UtcTime,
+    /// The same in the institution's local time.
+    pub occurred_local: DateTime,
+    /// The IANA time zone the local time is in.
+    pub time_zone: String,
+    /// The events that prove it, in log order.
+    pub evidence: Vec<Evidence>,
+    /// The version of the policy it was judged under.
+    pub policy_version: String,
+    pub status: FindingStatus,
+    /// The events that changed the status (officers' actions, a withdrawal), in log order.
+    pub status_events: Vec<Evidence>,
+}
+
+/// Derives a finding's id from its rule and identity key.
+pub fn finding_id(rule: RuleId, identity: &str) -> FindingId {
+    let name = format!("{}\u{1f}{identity}", rule.as_str());
+    FindingId::from_bytes(*uuid::Uuid::new_v5(&FINDING_NAMESPACE, name.as_bytes()).as_bytes())
+}
+
+/// An identity key built from parts: `a|b|c`.
+pub fn identity(parts: &[&dyn fmt::Display]) -> String {
+    parts
+        .iter()
+        .map(|part| part.to_string())
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
+/// What a projection asks the projector to do with findings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FindingChange {
+    /// A new finding (ignored when one with the same id exists).
+    Raise(Box<Finding>),
+    /// A planned finding's plan changed before the lesson.
+    Withdraw { id: FindingId, by: Evidence },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_ids_round_trip_and_are_unique() {
+        let mut seen = std::collections::BTreeSet::new();
+        for rule in RuleId::ALL {
+            assert!(seen.insert(rule.as_str()));
+            assert_eq!(RuleId::parse(rule.as_str()), Some(*rule));
+        }
+        assert_eq!(
+            RuleId::OnlineLessonMax30Min.as_str(),
+            "ONLINE_LESSON_MAX_30MIN"
+        );
+    }
+
+    #[test]
+    fn ids_depend_on_rule_and_identity_only() {
+        let a = finding_id(RuleId::OnlineEndBy2100, "x|1");
+        assert_eq!(a, finding_id(RuleId::OnlineEndBy2100, "x|1"));
+        assert_ne!(a, finding_id(RuleId::OfflineEndBy2030, "x|1"));
+        assert_ne!(a, finding_id(RuleId::OnlineEndBy2100, "x|2"));
+    }
+
+    #[test]
+    fn measures_read_well() {
+        assert_eq!(Measure::Seconds(1860).to_string(), "31 min 0 s");
+        assert_eq!(Measure::BasisPoints(9550).to_string(), "95.50 %");
+    }
+}

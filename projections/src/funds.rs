@@ -1,0 +1,644 @@
+//! Fund-supervision rules (RULES.md section G and GOV_GUIDE_PRICE): prepaid fees, supervised
+//! accounts, releases, refunds and the escrow early warnings of our own.
+//!
+//! There is no clock: whether a refund was paid in time is judged against the time later events
+//! prove has passed (the log's `recorded_at`, and the date of a bank's daily balance statement),
+//! so a replay judges exactly as the first run did.
+//!
+//! **Invariant:** money is integer fen; ratios are basis points computed in `u128`.
+
+use std::collections::BTreeMap;
+
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use tutorwatch_events::escrow::{DailyBalanceStated, FeeCollected, FundsReleased};
+use tutorwatch_events::ids::{AccountId, ContractId, CourseId};
+use tutorwatch_events::kinds::Category;
+use tutorwatch_events::schedule::CoursePublished;
+use tutorwatch_events::{CreditCode, Event, Fen, LoggedEvent, UtcTime};
+
+use crate::context::Context;
+use crate::facts::{evidence, local_time, start_of_day, CourseKey};
+use crate::finding::{identity, Evidence, Figure, Finding, FindingChange, Measure, RuleId};
+use crate::lessons::standing_finding;
+
+/// Identifies a contract: the institution and its contract id.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ContractKey {
+    pub institution: CreditCode,
+    pub contract: ContractId,
+}
+
+/// Identifies a supervised account of an institution.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct AccountKey {
+    pub institution: CreditCode,
+    pub account: AccountId,
+}
+
+/// What families prepaid under one contract and what happened to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contract {
+    pub course: Option<CourseId>,
+    pub account: Option<AccountId>,
+    pub amount: Fen,
+    pub lessons: u32,
+    pub service_start: Date,
+    pub service_end: Date,
+    pub released: Fen,
+    pub released_lessons: u64,
+    pub refunded: Fen,
+}
+
+/// A supervised account's book: what families are owed out of it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountBook {
+    /// Collected into it, less released and refunded.
+    pub owed: Fen,
+    /// The shortfall episode under way: its rule (warning or serious) and first statement.
+    pub shortfall: Option<(RuleId, Evidence)>,
+}
+
+/// A refund requested and not yet fully paid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingRefund {
+    pub contract: ContractKey,
+    pub remaining: Fen,
+    pub requested: Evidence,
+    pub requested_on: Date,
+    pub days: u32,
+    pub deadline: UtcTime,
+    /// The event this refund's finding, if any, is raised against.
+    pub region: tutorwatch_events::RegionCode,
+    pub time_zone: String,
+}
+
+/// The fund projection's own state.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FundRules {
+    contracts: BTreeMap<ContractKey, Contract>,
+    accounts: BTreeMap<AccountKey, AccountBook>,
+    /// Keyed by (deadline, request seq), so the overdue ones come first.
+    pending_refunds: BTreeMap<(UtcTime, u64), PendingRefund>,
+    /// The latest instant the log proves has passed.
+    clock: Option<UtcTime>,
+}
+
+fn bp_below(amount: Fen, owed: Fen, bp: u32) -> bool {
+    u128::from(amount.get()) * 10_000 < u128::from(owed.get()) * u128::from(bp)
+}
+
+fn coverage_bp(balance: Fen, owed: Fen) -> u64 {
+    let owed = u128::from(owed.get().max(1));
+    u64::try_from(u128::from(balance.get()) * 10_000 / owed).unwrap_or(u64::MAX)
+}
+
+impl FundRules {
+    /// Judges one event; returns the findings to raise.
+    pub fn apply(&mut self, ctx: &Context<'_>, event: &LoggedEvent) -> Vec<Finding> {
+        let mut findings = self.advance_clock(ctx, event);
+        let envelope = &event.envelope;
+        let institution = &envelope.institution;
+        let account_key = |account: &AccountId| AccountKey {
+            institution: institution.clone(),
+            account: account.clone(),
+        };
+        let contract_key = |contract: &ContractId| ContractKey {
+            institution: institution.clone(),
+            contract: contract.clone(),
+        };
+        match &envelope.event {
+            Event::FeeCollected(fee) => {
+                findings.extend(self.fee(ctx, event, fee));
+            }
+            Event::FundsReleased(release) => {
+                findings.extend(self.release(ctx, event, release));
+            }
+            Event::RefundRequested(request) => {
+                let zone = ctx.time_zone(institution).to_owned();
+                let date = local_time(&zone, envelope.occurred_at).date();
+                let days = ctx
+                    .policy
+                    .value(envelope.region, date, |p| p.refund_days_max.as_ref());
+                let deadline = days.and_then(|days| {
+                    date.checked_add(jiff::Span::new().days(i64::from(days) + 1))
+                        .ok()
+                        .and_then(|d| start_of_day(&zone, d))
+                });
+                if let (Some(days), Some(deadline)) = (days, deadline) {
+                    self.pending_refunds.insert(
+                        (deadline, event.seq),
+                        PendingRefund {
+                            contract: contract_key(&request.contract),
+                            remaining: request.amount,
+                            requested: evidence(event),
+                            requested_on: date,
+                            days,
+                            deadline,
+                            region: envelope.region,
+                            time_zone: zone,
+                        },
+                    );
+                }
+            }
+            Event::RefundPaid(paid) => {
+                let key = contract_key(&paid.contract);
+                let mut left = paid.amount;
+                for pending in self
+                    .pending_refunds
+                    .values_mut()
+                    .filter(|p| p.contract == key)
+                {
+                    let applied = left.min(pending.remaining);
+                    pending.remaining = pending.remaining.saturating_sub(applied);
+                    left = left.saturating_sub(applied);
+                }
+                self.pending_refunds.retain(|_, p| !p.remaining.is_zero());
+                let account = match self.contracts.get_mut(&key) {
+                    Some(contract) => {
+                        contract.refunded = contract.refunded.saturating_add(paid.amount);
+                        paid.account.clone().or_else(|| contract.account.clone())
+                    }
+                    None => paid.account.clone(),
+                };
+                if let Some(book) = account.and_then(|a| self.accounts.get_mut(&account_key(&a))) {
+                    book.owed = book.owed.saturating_sub(paid.amount);
+                }
+            }
+            Event::DailyBalanceStated(statement) => {
+                findings.extend(self.balance(ctx, event, statement));
+            }
+            Event::SupervisedAccountClosed(closed) => {
+                let owed = self
+                    .accounts
+                    .get(&account_key(&closed.account))
+                    .map_or(Fen::ZERO, |b| b.owed);
+                let date = local_time(ctx.time_zone(institution), envelope.occurred_at).date();
+                if !owed.is_zero()
+                    && ctx.policy.enabled(envelope.region, date, |p| {
+                        p.account_closed_while_owed.as_ref()
+                    })
+                {
+                    findings.push(
+                        ctx.draft(event, RuleId::AccountClosedWhileOwed, envelope.occurred_at)
+                            .figure(Figure::new("owed", Measure::Money(owed)))
+                            .describe(format!(
+                                "supervised account {} closed while families are owed {owed}",
+                                closed.account
+                            ))
+                            .build(&identity(&[&"closed", &envelope.event_id])),
+                    );
+                }
+            }
+            Event::CoursePublished(course) => findings.extend(guide_price(ctx, event, course)),
+            _ => {}
+        }
+        findings
+    }
+
+    /// Moves the clock to what this event proves has passed and flags overdue refunds.
+    fn advance_clock(&mut self, ctx: &Context<'_>, event: &LoggedEvent) -> Vec<Finding> {
+        let mut now = event.recorded_at;
+        if let Event::DailyBalanceStated(statement) = &event.envelope.event {
+            let zone = ctx.time_zone(&event.envelope.institution);
+            // A statement for day d proves day d is over.
+            if let Some(end) = statement
+                .date
+                .tomorrow()
+                .ok()
+                .and_then(|d| start_of_day(zone, d))
+            {
+                now = now.max(end);
+            }
+        }
+        let clock = self.clock.map_or(now, |c| c.max(now));
+        self.clock = Some(clock);
+        let mut findings = Vec::new();
+        while let Some(entry) = self.pending_refunds.first_entry() {
+            if entry.key().0 > clock {
+                break;
+            }
+            let pending = entry.remove();
+            let mut draft = ctx
+                .draft(event, RuleId::RefundProrata, pending.deadline)
+                .figure(Figure::new(
+                    "requested_on",
+                    Measure::Date(pending.requested_on),
+                ))
+                .figure(Figure::new("days", Measure::Count(u64::from(pending.days))))
+                .figure(Figure::new("unpaid", Measure::Money(pending.remaining)))
+                .describe(format!(
+                    "refund of contract {} requested {} still owes {} after {} days",
+                    pending.contract.contract,
+                    pending.requested_on,
+                    pending.remaining,
+                    pending.days
+                ))
+                .with_evidence(pending.requested);
+            draft = draft.for_institution(
+                pending.contract.institution.clone(),
+                pending.region,
+                pending.time_zone.clone(),
+            );
+            findings.push(draft.build(&identity(&[&"refund", &pending.requested.event_id])));
+        }
+        findings
+    }
+
+    fn fee(&mut self, ctx: &Context<'_>, event: &LoggedEvent, fee: &FeeCollected) -> Vec<Finding> {
+        let envelope = &event.envelope;
+        let at = envelope.occurred_at;
+        let region = envelope.region;
+        let institution = &envelope.institution;
+        let date = local_time(ctx.time_zone(institution), at).date();
+        let id = identity(&[&"fee", &envelope.event_id]);
+        let mut findings = Vec::new();
+        let what = format!("collected {} under contract {}", fee.amount, fee.contract);
+        findings.extend(standing_finding(ctx, event, at, &what, &id));
+        let facts = ctx.facts.institution(institution);
+        let category = fee
+            .course
+            .as_ref()
+            .and_then(|c| ctx.facts.course(institution, c))
+            .map(|c| c.category())
+            .or_else(|| {
+                facts
+                    .and_then(|i| i.registration.as_ref())
+                    .map(|r| r.category)
+            });
+
+        if ctx
+            .policy
+            .enabled(region, date, |p| p.prepay_dedicated_account.as_ref())
+        {
+            let problem = match &fee.supervised_account {
+                None => Some("outside any supervised account".to_owned()),
+                Some(account) if !facts.is_some_and(|i| i.open_accounts.contains(account)) => Some(format!(
+                    "into account {account}, which is not an open supervised account of the institution"
+                )),
+                Some(_) => None,
+            };
+            if let Some(problem) = problem {
+                findings.push(
+                    ctx.draft(event, RuleId::PrepayDedicatedAccount, at)
+                        .figure(Figure::new("amount", Measure::Money(fee.amount)))
+                        .describe(format!("prepaid fee {} collected {problem}", fee.amount))
+                        .build(&id),
+                );
+            }
+        }
+        if fee.training_loan
+            && ctx
+                .policy
+                .enabled(region, date, |p| p.no_training_loan.as_ref())
+        {
+            findings.push(
+                ctx.draft(event, RuleId::NoTrainingLoan, at)
+                    .figure(Figure::new("amount", Measure::Money(fee.amount)))
+                    .describe(format!("fee {} paid with a training loan", fee.amount))
+                    .build(&id),
+            );
+        }
+        if let Some(category) = category {
+            findings.extend(prepay_caps(ctx, event, fee, category, date, &id));
+        }
+
+        let key = ContractKey {
+            institution: institution.clone(),
+            contract: fee.contract.clone(),
+        };
+        let contract = self.contracts.entry(key).or_insert_with(|| Contract {
+            course: fee.course.clone(),
+            account: fee.supervised_account.clone(),
+            amount: Fen::ZERO,
+            lessons: 0,
+            service_start: fee.service_start,
+            service_end: fee.service_end,
+            released: Fen::ZERO,
+            released_lessons: 0,
+            refunded: Fen::ZERO,
+        });
+        contract.amount = contract.amount.saturating_add(fee.amount);
+        contract.lessons = contract.lessons.saturating_add(fee.lessons);
+        contract.service_start = contract.service_start.min(fee.service_start);
+        contract.service_end = contract.service_end.max(fee.service_end);
+        if contract.account.is_none() {
+            contract.account = fee.supervised_account.clone();
+        }
+        if let Some(account) = &fee.supervised_account {
+            let book = self
+                .accounts
+                .entry(AccountKey {
+                    institution: institution.clone(),
+                    account: account.clone(),
+                })
+                .or_default();
+            book.owed = book.owed.saturating_add(fee.amount);
+        }
+        findings
+    }
+
+    fn release(
+        &mut self,
+        ctx: &Context<'_>,
+        event: &LoggedEvent,
+        release: &FundsReleased,
+    ) -> Vec<Finding> {
+        let envelope = &event.envelope;
+        let institution = &envelope.institution;
+        if let Some(book) = self.accounts.get_mut(&AccountKey {
+            institution: institution.clone(),
+            account: release.account.clone(),
+        }) {
+            book.owed = book.owed.saturating_sub(release.amount);
+        }
+        let zone = ctx.time_zone(institution).to_owned();
+        let date = local_time(&zone, envelope.occurred_at).date();
+        let enabled = ctx
+            .policy
+            .enabled(envelope.region, date, |p| p.release_per_lesson.as_ref());
+        let key = ContractKey {
+            institution: institution.clone(),
+            contract: release.contract.clone(),
+        };
+        let (released, justified, delivered, lessons) = match self.contracts.get_mut(&key) {
+            Some(contract) => {
+                contract.released = contract.released.saturating_add(release.amount);
+                contract.released_lessons = contract
+                    .released_lessons
+                    .saturating_add(u64::from(release.lessons));
+                let delivered = match contract
+                    .course
+                    .as_ref()
+                    .and_then(|c| ctx.facts.course(institution, c))
+                {
+                    Some(course) => course
+                        .delivered
+                        .values()
+                        .filter(|d| {
+                            let day = local_time(&zone, d.start).date();
+                            contract.service_start <= day && day <= contract.service_end
+                        })
+                        .count() as u64,
+                    // Without a course the bank's own lesson counts are all there is.
+                    None => contract.released_lessons,
+                };
+                let lessons = u64::from(contract.lessons.max(1));
+                let delivered = delivered.min(lessons);
+                let justified = (u128::from(contract.amount.get()) * u128::from(delivered))
+                    .div_ceil(u128::from(lessons));
+                let justified = Fen::new(u64::try_from(justified).unwrap_or(u64::MAX));
+                (contract.released, justified, delivered, lessons)
+            }
+            None => (release.amount, Fen::ZERO, 0, 0),
+        };
+        if !enabled || released <= justified {
+            return Vec::new();
+        }
+        vec![ctx
+            .draft(event, RuleId::ReleasePerLesson, envelope.occurred_at)
+            .figure(Figure::new("released", Measure::Money(released)))
+            .figure(Figure::new("justified", Measure::Money(justified)))
+            .figure(Figure::new("delivered_lessons", Measure::Count(delivered)))
+            .describe(format!(
+                "contract {} released {released} > {justified} justified by {delivered} of {lessons} lessons delivered",
+                release.contract
+            ))
+            .build(&identity(&[&"release", &envelope.event_id]))]
+    }
+
+    fn balance(
+        &mut self,
+        ctx: &Context<'_>,
+        event: &LoggedEvent,
+        statement: &DailyBalanceStated,
+    ) -> Vec<Finding> {
+        let envelope = &event.envelope;
+        let key = AccountKey {
+            institution: envelope.institution.clone(),
+            account: statement.account.clone(),
+        };
+        let book = self.accounts.entry(key).or_default();
+        let region = envelope.region;
+        let serious = ctx.policy.value(region, statement.date, |p| {
+            p.escrow_serious_coverage_bp.as_ref()
+        });
+        let warn = ctx.policy.value(region, statement.date, |p| {
+            p.escrow_warn_coverage_bp.as_ref()
+        });
+        let level = if book.owed.is_zero() {
+            None
+        } else if serious.is_some_and(|bp| bp_below(statement.balance, book.owed, bp)) {
+            Some((RuleId::EscrowShortfall, serious.unwrap_or_default()))
+        } else if warn.is_some_and(|bp| bp_below(statement.balance, book.owed, bp)) {
+            Some((RuleId::EscrowShortfallWarn, warn.unwrap_or_default()))
+        } else {
+            None
+        };
+        let Some((rule, threshold)) = level else {
+            book.shortfall = None;
+            return Vec::new();
+        };
+        // One finding per episode, and another if a warning turns serious.
+        let escalates = match &book.shortfall {
+            None => true,
+            Some((current, _)) => {
+                *current == RuleId::EscrowShortfallWarn && rule == RuleId::EscrowShortfall
+            }
+        };
+        if !escalates {
+            return Vec::new();
+        }
+        book.shortfall = Some((rule, evidence(event)));
+        let coverage = coverage_bp(statement.balance, book.owed);
+        let at = start_of_day(ctx.time_zone(&envelope.institution), statement.date)
+            .unwrap_or(envelope.occurred_at);
+        vec![ctx
+            .draft(event, rule, at)
+            .figure(Figure::new("balance", Measure::Money(statement.balance)))
+            .figure(Figure::new("owed", Measure::Money(book.owed)))
+            .figure(Figure::new("coverage", Measure::BasisPoints(coverage)))
+            .figure(Figure::new(
+                "threshold",
+                Measure::BasisPoints(u64::from(threshold)),
+            ))
+            .describe(format!(
+                "account {} balance {} on {} covers {} of {} owed to families (< {})",
+                statement.account,
+                statement.balance,
+                statement.date,
+                Measure::BasisPoints(coverage),
+                book.owed,
+                Measure::BasisPoints(u64::from(threshold))
+            ))
+            .build(&identity(&[
+                &"shortfall",
+                &statement.account,
+                &envelope.event_id,
+            ]))]
+    }
+
+    /// What families are owed out of an institution's supervised accounts, in total.
+    pub fn owed(&self, institution: &CreditCode) -> Fen {
+        self.accounts
+            .iter()
+            .filter(|(k, _)| &k.institution == institution)
+            .map(|(_, b)| b.owed)
+            .sum()
+    }
+}
+
+/// PREPAY_MAX_3M_60H and PREPAY_MAX_5000 for one charge.
+fn prepay_caps(
+    ctx: &Context<'_>,
+    event: &LoggedEvent,
+    fee: &FeeCollected,
+    category: Category,
+    date: Date,
+    id: &str,
+) -> Vec<Finding> {
+    let region = event.envelope.region;
+    let at = event.envelope.occurred_at;
+    let policy = ctx.policy;
+    let mut findings = Vec::new();
+    let months = policy.value(region, date, |p| {
+        p.prepay_max_months.as_ref().and_then(|c| c.get(category))
+    });
+    let lessons = policy.value(region, date, |p| {
+        p.prepay_max_lessons.as_ref().and_then(|c| c.get(category))
+    });
+    let mut problems = Vec::new();
+    let mut draft = ctx.draft(event, RuleId::PrepayMax3m60h, at);
+    if let Some(months) = months {
+        let limit_end = fee
+            .service_start
+            .checked_add(jiff::Span::new().months(i64::from(months)))
+            .ok();
+        if limit_end.is_some_and(|end| fee.service_end >= end) {
+            draft = draft
+                .figure(Figure::new(
+                    "service_start",
+                    Measure::Date(fee.service_start),
+                ))
+                .figure(Figure::new("service_end", Measure::Date(fee.service_end)))
+                .figure(Figure::new("limit", Measure::Months(months)));
+            problems.push(format!(
+                "service period {}..{} spans more than {months} months",
+                fee.service_start, fee.service_end
+            ));
+        }
+    }
+    if let Some(max) = lessons {
+        if fee.lessons > max {
+            draft = draft
+                .figure(Figure::new(
+                    "lessons",
+                    Measure::Count(u64::from(fee.lessons)),
+                ))
+                .figure(Figure::new("limit", Measure::Count(u64::from(max))));
+            problems.push(format!("{} lessons > {max}", fee.lessons));
+        }
+    }
+    if !problems.is_empty() {
+        findings.push(
+            draft
+                .describe(format!(
+                    "one charge of {}: {}",
+                    fee.amount,
+                    problems.join("; ")
+                ))
+                .build(id),
+        );
+    }
+    if let Some(cap) = policy.lookup(region, date, |p| {
+        p.prepay_max_fen.as_ref().and_then(|c| c.get(category))
+    }) {
+        let cap_fen = Fen::new(*cap.value);
+        if fee.amount > cap_fen {
+            findings.push(
+                ctx.draft(event, RuleId::PrepayMax5000, at)
+                    .figure(Figure::new("amount", Measure::Money(fee.amount)))
+                    .figure(Figure::new("limit", Measure::Money(cap_fen)))
+                    .describe(format!(
+                        "one charge of {} > {cap_fen} ({}, from {})",
+                        fee.amount, cap.level, cap.from
+                    ))
+                    .build(id),
+            );
+        }
+    }
+    findings
+}
+
+/// GOV_GUIDE_PRICE: a subject course's price per standard lesson against the region's guidance
+/// price plus the allowed markup.
+fn guide_price(ctx: &Context<'_>, event: &LoggedEvent, course: &CoursePublished) -> Vec<Finding> {
+    let envelope = &event.envelope;
+    if course.subject.category() != Category::Subject {
+        return Vec::new();
+    }
+    let date = local_time(ctx.time_zone(&envelope.institution), envelope.occurred_at).date();
+    let Some(table) = ctx
+        .policy
+        .lookup(envelope.region, date, |p| p.guide_prices.as_ref())
+    else {
+        return Vec::new();
+    };
+    let table = table.value;
+    if !table.grade_bands.contains(&course.grade_band) {
+        return Vec::new();
+    }
+    let Some(band) = table.bands.iter().find(|b| {
+        b.mode == course.mode
+            && b.class_size_max
+                .is_none_or(|max| course.class_size_max <= max)
+    }) else {
+        return Vec::new();
+    };
+    // The longest planned lesson gives the lowest price per standard unit: the lenient reading.
+    let lesson_seconds = course
+        .sessions
+        .iter()
+        .map(|s| (s.end.as_nanos() - s.start.as_nanos()) / 1_000_000_000)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let lesson_seconds = u128::try_from(lesson_seconds).unwrap_or(1);
+    let unit_seconds = u128::from(band.unit_minutes) * 60;
+    let price = u128::from(course.price_per_lesson.get());
+    let allowed_bp = 10_000 + u128::from(table.markup_bp);
+    if price * unit_seconds * 10_000 <= u128::from(band.price_fen) * allowed_bp * lesson_seconds {
+        return Vec::new();
+    }
+    let cap_per_unit = Fen::new(
+        u64::try_from(u128::from(band.price_fen) * allowed_bp / 10_000).unwrap_or(u64::MAX),
+    );
+    let price_per_unit =
+        Fen::new(u64::try_from(price * unit_seconds / lesson_seconds).unwrap_or(u64::MAX));
+    let key = CourseKey {
+        institution: envelope.institution.clone(),
+        course: course.course.clone(),
+    };
+    vec![ctx
+        .draft(event, RuleId::GovGuidePrice, envelope.occurred_at)
+        .figure(Figure::new("price_per_unit", Measure::Money(price_per_unit)))
+        .figure(Figure::new("guide_price", Measure::Money(Fen::new(band.price_fen))))
+        .figure(Figure::new("limit", Measure::Money(cap_per_unit)))
+        .describe(format!(
+            "course {} costs {price_per_unit} per {}-min lesson > guidance {} + {} = {cap_per_unit} (class of up to {})",
+            key.course,
+            band.unit_minutes,
+            Fen::new(band.price_fen),
+            Measure::BasisPoints(u64::from(table.markup_bp)),
+            course.class_size_max
+        ))
+        .build(&identity(&[&"price", &envelope.event_id]))]
+}
+
+/// Wraps raised findings as changes.
+pub fn raise(findings: Vec<Finding>) -> Vec<FindingChange> {
+    findings
+        .into_iter()
+        .map(|f| FindingChange::Raise(Box::new(f)))
+        .collect()
+}

@@ -1,0 +1,207 @@
+//! The policy's parameters: every figure a rule uses, each as a timeline of values with the date
+//! each value took effect, so an event is judged by the value in force on its local date.
+//!
+//! **Invariant:** a validated [`Timeline`] is sorted by `from` with no two entries on one date.
+
+use jiff::civil::{Date, Time};
+use serde::{Deserialize, Serialize};
+use tutorwatch_events::advertising::AdChannel;
+use tutorwatch_events::kinds::{Category, GradeBand, Mode};
+
+/// One value of a parameter and the day it took effect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dated<T> {
+    pub from: Date,
+    pub value: T,
+}
+
+/// The values a parameter took over time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Timeline<T>(pub Vec<Dated<T>>);
+
+impl<T> Timeline<T> {
+    /// The entry in force on `date`: the latest one that took effect on or before it.
+    pub fn at(&self, date: Date) -> Option<&Dated<T>> {
+        self.0.iter().rev().find(|entry| entry.from <= date)
+    }
+
+    /// Whether the entries are in strictly increasing date order.
+    pub fn is_ordered(&self) -> bool {
+        self.0.windows(2).all(|pair| pair[0].from < pair[1].from)
+    }
+}
+
+/// A parameter that can differ between subject and non-subject training.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PerCategory<T> {
+    pub subject: Option<Timeline<T>>,
+    pub non_subject: Option<Timeline<T>>,
+}
+
+impl<T> PerCategory<T> {
+    /// The timeline for one category, if this level sets one.
+    pub fn get(&self, category: Category) -> Option<&Timeline<T>> {
+        match category {
+            Category::Subject => self.subject.as_ref(),
+            Category::NonSubject => self.non_subject.as_ref(),
+        }
+    }
+}
+
+/// What counts as a "rest day" (休息日) for the subject-training ban (CAL_REST_DAY_SEMANTICS).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RestDayRule {
+    /// National wording: a Saturday or Sunday that is not a make-up working day (调休).
+    RestDay,
+    /// 江苏 wording (周末): every Saturday and Sunday, make-up working days included.
+    Weekend,
+}
+
+/// Which advertisements the channel ban covers (AD_CHANNEL_BAN).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AdBanScope {
+    /// Subject and non-subject training alike (the 2021 eight-department notice).
+    All,
+    /// Subject training only (as seed 001 words it).
+    SubjectOnly,
+    /// No ban.
+    Off,
+}
+
+/// One band of a government guidance price table (GOV_GUIDE_PRICE).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuidePriceBand {
+    pub mode: Mode,
+    /// The largest class this band covers; `None` for "any larger class".
+    pub class_size_max: Option<u32>,
+    /// The base price per person per standard lesson, in fen.
+    pub price_fen: u64,
+    /// The standard lesson length the price is for (45 offline, 30 online nationally).
+    pub unit_minutes: u32,
+}
+
+/// A region's guidance price table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuidePriceTable {
+    /// How far above the base price a course may go, in basis points (1000 = 10 %).
+    pub markup_bp: u32,
+    /// The grade bands the table applies to (compulsory education: primary and junior).
+    pub grade_bands: Vec<GradeBand>,
+    /// Bands in order; the first whose mode matches and whose `class_size_max` admits the class
+    /// applies.
+    pub bands: Vec<GuidePriceBand>,
+    /// Where the figures come from.
+    #[serde(default)]
+    pub source: String,
+}
+
+/// Every parameter the rules read. A level (national, province, prefecture, county) sets the
+/// ones it needs; an unset parameter is inherited from the level above.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ParameterSet {
+    // Training time (section B).
+    pub online_lesson_max_seconds: Option<Timeline<u32>>,
+    pub online_break_min_seconds: Option<Timeline<u32>>,
+    pub online_end_local: Option<Timeline<Time>>,
+    pub offline_end_local: Option<Timeline<Time>>,
+    pub subject_no_holiday_weekend_vacation: Option<Timeline<bool>>,
+    pub rest_day_rule: Option<Timeline<RestDayRule>>,
+    pub childrens_day_is_holiday: Option<Timeline<bool>>,
+    // Preschool (section C).
+    pub preschool_no_online: Option<Timeline<bool>>,
+    pub preschool_no_offline_subject: Option<Timeline<bool>>,
+    // Licensing and sites (section D).
+    pub operating_requires_licence: Option<Timeline<bool>>,
+    pub subject_must_be_nonprofit: Option<Timeline<bool>>,
+    pub online_subject_license: Option<Timeline<bool>>,
+    pub license_mode_match: Option<Timeline<bool>>,
+    pub nonsubject_no_subject_content: Option<Timeline<bool>>,
+    pub multi_site_unapproved: Option<Timeline<bool>>,
+    // Staff (section E).
+    pub teacher_qual_subject: Option<Timeline<bool>>,
+    pub no_inservice_teacher: Option<Timeline<bool>>,
+    pub foreign_staff_abroad_ban: Option<Timeline<bool>>,
+    // Prepaid funds (section G).
+    pub prepay_dedicated_account: Option<Timeline<bool>>,
+    pub no_training_loan: Option<Timeline<bool>>,
+    pub prepay_max_months: Option<PerCategory<u32>>,
+    pub prepay_max_lessons: Option<PerCategory<u32>>,
+    pub prepay_max_fen: Option<PerCategory<u64>>,
+    pub release_per_lesson: Option<Timeline<bool>>,
+    pub escrow_warn_coverage_bp: Option<Timeline<u32>>,
+    pub escrow_serious_coverage_bp: Option<Timeline<u32>>,
+    pub account_closed_while_owed: Option<Timeline<bool>>,
+    pub refund_days_max: Option<Timeline<u32>>,
+    // Pricing (section H).
+    pub guide_prices: Option<Timeline<GuidePriceTable>>,
+    pub no_fake_original_price: Option<Timeline<bool>>,
+    pub discount_tolerance_fen: Option<Timeline<u64>>,
+    // Advertising (section I).
+    pub ad_channel_ban: Option<Timeline<AdBanScope>>,
+    pub ad_banned_channels: Option<Timeline<Vec<AdChannel>>>,
+    pub ad_school_supplies: Option<Timeline<bool>>,
+    // Lists (section K).
+    pub blacklist_repeat_count: Option<Timeline<u32>>,
+    pub blacklist_repeat_window_days: Option<Timeline<u32>>,
+}
+
+/// Calls `check(name, ordered)` for every timeline of the set, for validation.
+pub(crate) fn each_timeline_order(set: &ParameterSet, mut check: impl FnMut(&'static str, bool)) {
+    macro_rules! plain {
+        ($($field:ident),* $(,)?) => {
+            $( if let Some(timeline) = &set.$field { check(stringify!($field), timeline.is_ordered()); } )*
+        };
+    }
+    macro_rules! per_category {
+        ($($field:ident),* $(,)?) => {
+            $( if let Some(per) = &set.$field {
+                if let Some(t) = &per.subject { check(concat!(stringify!($field), ".subject"), t.is_ordered()); }
+                if let Some(t) = &per.non_subject { check(concat!(stringify!($field), ".non_subject"), t.is_ordered()); }
+            } )*
+        };
+    }
+    plain!(
+        online_lesson_max_seconds,
+        online_break_min_seconds,
+        online_end_local,
+        offline_end_local,
+        subject_no_holiday_weekend_vacation,
+        rest_day_rule,
+        childrens_day_is_holiday,
+        preschool_no_online,
+        preschool_no_offline_subject,
+        operating_requires_licence,
+        subject_must_be_nonprofit,
+        online_subject_license,
+        license_mode_match,
+        nonsubject_no_subject_content,
+        multi_site_unapproved,
+        teacher_qual_subject,
+        no_inservice_teacher,
+        foreign_staff_abroad_ban,
+        prepay_dedicated_account,
+        no_training_loan,
+        release_per_lesson,
+        escrow_warn_coverage_bp,
+        escrow_serious_coverage_bp,
+        account_closed_while_owed,
+        refund_days_max,
+        guide_prices,
+        no_fake_original_price,
+        discount_tolerance_fen,
+        ad_channel_ban,
+        ad_banned_channels,
+        ad_school_supplies,
+        blacklist_repeat_count,
+        blacklist_repeat_window_days,
+    );
+    per_category!(prepay_max_months, prepay_max_lessons, prepay_max_fen);
+}

@@ -1,0 +1,285 @@
+//! The projector: runs every projection over the log in order, keeps the findings and the lists,
+//! applies officers' actions, and snapshots and restores its whole state.
+//!
+//! **Invariant:** `apply` is a pure function of (state, event): applying a log in one go, or in
+//! batches with a snapshot and restore between them, gives the same state and findings.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use tutorwatch_events::ids::FindingId;
+use tutorwatch_events::supervision::{CaseAction, OfficerActed};
+use tutorwatch_events::{CreditCode, Event, LoggedEvent};
+
+use crate::context::Context;
+use crate::digest::{self, Digest, Outcome};
+use crate::facts::{evidence, Facts};
+use crate::finding::{
+    identity, Evidence, Figure, Finding, FindingChange, FindingStatus, Measure, RuleId,
+};
+use crate::funds::{raise, FundRules};
+use crate::lessons::LessonRules;
+use crate::lists::{ListEntry, ListMove, ListStatus, Lists};
+use crate::policy::Policy;
+
+/// What applying one event changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Change {
+    Raised(Box<Finding>),
+    Withdrawn {
+        id: FindingId,
+        by: Evidence,
+    },
+    StatusChanged {
+        id: FindingId,
+        status: FindingStatus,
+        by: Evidence,
+    },
+    ListMoved(ListMove),
+}
+
+/// Everything the projector knows, except the policy (which is configuration).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectorState {
+    /// The sequence of the last event applied (0: none).
+    last_seq: u64,
+    facts: Facts,
+    lessons: LessonRules,
+    funds: FundRules,
+    lists: Lists,
+    findings: BTreeMap<FindingId, Finding>,
+    by_institution: BTreeMap<CreditCode, BTreeSet<FindingId>>,
+}
+
+/// A snapshot: the state and the policy version it was computed under.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub policy_version: String,
+    pub state: ProjectorState,
+}
+
+/// Why a snapshot cannot be restored.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RestoreError {
+    #[error("the snapshot was computed under policy {snapshot:?}, not {policy:?}: replay the log instead")]
+    PolicyVersion { snapshot: String, policy: String },
+}
+
+/// Runs all projections.
+#[derive(Debug, Clone)]
+pub struct Projector {
+    policy: Policy,
+    state: ProjectorState,
+}
+
+impl Projector {
+    /// A projector that has seen nothing.
+    pub fn new(policy: Policy) -> Self {
+        Self {
+            policy,
+            state: ProjectorState::default(),
+        }
+    }
+
+    /// Resumes from a snapshot taken under the same policy version.
+    pub fn restore(policy: Policy, snapshot: Snapshot) -> Result<Self, RestoreError> {
+        if snapshot.policy_version != policy.version() {
+            return Err(RestoreError::PolicyVersion {
+                snapshot: snapshot.policy_version,
+                policy: policy.version().to_owned(),
+            });
+        }
+        Ok(Self {
+            policy,
+            state: snapshot.state,
+        })
+    }
+
+    /// The whole state, for persisting.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            policy_version: self.policy.version().to_owned(),
+            state: self.state.clone(),
+        }
+    }
+
+    /// The policy in use.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// The sequence of the last event applied (0 before any).
+    pub fn last_seq(&self) -> u64 {
+        self.state.last_seq
+    }
+
+    /// Every finding, by id.
+    pub fn findings(&self) -> impl Iterator<Item = &Finding> {
+        self.state.findings.values()
+    }
+
+    /// One finding.
+    pub fn finding(&self, id: &FindingId) -> Option<&Finding> {
+        self.state.findings.get(id)
+    }
+
+    /// The findings about one institution, by id.
+    pub fn findings_of(&self, institution: &CreditCode) -> Vec<&Finding> {
+        self.state
+            .by_institution
+            .get(institution)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.state.findings.get(id))
+            .collect()
+    }
+
+    /// Every list entry, by credit code.
+    pub fn list_entries(&self) -> impl Iterator<Item = &ListEntry> {
+        self.state.lists.entries()
+    }
+
+    /// One institution's list entry.
+    pub fn list_entry(&self, institution: &CreditCode) -> Option<&ListEntry> {
+        self.state.lists.entry(institution)
+    }
+
+    /// The shared facts (registrations, courses, accounts).
+    pub fn facts(&self) -> &Facts {
+        &self.state.facts
+    }
+
+    /// The findings and list entries, for digests and diffs.
+    pub fn outcome(&self) -> Outcome {
+        Outcome {
+            findings: self.findings().cloned().collect(),
+            lists: self.list_entries().cloned().collect(),
+        }
+    }
+
+    /// Counts per rule and a hash of all findings and list entries.
+    pub fn digest(&self) -> Digest {
+        digest::digest(&self.outcome())
+    }
+
+    /// Applies one logged event. Events at or before the last applied sequence are ignored, so
+    /// redelivery is harmless.
+    pub fn apply(&mut self, event: &LoggedEvent) -> Vec<Change> {
+        if self.state.last_seq != 0 && event.seq <= self.state.last_seq {
+            return Vec::new();
+        }
+        self.state.last_seq = event.seq;
+        let institution = event.envelope.institution.clone();
+        let status_before = self.state.lists.status(&institution);
+        self.state.facts.apply(event);
+        let ctx = Context {
+            policy: &self.policy,
+            facts: &self.state.facts,
+        };
+        let mut requested = self.state.lessons.apply(&ctx, event);
+        requested.extend(raise(self.state.funds.apply(&ctx, event)));
+        requested.extend(raise(crate::ads::apply(&ctx, event)));
+        if let (Event::FeeCollected(fee), ListStatus::Black) =
+            (&event.envelope.event, status_before)
+        {
+            let finding = ctx
+                .draft(event, RuleId::BlackWhiteList, event.envelope.occurred_at)
+                .figure(Figure::new("list", Measure::Text("black".into())))
+                .describe(format!(
+                    "black-listed institution collected {} under contract {} (only white-listed institutions may sell)",
+                    fee.amount, fee.contract
+                ))
+                .build(&identity(&[&"sale", &event.envelope.event_id]));
+            requested.push(FindingChange::Raise(Box::new(finding)));
+        }
+
+        let mut changes = Vec::new();
+        let mut touched = BTreeSet::from([institution]);
+        for change in requested {
+            match change {
+                FindingChange::Raise(finding) => {
+                    if self.state.findings.contains_key(&finding.id) {
+                        continue;
+                    }
+                    touched.insert(finding.institution.clone());
+                    self.state
+                        .by_institution
+                        .entry(finding.institution.clone())
+                        .or_default()
+                        .insert(finding.id);
+                    self.state.findings.insert(finding.id, (*finding).clone());
+                    changes.push(Change::Raised(finding));
+                }
+                FindingChange::Withdraw { id, by } => {
+                    if let Some(finding) = self.state.findings.get_mut(&id) {
+                        if matches!(
+                            finding.status,
+                            FindingStatus::Open
+                                | FindingStatus::Acknowledged
+                                | FindingStatus::RectificationOrdered { .. }
+                        ) {
+                            finding.status = FindingStatus::Withdrawn;
+                            finding.status_events.push(by);
+                            touched.insert(finding.institution.clone());
+                            changes.push(Change::Withdrawn { id, by });
+                        }
+                    }
+                }
+            }
+        }
+        if let Event::OfficerActed(acted) = &event.envelope.event {
+            if let Some(change) = self.officer_acted(event, acted) {
+                if let Some(f) = self.state.findings.get(&acted.finding) {
+                    touched.insert(f.institution.clone());
+                }
+                changes.push(change);
+            }
+        }
+        let state = &mut self.state;
+        for institution in touched {
+            let findings: Vec<&Finding> = state
+                .by_institution
+                .get(&institution)
+                .into_iter()
+                .flatten()
+                .filter_map(|id| state.findings.get(id))
+                .collect();
+            let moved = state.lists.recompute(
+                &self.policy,
+                &state.facts,
+                &institution,
+                &findings,
+                evidence(event),
+                event.envelope.occurred_at,
+            );
+            changes.extend(moved.map(Change::ListMoved));
+        }
+        changes
+    }
+
+    fn officer_acted(&mut self, event: &LoggedEvent, acted: &OfficerActed) -> Option<Change> {
+        let finding = self.state.findings.get_mut(&acted.finding)?;
+        if finding.status == FindingStatus::Withdrawn {
+            return None;
+        }
+        let status = match &acted.action {
+            CaseAction::Acknowledged => FindingStatus::Acknowledged,
+            CaseAction::RectificationOrdered { due } => {
+                FindingStatus::RectificationOrdered { due: *due }
+            }
+            CaseAction::Resolved => FindingStatus::Resolved,
+            CaseAction::Penalty { penalty, fine } => FindingStatus::Penalised {
+                penalty: *penalty,
+                fine: *fine,
+            },
+        };
+        let by = evidence(event);
+        finding.status = status.clone();
+        finding.status_events.push(by);
+        Some(Change::StatusChanged {
+            id: acted.finding,
+            status,
+            by,
+        })
+    }
+}

@@ -1,0 +1,641 @@
+//! Edge tests of the lesson, licensing and staff rules.
+
+use tutorwatch_events::kinds::{Category, GradeBand, LicensedModes, Mode, Subject};
+use tutorwatch_events::registry::{LicenceRevoked, LicenceSuspended, SiteAdded, TeacherHired};
+use tutorwatch_events::schedule::{CourseCancelled, CourseRescheduled};
+
+use super::*;
+use crate::finding::{Basis, FindingStatus, Measure};
+
+/// A licensed institution with an online and an offline maths course, then `lessons` delivered.
+fn deliver(mode: Mode, subject: Subject, lessons: &[(&str, &str, &str)]) -> Projector {
+    let mut log = Log::new();
+    log.licensed_subject_institution();
+    log.push(
+        "2019-01-01T00:00:00Z",
+        course(
+            "c-1",
+            subject,
+            GradeBand::Primary,
+            mode,
+            vec![session(
+                "plan-1",
+                "2030-01-07T09:00:00+08:00",
+                "2030-01-07T09:20:00+08:00",
+            )],
+        ),
+    );
+    for (lesson, start, end) in lessons {
+        log.push(end, delivered("c-1", lesson, start, end));
+    }
+    run(&log.events)
+}
+
+#[test]
+fn an_online_lesson_of_exactly_30_minutes_is_legal_and_one_second_more_is_not() {
+    let p = deliver(
+        Mode::Online,
+        Subject::Mathematics,
+        &[(
+            "l-1",
+            "2025-09-01T19:00:00+08:00",
+            "2025-09-01T19:30:00+08:00",
+        )],
+    );
+    assert!(of_rule(&p, RuleId::OnlineLessonMax30Min).is_empty());
+    let p = deliver(
+        Mode::Online,
+        Subject::Mathematics,
+        &[(
+            "l-1",
+            "2025-09-01T19:00:00+08:00",
+            "2025-09-01T19:30:01+08:00",
+        )],
+    );
+    let found = of_rule(&p, RuleId::OnlineLessonMax30Min);
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        found[0].description,
+        "online lesson 30 min 1 s > 30 min (national, from 2021-07-24)"
+    );
+    assert_eq!(found[0].figures[0].value, Measure::Seconds(1801));
+    assert_eq!(found[0].policy_version, "cn-national-2025.1");
+    assert_eq!(found[0].occurred_local.to_string(), "2025-09-01T19:00:00");
+    assert_eq!(found[0].basis, Basis::Actual);
+}
+
+#[test]
+fn a_2020_lesson_is_judged_by_the_40_minute_rule_then_in_force() {
+    let p = deliver(
+        Mode::Online,
+        Subject::Mathematics,
+        &[(
+            "l-1",
+            "2020-09-01T19:00:00+08:00",
+            "2020-09-01T19:40:00+08:00",
+        )],
+    );
+    assert!(of_rule(&p, RuleId::OnlineLessonMax30Min).is_empty());
+    let p = deliver(
+        Mode::Online,
+        Subject::Mathematics,
+        &[(
+            "l-1",
+            "2020-09-01T19:00:00+08:00",
+            "2020-09-01T19:40:01+08:00",
+        )],
+    );
+    let found = of_rule(&p, RuleId::OnlineLessonMax30Min);
+    assert_eq!(found.len(), 1);
+    assert!(
+        found[0]
+            .description
+            .ends_with("> 40 min (national, from 2019-07-01)"),
+        "{}",
+        found[0].description
+    );
+}
+
+#[test]
+fn online_lessons_end_by_21_00_00_local_time() {
+    let p = deliver(
+        Mode::Online,
+        Subject::Mathematics,
+        &[(
+            "l-1",
+            "2025-09-01T20:30:00+08:00",
+            "2025-09-01T21:00:00+08:00",
+        )],
+    );
+    assert!(of_rule(&p, RuleId::OnlineEndBy2100).is_empty());
+    // 13:00:01 UTC is 21:00:01 in Asia/Shanghai.
+    let p = deliver(
+        Mode::Online,
+        Subject::Mathematics,
+        &[("l-1", "2025-09-01T12:30:01Z", "2025-09-01T13:00:01Z")],
+    );
+    let found = of_rule(&p, RuleId::OnlineEndBy2100);
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        found[0].description,
+        "online lesson ends 21:00:01 > 21:00:00 (national, from 2019-07-01)"
+    );
+    assert!(of_rule(&p, RuleId::OnlineLessonMax30Min).is_empty());
+}
+
+#[test]
+fn offline_lessons_end_by_20_30() {
+    let p = deliver(
+        Mode::Offline,
+        Subject::Mathematics,
+        &[(
+            "l-1",
+            "2025-09-01T19:00:00+08:00",
+            "2025-09-01T20:30:00+08:00",
+        )],
+    );
+    assert!(of_rule(&p, RuleId::OfflineEndBy2030).is_empty());
+    // Offline lessons have no length cap.
+    assert!(of_rule(&p, RuleId::OnlineLessonMax30Min).is_empty());
+    let p = deliver(
+        Mode::Offline,
+        Subject::Mathematics,
+        &[(
+            "l-1",
+            "2025-09-01T19:00:00+08:00",
+            "2025-09-01T20:30:01+08:00",
+        )],
+    );
+    assert_eq!(of_rule(&p, RuleId::OfflineEndBy2030).len(), 1);
+}
+
+#[test]
+fn online_lessons_need_a_10_minute_break_whatever_order_they_arrive_in() {
+    let first = (
+        "l-1",
+        "2025-09-01T18:00:00+08:00",
+        "2025-09-01T18:30:00+08:00",
+    );
+    let p = deliver(
+        Mode::Online,
+        Subject::Mathematics,
+        &[
+            first,
+            (
+                "l-2",
+                "2025-09-01T18:40:00+08:00",
+                "2025-09-01T19:10:00+08:00",
+            ),
+        ],
+    );
+    assert!(of_rule(&p, RuleId::OnlineBreakMin10Min).is_empty());
+    let second = (
+        "l-2",
+        "2025-09-01T18:39:59+08:00",
+        "2025-09-01T19:09:59+08:00",
+    );
+    let in_order = of_rule(
+        &deliver(Mode::Online, Subject::Mathematics, &[first, second]),
+        RuleId::OnlineBreakMin10Min,
+    );
+    assert_eq!(in_order.len(), 1);
+    assert_eq!(in_order[0].figures[0].value, Measure::Seconds(599));
+    assert_eq!(in_order[0].evidence.len(), 2);
+    let reversed = of_rule(
+        &deliver(Mode::Online, Subject::Mathematics, &[second, first]),
+        RuleId::OnlineBreakMin10Min,
+    );
+    assert_eq!(reversed.len(), 1);
+}
+
+#[test]
+fn planned_sessions_too_close_together_are_found_in_the_plan() {
+    let mut log = Log::new();
+    log.licensed_subject_institution();
+    log.push(
+        "2025-08-20T10:00:00+08:00",
+        course(
+            "c-1",
+            Subject::Mathematics,
+            GradeBand::Primary,
+            Mode::Online,
+            vec![
+                session(
+                    "l-1",
+                    "2025-09-01T18:00:00+08:00",
+                    "2025-09-01T18:30:00+08:00",
+                ),
+                session(
+                    "l-2",
+                    "2025-09-01T18:35:00+08:00",
+                    "2025-09-01T19:05:00+08:00",
+                ),
+            ],
+        ),
+    );
+    let found = of_rule(&run(&log.events), RuleId::OnlineBreakMin10Min);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].basis, Basis::Planned);
+}
+
+fn subject_lesson_on(region_code: &str, day: &str, subject: Subject) -> Projector {
+    let mut log = Log::for_institution(CODE, region_code);
+    log.licensed_subject_institution();
+    log.push(
+        "2019-01-01T00:00:00Z",
+        course(
+            "c-1",
+            subject,
+            GradeBand::Primary,
+            Mode::Offline,
+            vec![session(
+                "p",
+                "2030-01-07T09:00:00+08:00",
+                "2030-01-07T09:20:00+08:00",
+            )],
+        ),
+    );
+    log.push(
+        "2030-01-01T00:00:00Z",
+        delivered(
+            "c-1",
+            "l-1",
+            &format!("{day}T09:00:00+08:00"),
+            &format!("{day}T10:00:00+08:00"),
+        ),
+    );
+    run(&log.events)
+}
+
+#[test]
+fn subject_training_is_barred_on_holidays_rest_days_and_vacations_but_not_makeup_workdays() {
+    let barred = |region: &str, day: &str| {
+        !of_rule(
+            &subject_lesson_on(region, day, Subject::Mathematics),
+            RuleId::SubjectNoHolidayWeekendVacation,
+        )
+        .is_empty()
+    };
+    assert!(barred(REGION, "2025-10-01"), "National Day");
+    assert!(
+        barred(REGION, "2025-10-08"),
+        "last day of the 2025 National Day break"
+    );
+    assert!(!barred(REGION, "2025-10-09"), "a Thursday after the break");
+    assert!(!barred(REGION, "2025-09-28"), "Sunday make-up working day");
+    assert!(
+        !barred(REGION, "2025-10-11"),
+        "Saturday make-up working day"
+    );
+    assert!(barred(REGION, "2025-09-27"), "an ordinary Saturday");
+    assert!(barred(REGION, "2026-02-16"), "Spring Festival 2026");
+    assert!(
+        !barred("110101", "2026-02-14"),
+        "2026 Saturday make-up working day"
+    );
+    assert!(
+        barred(REGION, "2026-02-14"),
+        "inside the Guangdong (example) winter vacation"
+    );
+    assert!(
+        barred(REGION, "2025-07-15"),
+        "Guangdong (example) summer vacation"
+    );
+    assert!(
+        !barred("110101", "2025-07-15"),
+        "no vacation configured for Beijing"
+    );
+    // 江苏 (example) says 周末: a make-up working Sunday is still barred there.
+    assert!(barred("320102", "2025-09-28"));
+    // Before the 意见 took effect, weekends were not barred.
+    assert!(!barred(REGION, "2021-07-17"));
+    assert!(barred(REGION, "2021-07-24"));
+}
+
+#[test]
+fn non_subject_training_may_run_on_rest_days() {
+    let p = subject_lesson_on(REGION, "2025-10-01", Subject::Music);
+    assert!(of_rule(&p, RuleId::SubjectNoHolidayWeekendVacation).is_empty());
+}
+
+#[test]
+fn a_planned_violation_is_withdrawn_when_rescheduled_before_the_lesson_and_stands_after() {
+    let mut log = Log::new();
+    log.licensed_subject_institution();
+    log.push(
+        "2025-09-01T10:00:00+08:00",
+        course(
+            "c-1",
+            Subject::Mathematics,
+            GradeBand::Primary,
+            Mode::Offline,
+            vec![session(
+                "l-1",
+                "2025-09-27T09:00:00+08:00",
+                "2025-09-27T10:00:00+08:00",
+            )],
+        ),
+    );
+    let found = of_rule(&run(&log.events), RuleId::SubjectNoHolidayWeekendVacation);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].basis, Basis::Planned);
+
+    let mut before = Log {
+        events: log.events.clone(),
+        ..Log::new()
+    };
+    before.push(
+        "2025-09-20T10:00:00+08:00",
+        CourseRescheduled {
+            course: tok!(CourseId, "c-1"),
+            sessions: vec![session(
+                "l-1",
+                "2025-09-29T16:00:00+08:00",
+                "2025-09-29T17:00:00+08:00",
+            )],
+        },
+    );
+    let p = run(&before.events);
+    let all = of_rule(&p, RuleId::SubjectNoHolidayWeekendVacation);
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].status, FindingStatus::Withdrawn);
+
+    let mut after = Log {
+        events: log.events.clone(),
+        ..Log::new()
+    };
+    after.push(
+        "2025-09-28T10:00:00+08:00",
+        CourseCancelled {
+            course: tok!(CourseId, "c-1"),
+            reason: text("late"),
+        },
+    );
+    let all = of_rule(&run(&after.events), RuleId::SubjectNoHolidayWeekendVacation);
+    assert_eq!(all[0].status, FindingStatus::Open);
+
+    let mut cancelled = Log {
+        events: log.events.clone(),
+        ..Log::new()
+    };
+    cancelled.push(
+        "2025-09-20T10:00:00+08:00",
+        CourseCancelled {
+            course: tok!(CourseId, "c-1"),
+            reason: text("few students"),
+        },
+    );
+    let all = of_rule(
+        &run(&cancelled.events),
+        RuleId::SubjectNoHolidayWeekendVacation,
+    );
+    assert_eq!(all[0].status, FindingStatus::Withdrawn);
+}
+
+fn publish_for(
+    category: Category,
+    modes: LicensedModes,
+    published: tutorwatch_events::schedule::CoursePublished,
+) -> Projector {
+    let mut log = Log::new();
+    log.push(
+        "2025-01-02T09:00:00+08:00",
+        registration(category, modes, true),
+    );
+    log.push("2025-08-20T10:00:00+08:00", published);
+    run(&log.events)
+}
+
+fn weekday_session() -> Vec<Session> {
+    vec![session(
+        "l-1",
+        "2025-09-01T17:00:00+08:00",
+        "2025-09-01T17:30:00+08:00",
+    )]
+}
+
+#[test]
+fn preschool_children_get_no_online_and_no_offline_subject_training() {
+    let p = publish_for(
+        Category::Subject,
+        LicensedModes::Both,
+        course(
+            "c-1",
+            Subject::Mathematics,
+            GradeBand::Preschool,
+            Mode::Online,
+            weekday_session(),
+        ),
+    );
+    assert_eq!(of_rule(&p, RuleId::PreschoolNoOnline).len(), 1);
+    let p = publish_for(
+        Category::Subject,
+        LicensedModes::Both,
+        course(
+            "c-1",
+            Subject::ForeignLanguage,
+            GradeBand::Preschool,
+            Mode::Offline,
+            weekday_session(),
+        ),
+    );
+    assert_eq!(of_rule(&p, RuleId::PreschoolNoOfflineSubject).len(), 1);
+    let p = publish_for(
+        Category::NonSubject,
+        LicensedModes::Both,
+        course(
+            "c-1",
+            Subject::Music,
+            GradeBand::Preschool,
+            Mode::Offline,
+            weekday_session(),
+        ),
+    );
+    assert!(of_rule(&p, RuleId::PreschoolNoOfflineSubject).is_empty());
+    assert!(of_rule(&p, RuleId::PreschoolNoOnline).is_empty());
+}
+
+#[test]
+fn licence_scope_rules() {
+    let maths_online = || {
+        course(
+            "c-1",
+            Subject::Mathematics,
+            GradeBand::Primary,
+            Mode::Online,
+            weekday_session(),
+        )
+    };
+    let p = publish_for(Category::NonSubject, LicensedModes::Both, maths_online());
+    assert_eq!(of_rule(&p, RuleId::NonsubjectNoSubjectContent).len(), 1);
+    let p = publish_for(
+        Category::Subject,
+        LicensedModes::OfflineOnly,
+        maths_online(),
+    );
+    assert_eq!(of_rule(&p, RuleId::OnlineSubjectLicense).len(), 1);
+    assert!(of_rule(&p, RuleId::LicenseModeMatch).is_empty());
+    let p = publish_for(Category::Subject, LicensedModes::Both, maths_online());
+    assert!(of_rule(&p, RuleId::OnlineSubjectLicense).is_empty());
+    let p = publish_for(
+        Category::Subject,
+        LicensedModes::OnlineOnly,
+        course(
+            "c-1",
+            Subject::Mathematics,
+            GradeBand::Primary,
+            Mode::Offline,
+            weekday_session(),
+        ),
+    );
+    assert_eq!(of_rule(&p, RuleId::LicenseModeMatch).len(), 1);
+    let p = publish_for(
+        Category::Subject,
+        LicensedModes::Both,
+        course(
+            "c-1",
+            Subject::Music,
+            GradeBand::Primary,
+            Mode::Offline,
+            weekday_session(),
+        ),
+    );
+    assert_eq!(of_rule(&p, RuleId::LicenseModeMatch).len(), 1);
+}
+
+#[test]
+fn subject_institutions_must_be_non_profit() {
+    let mut log = Log::new();
+    log.push(
+        "2025-01-02T09:00:00+08:00",
+        registration(Category::Subject, LicensedModes::Both, false),
+    );
+    assert_eq!(
+        of_rule(&run(&log.events), RuleId::SubjectMustBeNonprofit)[0].severity,
+        crate::Severity::Crit
+    );
+    let mut log = Log::for_institution(FOR_PROFIT_CODE, REGION);
+    log.push(
+        "2025-01-02T09:00:00+08:00",
+        registration(Category::Subject, LicensedModes::Both, true),
+    );
+    assert_eq!(
+        of_rule(&run(&log.events), RuleId::SubjectMustBeNonprofit)[0].severity,
+        crate::Severity::Med
+    );
+    let mut log = Log::new();
+    log.push(
+        "2025-01-02T09:00:00+08:00",
+        registration(Category::Subject, LicensedModes::Both, true),
+    );
+    assert!(of_rule(&run(&log.events), RuleId::SubjectMustBeNonprofit).is_empty());
+}
+
+#[test]
+fn offline_teaching_at_an_unapproved_site() {
+    let mut log = Log::new();
+    log.licensed_subject_institution();
+    let mut published = course(
+        "c-1",
+        Subject::Mathematics,
+        GradeBand::Primary,
+        Mode::Offline,
+        weekday_session(),
+    );
+    published.site = Some(tok!(SiteId, "site-2"));
+    log.push("2025-08-20T10:00:00+08:00", published.clone());
+    assert_eq!(
+        of_rule(&run(&log.events), RuleId::MultiSiteUnapproved).len(),
+        1
+    );
+    let mut log = Log::new();
+    log.licensed_subject_institution();
+    log.push(
+        "2025-08-19T10:00:00+08:00",
+        SiteAdded {
+            site: Site {
+                id: tok!(SiteId, "site-2"),
+                address: text("二号校区"),
+            },
+        },
+    );
+    log.push("2025-08-20T10:00:00+08:00", published);
+    assert!(of_rule(&run(&log.events), RuleId::MultiSiteUnapproved).is_empty());
+}
+
+#[test]
+fn staff_rules() {
+    let mut log = Log::new();
+    log.licensed_subject_institution();
+    let hire = |teacher: &str, cert: bool, in_service: bool, abroad: bool| TeacherHired {
+        teacher: tok!(TeacherId, teacher),
+        subjects: vec![Subject::Mathematics],
+        qualification: cert.then(|| tok!(CertificateNo, "cert-9")),
+        in_service_school_teacher: in_service,
+        located_abroad: abroad,
+    };
+    log.push(
+        "2025-08-01T10:00:00+08:00",
+        hire("t-2", false, false, false),
+    );
+    log.push("2025-08-01T10:00:01+08:00", hire("t-3", true, true, false));
+    log.push("2025-08-01T10:00:02+08:00", hire("t-4", true, false, true));
+    let mut published = course(
+        "c-1",
+        Subject::Mathematics,
+        GradeBand::Primary,
+        Mode::Online,
+        weekday_session(),
+    );
+    published.teachers = vec![
+        tok!(TeacherId, "t-1"),
+        tok!(TeacherId, "t-2"),
+        tok!(TeacherId, "t-ghost"),
+    ];
+    log.push("2025-08-20T10:00:00+08:00", published);
+    let p = run(&log.events);
+    assert_eq!(of_rule(&p, RuleId::NoInserviceTeacher).len(), 1);
+    assert_eq!(of_rule(&p, RuleId::ForeignStaff).len(), 1);
+    let qual = of_rule(&p, RuleId::TeacherQualSubject);
+    assert_eq!(qual.len(), 2, "{qual:#?}");
+}
+
+#[test]
+fn operating_without_a_valid_licence() {
+    let lesson = || {
+        delivered(
+            "c-9",
+            "l-1",
+            "2025-09-01T17:00:00+08:00",
+            "2025-09-01T17:30:00+08:00",
+        )
+    };
+    let mut log = Log::new();
+    log.push("2025-09-01T18:00:00+08:00", lesson());
+    assert_eq!(
+        of_rule(&run(&log.events), RuleId::OperatingUnlicensed).len(),
+        1
+    );
+
+    let mut log = Log::new();
+    log.licensed_subject_institution();
+    log.push(
+        "2025-08-01T10:00:00+08:00",
+        LicenceSuspended {
+            reason: text("整改"),
+            until: Some(date("2025-08-31")),
+        },
+    );
+    log.push(
+        "2025-08-30T18:00:00+08:00",
+        delivered(
+            "c-9",
+            "l-0",
+            "2025-08-30T17:00:00+08:00",
+            "2025-08-30T17:30:00+08:00",
+        ),
+    );
+    log.push("2025-09-01T18:00:00+08:00", lesson());
+    let p = run(&log.events);
+    let suspended = of_rule(&p, RuleId::OperatingSuspended);
+    assert_eq!(
+        suspended.len(),
+        1,
+        "the lesson on 8/30 only; the suspension ended 8/31"
+    );
+    assert_eq!(suspended[0].evidence.len(), 2);
+
+    let mut log = Log::new();
+    log.licensed_subject_institution();
+    log.push(
+        "2025-08-01T10:00:00+08:00",
+        LicenceRevoked {
+            reason: text("吊销"),
+        },
+    );
+    log.push("2025-09-01T18:00:00+08:00", lesson());
+    assert_eq!(
+        of_rule(&run(&log.events), RuleId::OperatingRevoked).len(),
+        1
+    );
+}

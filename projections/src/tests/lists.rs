@@ -1,0 +1,142 @@
+//! Tests of the black/white list.
+
+use tutorwatch_events::kinds::{GradeBand, Mode, Subject};
+use tutorwatch_events::supervision::CaseAction;
+
+use super::*;
+use crate::lists::{ListStatus, ReasonKind};
+
+fn status(p: &Projector) -> ListStatus {
+    p.list_entry(&code(CODE))
+        .map(|e| e.status)
+        .expect("an entry")
+}
+
+#[test]
+fn a_licensed_non_profit_institution_with_an_account_is_white_and_without_one_unlisted() {
+    let mut log = Log::new();
+    log.licensed_subject_institution();
+    assert_eq!(status(&run(&log.events)), ListStatus::White);
+    let p = run(&log.events[..2]);
+    let entry = p.list_entry(&code(CODE)).expect("an entry");
+    assert_eq!(entry.status, ListStatus::Unlisted);
+    assert_eq!(entry.reasons[0].kind, ReasonKind::NoSupervisedAccount);
+}
+
+#[test]
+fn collecting_outside_escrow_blacklists_until_an_officer_resolves_it() {
+    let mut log = Log::new();
+    log.licensed_subject_institution();
+    let mut outside = fee("k-1", Fen::yuan(1000), 10, "2025-09-01", "2025-11-30");
+    outside.supervised_account = None;
+    log.push("2025-09-01T10:00:00+08:00", outside);
+    let p = run(&log.events);
+    assert_eq!(status(&p), ListStatus::Black);
+    let finding = of_rule(&p, RuleId::PrepayDedicatedAccount).remove(0);
+    let entry = p.list_entry(&code(CODE)).expect("an entry");
+    assert_eq!(entry.reasons[0].kind, ReasonKind::SeriousFundFinding);
+    assert_eq!(entry.reasons[0].findings, vec![finding.id]);
+    assert_eq!(entry.since.seq, 4);
+
+    // Selling while black is itself a finding.
+    log.push(
+        "2025-09-02T10:00:00+08:00",
+        fee("k-2", Fen::yuan(100), 1, "2025-09-02", "2025-09-02"),
+    );
+    assert_eq!(of_rule(&run(&log.events), RuleId::BlackWhiteList).len(), 1);
+
+    log.push(
+        "2025-09-03T10:00:00+08:00",
+        officer(&finding, CaseAction::Acknowledged),
+    );
+    assert_eq!(
+        status(&run(&log.events)),
+        ListStatus::Black,
+        "acknowledging is not resolving"
+    );
+    log.push(
+        "2025-09-04T10:00:00+08:00",
+        officer(
+            &finding,
+            CaseAction::Penalty {
+                penalty: tutorwatch_events::supervision::PenaltyKind::Fine,
+                fine: Some(Fen::yuan(10_000)),
+            },
+        ),
+    );
+    assert_eq!(
+        status(&run(&log.events)),
+        ListStatus::Black,
+        "a penalty is not a resolution"
+    );
+    let bw = of_rule(&run(&log.events), RuleId::BlackWhiteList).remove(0);
+    log.push(
+        "2025-09-05T10:00:00+08:00",
+        officer(&finding, CaseAction::Resolved),
+    );
+    log.push(
+        "2025-09-05T10:00:01+08:00",
+        officer(&bw, CaseAction::Resolved),
+    );
+    let p = run(&log.events);
+    assert_eq!(status(&p), ListStatus::White);
+    assert_eq!(
+        p.finding(&finding.id).map(|f| f.status.clone()),
+        Some(crate::FindingStatus::Resolved)
+    );
+}
+
+fn late_offline_lessons(days: &[&str]) -> Projector {
+    let mut log = Log::new();
+    log.licensed_subject_institution();
+    log.push(
+        "2025-01-03T10:00:00+08:00",
+        course(
+            "c-1",
+            Subject::Mathematics,
+            GradeBand::Primary,
+            Mode::Offline,
+            vec![session(
+                "p",
+                "2030-01-07T09:00:00+08:00",
+                "2030-01-07T09:20:00+08:00",
+            )],
+        ),
+    );
+    for (i, day) in days.iter().enumerate() {
+        log.push(
+            &format!("{day}T21:00:00+08:00"),
+            delivered(
+                "c-1",
+                &format!("l-{i}"),
+                &format!("{day}T20:00:00+08:00"),
+                &format!("{day}T20:45:00+08:00"),
+            ),
+        );
+    }
+    run(&log.events)
+}
+
+#[test]
+fn three_serious_violations_within_180_days_blacklist() {
+    // Weekdays, so only OFFLINE_END_BY_2030 (HIGH) fires.
+    assert_eq!(
+        status(&late_offline_lessons(&["2025-03-12", "2025-04-01"])),
+        ListStatus::White
+    );
+    // 2025-03-12 (Wed) to 2025-09-08 (Mon) is exactly 180 days.
+    let p = late_offline_lessons(&["2025-03-12", "2025-04-01", "2025-09-08"]);
+    assert_eq!(status(&p), ListStatus::Black);
+    let entry = p.list_entry(&code(CODE)).expect("an entry");
+    assert_eq!(entry.reasons[0].kind, ReasonKind::RepeatedViolations);
+    assert_eq!(entry.reasons[0].findings.len(), 3);
+    // 2025-03-11 to 2025-09-08 is 181 days.
+    assert_eq!(
+        status(&late_offline_lessons(&[
+            "2025-03-11",
+            "2025-04-01",
+            "2025-09-08"
+        ])),
+        ListStatus::White
+    );
+}

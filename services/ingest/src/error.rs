@@ -1,0 +1,18 @@
+//! Typed errors of ingest.
+
+/// What stops ingest from starting or running.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("JetStream: {0}")]
+    JetStream(String),
+    #[error("stream {stream} exists with a configuration ingest cannot use: {problem}")]
+    StreamMismatch { stream: String, problem: String },
+    #[error("the event log failed: {0}")]
+    Store(#[from] tutorwatch_store::StoreError),
+}
+
+impl IngestError {
+    pub(crate) fn jetstream(error: impl std::fmt::Display) -> Self {
+        IngestError::JetStream(error.to_string())
+    }
+}

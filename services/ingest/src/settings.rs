@@ -1,0 +1,59 @@
+//! Ingest settings, with the defaults a single-node deployment wants.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// How ingest talks to JetStream. Every limit is named and explained.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IngestSettings {
+    /// The inbound stream, bound to `tw.in.>`.
+    pub stream: String,
+    /// The dead-letter stream, bound to `tw.dlq.>`.
+    pub dlq_stream: String,
+    /// The durable pull consumer's name; a restart resumes where it left off.
+    pub consumer: String,
+    /// The most messages handled (and appended in one sled batch) at once.
+    pub batch_max: usize,
+    /// How long JetStream remembers a `Nats-Msg-Id` to drop duplicate publishes, in seconds.
+    /// The log's own id index drops duplicates forever; this only saves the work.
+    pub duplicate_window_secs: u64,
+    /// How long the inbound stream keeps messages, in seconds (the log keeps them for good).
+    pub stream_max_age_secs: u64,
+    /// How long an unacknowledged message waits before JetStream redelivers it, in seconds.
+    pub ack_wait_secs: u64,
+    /// The most unacknowledged messages the consumer hands out; bounds ingest's memory.
+    pub max_ack_pending: i64,
+    /// Fault injection for the crash test: wait this long between making a batch durable and
+    /// acknowledging it, to widen the window a crash must survive. Always 0 in production.
+    pub fault_ack_delay_ms: u64,
+}
+
+impl Default for IngestSettings {
+    fn default() -> Self {
+        Self {
+            stream: "TW_IN".into(),
+            dlq_stream: "TW_DLQ".into(),
+            consumer: "tutorwatch-ingest".into(),
+            batch_max: 1_000,
+            duplicate_window_secs: 2 * 60 * 60,
+            stream_max_age_secs: 30 * 24 * 60 * 60,
+            ack_wait_secs: 30,
+            max_ack_pending: 20_000,
+            fault_ack_delay_ms: 0,
+        }
+    }
+}
+
+impl IngestSettings {
+    pub(crate) fn duplicate_window(&self) -> Duration {
+        Duration::from_secs(self.duplicate_window_secs)
+    }
+    pub(crate) fn stream_max_age(&self) -> Duration {
+        Duration::from_secs(self.stream_max_age_secs)
+    }
+    pub(crate) fn ack_wait(&self) -> Duration {
+        Duration::from_secs(self.ack_wait_secs)
+    }
+}

@@ -1,0 +1,255 @@
+//! The ingest loop: pull a batch from the durable consumer, decode and validate each message,
+//! dead-letter the bad ones, append the good ones to the log in one atomic, flushed write, and
+//! only then acknowledge them.
+//!
+//! When NATS goes away the client reconnects by itself and the pull stream is recreated with
+//! backoff; the durable consumer remembers what was acknowledged, and anything delivered but not
+//! acknowledged is redelivered and dropped as a duplicate by the log's id index.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_nats::jetstream::{self, AckKind};
+use futures::StreamExt;
+use tokio::sync::watch;
+use tracing::Instrument;
+use tutorwatch_events::{
+    decode_and_validate, encode, Envelope, EventId, UtcTime, ValidationContext,
+};
+use tutorwatch_store::{AppendOutcome, EventLog};
+
+use crate::dead_letter;
+use crate::error::IngestError;
+use crate::settings::IngestSettings;
+use crate::stats::IngestStats;
+use crate::subject;
+use crate::topology::ensure_topology;
+
+/// The longest wait between attempts to reach JetStream again.
+const BACKOFF_MAX: Duration = Duration::from_secs(5);
+/// How often the pull stream expects a heartbeat from the server while idle.
+const PULL_HEARTBEAT: Duration = Duration::from_secs(5);
+/// Attempts at one append before ingest gives up and stops with the store's error.
+const APPEND_ATTEMPTS_MAX: u32 = 3;
+/// How long a message we could not store waits before JetStream redelivers it.
+const REDELIVER_DELAY: Duration = Duration::from_secs(1);
+
+/// Everything the loop needs, passed in explicitly.
+#[derive(Debug, Clone)]
+pub struct Ingest {
+    pub jetstream: jetstream::Context,
+    pub log: Arc<EventLog>,
+    pub settings: IngestSettings,
+    pub validation: Arc<ValidationContext>,
+    pub stats: Arc<IngestStats>,
+}
+
+/// Runs ingest until `shutdown` turns true (then finishes the batch in hand, flushes and returns
+/// `Ok`), or until the log cannot be written (then returns the store's error).
+pub async fn run(ingest: Ingest, mut shutdown: watch::Receiver<bool>) -> Result<(), IngestError> {
+    let mut backoff = Duration::from_millis(100);
+    'connect: while !*shutdown.borrow() {
+        let messages = match open_pull_stream(&ingest).await {
+            Ok(messages) => {
+                backoff = Duration::from_millis(100);
+                messages
+            }
+            Err(error) => {
+                tracing::warn!(%error, retry_in_ms = backoff.as_millis(), "JetStream not ready");
+                tokio::select! {
+                    _ = tokio::time::sleep(backoff) => {}
+                    _ = shutdown.changed() => {}
+                }
+                backoff = (backoff * 2).min(BACKOFF_MAX);
+                continue 'connect;
+            }
+        };
+        tracing::info!(consumer = %ingest.settings.consumer, "ingest is reading");
+        let mut chunks = messages.ready_chunks(ingest.settings.batch_max);
+        loop {
+            let chunk = tokio::select! {
+                biased;
+                _ = shutdown.changed() => break 'connect,
+                chunk = chunks.next() => chunk,
+            };
+            let Some(items) = chunk else {
+                tracing::warn!("the pull stream ended; opening it again");
+                continue 'connect;
+            };
+            let mut batch = Vec::with_capacity(items.len());
+            for item in items {
+                match item {
+                    Ok(message) => batch.push(message),
+                    Err(error) => tracing::warn!(%error, "pull stream error"),
+                }
+            }
+            if !batch.is_empty() {
+                handle_batch(&ingest, batch).await?;
+            }
+        }
+    }
+    ingest.log.flush()?;
+    tracing::info!("ingest stopped; the log is flushed");
+    Ok(())
+}
+
+async fn open_pull_stream(
+    ingest: &Ingest,
+) -> Result<jetstream::consumer::pull::Stream, IngestError> {
+    let topology = ensure_topology(&ingest.jetstream, &ingest.settings).await?;
+    topology
+        .consumer
+        .stream()
+        .max_messages_per_batch(ingest.settings.batch_max)
+        .heartbeat(PULL_HEARTBEAT)
+        .messages()
+        .await
+        .map_err(IngestError::jetstream)
+}
+
+fn header<'m>(message: &'m jetstream::Message, name: &str) -> Option<&'m str> {
+    message
+        .headers
+        .as_ref()
+        .and_then(|h| h.get(name))
+        .map(|v| v.as_str())
+}
+
+/// Decodes, validates and checks one message against its subject and message id.
+fn accept(
+    message: &jetstream::Message,
+    validation: &ValidationContext,
+) -> Result<Envelope, String> {
+    let json = header(message, "Content-Type").is_some_and(|t| {
+        t.trim()
+            .to_ascii_lowercase()
+            .starts_with("application/json")
+    });
+    let envelope =
+        decode_and_validate(&message.payload, json, validation).map_err(|e| e.to_string())?;
+    subject::check(message.subject.as_str(), &envelope)?;
+    if let Some(id) = header(message, "Nats-Msg-Id") {
+        if id != envelope.event_id.to_string() {
+            return Err(format!(
+                "Nats-Msg-Id {id:?} differs from the event id {}; they must be the same",
+                envelope.event_id
+            ));
+        }
+    }
+    Ok(envelope)
+}
+
+async fn handle_batch(ingest: &Ingest, batch: Vec<jetstream::Message>) -> Result<(), IngestError> {
+    let span = tracing::info_span!(
+        "ingest_batch",
+        messages = batch.len(),
+        appended = tracing::field::Empty,
+        duplicates = tracing::field::Empty,
+        dead_lettered = tracing::field::Empty,
+    );
+    async move {
+        let mut events: Vec<(EventId, Vec<u8>)> = Vec::with_capacity(batch.len());
+        let mut accepted = Vec::with_capacity(batch.len());
+        let mut dead = 0u64;
+        for message in batch {
+            match accept(&message, &ingest.validation) {
+                Ok(envelope) => {
+                    events.push((envelope.event_id, encode(&envelope)));
+                    accepted.push(message);
+                }
+                Err(reason) => {
+                    dead += 1;
+                    dead_letter_one(ingest, &message, &reason).await;
+                }
+            }
+        }
+        let outcomes = append_with_retries(ingest, events, &accepted).await?;
+        if ingest.settings.fault_ack_delay_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(ingest.settings.fault_ack_delay_ms)).await;
+        }
+        for message in &accepted {
+            if let Err(error) = message.ack().await {
+                // The event is durable; a lost ack only means a redelivery, which the log drops.
+                tracing::warn!(%error, "ack failed; the message will be redelivered and deduplicated");
+            }
+        }
+        let appended = outcomes
+            .iter()
+            .filter(|o| matches!(o, AppendOutcome::Appended(_)))
+            .count() as u64;
+        let duplicates = outcomes.len() as u64 - appended;
+        ingest.stats.record_batch(appended, duplicates, dead);
+        let span = tracing::Span::current();
+        span.record("appended", appended);
+        span.record("duplicates", duplicates);
+        span.record("dead_lettered", dead);
+        tracing::debug!("batch done");
+        Ok(())
+    }
+    .instrument(span)
+    .await
+}
+
+async fn dead_letter_one(ingest: &Ingest, message: &jetstream::Message, reason: &str) {
+    let stream_seq = message.info().map(|i| i.stream_sequence).unwrap_or(0);
+    tracing::warn!(subject = %message.subject, stream_seq, reason, "dead-lettering a message");
+    let stored = dead_letter::publish(
+        &ingest.jetstream,
+        message.subject.as_str(),
+        stream_seq,
+        message.headers.as_ref(),
+        message.payload.clone(),
+        reason,
+    )
+    .await;
+    let ack = match stored {
+        Ok(()) => AckKind::Term,
+        Err(error) => {
+            // Not stored as a dead letter: leave it to be redelivered rather than lose it.
+            tracing::error!(%error, "could not store a dead letter; it will be redelivered");
+            AckKind::Nak(Some(REDELIVER_DELAY))
+        }
+    };
+    if let Err(error) = message.ack_with(ack).await {
+        tracing::warn!(%error, "could not settle a dead-lettered message");
+    }
+}
+
+async fn append_with_retries(
+    ingest: &Ingest,
+    events: Vec<(EventId, Vec<u8>)>,
+    accepted: &[jetstream::Message],
+) -> Result<Vec<AppendOutcome>, IngestError> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    let events = Arc::new(events);
+    let mut attempt = 1;
+    loop {
+        let log = Arc::clone(&ingest.log);
+        let batch = Arc::clone(&events);
+        let result = tokio::task::spawn_blocking(move || log.append(&batch, UtcTime::now()))
+            .await
+            .map_err(|e| IngestError::JetStream(format!("append task failed: {e}")))?;
+        match result {
+            Ok(outcomes) => {
+                ingest.stats.set_store_failing(false);
+                return Ok(outcomes);
+            }
+            Err(error) if attempt < APPEND_ATTEMPTS_MAX => {
+                ingest.stats.set_store_failing(true);
+                tracing::error!(%error, attempt, "appending to the log failed; retrying");
+                tokio::time::sleep(Duration::from_millis(500) * attempt).await;
+                attempt += 1;
+            }
+            Err(error) => {
+                ingest.stats.set_store_failing(true);
+                tracing::error!(%error, "appending to the log keeps failing; nothing was acknowledged, stopping ingest");
+                for message in accepted {
+                    let _ = message.ack_with(AckKind::Nak(Some(REDELIVER_DELAY))).await;
+                }
+                return Err(error.into());
+            }
+        }
+    }
+}

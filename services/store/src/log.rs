@@ -1,0 +1,347 @@
+//! The event log: append-only, idempotent by event id, hash-chained, durable before it answers.
+//!
+//! Two sled trees hold it: `log` maps the big-endian sequence to the encoded `LogRecord`, and
+//! `event_ids` maps each event id to its sequence. A batch goes into both trees in one
+//! transaction, and the database is flushed before `append` returns, so whoever is told "stored"
+//! (the NATS ack, the HTTP 201) can rely on it surviving a crash.
+//!
+//! **Invariant:** sequences start at 1 and have no gaps; entry `n`'s `prev_hash` is entry
+//! `n - 1`'s hash. Only one append runs at a time (the head lock), so both hold by construction,
+//! and `open` and `verify` check them on what is on disk.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use sled::transaction::{ConflictableTransactionError, TransactionalTree};
+use sled::Transactional;
+use tokio::sync::watch;
+use tutorwatch_events::record::HASH_BYTES;
+use tutorwatch_events::{EventId, LogRecord, UtcTime};
+
+use crate::chain::chain_hash;
+use crate::error::StoreError;
+
+/// The most events one `append` takes. Larger batches are refused, not split, so that a caller's
+/// "one batch = one atomic write" assumption never silently breaks.
+pub const EVENTS_PER_APPEND_MAX: usize = 10_000;
+
+const LOG_TREE: &str = "log";
+const EVENT_IDS_TREE: &str = "event_ids";
+
+/// What happened to one event of a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppendOutcome {
+    /// Stored now, at this sequence.
+    Appended(u64),
+    /// Already stored (earlier, or earlier in the same batch), at this sequence.
+    Duplicate(u64),
+}
+
+impl AppendOutcome {
+    /// The sequence the event is stored at.
+    pub fn seq(self) -> u64 {
+        match self {
+            AppendOutcome::Appended(seq) | AppendOutcome::Duplicate(seq) => seq,
+        }
+    }
+}
+
+/// Counts for `tutorwatch log stats`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogStats {
+    pub events: u64,
+    pub last_seq: u64,
+    pub bytes_on_disk: u64,
+}
+
+/// What `verify` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyReport {
+    /// Entries that checked out, from the first.
+    pub verified: u64,
+    /// The first entry that did not, and why.
+    pub first_bad: Option<(u64, String)>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Head {
+    seq: u64,
+    hash: [u8; HASH_BYTES],
+}
+
+/// The durable event log.
+#[derive(Debug)]
+pub struct EventLog {
+    db: sled::Db,
+    entries: sled::Tree,
+    event_ids: sled::Tree,
+    path: PathBuf,
+    head: Mutex<Head>,
+    head_tx: watch::Sender<u64>,
+}
+
+fn seq_key(seq: u64) -> [u8; 8] {
+    seq.to_be_bytes()
+}
+
+fn key_seq(key: &[u8]) -> Result<u64, StoreError> {
+    let bytes: [u8; 8] = key.try_into().map_err(|_| StoreError::BadKey(key.len()))?;
+    Ok(u64::from_be_bytes(bytes))
+}
+
+fn decode_entry(key: &[u8], value: &[u8]) -> Result<LogRecord, StoreError> {
+    let seq = key_seq(key)?;
+    let record = LogRecord::decode(value).map_err(|e| StoreError::Corrupt {
+        seq,
+        reason: e.to_string(),
+    })?;
+    if record.seq != seq {
+        return Err(StoreError::Corrupt {
+            seq,
+            reason: format!("stored under key {seq} but says it is entry {}", record.seq),
+        });
+    }
+    Ok(record)
+}
+
+fn open_error(path: &Path, error: sled::Error) -> StoreError {
+    let text = error.to_string();
+    if text.contains("could not acquire lock") {
+        StoreError::InUse(path.to_owned())
+    } else {
+        StoreError::Io(format!("opening {}: {text}", path.display()))
+    }
+}
+
+impl EventLog {
+    /// Opens (or creates) the log in `path`, and reads its head.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let db = sled::Config::new()
+            .path(path)
+            .mode(sled::Mode::HighThroughput)
+            .open()
+            .map_err(|e| open_error(path, e))?;
+        let entries = db.open_tree(LOG_TREE)?;
+        let event_ids = db.open_tree(EVENT_IDS_TREE)?;
+        let head = match entries.last()? {
+            None => Head {
+                seq: 0,
+                hash: [0; HASH_BYTES],
+            },
+            Some((key, value)) => {
+                let record = decode_entry(&key, &value)?;
+                Head {
+                    seq: record.seq,
+                    hash: record.hash,
+                }
+            }
+        };
+        let (head_tx, _) = watch::channel(head.seq);
+        tracing::debug!(path = %path.display(), last_seq = head.seq, "event log opened");
+        Ok(Self {
+            db,
+            entries,
+            event_ids,
+            path: path.to_owned(),
+            head: Mutex::new(head),
+            head_tx,
+        })
+    }
+
+    /// The directory the log lives in.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The sequence of the last stored entry (0 when empty).
+    pub fn last_seq(&self) -> u64 {
+        *self.head_tx.borrow()
+    }
+
+    /// A receiver that sees the last sequence each time the log grows.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.head_tx.subscribe()
+    }
+
+    /// Where an event id is stored, if it is.
+    pub fn seq_of(&self, id: &EventId) -> Result<Option<u64>, StoreError> {
+        match self.event_ids.get(id.as_bytes())? {
+            None => Ok(None),
+            Some(value) => key_seq(&value).map(Some),
+        }
+    }
+
+    /// Appends a batch of encoded events, skipping ids already stored, in one atomic write,
+    /// flushed to disk before it returns. Returns one outcome per input, in input order.
+    pub fn append(
+        &self,
+        batch: &[(EventId, Vec<u8>)],
+        recorded_at: UtcTime,
+    ) -> Result<Vec<AppendOutcome>, StoreError> {
+        if batch.len() > EVENTS_PER_APPEND_MAX {
+            return Err(StoreError::BatchTooLarge {
+                count: batch.len(),
+                max: EVENTS_PER_APPEND_MAX,
+            });
+        }
+        // A poisoned lock means an append panicked half-way; the on-disk state is still whole
+        // (the transaction either committed or not), so re-read the head rather than give up.
+        let mut head = match self.head.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let mut next = *head;
+        let mut outcomes = Vec::with_capacity(batch.len());
+        let mut in_batch: HashMap<EventId, u64> = HashMap::new();
+        let mut entry_writes = sled::Batch::default();
+        let mut id_writes = sled::Batch::default();
+        for (id, bytes) in batch {
+            if let Some(&seq) = in_batch.get(id) {
+                outcomes.push(AppendOutcome::Duplicate(seq));
+                continue;
+            }
+            if let Some(seq) = self.seq_of(id)? {
+                outcomes.push(AppendOutcome::Duplicate(seq));
+                continue;
+            }
+            let seq = next.seq + 1;
+            let hash = chain_hash(&next.hash, seq, recorded_at, bytes);
+            let record = LogRecord {
+                seq,
+                recorded_at,
+                prev_hash: next.hash,
+                hash,
+                event: bytes.clone(),
+            };
+            entry_writes.insert(&seq_key(seq), record.encode());
+            id_writes.insert(id.as_bytes(), &seq_key(seq));
+            in_batch.insert(*id, seq);
+            outcomes.push(AppendOutcome::Appended(seq));
+            next = Head { seq, hash };
+        }
+        if next.seq == head.seq {
+            return Ok(outcomes);
+        }
+        (&self.entries, &self.event_ids)
+            .transaction(|(entries, ids): &(TransactionalTree, TransactionalTree)| {
+                entries.apply_batch(&entry_writes)?;
+                ids.apply_batch(&id_writes)?;
+                Ok::<(), ConflictableTransactionError<StoreError>>(())
+            })
+            .map_err(StoreError::from)?;
+        self.db.flush()?;
+        *head = next;
+        drop(head);
+        self.head_tx.send_replace(next.seq);
+        Ok(outcomes)
+    }
+
+    /// Reads up to `limit` entries starting at sequence `from` (inclusive).
+    pub fn read_from(&self, from: u64, limit: usize) -> Result<Vec<LogRecord>, StoreError> {
+        self.entries
+            .range(seq_key(from.max(1))..)
+            .take(limit)
+            .map(|item| {
+                let (key, value) = item?;
+                decode_entry(&key, &value)
+            })
+            .collect()
+    }
+
+    /// Counts and sizes.
+    pub fn stats(&self) -> Result<LogStats, StoreError> {
+        let first = match self.entries.first()? {
+            Some((key, _)) => key_seq(&key)?,
+            None => 0,
+        };
+        let last = self.last_seq();
+        Ok(LogStats {
+            events: if last == 0 { 0 } else { last - first + 1 },
+            last_seq: last,
+            bytes_on_disk: self.db.size_on_disk()?,
+        })
+    }
+
+    /// Walks the whole log and checks sequences, the hash chain, decoding and the id index.
+    /// Reports the first entry that does not match; storage errors are errors.
+    pub fn verify(&self, mut progress: impl FnMut(u64)) -> Result<VerifyReport, StoreError> {
+        let mut prev = Head {
+            seq: 0,
+            hash: [0; HASH_BYTES],
+        };
+        let bad = |seq: u64, verified: u64, reason: String| VerifyReport {
+            verified,
+            first_bad: Some((seq, reason)),
+        };
+        for item in self.entries.iter() {
+            let (key, value) = item?;
+            let seq = key_seq(&key)?;
+            let record = match decode_entry(&key, &value) {
+                Ok(record) => record,
+                Err(StoreError::Corrupt { reason, .. }) => return Ok(bad(seq, prev.seq, reason)),
+                Err(other) => return Err(other),
+            };
+            if seq != prev.seq + 1 {
+                return Ok(bad(
+                    seq,
+                    prev.seq,
+                    format!("expected entry {} next", prev.seq + 1),
+                ));
+            }
+            if record.prev_hash != prev.hash {
+                return Ok(bad(
+                    seq,
+                    prev.seq,
+                    "its previous-hash does not match the entry before it".into(),
+                ));
+            }
+            if chain_hash(&prev.hash, seq, record.recorded_at, &record.event) != record.hash {
+                return Ok(bad(
+                    seq,
+                    prev.seq,
+                    "its hash does not match its content".into(),
+                ));
+            }
+            let envelope = match record.envelope() {
+                Ok(envelope) => envelope,
+                Err(e) => return Ok(bad(seq, prev.seq, e.to_string())),
+            };
+            if self.seq_of(&envelope.event_id)? != Some(seq) {
+                return Ok(bad(
+                    seq,
+                    prev.seq,
+                    format!("event id {} is not indexed to it", envelope.event_id),
+                ));
+            }
+            prev = Head {
+                seq,
+                hash: record.hash,
+            };
+            if seq % 100_000 == 0 {
+                progress(seq);
+            }
+        }
+        Ok(VerifyReport {
+            verified: prev.seq,
+            first_bad: None,
+        })
+    }
+
+    /// Flushes everything to disk (appends already do; this is for shutdown).
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Overwrites one stored entry's raw bytes. Only for tests of tamper detection.
+    #[doc(hidden)]
+    pub fn tamper_for_tests(&self, seq: u64, bytes: &[u8]) -> Result<(), StoreError> {
+        self.entries.insert(seq_key(seq), bytes)?;
+        self.db.flush()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

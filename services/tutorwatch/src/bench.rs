@@ -1,0 +1,239 @@
+//! `tutorwatch bench`: measures ingest against its ceilings in one run, on this machine.
+//!
+//! Ceilings, for messages of the same size as the events: raw JetStream publish (pipelined, every
+//! ack awaited), raw durable pull consume + ack, and raw sled batch append with a flush per batch.
+//! Then Tutorwatch itself: events published to `tw.in.*` and read by the real ingest loop into a
+//! real log, timed from the first publish until the last event is durable. Every figure is printed
+//! as `name: value unit`, and the ingest rate also as a ratio of each ceiling.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context as _};
+use async_nats::jetstream::{self, consumer::pull, stream};
+use futures::StreamExt;
+use tokio::sync::watch;
+use tutorwatch_events::examples::{example, ExampleParams};
+use tutorwatch_events::{encode, Envelope, EventId, ValidationContext, EVENT_TYPES};
+use tutorwatch_ingest::{Ingest, IngestSettings, IngestStats};
+use tutorwatch_store::EventLog;
+
+/// Publishes in flight before their acks are awaited.
+const PUBLISH_IN_FLIGHT_MAX: usize = 4_096;
+/// Records per sled batch in the raw append ceiling (the same as ingest's default batch).
+const SLED_BATCH: usize = 1_000;
+
+/// What to measure.
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
+    pub nats_url: String,
+    pub events: usize,
+    pub work_dir: std::path::PathBuf,
+}
+
+fn rate(count: usize, elapsed: Duration) -> u64 {
+    let micros = elapsed.as_micros().max(1);
+    u64::try_from(count as u128 * 1_000_000 / micros).unwrap_or(u64::MAX)
+}
+
+fn print_rate(name: &str, count: usize, elapsed: Duration) -> u64 {
+    let per_second = rate(count, elapsed);
+    println!(
+        "{name}: {per_second} msgs/s ({count} in {} ms)",
+        elapsed.as_millis()
+    );
+    per_second
+}
+
+fn print_ratio(name: &str, numerator: u64, denominator: u64) {
+    let percent_tenths = numerator.saturating_mul(1_000) / denominator.max(1);
+    println!("{name}: {}.{}%", percent_tenths / 10, percent_tenths % 10);
+}
+
+fn sample_events(count: usize) -> Vec<Envelope> {
+    (0..count)
+        .map(|i| {
+            let mut params = ExampleParams::new(EventId::new_v7());
+            params.tag = format!("b{i}");
+            example(i % EVENT_TYPES.len(), &params)
+        })
+        .collect()
+}
+
+async fn publish_pipelined(
+    js: &jetstream::Context,
+    messages: impl Iterator<Item = (String, async_nats::HeaderMap, bytes::Bytes)>,
+) -> anyhow::Result<()> {
+    let mut in_flight = std::collections::VecDeque::with_capacity(PUBLISH_IN_FLIGHT_MAX);
+    for (subject, headers, payload) in messages {
+        in_flight.push_back(js.publish_with_headers(subject, headers, payload).await?);
+        if in_flight.len() >= PUBLISH_IN_FLIGHT_MAX {
+            if let Some(ack) = in_flight.pop_front() {
+                ack.await?;
+            }
+        }
+    }
+    for ack in in_flight {
+        ack.await?;
+    }
+    Ok(())
+}
+
+async fn raw_jetstream(
+    js: &jetstream::Context,
+    count: usize,
+    size: usize,
+) -> anyhow::Result<(u64, u64)> {
+    let name = "TW_BENCH_RAW";
+    let _ = js.delete_stream(name).await;
+    let stream = js
+        .create_stream(stream::Config {
+            name: name.into(),
+            subjects: vec!["bench.raw.>".into()],
+            storage: stream::StorageType::File,
+            ..Default::default()
+        })
+        .await
+        .context("creating the raw bench stream")?;
+    let payload = bytes::Bytes::from(vec![0x5a; size]);
+    let started = Instant::now();
+    publish_pipelined(
+        js,
+        (0..count).map(|i| {
+            let mut headers = async_nats::HeaderMap::new();
+            headers.insert("Nats-Msg-Id", format!("raw-{i}").as_str());
+            (format!("bench.raw.{}", i % 16), headers, payload.clone())
+        }),
+    )
+    .await?;
+    let publish = print_rate("ceiling_jetstream_publish", count, started.elapsed());
+
+    let consumer = stream
+        .create_consumer(pull::Config {
+            durable_name: Some("bench".into()),
+            ack_policy: jetstream::consumer::AckPolicy::Explicit,
+            max_ack_pending: 20_000,
+            ..Default::default()
+        })
+        .await?;
+    let started = Instant::now();
+    let mut messages = consumer
+        .stream()
+        .max_messages_per_batch(1_000)
+        .messages()
+        .await?
+        .ready_chunks(1_000);
+    let mut seen = 0;
+    while seen < count {
+        let Some(chunk) = messages.next().await else {
+            bail!("the raw consumer stopped after {seen} messages");
+        };
+        for message in chunk {
+            message
+                .map_err(|e| anyhow::anyhow!(e))?
+                .ack()
+                .await
+                .map_err(|e| anyhow::anyhow!(e))?;
+            seen += 1;
+        }
+    }
+    js.client().flush().await?;
+    let consume = print_rate("ceiling_jetstream_consume_ack", count, started.elapsed());
+    let _ = js.delete_stream(name).await;
+    Ok((publish, consume))
+}
+
+fn raw_sled(dir: &Path, count: usize, size: usize) -> anyhow::Result<u64> {
+    let elapsed = tutorwatch_store::ceiling::raw_batch_append(dir, count, size, SLED_BATCH)?;
+    Ok(print_rate("ceiling_sled_batch_append", count, elapsed))
+}
+
+async fn tutorwatch_ingest(options: &BenchOptions, js: &jetstream::Context) -> anyhow::Result<u64> {
+    let settings = IngestSettings {
+        stream: "TW_BENCH_IN".into(),
+        dlq_stream: "TW_BENCH_DLQ".into(),
+        consumer: "bench-ingest".into(),
+        ..IngestSettings::default()
+    };
+    let _ = js.delete_stream(&settings.stream).await;
+    let _ = js.delete_stream(&settings.dlq_stream).await;
+    let log = Arc::new(EventLog::open(&options.work_dir.join("log"))?);
+    let events = sample_events(options.events);
+    let encoded: Vec<(String, async_nats::HeaderMap, bytes::Bytes)> = events
+        .iter()
+        .map(|e| {
+            let mut headers = async_nats::HeaderMap::new();
+            headers.insert("Nats-Msg-Id", e.event_id.to_string().as_str());
+            (e.subject(), headers, bytes::Bytes::from(encode(e)))
+        })
+        .collect();
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let ingest = Ingest {
+        jetstream: js.clone(),
+        log: Arc::clone(&log),
+        settings,
+        validation: Arc::new(ValidationContext::default()),
+        stats: Arc::new(IngestStats::default()),
+    };
+    let worker = tokio::spawn(tutorwatch_ingest::run(ingest, stop_rx));
+    let mut head = log.subscribe();
+    // Let ingest create its streams before the clock starts.
+    let setup_deadline = Instant::now() + Duration::from_secs(10);
+    while js.get_stream("TW_BENCH_IN").await.is_err() {
+        if Instant::now() > setup_deadline {
+            bail!("ingest did not create its stream");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let started = Instant::now();
+    let publisher = {
+        let js = js.clone();
+        tokio::spawn(async move { publish_pipelined(&js, encoded.into_iter()).await })
+    };
+    let target = options.events as u64;
+    while *head.borrow_and_update() < target {
+        tokio::time::timeout(Duration::from_secs(60), head.changed())
+            .await
+            .context("ingest stalled")??;
+    }
+    let elapsed = started.elapsed();
+    publisher.await??;
+    let _ = stop_tx.send(true);
+    worker.await??;
+    let ingest = print_rate("tutorwatch_ingest_end_to_end", options.events, elapsed);
+    let stats = log.stats()?;
+    println!(
+        "log_bytes_on_disk_per_event: {} bytes",
+        stats.bytes_on_disk / target.max(1)
+    );
+    let _ = js.delete_stream("TW_BENCH_IN").await;
+    let _ = js.delete_stream("TW_BENCH_DLQ").await;
+    Ok(ingest)
+}
+
+/// Runs every measurement and prints the figures.
+pub async fn run(options: BenchOptions) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&options.work_dir)?;
+    let sample = encode(&sample_events(1)[0]);
+    let size = sample.len();
+    let average = sample_events(EVENT_TYPES.len())
+        .iter()
+        .map(|e| encode(e).len())
+        .sum::<usize>()
+        / EVENT_TYPES.len();
+    println!("events: {}", options.events);
+    println!("event_bytes_average: {average} bytes");
+    let client = async_nats::connect(&options.nats_url)
+        .await
+        .with_context(|| format!("connecting to NATS at {}", options.nats_url))?;
+    let js = jetstream::new(client);
+    let (publish, consume) = raw_jetstream(&js, options.events, average.max(size)).await?;
+    let sled_dir = options.work_dir.join("raw-sled");
+    let sled = raw_sled(&sled_dir, options.events, average)?;
+    let ingest = tutorwatch_ingest(&options, &js).await?;
+    print_ratio("ratio_ingest_to_jetstream_publish", ingest, publish);
+    print_ratio("ratio_ingest_to_jetstream_consume_ack", ingest, consume);
+    print_ratio("ratio_ingest_to_sled_append", ingest, sled);
+    Ok(())
+}

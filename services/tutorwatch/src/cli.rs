@@ -1,0 +1,286 @@
+//! The command line. Each subcommand prints its result on stdout (JSON where a program may read
+//! it) and its progress and errors on stderr, and exits non-zero on failure.
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context as _};
+use clap::{Parser, Subcommand};
+use serde_json::json;
+use tutorwatch_events::examples::{example, ExampleParams};
+use tutorwatch_events::{
+    decode_json, encode_json, event_type_by_name, EventId, ValidationContext, EVENT_TYPES,
+};
+use tutorwatch_store::EventLog;
+
+use crate::config::Settings;
+
+/// Tutorwatch: supervision of off-campus training institutions, event-sourced.
+#[derive(Debug, Parser)]
+#[command(name = "tutorwatch", version, about)]
+pub struct Cli {
+    /// Settings file (TOML). Defaults to ./tutorwatch.toml when it exists.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the service: ingest from NATS JetStream into the log, and the HTTP endpoints.
+    Serve,
+    /// Inspect the log (stop `serve` first: the data directory is locked while it runs).
+    Log {
+        #[command(subcommand)]
+        command: LogCommand,
+    },
+    /// Print a well-formed JSON example of an event type (or list the types).
+    Example {
+        /// An event type, e.g. `schedule.course_published`. Omit to list them all.
+        event_type: Option<String>,
+    },
+    /// Validate JSON events (one per line, or one per file) and publish them to JetStream.
+    Publish {
+        /// Files with JSON events; `-` reads standard input.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// NATS URL; defaults to the settings' `nats_url`.
+        #[arg(long)]
+        nats: Option<String>,
+    },
+    /// Measure ingest against raw JetStream and sled in one run (build with --release).
+    /// `deploy/bench.sh` starts a private nats-server and runs this.
+    Bench {
+        /// NATS URL of a server with JetStream that the bench may create streams on.
+        #[arg(long)]
+        nats: String,
+        /// How many events (and raw messages) to push through each measurement.
+        #[arg(long, default_value_t = 1_000_000)]
+        events: usize,
+        /// Where the bench's sled directories go; a temporary directory by default.
+        #[arg(long)]
+        work_dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum LogCommand {
+    /// Print `{"events": N, "last_seq": N, "bytes_on_disk": N}`.
+    Stats {
+        /// The data directory (the log is in DIR/log).
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+    },
+    /// Walk the log, check the hash chain, and name the first entry that does not match.
+    Verify {
+        /// The data directory (the log is in DIR/log).
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+    },
+}
+
+/// Parses the command line, runs the command, and turns errors into a message and exit code 1.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    crate::telemetry::init();
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve => {
+            let settings = Settings::load(cli.config.as_deref())?;
+            runtime()?.block_on(crate::serve::run(settings, crate::serve::shutdown_signal()))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Log { command } => log_command(command),
+        Command::Example { event_type } => {
+            print_example(event_type.as_deref())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            nats,
+            events,
+            work_dir,
+        } => {
+            let temp = tempfile::tempdir().context("creating a temporary directory")?;
+            let work_dir = work_dir.unwrap_or_else(|| temp.path().to_owned());
+            runtime()?.block_on(crate::bench::run(crate::bench::BenchOptions {
+                nats_url: nats,
+                events,
+                work_dir,
+            }))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Publish { files, nats } => {
+            let settings = Settings::load(cli.config.as_deref())?;
+            let url = nats.unwrap_or_else(|| settings.nats_url.clone());
+            let validation = settings.validation_context()?;
+            runtime()?.block_on(publish(&url, &files, &validation))
+        }
+    }
+}
+
+fn open_log(data: &Path) -> anyhow::Result<EventLog> {
+    let path = data.join("log");
+    if !path.exists() {
+        bail!(
+            "there is no log in {} (expected {})",
+            data.display(),
+            path.display()
+        );
+    }
+    Ok(EventLog::open(&path)?)
+}
+
+fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer(&mut out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+fn log_command(command: LogCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        LogCommand::Stats { data } => {
+            let stats = open_log(&data)?.stats()?;
+            print_json(&json!({
+                "events": stats.events,
+                "last_seq": stats.last_seq,
+                "bytes_on_disk": stats.bytes_on_disk,
+            }))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        LogCommand::Verify { data } => {
+            let log = open_log(&data)?;
+            let last = log.last_seq();
+            let report = log.verify(|seq| eprintln!("verified {seq} of {last} entries"))?;
+            match report.first_bad {
+                None => {
+                    print_json(&json!({"ok": true, "verified": report.verified}))?;
+                    Ok(ExitCode::SUCCESS)
+                }
+                Some((seq, reason)) => {
+                    print_json(&json!({
+                        "ok": false,
+                        "verified": report.verified,
+                        "first_bad_seq": seq,
+                        "reason": reason,
+                    }))?;
+                    eprintln!("error: log entry {seq} does not match: {reason}");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+    }
+}
+
+fn print_example(event_type: Option<&str>) -> anyhow::Result<()> {
+    let Some(name) = event_type else {
+        for info in EVENT_TYPES {
+            println!("{}", info.name);
+        }
+        return Ok(());
+    };
+    let Some(index) = EVENT_TYPES.iter().position(|t| t.name == name) else {
+        bail!("unknown event type {name:?}; `tutorwatch example` lists them");
+    };
+    debug_assert!(event_type_by_name(name).is_some());
+    let envelope = example(index, &ExampleParams::new(EventId::new_v7()));
+    let value: serde_json::Value = serde_json::from_slice(&encode_json(&envelope)?)?;
+    println!("{}", serde_json::to_string_pretty(&value)?);
+    Ok(())
+}
+
+/// Reads JSON events: each non-blank line of each file (a file holding one pretty-printed event
+/// is read whole).
+fn read_events(files: &[PathBuf]) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    let mut events = Vec::new();
+    for file in files {
+        let text = if file.as_os_str() == "-" {
+            let mut text = String::new();
+            for line in std::io::stdin().lock().lines() {
+                text.push_str(&line?);
+                text.push('\n');
+            }
+            text
+        } else {
+            std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?
+        };
+        let trimmed = text.trim();
+        if trimmed.starts_with('{') && serde_json::from_str::<serde_json::Value>(trimmed).is_ok() {
+            events.push((file.display().to_string(), trimmed.as_bytes().to_vec()));
+            continue;
+        }
+        for (number, line) in text.lines().enumerate() {
+            if !line.trim().is_empty() {
+                let place = format!("{}:{}", file.display(), number + 1);
+                events.push((place, line.as_bytes().to_vec()));
+            }
+        }
+    }
+    Ok(events)
+}
+
+async fn publish(
+    url: &str,
+    files: &[PathBuf],
+    validation: &ValidationContext,
+) -> anyhow::Result<ExitCode> {
+    let events = read_events(files)?;
+    let client = async_nats::connect(url)
+        .await
+        .with_context(|| format!("connecting to NATS at {url}"))?;
+    let js = async_nats::jetstream::new(client);
+    let mut failures = 0usize;
+    for (place, bytes) in events {
+        let envelope = match decode_json(&bytes) {
+            Ok(envelope) => envelope,
+            Err(error) => {
+                failures += 1;
+                eprintln!("{place}: not sent: {error}");
+                continue;
+            }
+        };
+        if let Err(error) = envelope.validate(validation) {
+            failures += 1;
+            eprintln!("{place}: not sent: {error}");
+            continue;
+        }
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert("Nats-Msg-Id", envelope.event_id.to_string().as_str());
+        headers.insert("Content-Type", "application/json");
+        let ack = js
+            .publish_with_headers(envelope.subject(), headers, bytes.into())
+            .await
+            .with_context(|| format!("{place}: publishing"))?
+            .await
+            .with_context(|| format!("{place}: waiting for JetStream's ack"))?;
+        print_json(&json!({
+            "event_id": envelope.event_id.to_string(),
+            "subject": envelope.subject(),
+            "stream_seq": ack.sequence,
+            "duplicate": ack.duplicate,
+        }))?;
+    }
+    if failures > 0 {
+        eprintln!("{failures} event(s) were not sent");
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}

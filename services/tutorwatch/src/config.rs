@@ -1,0 +1,137 @@
+//! Settings: defaults, then a TOML file, then the `TW_NATS_URL`, `TW_DATA_DIR` and `TW_HTTP_ADDR`
+//! environment variables, each overriding the one before.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Env, Format, Toml};
+use figment::Figment;
+use serde::Deserialize;
+use tutorwatch_events::{CreditCode, ValidationContext};
+use tutorwatch_ingest::IngestSettings;
+
+/// The file read when `--config` is not given, if it exists.
+pub const DEFAULT_CONFIG_FILE: &str = "tutorwatch.toml";
+
+/// Everything `tutorwatch serve` needs to know.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Where NATS listens.
+    pub nats_url: String,
+    /// Where the log (and, later, projection state) lives.
+    pub data_dir: PathBuf,
+    /// Where the HTTP endpoints listen.
+    pub http_addr: SocketAddr,
+    /// Credit codes that fail the checksum but are legally valid (rule USCC_LEGACY_EXCEPTIONS).
+    pub legacy_credit_codes: Vec<String>,
+    pub ingest: IngestSettings,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            nats_url: "nats://127.0.0.1:4222".into(),
+            data_dir: PathBuf::from("./data"),
+            http_addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            legacy_credit_codes: Vec::new(),
+            ingest: IngestSettings::default(),
+        }
+    }
+}
+
+/// Why settings could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("the config file {0} does not exist")]
+    Missing(PathBuf),
+    #[error("invalid settings: {0}")]
+    Invalid(String),
+    #[error("legacy_credit_codes: {code:?} is not a well-formed credit code: {reason}")]
+    LegacyCode { code: String, reason: String },
+}
+
+impl Settings {
+    /// Loads settings from `file` (or `tutorwatch.toml` if present) and the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::new();
+        match file {
+            Some(path) if !path.exists() => return Err(ConfigError::Missing(path.to_owned())),
+            Some(path) => figment = figment.merge(Toml::file(path)),
+            None => figment = figment.merge(Toml::file(DEFAULT_CONFIG_FILE)),
+        }
+        figment = figment.merge(Env::prefixed("TW_").only(&["nats_url", "data_dir", "http_addr"]));
+        let settings: Settings = figment
+            .extract()
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        settings.validation_context()?;
+        Ok(settings)
+    }
+
+    /// The validation configuration the settings describe.
+    pub fn validation_context(&self) -> Result<ValidationContext, ConfigError> {
+        let codes = self
+            .legacy_credit_codes
+            .iter()
+            .map(|code| {
+                CreditCode::parse(code).map_err(|e| ConfigError::LegacyCode {
+                    code: code.clone(),
+                    reason: e.to_string(),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ValidationContext::with_legacy_codes(codes))
+    }
+}
+
+#[cfg(test)]
+// figment's Jail dictates the closure's error type, which clippy finds large.
+#[allow(clippy::result_large_err)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_then_the_environment_override_the_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "custom.toml",
+                r#"
+                    nats_url = "nats://10.0.0.1:4222"
+                    data_dir = "/var/lib/tutorwatch"
+                    legacy_credit_codes = ["91350100M0001TGQXM"]
+                    [ingest]
+                    batch_max = 50
+                "#,
+            )?;
+            jail.set_env("TW_DATA_DIR", "/srv/tw");
+            let settings = Settings::load(Some(Path::new("custom.toml")))
+                .map_err(|e| figment::Error::from(e.to_string()))?;
+            assert_eq!(settings.nats_url, "nats://10.0.0.1:4222");
+            assert_eq!(settings.data_dir, PathBuf::from("/srv/tw"));
+            assert_eq!(settings.ingest.batch_max, 50);
+            assert_eq!(settings.http_addr.port(), 8080);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_legacy_codes_are_errors() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("a.toml", "nats_ulr = \"x\"")?;
+            assert!(matches!(
+                Settings::load(Some(Path::new("a.toml"))),
+                Err(ConfigError::Invalid(_))
+            ));
+            jail.create_file("b.toml", "legacy_credit_codes = [\"nope\"]")?;
+            assert!(matches!(
+                Settings::load(Some(Path::new("b.toml"))),
+                Err(ConfigError::LegacyCode { .. })
+            ));
+            assert!(matches!(
+                Settings::load(Some(Path::new("missing.toml"))),
+                Err(ConfigError::Missing(_))
+            ));
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,15 @@
+//! The Tutorwatch service and its command line.
+//!
+//! # Layout
+//! - `cli`: the commands (`serve`, `log stats`, `log verify`, `example`, `publish`).
+//! - `config`: typed settings from a TOML file with `TW_*` environment overrides.
+//! - `telemetry`: the tracing subscriber.
+//! - `serve`: wires the log, ingest and the HTTP endpoints together, and shuts them down.
+//! - `http`: health, readiness and log statistics over HTTP.
+
+pub mod bench;
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod serve;
+pub mod telemetry;

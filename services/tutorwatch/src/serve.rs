@@ -1,0 +1,140 @@
+//! `tutorwatch serve`: opens the log, connects to NATS, runs ingest and the HTTP endpoints, and
+//! shuts everything down in order on SIGINT or SIGTERM (finish the batch, flush, ack, exit).
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tutorwatch_ingest::{Ingest, IngestStats};
+use tutorwatch_store::EventLog;
+
+use crate::config::Settings;
+use crate::http::{app, AppState};
+
+/// How long the HTTP server may take to drain after shutdown is asked for.
+const HTTP_DRAIN_MAX: Duration = Duration::from_secs(5);
+
+/// Connects to NATS, retrying in the background if it is not up yet, and logs connection changes.
+pub async fn connect_nats(url: &str) -> anyhow::Result<async_nats::Client> {
+    async_nats::ConnectOptions::new()
+        .name("tutorwatch")
+        .retry_on_initial_connect()
+        .event_callback(|event| async move {
+            match event {
+                async_nats::Event::Connected => tracing::info!("connected to NATS"),
+                async_nats::Event::Disconnected => {
+                    tracing::warn!("disconnected from NATS; reconnecting")
+                }
+                other => tracing::info!(event = %other, "NATS event"),
+            }
+        })
+        .connect(url)
+        .await
+        .with_context(|| format!("connecting to NATS at {url}"))
+}
+
+/// Runs the service until `shutdown` completes.
+pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    let validation = Arc::new(settings.validation_context()?);
+    std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+        format!(
+            "creating the data directory {}",
+            settings.data_dir.display()
+        )
+    })?;
+    let log = Arc::new(
+        EventLog::open(&settings.data_dir.join("log"))
+            .with_context(|| format!("opening the log in {}", settings.data_dir.display()))?,
+    );
+    tracing::info!(data_dir = %settings.data_dir.display(), last_seq = log.last_seq(), "log open");
+
+    let nats = connect_nats(&settings.nats_url).await?;
+    let stats = Arc::new(IngestStats::default());
+    let (stop_tx, stop_rx) = watch::channel(false);
+
+    let ingest = Ingest {
+        jetstream: async_nats::jetstream::new(nats.clone()),
+        log: Arc::clone(&log),
+        settings: settings.ingest.clone(),
+        validation,
+        stats: Arc::clone(&stats),
+    };
+    let mut ingest_task = tokio::spawn(tutorwatch_ingest::run(ingest, stop_rx.clone()));
+
+    let listener = TcpListener::bind(settings.http_addr)
+        .await
+        .with_context(|| format!("binding HTTP to {}", settings.http_addr))?;
+    tracing::info!(addr = %listener.local_addr()?, "HTTP listening");
+    let router = app(AppState {
+        log: Arc::clone(&log),
+        ingest: Arc::clone(&stats),
+        nats: nats.clone(),
+    });
+    let mut http_stop = stop_rx.clone();
+    let http_task = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = http_stop.wait_for(|stop| *stop).await;
+            })
+            .await
+    });
+
+    // Either shutdown is asked for, or ingest stops by itself (the log cannot be written).
+    let ingest_result = tokio::select! {
+        () = shutdown => {
+            tracing::info!("shutting down: finishing the batch in hand");
+            let _ = stop_tx.send(true);
+            (&mut ingest_task).await
+        }
+        result = &mut ingest_task => {
+            let _ = stop_tx.send(true);
+            result
+        }
+    };
+    if tokio::time::timeout(HTTP_DRAIN_MAX, http_task)
+        .await
+        .is_err()
+    {
+        tracing::warn!("HTTP did not drain in time");
+    }
+    log.flush().context("flushing the log")?;
+    if let Err(error) = nats.flush().await {
+        tracing::warn!(%error, "could not flush the last acks to NATS; they will be redelivered and deduplicated");
+    }
+    ingest_result
+        .context("the ingest task failed")?
+        .context("ingest stopped")?;
+    tracing::info!(last_seq = log.last_seq(), "stopped cleanly");
+    Ok(())
+}
+
+/// Completes on Ctrl-C (SIGINT) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}

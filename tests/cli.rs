@@ -1,0 +1,139 @@
+//! The command line as a user runs it: `log stats`, `log verify`, `example`, `publish`, and
+//! `serve`'s errors.
+
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use tutorwatch_store::EventLog;
+
+use crate::helpers::*;
+
+fn tutorwatch(args: &[&str]) -> Output {
+    Command::new(binary())
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("Failed to run tutorwatch")
+}
+
+fn stdout_json(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+#[tokio::test]
+async fn example_then_publish_then_stats_and_verify() {
+    let nats = NatsServer::start();
+    let data = tempfile::tempdir().expect("tempdir");
+    let mut service = Service::start(&nats.url(), data.path());
+    service.wait_ready().await;
+
+    let listing = tutorwatch(&["example"]);
+    assert!(listing.status.success());
+    let types = String::from_utf8_lossy(&listing.stdout).lines().count();
+    assert_eq!(types, tutorwatch_events::EVENT_TYPES.len());
+
+    let example = tutorwatch(&["example", "escrow.fee_collected"]);
+    assert!(example.status.success());
+    let file = data.path().join("fee.json");
+    std::fs::write(&file, &example.stdout).expect("writes");
+    let file = file.to_string_lossy().into_owned();
+    let published = tutorwatch(&["publish", "--nats", &nats.url(), &file]);
+    assert!(
+        published.status.success(),
+        "{}",
+        String::from_utf8_lossy(&published.stderr)
+    );
+    assert_eq!(stdout_json(&published)["duplicate"], false);
+    // Publishing the same event again is acknowledged as a duplicate and not stored twice.
+    let again = tutorwatch(&["publish", "--nats", &nats.url(), &file]);
+    assert_eq!(stdout_json(&again)["duplicate"], true);
+
+    wait_until(
+        Duration::from_secs(20),
+        "the event to be logged",
+        || async { service.logged_events().await == Some(1) },
+    )
+    .await;
+
+    // The log is locked while serve runs: a clear error, not a hang or a second writer.
+    let data_arg = data.path().to_string_lossy().into_owned();
+    let locked = tutorwatch(&["log", "stats", "--data", &data_arg]);
+    assert!(!locked.status.success());
+    assert!(
+        String::from_utf8_lossy(&locked.stderr).contains("in use"),
+        "{}",
+        String::from_utf8_lossy(&locked.stderr)
+    );
+
+    assert!(service.terminate().success(), "{}", service.stderr());
+    let stats = tutorwatch(&["log", "stats", "--data", &data_arg]);
+    assert!(stats.status.success());
+    let stats = stdout_json(&stats);
+    assert_eq!(stats["events"], 1);
+    assert_eq!(stats["last_seq"], 1);
+
+    let verify = tutorwatch(&["log", "verify", "--data", &data_arg]);
+    assert!(verify.status.success());
+    assert_eq!(stdout_json(&verify)["ok"], true);
+}
+
+#[tokio::test]
+async fn verify_names_the_first_entry_that_was_tampered_with() {
+    let nats = NatsServer::start();
+    let data = tempfile::tempdir().expect("tempdir");
+    let mut service = Service::start(&nats.url(), data.path());
+    service.wait_ready().await;
+    let publisher = Publisher::connect(&nats.url()).await;
+    publish_all(&publisher, &sample_events(50), |_| true, |_| false).await;
+    wait_until(Duration::from_secs(20), "50 events", || async {
+        service.logged_events().await == Some(50)
+    })
+    .await;
+    assert!(service.terminate().success(), "{}", service.stderr());
+
+    {
+        let log = EventLog::open(&data.path().join("log")).expect("opens");
+        let mut record = log.read_from(37, 1).expect("reads").remove(0);
+        let last = record.event.len() - 1;
+        record.event[last] ^= 0x01;
+        log.tamper_for_tests(37, &record.encode()).expect("tampers");
+    }
+    let data_arg = data.path().to_string_lossy().into_owned();
+    let verify = tutorwatch(&["log", "verify", "--data", &data_arg]);
+    assert!(!verify.status.success());
+    let report = stdout_json(&verify);
+    assert_eq!(report["ok"], false);
+    assert_eq!(report["first_bad_seq"], 37);
+    assert_eq!(report["verified"], 36);
+}
+
+#[test]
+fn serve_refuses_a_data_directory_it_cannot_create() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, b"not a directory").expect("writes");
+    let output = Command::new(binary())
+        .arg("serve")
+        .env("TW_DATA_DIR", file.join("data"))
+        .env("TW_NATS_URL", "nats://127.0.0.1:1")
+        .env("TW_HTTP_ADDR", "127.0.0.1:0")
+        .output()
+        .expect("Failed to run tutorwatch");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("creating the data directory"), "{stderr}");
+}
+
+#[test]
+fn stats_on_a_directory_without_a_log_says_so() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let output = tutorwatch(&["log", "stats", "--data", &dir.path().to_string_lossy()]);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("there is no log"));
+}

@@ -1,0 +1,10 @@
+//! Tutorwatch's integration tests, one binary: each test starts its own nats-server on a free
+//! loopback port with its own store directory, runs the real `tutorwatch` binary against its own
+//! sled directory, and stops both when it ends.
+
+mod helpers;
+
+mod cli;
+mod crash;
+mod dead_letters;
+mod ingest;
