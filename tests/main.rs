@@ -8,3 +8,4 @@ mod cli;
 mod crash;
 mod dead_letters;
 mod ingest;
+mod projections;

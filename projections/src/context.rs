@@ -97,7 +97,7 @@ impl Draft {
     /// Finishes the finding; `identity` is what makes it unique within its rule.
     pub fn build(self, identity: &str) -> Finding {
         Finding {
-            id: finding_id(self.rule, identity),
+            id: finding_id(self.rule, &self.institution, identity),
             rule: self.rule,
             severity: self.severity.unwrap_or(self.rule.severity()),
             basis: self.basis,

@@ -20,6 +20,7 @@ const FINDING_NAMESPACE: uuid::Uuid =
 
 /// How serious a rule's breach is (RULES.md severity scale).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Severity {
     Low,
     Med,
@@ -138,6 +139,7 @@ pub struct Evidence {
 
 /// A measured or limiting quantity, in its own unit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Measure {
     Seconds(i64),
     LocalTime(Time),
@@ -183,6 +185,7 @@ impl Figure {
 
 /// What the finding is based on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Basis {
     /// A published plan (course_published / course_rescheduled); withdrawn if the plan changes
     /// before the lesson.
@@ -193,6 +196,7 @@ pub enum Basis {
 
 /// Where a finding stands in its case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum FindingStatus {
     Open,
     /// The plan it was based on changed before the lesson.
@@ -256,8 +260,8 @@ pub struct Finding {
 }
 
 /// Derives a finding's id from its rule and identity key.
-pub fn finding_id(rule: RuleId, identity: &str) -> FindingId {
-    let name = format!("{}\u{1f}{identity}", rule.as_str());
+pub fn finding_id(rule: RuleId, institution: &CreditCode, identity: &str) -> FindingId {
+    let name = format!("{}\u{1f}{institution}\u{1f}{identity}", rule.as_str());
     FindingId::from_bytes(*uuid::Uuid::new_v5(&FINDING_NAMESPACE, name.as_bytes()).as_bytes())
 }
 
@@ -273,7 +277,8 @@ pub fn identity(parts: &[&dyn fmt::Display]) -> String {
 /// What a projection asks the projector to do with findings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FindingChange {
-    /// A new finding (ignored when one with the same id exists).
+    /// A new finding (ignored when one with the same id exists, unless that one was withdrawn:
+    /// then it is reopened).
     Raise(Box<Finding>),
     /// A planned finding's plan changed before the lesson.
     Withdraw { id: FindingId, by: Evidence },
@@ -298,10 +303,13 @@ mod tests {
 
     #[test]
     fn ids_depend_on_rule_and_identity_only() {
-        let a = finding_id(RuleId::OnlineEndBy2100, "x|1");
-        assert_eq!(a, finding_id(RuleId::OnlineEndBy2100, "x|1"));
-        assert_ne!(a, finding_id(RuleId::OfflineEndBy2030, "x|1"));
-        assert_ne!(a, finding_id(RuleId::OnlineEndBy2100, "x|2"));
+        let one = CreditCode::parse("52440200MJL123454R").expect("valid code");
+        let other = CreditCode::parse("91350100M000100Y43").expect("valid code");
+        let a = finding_id(RuleId::OnlineEndBy2100, &one, "x|1");
+        assert_eq!(a, finding_id(RuleId::OnlineEndBy2100, &one, "x|1"));
+        assert_ne!(a, finding_id(RuleId::OfflineEndBy2030, &one, "x|1"));
+        assert_ne!(a, finding_id(RuleId::OnlineEndBy2100, &one, "x|2"));
+        assert_ne!(a, finding_id(RuleId::OnlineEndBy2100, &other, "x|1"));
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! **Invariant:** every time is judged in the institution's local time zone, against the policy
 //! value in force on the lesson's local start date, to the whole second.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::civil::{Date, DateTime, Time};
 use serde::{Deserialize, Serialize};
@@ -96,30 +96,46 @@ impl LessonRules {
         match &envelope.event {
             Event::InstitutionRegistered(r) => raise(registration(ctx, event, r)),
             Event::TeacherHired(t) => raise(hire(ctx, event, t)),
-            // A republished course keeps its course-level findings (they are re-judged under the
-            // same ids); its lesson-level ones are withdrawn like a reschedule's.
-            Event::CoursePublished(c) => {
-                let mut changes = self.withdraw(event, &key(&c.course), false);
-                changes.extend(self.plan(ctx, event, &key(&c.course)));
-                changes
+            // A republished or rescheduled course is judged again: findings the new plan raises
+            // again stand, lesson-level ones it no longer raises are withdrawn. Course-level
+            // findings are re-judged under the same ids and only a cancellation withdraws them.
+            Event::CoursePublished(c) => self.replan(ctx, event, &key(&c.course)),
+            Event::CourseRescheduled(c) => self.replan(ctx, event, &key(&c.course)),
+            Event::CourseCancelled(c) => {
+                self.withdraw(event, &key(&c.course), true, &BTreeSet::new())
             }
-            Event::CourseRescheduled(c) => {
-                let mut changes = self.withdraw(event, &key(&c.course), false);
-                changes.extend(self.plan(ctx, event, &key(&c.course)));
-                changes
-            }
-            Event::CourseCancelled(c) => self.withdraw(event, &key(&c.course), true),
             Event::LessonDelivered(l) => raise(delivered(ctx, event, l)),
             _ => Vec::new(),
         }
     }
 
-    /// Withdraws the plan's findings about lessons that had not started when the plan changed.
+    /// Judges the course's new plan, withdraws what the old plan raised and the new one does not,
+    /// and remembers the new plan's findings.
+    fn replan(
+        &mut self,
+        ctx: &Context<'_>,
+        event: &LoggedEvent,
+        key: &CourseKey,
+    ) -> Vec<FindingChange> {
+        let planned = self.judge_plan(ctx, event, key);
+        let kept: BTreeSet<FindingId> = planned.iter().map(|(f, _, _)| f.id).collect();
+        let mut changes = self.withdraw(event, key, false, &kept);
+        if let Some(remembered) = self.planned.get_mut(key) {
+            // Re-remembered below, with the new plan's lesson starts.
+            remembered.retain(|p| !kept.contains(&p.id));
+        }
+        changes.extend(self.remember(key, planned));
+        changes
+    }
+
+    /// Withdraws the plan's findings about lessons that had not started when the plan changed,
+    /// except those in `kept`.
     fn withdraw(
         &mut self,
         event: &LoggedEvent,
         key: &CourseKey,
         course_level_too: bool,
+        kept: &BTreeSet<FindingId>,
     ) -> Vec<FindingChange> {
         let changed_at = event.envelope.occurred_at;
         let Some(planned) = self.planned.get_mut(key) else {
@@ -128,7 +144,9 @@ impl LessonRules {
         let by = evidence(event);
         let mut changes = Vec::new();
         planned.retain(|p| {
-            let withdraw = p.lesson_start > changed_at && (course_level_too || !p.course_level);
+            let withdraw = p.lesson_start > changed_at
+                && (course_level_too || !p.course_level)
+                && !kept.contains(&p.id);
             if withdraw {
                 changes.push(FindingChange::Withdraw { id: p.id, by });
             }
@@ -137,13 +155,14 @@ impl LessonRules {
         changes
     }
 
-    /// Judges the course's current plan (just published or rescheduled).
-    fn plan(
-        &mut self,
+    /// Judges the course's current plan (just published or rescheduled): each finding with the
+    /// start of the lesson it is about and whether it is about the course as a whole.
+    fn judge_plan(
+        &self,
         ctx: &Context<'_>,
         event: &LoggedEvent,
         key: &CourseKey,
-    ) -> Vec<FindingChange> {
+    ) -> Vec<(Finding, UtcTime, bool)> {
         let Some(course) = ctx.facts.courses.get(key) else {
             return Vec::new();
         };
@@ -190,6 +209,15 @@ impl LessonRules {
                 }
             }
         }
+        planned
+    }
+
+    /// Remembers a plan's findings (so a later change can withdraw them) and raises them.
+    fn remember(
+        &mut self,
+        key: &CourseKey,
+        planned: Vec<(Finding, UtcTime, bool)>,
+    ) -> Vec<FindingChange> {
         let remembered = self.planned.entry(key.clone()).or_default();
         planned
             .into_iter()
@@ -593,11 +621,14 @@ fn lesson_findings(
     let region = event.envelope.region;
     let policy = ctx.policy;
     let id = match stage {
+        // Named by the lesson and its times (see `break_finding`): a reschedule that keeps
+        // them keeps the finding, one that changes them withdraws it.
         Stage::Plan => identity(&[
             &"plan",
-            &event.envelope.event_id,
             lesson.course_id,
             lesson.lesson,
+            &lesson.start,
+            &lesson.end,
         ]),
         Stage::Delivered => identity(&[&"lesson", &event.envelope.event_id]),
     };
@@ -617,7 +648,7 @@ fn lesson_findings(
         let mut finding = d.describe(description).build(&id);
         finding.rule = rule;
         finding.severity = rule.severity();
-        finding.id = crate::finding::finding_id(rule, &id);
+        finding.id = crate::finding::finding_id(rule, &finding.institution, &id);
         findings.push(finding);
     };
     match course.mode {
@@ -757,12 +788,15 @@ fn break_finding(
             };
             identity(&[&"break", &a, &b])
         }
+        // A plan's finding is named by what it is about, not by the event that planned it, so
+        // that a reschedule which keeps the offending lessons keeps the finding.
         None => identity(&[
             &"plan-break",
-            &event.envelope.event_id,
             course,
             earlier_lesson,
+            &earlier_end,
             later_lesson,
+            &later_start,
         ]),
     };
     Some(draft.build(&id))

@@ -23,6 +23,7 @@ use crate::policy::Policy;
 
 /// Where an institution stands on the lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ListStatus {
     White,
     Unlisted,
@@ -31,6 +32,7 @@ pub enum ListStatus {
 
 /// Why an institution is black, or why it is not white.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ReasonKind {
     // Black.
     OperatingWithoutLicence,

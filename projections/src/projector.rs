@@ -197,9 +197,16 @@ impl Projector {
         let mut touched = BTreeSet::from([institution]);
         for change in requested {
             match change {
-                FindingChange::Raise(finding) => {
-                    if self.state.findings.contains_key(&finding.id) {
-                        continue;
+                FindingChange::Raise(mut finding) => {
+                    if let Some(existing) = self.state.findings.get(&finding.id) {
+                        if existing.status != FindingStatus::Withdrawn {
+                            continue;
+                        }
+                        // A withdrawn plan finding that a later plan raises again is reopened,
+                        // keeping its history.
+                        let mut history = existing.status_events.clone();
+                        history.push(evidence(event));
+                        finding.status_events = history;
                     }
                     touched.insert(finding.institution.clone());
                     self.state

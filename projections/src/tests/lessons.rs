@@ -639,3 +639,121 @@ fn operating_without_a_valid_licence() {
         1
     );
 }
+
+fn online_course_with(sessions: Vec<tutorwatch_events::schedule::Session>) -> Log {
+    let mut log = Log::new();
+    log.licensed_subject_institution();
+    log.push(
+        "2025-09-01T10:00:00+08:00",
+        course(
+            "c-1",
+            Subject::Mathematics,
+            GradeBand::Primary,
+            Mode::Online,
+            sessions,
+        ),
+    );
+    log
+}
+
+fn reschedule(log: &mut Log, at: &str, sessions: Vec<tutorwatch_events::schedule::Session>) {
+    log.push(
+        at,
+        CourseRescheduled {
+            course: tok!(CourseId, "c-1"),
+            sessions,
+        },
+    );
+}
+
+#[test]
+fn a_reschedule_that_keeps_the_offending_lesson_keeps_its_finding() {
+    let long = || {
+        session(
+            "l-1",
+            "2025-09-09T19:00:00+08:00",
+            "2025-09-09T19:31:00+08:00",
+        )
+    };
+    let other = session(
+        "l-2",
+        "2025-09-10T19:00:00+08:00",
+        "2025-09-10T19:30:00+08:00",
+    );
+    let mut log = online_course_with(vec![long()]);
+    let before = of_rule(&run(&log.events), RuleId::OnlineLessonMax30Min);
+    reschedule(&mut log, "2025-09-05T10:00:00+08:00", vec![long(), other]);
+    let after = of_rule(&run(&log.events), RuleId::OnlineLessonMax30Min);
+    assert_eq!(
+        after.len(),
+        1,
+        "one finding, not a withdrawn one and a new one"
+    );
+    assert_eq!(after[0].id, before[0].id);
+    assert_eq!(after[0].status, FindingStatus::Open);
+}
+
+#[test]
+fn a_withdrawn_plan_finding_is_reopened_when_a_later_plan_brings_the_lesson_back() {
+    let long = || {
+        session(
+            "l-1",
+            "2025-09-09T19:00:00+08:00",
+            "2025-09-09T19:31:00+08:00",
+        )
+    };
+    let fixed = || {
+        session(
+            "l-1",
+            "2025-09-09T19:00:00+08:00",
+            "2025-09-09T19:30:00+08:00",
+        )
+    };
+    let mut log = online_course_with(vec![long()]);
+    reschedule(&mut log, "2025-09-05T10:00:00+08:00", vec![fixed()]);
+    let withdrawn = of_rule(&run(&log.events), RuleId::OnlineLessonMax30Min);
+    assert_eq!(withdrawn[0].status, FindingStatus::Withdrawn);
+    reschedule(&mut log, "2025-09-06T10:00:00+08:00", vec![long()]);
+    let reopened = of_rule(&run(&log.events), RuleId::OnlineLessonMax30Min);
+    assert_eq!(reopened.len(), 1);
+    assert_eq!(reopened[0].id, withdrawn[0].id);
+    assert_eq!(reopened[0].status, FindingStatus::Open);
+    assert_eq!(
+        reopened[0].status_events.len(),
+        2,
+        "withdrawn, then reopened"
+    );
+}
+
+#[test]
+fn two_institutions_with_the_same_course_id_get_separate_findings() {
+    let long = || {
+        session(
+            "l-1",
+            "2025-09-09T19:00:00+08:00",
+            "2025-09-09T19:31:00+08:00",
+        )
+    };
+    let mut first = online_course_with(vec![long()]);
+    let mut second = Log::for_institution(FOR_PROFIT_CODE, REGION);
+    second.licensed_subject_institution();
+    second.push(
+        "2025-09-01T10:00:00+08:00",
+        course(
+            "c-1",
+            Subject::Mathematics,
+            GradeBand::Primary,
+            Mode::Online,
+            vec![long()],
+        ),
+    );
+    // One log: the second institution's events follow the first's.
+    let offset = first.events.len() as u64;
+    for mut event in second.events {
+        event.seq += offset;
+        first.events.push(event);
+    }
+    let found = of_rule(&run(&first.events), RuleId::OnlineLessonMax30Min);
+    assert_eq!(found.len(), 2);
+    assert_ne!(found[0].id, found[1].id);
+}

@@ -14,8 +14,13 @@ pub struct IngestSettings {
     pub dlq_stream: String,
     /// The durable pull consumer's name; a restart resumes where it left off.
     pub consumer: String,
-    /// The most messages handled (and appended in one sled batch) at once.
+    /// The most messages handled (and appended in one sled batch) at once. A batch may exceed it
+    /// by less than one pull chunk; the log refuses batches over `EVENTS_PER_APPEND_MAX`.
     pub batch_max: usize,
+    /// How long, in milliseconds, a batch waits for more messages once it has some. Each batch
+    /// costs one flush, so waiting a little under load buys much larger batches; an idle
+    /// event waits at most this long.
+    pub batch_linger_ms: u64,
     /// How long JetStream remembers a `Nats-Msg-Id` to drop duplicate publishes, in seconds.
     /// The log's own id index drops duplicates forever; this only saves the work.
     pub duplicate_window_secs: u64,
@@ -37,6 +42,7 @@ impl Default for IngestSettings {
             dlq_stream: "TW_DLQ".into(),
             consumer: "tutorwatch-ingest".into(),
             batch_max: 1_000,
+            batch_linger_ms: 2,
             duplicate_window_secs: 2 * 60 * 60,
             stream_max_age_secs: 30 * 24 * 60 * 60,
             ack_wait_secs: 30,
@@ -52,6 +58,9 @@ impl IngestSettings {
     }
     pub(crate) fn stream_max_age(&self) -> Duration {
         Duration::from_secs(self.stream_max_age_secs)
+    }
+    pub(crate) fn batch_linger(&self) -> Duration {
+        Duration::from_millis(self.batch_linger_ms)
     }
     pub(crate) fn ack_wait(&self) -> Duration {
         Duration::from_secs(self.ack_wait_secs)

@@ -72,10 +72,19 @@ pub async fn run(ingest: Ingest, mut shutdown: watch::Receiver<bool>) -> Result<
                 _ = shutdown.changed() => break 'connect,
                 chunk = chunks.next() => chunk,
             };
-            let Some(items) = chunk else {
+            let Some(mut items) = chunk else {
                 tracing::warn!("the pull stream ended; opening it again");
                 continue 'connect;
             };
+            // Group commit: while more messages keep arriving within the linger, take them into
+            // the same batch, so one flush covers as many events as the backlog offers.
+            let linger = ingest.settings.batch_linger();
+            while items.len() < ingest.settings.batch_max {
+                match tokio::time::timeout(linger, chunks.next()).await {
+                    Ok(Some(more)) => items.extend(more),
+                    Ok(None) | Err(_) => break,
+                }
+            }
             let mut batch = Vec::with_capacity(items.len());
             for item in items {
                 match item {
@@ -146,8 +155,12 @@ async fn handle_batch(ingest: &Ingest, batch: Vec<jetstream::Message>) -> Result
         appended = tracing::field::Empty,
         duplicates = tracing::field::Empty,
         dead_lettered = tracing::field::Empty,
+        decode_us = tracing::field::Empty,
+        append_us = tracing::field::Empty,
+        ack_us = tracing::field::Empty,
     );
     async move {
+        let started = std::time::Instant::now();
         let mut events: Vec<(EventId, Vec<u8>)> = Vec::with_capacity(batch.len());
         let mut accepted = Vec::with_capacity(batch.len());
         let mut dead = 0u64;
@@ -163,7 +176,9 @@ async fn handle_batch(ingest: &Ingest, batch: Vec<jetstream::Message>) -> Result
                 }
             }
         }
+        let decoded = std::time::Instant::now();
         let outcomes = append_with_retries(ingest, events, &accepted).await?;
+        let appended_at = std::time::Instant::now();
         if ingest.settings.fault_ack_delay_ms > 0 {
             tokio::time::sleep(Duration::from_millis(ingest.settings.fault_ack_delay_ms)).await;
         }
@@ -173,6 +188,7 @@ async fn handle_batch(ingest: &Ingest, batch: Vec<jetstream::Message>) -> Result
                 tracing::warn!(%error, "ack failed; the message will be redelivered and deduplicated");
             }
         }
+        let acked = std::time::Instant::now();
         let appended = outcomes
             .iter()
             .filter(|o| matches!(o, AppendOutcome::Appended(_)))
@@ -183,6 +199,9 @@ async fn handle_batch(ingest: &Ingest, batch: Vec<jetstream::Message>) -> Result
         span.record("appended", appended);
         span.record("duplicates", duplicates);
         span.record("dead_lettered", dead);
+        span.record("decode_us", (decoded - started).as_micros() as u64);
+        span.record("append_us", (appended_at - decoded).as_micros() as u64);
+        span.record("ack_us", (acked - appended_at).as_micros() as u64);
         tracing::debug!("batch done");
         Ok(())
     }

@@ -19,6 +19,13 @@ pub enum StoreError {
     /// A stored key is not an 8-byte sequence.
     #[error("the log holds a key of {0} bytes; keys are 8-byte sequences")]
     BadKey(usize),
+    /// A stored projection row (finding, list entry, index key or meta value) does not decode.
+    /// Projections are derived data: deleting the projection directory rebuilds them from the log.
+    #[error("projection row {key} is corrupt: {reason} (delete the projection directory to rebuild it from the log)")]
+    CorruptProjection { key: String, reason: String },
+    /// A value could not be encoded for storage.
+    #[error("could not encode {what}: {reason}")]
+    Encode { what: &'static str, reason: String },
     /// A batch was larger than the log accepts in one append.
     #[error("a batch of {count} events is larger than the most, {max}")]
     BatchTooLarge { count: usize, max: usize },

@@ -20,6 +20,7 @@ use tutorwatch_events::record::HASH_BYTES;
 use tutorwatch_events::{EventId, LogRecord, UtcTime};
 
 use crate::chain::chain_hash;
+use crate::db::open_db;
 use crate::error::StoreError;
 
 /// The most events one `append` takes. Larger batches are refused, not split, so that a caller's
@@ -105,23 +106,10 @@ fn decode_entry(key: &[u8], value: &[u8]) -> Result<LogRecord, StoreError> {
     Ok(record)
 }
 
-fn open_error(path: &Path, error: sled::Error) -> StoreError {
-    let text = error.to_string();
-    if text.contains("could not acquire lock") {
-        StoreError::InUse(path.to_owned())
-    } else {
-        StoreError::Io(format!("opening {}: {text}", path.display()))
-    }
-}
-
 impl EventLog {
     /// Opens (or creates) the log in `path`, and reads its head.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let db = sled::Config::new()
-            .path(path)
-            .mode(sled::Mode::HighThroughput)
-            .open()
-            .map_err(|e| open_error(path, e))?;
+        let db = open_db(path)?;
         let entries = db.open_tree(LOG_TREE)?;
         let event_ids = db.open_tree(EVENT_IDS_TREE)?;
         let head = match entries.last()? {

@@ -149,67 +149,105 @@ fn raw_sled(dir: &Path, count: usize, size: usize) -> anyhow::Result<u64> {
     Ok(print_rate("ceiling_sled_batch_append", count, elapsed))
 }
 
-async fn tutorwatch_ingest(options: &BenchOptions, js: &jetstream::Context) -> anyhow::Result<u64> {
-    let settings = IngestSettings {
-        stream: "TW_BENCH_IN".into(),
-        dlq_stream: "TW_BENCH_DLQ".into(),
-        consumer: "bench-ingest".into(),
-        ..IngestSettings::default()
-    };
-    let _ = js.delete_stream(&settings.stream).await;
-    let _ = js.delete_stream(&settings.dlq_stream).await;
-    let log = Arc::new(EventLog::open(&options.work_dir.join("log"))?);
-    let events = sample_events(options.events);
-    let encoded: Vec<(String, async_nats::HeaderMap, bytes::Bytes)> = events
+/// How the events reach ingest in a measurement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Arrival {
+    /// Published while ingest runs: first publish to last durable event.
+    Live,
+    /// Already in JetStream when ingest starts (a restart after an outage).
+    CatchUp,
+}
+
+fn event_messages(events: &[Envelope]) -> Vec<(String, async_nats::HeaderMap, bytes::Bytes)> {
+    events
         .iter()
         .map(|e| {
             let mut headers = async_nats::HeaderMap::new();
             headers.insert("Nats-Msg-Id", e.event_id.to_string().as_str());
             (e.subject(), headers, bytes::Bytes::from(encode(e)))
         })
-        .collect();
+        .collect()
+}
+
+async fn wait_for_head(log: &EventLog, target: u64) -> anyhow::Result<()> {
+    let mut head = log.subscribe();
+    while *head.borrow_and_update() < target {
+        tokio::time::timeout(Duration::from_secs(60), head.changed())
+            .await
+            .context("ingest stalled for a minute")??;
+    }
+    Ok(())
+}
+
+/// Runs the real ingest loop into a fresh log and times it; prints the rate and batch figures.
+async fn tutorwatch_ingest(
+    options: &BenchOptions,
+    js: &jetstream::Context,
+    arrival: Arrival,
+) -> anyhow::Result<u64> {
+    let name = match arrival {
+        Arrival::Live => "live",
+        Arrival::CatchUp => "catch_up",
+    };
+    let settings = IngestSettings {
+        stream: format!("TW_BENCH_{}", name.to_uppercase()),
+        dlq_stream: format!("TW_BENCH_{}_DLQ", name.to_uppercase()),
+        consumer: format!("bench-{name}"),
+        ..IngestSettings::default()
+    };
+    let _ = js.delete_stream(&settings.stream).await;
+    let _ = js.delete_stream(&settings.dlq_stream).await;
+    tutorwatch_ingest::ensure_topology(js, &settings).await?;
+    let messages = event_messages(&sample_events(options.events));
+    let log = Arc::new(EventLog::open(
+        &options.work_dir.join(format!("log-{name}")),
+    )?);
+    let stats = Arc::new(IngestStats::default());
     let (stop_tx, stop_rx) = watch::channel(false);
     let ingest = Ingest {
         jetstream: js.clone(),
         log: Arc::clone(&log),
-        settings,
+        settings: settings.clone(),
         validation: Arc::new(ValidationContext::default()),
-        stats: Arc::new(IngestStats::default()),
+        stats: Arc::clone(&stats),
+    };
+    let (started, publisher) = match arrival {
+        Arrival::CatchUp => {
+            publish_pipelined(js, messages.into_iter()).await?;
+            (Instant::now(), None)
+        }
+        Arrival::Live => {
+            let js = js.clone();
+            let publisher =
+                tokio::spawn(async move { publish_pipelined(&js, messages.into_iter()).await });
+            (Instant::now(), Some(publisher))
+        }
     };
     let worker = tokio::spawn(tutorwatch_ingest::run(ingest, stop_rx));
-    let mut head = log.subscribe();
-    // Let ingest create its streams before the clock starts.
-    let setup_deadline = Instant::now() + Duration::from_secs(10);
-    while js.get_stream("TW_BENCH_IN").await.is_err() {
-        if Instant::now() > setup_deadline {
-            bail!("ingest did not create its stream");
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let started = Instant::now();
-    let publisher = {
-        let js = js.clone();
-        tokio::spawn(async move { publish_pipelined(&js, encoded.into_iter()).await })
-    };
-    let target = options.events as u64;
-    while *head.borrow_and_update() < target {
-        tokio::time::timeout(Duration::from_secs(60), head.changed())
-            .await
-            .context("ingest stalled")??;
-    }
+    wait_for_head(&log, options.events as u64).await?;
     let elapsed = started.elapsed();
-    publisher.await??;
+    if let Some(publisher) = publisher {
+        publisher.await??;
+    }
     let _ = stop_tx.send(true);
     worker.await??;
-    let ingest = print_rate("tutorwatch_ingest_end_to_end", options.events, elapsed);
-    let stats = log.stats()?;
-    println!(
-        "log_bytes_on_disk_per_event: {} bytes",
-        stats.bytes_on_disk / target.max(1)
+    let rate = print_rate(
+        &format!("tutorwatch_ingest_{name}"),
+        options.events,
+        elapsed,
     );
-    let _ = js.delete_stream("TW_BENCH_IN").await;
-    let _ = js.delete_stream("TW_BENCH_DLQ").await;
-    Ok(ingest)
+    let counters = stats.snapshot();
+    println!(
+        "tutorwatch_ingest_{name}_events_per_batch: {} events",
+        counters.appended / counters.batches.max(1)
+    );
+    println!(
+        "tutorwatch_log_bytes_on_disk_per_event: {} bytes",
+        log.stats()?.bytes_on_disk / (options.events as u64).max(1)
+    );
+    let _ = js.delete_stream(&settings.stream).await;
+    let _ = js.delete_stream(&settings.dlq_stream).await;
+    Ok(rate)
 }
 
 /// Runs every measurement and prints the figures.
@@ -231,9 +269,15 @@ pub async fn run(options: BenchOptions) -> anyhow::Result<()> {
     let (publish, consume) = raw_jetstream(&js, options.events, average.max(size)).await?;
     let sled_dir = options.work_dir.join("raw-sled");
     let sled = raw_sled(&sled_dir, options.events, average)?;
-    let ingest = tutorwatch_ingest(&options, &js).await?;
-    print_ratio("ratio_ingest_to_jetstream_publish", ingest, publish);
-    print_ratio("ratio_ingest_to_jetstream_consume_ack", ingest, consume);
-    print_ratio("ratio_ingest_to_sled_append", ingest, sled);
+    let live = tutorwatch_ingest(&options, &js, Arrival::Live).await?;
+    let catch_up = tutorwatch_ingest(&options, &js, Arrival::CatchUp).await?;
+    print_ratio("ratio_ingest_live_to_jetstream_publish", live, publish);
+    print_ratio("ratio_ingest_live_to_jetstream_consume_ack", live, consume);
+    print_ratio(
+        "ratio_ingest_catch_up_to_jetstream_consume_ack",
+        catch_up,
+        consume,
+    );
+    print_ratio("ratio_ingest_catch_up_to_sled_append", catch_up, sled);
     Ok(())
 }

@@ -50,6 +50,54 @@ enum Command {
         #[arg(long)]
         nats: Option<String>,
     },
+    /// Rebuild every projection from the log and print a digest (counts per rule, a hash of all
+    /// findings and list entries). Stop `serve` first.
+    Replay {
+        /// The data directory (the log is in DIR/log).
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// A policy file to judge the log by, instead of the configured one.
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+        /// Also replay under the configured policy and print what --policy adds, removes and
+        /// changes, and which institutions it moves on or off the black and white lists.
+        #[arg(long, requires = "policy")]
+        diff: bool,
+        /// Compare the replay with the stored projections (DIR/projections); exit 1 if they differ.
+        #[arg(long, conflicts_with = "diff")]
+        check: bool,
+    },
+    /// Print stored findings, oldest first, as JSON: `{"findings": [...], "next": CURSOR}`.
+    /// Stop `serve` first.
+    Findings {
+        /// The data directory (the projections are in DIR/projections).
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// Only findings in this region or below it (6-digit code).
+        #[arg(long, conflicts_with_all = ["institution"])]
+        region: Option<String>,
+        /// Only findings about this institution (credit code).
+        #[arg(long)]
+        institution: Option<String>,
+        /// Only this rule, e.g. ONLINE_LESSON_MAX_30MIN.
+        #[arg(long)]
+        rule: Option<String>,
+        /// Only this status: open, withdrawn, acknowledged, rectification_ordered, resolved, penalised.
+        #[arg(long)]
+        status: Option<String>,
+        /// Continue after this cursor (the `next` of the previous page).
+        #[arg(long)]
+        after: Option<String>,
+        /// The most findings to print.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+    },
+    /// Print the black and white lists as JSON. Stop `serve` first.
+    Lists {
+        /// The data directory (the projections are in DIR/projections).
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+    },
     /// Measure ingest against raw JetStream and sled in one run (build with --release).
     /// `deploy/bench.sh` starts a private nats-server and runs this.
     Bench {
@@ -84,7 +132,10 @@ enum LogCommand {
 /// Parses the command line, runs the command, and turns errors into a message and exit code 1.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    crate::telemetry::init();
+    crate::telemetry::init(match cli.command {
+        Command::Serve => "info",
+        _ => "warn",
+    });
     match run(cli) {
         Ok(code) => code,
         Err(error) => {
@@ -113,6 +164,39 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print_example(event_type.as_deref())?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Replay {
+            data,
+            policy,
+            diff,
+            check,
+        } => {
+            let settings = Settings::load(cli.config.as_deref())?;
+            crate::replay::run(&settings, &data, policy.as_deref(), diff, check)
+        }
+        Command::Findings {
+            data,
+            region,
+            institution,
+            rule,
+            status,
+            after,
+            limit,
+        } => {
+            let filter = crate::replay::FindingsFilter {
+                region,
+                institution,
+                rule,
+                status,
+                after,
+                limit,
+            };
+            crate::replay::print_findings(&data, &filter)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Lists { data } => {
+            crate::replay::print_lists(&data)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Bench {
             nats,
             events,
@@ -136,7 +220,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn open_log(data: &Path) -> anyhow::Result<EventLog> {
+pub(crate) fn open_log(data: &Path) -> anyhow::Result<EventLog> {
     let path = data.join("log");
     if !path.exists() {
         bail!(
@@ -148,7 +232,7 @@ fn open_log(data: &Path) -> anyhow::Result<EventLog> {
     Ok(EventLog::open(&path)?)
 }
 
-fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
+pub(crate) fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     serde_json::to_writer(&mut out, value)?;
     writeln!(out)?;

@@ -9,6 +9,8 @@ use figment::Figment;
 use serde::Deserialize;
 use tutorwatch_events::{CreditCode, ValidationContext};
 use tutorwatch_ingest::IngestSettings;
+use tutorwatch_projections::Policy;
+use tutorwatch_projector::FollowSettings;
 
 /// The file read when `--config` is not given, if it exists.
 pub const DEFAULT_CONFIG_FILE: &str = "tutorwatch.toml";
@@ -25,7 +27,11 @@ pub struct Settings {
     pub http_addr: SocketAddr,
     /// Credit codes that fail the checksum but are legally valid (rule USCC_LEGACY_EXCEPTIONS).
     pub legacy_credit_codes: Vec<String>,
+    /// The policy (rule figures, regional overrides, calendars) as TOML; the national policy
+    /// shipped with Tutorwatch when unset.
+    pub policy_file: Option<PathBuf>,
     pub ingest: IngestSettings,
+    pub projector: FollowSettings,
 }
 
 impl Default for Settings {
@@ -35,7 +41,9 @@ impl Default for Settings {
             data_dir: PathBuf::from("./data"),
             http_addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             legacy_credit_codes: Vec::new(),
+            policy_file: None,
             ingest: IngestSettings::default(),
+            projector: FollowSettings::default(),
         }
     }
 }
@@ -49,6 +57,30 @@ pub enum ConfigError {
     Invalid(String),
     #[error("legacy_credit_codes: {code:?} is not a well-formed credit code: {reason}")]
     LegacyCode { code: String, reason: String },
+    #[error("reading the policy file {path}: {reason}")]
+    PolicyFile { path: PathBuf, reason: String },
+    #[error("the policy in {path} is invalid: {reason}")]
+    Policy { path: String, reason: String },
+}
+
+/// Loads a policy from a TOML file, or the shipped national policy when `file` is `None`.
+pub fn load_policy(file: Option<&Path>) -> Result<Policy, ConfigError> {
+    match file {
+        None => Policy::national().map_err(|e| ConfigError::Policy {
+            path: "(national policy)".into(),
+            reason: e.to_string(),
+        }),
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| ConfigError::PolicyFile {
+                path: path.to_owned(),
+                reason: e.to_string(),
+            })?;
+            Policy::from_toml(&text).map_err(|e| ConfigError::Policy {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            })
+        }
+    }
 }
 
 impl Settings {
@@ -65,7 +97,13 @@ impl Settings {
             .extract()
             .map_err(|e| ConfigError::Invalid(e.to_string()))?;
         settings.validation_context()?;
+        settings.policy()?;
         Ok(settings)
+    }
+
+    /// The policy the settings name.
+    pub fn policy(&self) -> Result<Policy, ConfigError> {
+        load_policy(self.policy_file.as_deref())
     }
 
     /// The validation configuration the settings describe.

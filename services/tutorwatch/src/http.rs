@@ -10,6 +10,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
 use tutorwatch_ingest::IngestStats;
+use tutorwatch_projector::ProjectorStats;
 use tutorwatch_store::EventLog;
 
 /// What the handlers share.
@@ -17,6 +18,7 @@ use tutorwatch_store::EventLog;
 pub struct AppState {
     pub log: Arc<EventLog>,
     pub ingest: Arc<IngestStats>,
+    pub projector: Arc<ProjectorStats>,
     pub nats: async_nats::Client,
 }
 
@@ -43,6 +45,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
         "nats_connected": nats_connected,
         "log_writable": store_ok,
         "last_seq": state.log.last_seq(),
+        "projector_lag": state.log.last_seq().saturating_sub(state.projector.snapshot().applied_seq),
     }));
     if nats_connected && store_ok {
         (StatusCode::OK, body).into_response()
@@ -55,6 +58,7 @@ async fn log_stats(State(state): State<AppState>) -> Response {
     match state.log.stats() {
         Ok(stats) => {
             let ingest = state.ingest.snapshot();
+            let projector = state.projector.snapshot();
             Json(json!({
                 "events": stats.events,
                 "last_seq": stats.last_seq,
@@ -64,6 +68,12 @@ async fn log_stats(State(state): State<AppState>) -> Response {
                     "duplicates": ingest.duplicates,
                     "dead_lettered": ingest.dead_lettered,
                     "batches": ingest.batches,
+                },
+                "projector": {
+                    "applied_seq": projector.applied_seq,
+                    "snapshot_seq": projector.snapshot_seq,
+                    "findings_raised": projector.findings_raised,
+                    "lag": stats.last_seq.saturating_sub(projector.applied_seq),
                 },
             }))
             .into_response()

@@ -1,15 +1,19 @@
 //! The Tutorwatch service and its command line.
 //!
 //! # Layout
-//! - `cli`: the commands (`serve`, `log stats`, `log verify`, `example`, `publish`).
+//! - `cli`: the commands (`serve`, `log stats`, `log verify`, `replay`, `findings`, `lists`,
+//!   `example`, `publish`, `bench`).
+//! - `replay`: rebuilding projections from the log, what-if diffs, and reading stored findings.
 //! - `config`: typed settings from a TOML file with `TW_*` environment overrides.
 //! - `telemetry`: the tracing subscriber.
 //! - `serve`: wires the log, ingest and the HTTP endpoints together, and shuts them down.
 //! - `http`: health, readiness and log statistics over HTTP.
+//! - `bench`: ingest measured against its ceilings.
 
 pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod http;
+pub mod replay;
 pub mod serve;
 pub mod telemetry;

@@ -1,5 +1,6 @@
-//! `tutorwatch serve`: opens the log, connects to NATS, runs ingest and the HTTP endpoints, and
-//! shuts everything down in order on SIGINT or SIGTERM (finish the batch, flush, ack, exit).
+//! `tutorwatch serve`: opens the log and the projection store, connects to NATS, runs ingest, the
+//! projector (following the log) and the HTTP endpoints, and shuts everything down in order on
+//! SIGINT or SIGTERM: finish the batch in hand, flush, ack, snapshot, exit.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -9,7 +10,8 @@ use anyhow::Context as _;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tutorwatch_ingest::{Ingest, IngestStats};
-use tutorwatch_store::EventLog;
+use tutorwatch_projector::{Follow, ProjectorStats};
+use tutorwatch_store::{EventLog, ProjectionStore};
 
 use crate::config::Settings;
 use crate::http::{app, AppState};
@@ -50,6 +52,16 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyh
             .with_context(|| format!("opening the log in {}", settings.data_dir.display()))?,
     );
     tracing::info!(data_dir = %settings.data_dir.display(), last_seq = log.last_seq(), "log open");
+    let policy = settings.policy()?;
+    let projections = Arc::new(
+        ProjectionStore::open(&settings.data_dir.join("projections")).with_context(|| {
+            format!(
+                "opening the projection store in {}",
+                settings.data_dir.display()
+            )
+        })?,
+    );
+    tracing::info!(policy_version = policy.version(), "policy loaded");
 
     let nats = connect_nats(&settings.nats_url).await?;
     let stats = Arc::new(IngestStats::default());
@@ -63,6 +75,15 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyh
         stats: Arc::clone(&stats),
     };
     let mut ingest_task = tokio::spawn(tutorwatch_ingest::run(ingest, stop_rx.clone()));
+    let projector_stats = Arc::new(ProjectorStats::default());
+    let follow = Follow {
+        log: Arc::clone(&log),
+        store: Arc::clone(&projections),
+        policy,
+        settings: settings.projector.clone(),
+        stats: Arc::clone(&projector_stats),
+    };
+    let mut projector_task = tokio::spawn(tutorwatch_projector::run(follow, stop_rx.clone()));
 
     let listener = TcpListener::bind(settings.http_addr)
         .await
@@ -71,6 +92,7 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyh
     let router = app(AppState {
         log: Arc::clone(&log),
         ingest: Arc::clone(&stats),
+        projector: Arc::clone(&projector_stats),
         nats: nats.clone(),
     });
     let mut http_stop = stop_rx.clone();
@@ -82,16 +104,21 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyh
             .await
     });
 
-    // Either shutdown is asked for, or ingest stops by itself (the log cannot be written).
-    let ingest_result = tokio::select! {
+    // Either shutdown is asked for, or a worker stops by itself (the log cannot be written, or
+    // a log entry cannot be projected): then everything stops, and the error is the exit status.
+    let (ingest_result, projector_result) = tokio::select! {
         () = shutdown => {
-            tracing::info!("shutting down: finishing the batch in hand");
+            tracing::info!("shutting down: finishing the batches in hand");
             let _ = stop_tx.send(true);
-            (&mut ingest_task).await
+            ((&mut ingest_task).await, (&mut projector_task).await)
         }
         result = &mut ingest_task => {
             let _ = stop_tx.send(true);
-            result
+            (result, (&mut projector_task).await)
+        }
+        result = &mut projector_task => {
+            let _ = stop_tx.send(true);
+            ((&mut ingest_task).await, result)
         }
     };
     if tokio::time::timeout(HTTP_DRAIN_MAX, http_task)
@@ -107,6 +134,9 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyh
     ingest_result
         .context("the ingest task failed")?
         .context("ingest stopped")?;
+    projector_result
+        .context("the projector task failed")?
+        .context("the projector stopped")?;
     tracing::info!(last_seq = log.last_seq(), "stopped cleanly");
     Ok(())
 }

@@ -1,11 +1,14 @@
-//! Tracing: human-readable logs on stderr, filtered by `RUST_LOG` (default `info`), or JSON lines
-//! when `TW_LOG_FORMAT=json`.
+//! Tracing: human-readable logs on stderr, filtered by `RUST_LOG` (default `info` for `serve`,
+//! `warn` for the one-shot commands, whose output is their result), or JSON lines when
+//! `TW_LOG_FORMAT=json`.
 
 use tracing_subscriber::EnvFilter;
 
-/// Installs the global subscriber. Call once, from `main`.
-pub fn init() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+/// Installs the global subscriber with `default_filter` unless `RUST_LOG` is set. Call once,
+/// from `main`.
+pub fn init(default_filter: &str) {
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
     let json = std::env::var("TW_LOG_FORMAT").is_ok_and(|v| v.eq_ignore_ascii_case("json"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

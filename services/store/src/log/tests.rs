@@ -5,6 +5,7 @@ use tutorwatch_events::examples::{example, ExampleParams};
 use tutorwatch_events::{encode, EventId, UtcTime, EVENT_TYPES};
 
 use super::*;
+use crate::db::open_error;
 
 fn event(n: u128) -> (EventId, Vec<u8>) {
     let id = EventId::from_uuid(uuid::Uuid::from_u128(V7_SHAPED | n));

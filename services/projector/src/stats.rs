@@ -1,0 +1,53 @@
+//! Counters the follower keeps, for logs, readiness and metrics.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Live counters, shared between the follower and whoever reports on it.
+#[derive(Debug, Default)]
+pub struct ProjectorStats {
+    applied_seq: AtomicU64,
+    snapshot_seq: AtomicU64,
+    findings_raised: AtomicU64,
+    batches: AtomicU64,
+}
+
+/// A copy of the counters at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProjectorStatsSnapshot {
+    /// The last log sequence whose changes are in the projection store.
+    pub applied_seq: u64,
+    /// The sequence of the last snapshot written.
+    pub snapshot_seq: u64,
+    /// Findings raised by events this process applied for the first time (re-applying events
+    /// after a restart does not count them again).
+    pub findings_raised: u64,
+    /// Batches written by this process.
+    pub batches: u64,
+}
+
+impl ProjectorStats {
+    pub(crate) fn record_batch(&self, applied_seq: u64, findings_raised: u64) {
+        self.applied_seq.store(applied_seq, Ordering::Relaxed);
+        self.findings_raised
+            .fetch_add(findings_raised, Ordering::Relaxed);
+        self.batches.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn set_applied_seq(&self, seq: u64) {
+        self.applied_seq.store(seq, Ordering::Relaxed);
+    }
+
+    pub(crate) fn set_snapshot_seq(&self, seq: u64) {
+        self.snapshot_seq.store(seq, Ordering::Relaxed);
+    }
+
+    /// The counters now.
+    pub fn snapshot(&self) -> ProjectorStatsSnapshot {
+        ProjectorStatsSnapshot {
+            applied_seq: self.applied_seq.load(Ordering::Relaxed),
+            snapshot_seq: self.snapshot_seq.load(Ordering::Relaxed),
+            findings_raised: self.findings_raised.load(Ordering::Relaxed),
+            batches: self.batches.load(Ordering::Relaxed),
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! `tutorwatch replay`, `findings` and `lists`: rebuilding projections from the log (and what a
+//! different policy would change), and reading what the projector stored.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context as _};
+use serde_json::json;
+use tutorwatch_events::{CreditCode, RegionCode};
+use tutorwatch_projections::{diff, Projector, RuleId};
+use tutorwatch_store::{Cursor, FeedQuery, ProjectionStore, Scope, StatusTag};
+
+use crate::cli::{open_log, print_json};
+use crate::config::{load_policy, Settings};
+
+fn rebuild(
+    data: &Path,
+    policy_file: Option<&Path>,
+    settings: &Settings,
+) -> anyhow::Result<Projector> {
+    let policy = match policy_file {
+        Some(path) => load_policy(Some(path))?,
+        None => settings.policy()?,
+    };
+    let log = open_log(data)?;
+    let last = log.last_seq();
+    eprintln!("replaying {last} events under policy {}", policy.version());
+    let projector = tutorwatch_projector::replay(&log, policy, |seq| {
+        eprintln!("replayed {seq} of {last} events");
+    })?;
+    Ok(projector)
+}
+
+fn open_projections(data: &Path) -> anyhow::Result<ProjectionStore> {
+    let path = data.join("projections");
+    if !path.exists() {
+        bail!(
+            "there are no stored projections in {} (expected {}; `tutorwatch serve` writes them)",
+            data.display(),
+            path.display()
+        );
+    }
+    Ok(ProjectionStore::open(&path)?)
+}
+
+/// Runs `tutorwatch replay`.
+pub fn run(
+    settings: &Settings,
+    data: &Path,
+    policy_file: Option<&Path>,
+    show_diff: bool,
+    check: bool,
+) -> anyhow::Result<ExitCode> {
+    let projector = rebuild(data, policy_file, settings)?;
+    let digest = projector.digest();
+    if show_diff {
+        let baseline = rebuild(data, None, settings)?;
+        let difference = diff(&baseline.outcome(), &projector.outcome());
+        print_json(&json!({
+            "baseline_policy": baseline.policy().version(),
+            "policy": projector.policy().version(),
+            "baseline_digest": baseline.digest(),
+            "digest": digest,
+            "diff": difference,
+        }))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if check {
+        let stored = open_projections(data)?.outcome()?;
+        let stored_digest = tutorwatch_projections::digest(&stored);
+        let same = stored_digest == digest;
+        print_json(&json!({"matches": same, "replayed": digest, "stored": stored_digest}))?;
+        if !same {
+            eprintln!("error: the stored projections differ from a fresh replay of the log");
+            return Ok(ExitCode::FAILURE);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    print_json(&json!({"policy": projector.policy().version(), "digest": digest}))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What `tutorwatch findings` selects.
+#[derive(Debug, Clone)]
+pub struct FindingsFilter {
+    pub region: Option<String>,
+    pub institution: Option<String>,
+    pub rule: Option<String>,
+    pub status: Option<String>,
+    pub after: Option<String>,
+    pub limit: usize,
+}
+
+fn query(filter: &FindingsFilter) -> anyhow::Result<FeedQuery> {
+    let scope = match (&filter.region, &filter.institution) {
+        (Some(region), _) => Scope::Region(
+            RegionCode::parse(region).with_context(|| format!("--region {region:?}"))?,
+        ),
+        (None, Some(code)) => Scope::Institution(
+            CreditCode::parse(code).with_context(|| format!("--institution {code:?}"))?,
+        ),
+        (None, None) => Scope::All,
+    };
+    let mut query = FeedQuery::new(scope);
+    query.limit = filter.limit;
+    if let Some(rule) = &filter.rule {
+        query.rule =
+            Some(RuleId::parse(rule).with_context(|| format!("--rule: unknown rule {rule:?}"))?);
+    }
+    if let Some(status) = &filter.status {
+        query.status = Some(
+            StatusTag::parse(status)
+                .with_context(|| format!("--status: unknown status {status:?}"))?,
+        );
+    }
+    if let Some(after) = &filter.after {
+        query.after = Some(
+            after
+                .parse::<Cursor>()
+                .map_err(|e| anyhow::anyhow!("--after {after:?}: {e}"))?,
+        );
+    }
+    Ok(query)
+}
+
+/// Runs `tutorwatch findings`.
+pub fn print_findings(data: &Path, filter: &FindingsFilter) -> anyhow::Result<()> {
+    let query = query(filter)?;
+    let page = open_projections(data)?.query(&query)?;
+    let findings: Vec<_> = page.findings.iter().map(|stored| &stored.finding).collect();
+    print_json(&json!({
+        "findings": findings,
+        "next": page.next.map(|cursor| cursor.to_string()),
+    }))
+}
+
+/// Runs `tutorwatch lists`.
+pub fn print_lists(data: &Path) -> anyhow::Result<()> {
+    let entries = open_projections(data)?.list_entries()?;
+    print_json(&json!({ "entries": entries }))
+}
