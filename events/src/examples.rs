@@ -35,6 +35,17 @@ pub const SAMPLE_CREDIT_CODE: &str = "52440200MJL123454R";
 /// The region of the sample institution.
 pub const SAMPLE_REGION: &str = "440200";
 
+/// A synthetic credit code, valid by both checks, for institution number `n` of a generated
+/// population (registered by civil affairs in the sample region, so it starts `52440200`).
+pub fn synthetic_credit_code(n: u32) -> CreditCode {
+    let body = format!("{}{:09}", &SAMPLE_CREDIT_CODE[..8], n % 1_000_000_000);
+    let unchecked = parse(CreditCode::parse(&format!("{body}0")));
+    parse(CreditCode::parse(&format!(
+        "{body}{}",
+        unchecked.expected_check_char()
+    )))
+}
+
 /// The knobs an example is built from.
 #[derive(Debug, Clone)]
 pub struct ExampleParams {

@@ -211,3 +211,12 @@ fn subjects_follow_family_region_and_institution() {
         "tw.in.schedule.440200.52440200MJL123454R"
     );
 }
+
+#[test]
+fn synthetic_credit_codes_are_valid_and_distinct() {
+    let codes: std::collections::BTreeSet<_> = (0..500)
+        .map(crate::examples::synthetic_credit_code)
+        .collect();
+    assert_eq!(codes.len(), 500);
+    assert!(codes.iter().all(CreditCode::checksum_is_valid));
+}

@@ -65,6 +65,17 @@ pub enum RestoreError {
     PolicyVersion { snapshot: String, policy: String },
 }
 
+/// Whether an event changes facts the black/white list judges (as opposed to findings).
+fn affects_list_standing(event: &Event) -> bool {
+    matches!(
+        event.family(),
+        tutorwatch_events::Family::Registry | tutorwatch_events::Family::Supervision
+    ) || matches!(
+        event,
+        Event::SupervisedAccountOpened(_) | Event::SupervisedAccountClosed(_)
+    )
+}
+
 /// Runs all projections.
 #[derive(Debug, Clone)]
 pub struct Projector {
@@ -194,7 +205,23 @@ impl Projector {
         }
 
         let mut changes = Vec::new();
-        let mut touched = BTreeSet::from([institution]);
+        // An institution's list entry is recomputed when a finding about it changes (below) or
+        // when the event changes what the white list asks of it (registration, licence, sites,
+        // staff, escrow accounts). Other events leave it as it was: recomputing costs time in
+        // proportion to the institution's findings, and doing it on every event would make a
+        // busy institution's history quadratic to replay.
+        // A suspension can end by its date alone, so an entry held back by its licence is
+        // judged again on every event about the institution.
+        let mut touched = BTreeSet::new();
+        let waits_on_licence = self.state.lists.entry(&institution).is_some_and(|entry| {
+            entry
+                .reasons
+                .iter()
+                .any(|r| r.kind == crate::lists::ReasonKind::LicenceNotActive)
+        });
+        if waits_on_licence || affects_list_standing(&event.envelope.event) {
+            touched.insert(institution);
+        }
         for change in requested {
             match change {
                 FindingChange::Raise(mut finding) => {

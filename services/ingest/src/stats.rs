@@ -10,6 +10,7 @@ pub struct IngestStats {
     dead_lettered: AtomicU64,
     batches: AtomicU64,
     store_failing: AtomicBool,
+    reading: AtomicBool,
 }
 
 /// A copy of the counters at one moment.
@@ -21,6 +22,8 @@ pub struct IngestStatsSnapshot {
     pub batches: u64,
     /// The last append failed (full disk, read-only directory, ...): the service is not ready.
     pub store_failing: bool,
+    /// The streams exist and the pull consumer is open: events published now will be ingested.
+    pub reading: bool,
 }
 
 impl IngestStats {
@@ -29,6 +32,10 @@ impl IngestStats {
         self.duplicates.fetch_add(duplicates, Ordering::Relaxed);
         self.dead_lettered.fetch_add(dead, Ordering::Relaxed);
         self.batches.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn set_reading(&self, reading: bool) {
+        self.reading.store(reading, Ordering::Relaxed);
     }
 
     pub(crate) fn set_store_failing(&self, failing: bool) {
@@ -43,6 +50,7 @@ impl IngestStats {
             dead_lettered: self.dead_lettered.load(Ordering::Relaxed),
             batches: self.batches.load(Ordering::Relaxed),
             store_failing: self.store_failing.load(Ordering::Relaxed),
+            reading: self.reading.load(Ordering::Relaxed),
         }
     }
 }

@@ -55,6 +55,7 @@ pub async fn run(ingest: Ingest, mut shutdown: watch::Receiver<bool>) -> Result<
                 messages
             }
             Err(error) => {
+                ingest.stats.set_reading(false);
                 tracing::warn!(%error, retry_in_ms = backoff.as_millis(), "JetStream not ready");
                 tokio::select! {
                     _ = tokio::time::sleep(backoff) => {}
@@ -65,6 +66,7 @@ pub async fn run(ingest: Ingest, mut shutdown: watch::Receiver<bool>) -> Result<
             }
         };
         tracing::info!(consumer = %ingest.settings.consumer, "ingest is reading");
+        ingest.stats.set_reading(true);
         let mut chunks = messages.ready_chunks(ingest.settings.batch_max);
         loop {
             let chunk = tokio::select! {
@@ -73,6 +75,7 @@ pub async fn run(ingest: Ingest, mut shutdown: watch::Receiver<bool>) -> Result<
                 chunk = chunks.next() => chunk,
             };
             let Some(mut items) = chunk else {
+                ingest.stats.set_reading(false);
                 tracing::warn!("the pull stream ended; opening it again");
                 continue 'connect;
             };
@@ -97,6 +100,7 @@ pub async fn run(ingest: Ingest, mut shutdown: watch::Receiver<bool>) -> Result<
             }
         }
     }
+    ingest.stats.set_reading(false);
     ingest.log.flush()?;
     tracing::info!("ingest stopped; the log is flushed");
     Ok(())

@@ -14,11 +14,13 @@ use anyhow::{bail, Context as _};
 use async_nats::jetstream::{self, consumer::pull, stream};
 use futures::StreamExt;
 use tokio::sync::watch;
-use tutorwatch_events::examples::{example, ExampleParams};
+use tutorwatch_events::examples::{example, synthetic_credit_code, ExampleParams};
 use tutorwatch_events::{encode, Envelope, EventId, ValidationContext, EVENT_TYPES};
 use tutorwatch_ingest::{Ingest, IngestSettings, IngestStats};
 use tutorwatch_store::EventLog;
 
+/// How many institutions the bench's events are spread over (a city's worth).
+const INSTITUTIONS: u32 = 1_000;
 /// Publishes in flight before their acks are awaited.
 const PUBLISH_IN_FLIGHT_MAX: usize = 4_096;
 /// Records per sled batch in the raw append ceiling (the same as ingest's default batch).
@@ -56,6 +58,7 @@ fn sample_events(count: usize) -> Vec<Envelope> {
         .map(|i| {
             let mut params = ExampleParams::new(EventId::new_v7());
             params.tag = format!("b{i}");
+            params.institution = synthetic_credit_code(i as u32 % INSTITUTIONS);
             example(i % EVENT_TYPES.len(), &params)
         })
         .collect()
@@ -245,8 +248,25 @@ async fn tutorwatch_ingest(
         "tutorwatch_log_bytes_on_disk_per_event: {} bytes",
         log.stats()?.bytes_on_disk / (options.events as u64).max(1)
     );
+    if arrival == Arrival::Live {
+        replay(&log, options.events)?;
+    }
     let _ = js.delete_stream(&settings.stream).await;
     let _ = js.delete_stream(&settings.dlq_stream).await;
+    Ok(rate)
+}
+
+/// Rebuilds every projection from the log just written, and times it.
+fn replay(log: &EventLog, events: usize) -> anyhow::Result<u64> {
+    let policy = tutorwatch_projections::Policy::national()?;
+    let started = Instant::now();
+    let projector = tutorwatch_projector::replay(log, policy, |_| {})?;
+    let elapsed = started.elapsed();
+    let rate = print_rate("tutorwatch_replay", events, elapsed);
+    println!(
+        "tutorwatch_replay_findings: {} findings",
+        projector.findings().count()
+    );
     Ok(rate)
 }
 

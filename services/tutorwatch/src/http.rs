@@ -40,14 +40,16 @@ async fn readyz(State(state): State<AppState>) -> Response {
         state.nats.connection_state(),
         async_nats::connection::State::Connected
     );
-    let store_ok = !state.ingest.snapshot().store_failing;
+    let ingest = state.ingest.snapshot();
+    let store_ok = !ingest.store_failing;
     let body = Json(json!({
         "nats_connected": nats_connected,
+        "ingest_reading": ingest.reading,
         "log_writable": store_ok,
         "last_seq": state.log.last_seq(),
         "projector_lag": state.log.last_seq().saturating_sub(state.projector.snapshot().applied_seq),
     }));
-    if nats_connected && store_ok {
+    if nats_connected && store_ok && ingest.reading {
         (StatusCode::OK, body).into_response()
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, body).into_response()
