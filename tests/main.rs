@@ -9,3 +9,4 @@ mod crash;
 mod dead_letters;
 mod ingest;
 mod projections;
+mod tidy;
