@@ -68,6 +68,24 @@ fn session(lesson: &str, start: &str, end: &str) -> Session {
     }
 }
 
+/// The course's three lessons, with lesson l1 ending at `l1_end`: l2 ends one second after
+/// 21:00; l3 lasts exactly 30 minutes and ends well before 21:00, which is legal.
+fn plan(l1_end: &str) -> Vec<Session> {
+    vec![
+        session("l1", "2025-09-09T19:00:00+08:00", l1_end),
+        session(
+            "l2",
+            "2025-09-10T20:31:00+08:00",
+            "2025-09-10T21:00:01+08:00",
+        ),
+        session(
+            "l3",
+            "2025-09-11T19:00:00+08:00",
+            "2025-09-11T19:30:00+08:00",
+        ),
+    ]
+}
+
 /// The scenario, and the ids of the events that must prove each finding.
 struct Scenario {
     events: Vec<Envelope>,
@@ -126,26 +144,8 @@ fn scenario() -> Scenario {
             teachers: vec![token("t-1")],
             price_per_lesson: Fen::yuan(80),
             class_size_max: 30,
-            sessions: vec![
-                // 31 minutes: over the 30-minute cap.
-                session(
-                    "l1",
-                    "2025-09-09T19:00:00+08:00",
-                    "2025-09-09T19:31:00+08:00",
-                ),
-                // Ends one second after 21:00.
-                session(
-                    "l2",
-                    "2025-09-10T20:31:00+08:00",
-                    "2025-09-10T21:00:01+08:00",
-                ),
-                // Exactly 30 minutes, ending well before 21:00: legal.
-                session(
-                    "l3",
-                    "2025-09-11T19:00:00+08:00",
-                    "2025-09-11T19:30:00+08:00",
-                ),
-            ],
+            // l1 runs 31 minutes, over the cap.
+            sessions: plan("2025-09-09T19:31:00+08:00"),
         },
     );
     // Before lesson l1, the plan is fixed: l1 becomes 30 minutes, so its finding is withdrawn.
@@ -153,23 +153,7 @@ fn scenario() -> Scenario {
         "2025-09-05T10:00:00+08:00",
         CourseRescheduled {
             course: token("math-5"),
-            sessions: vec![
-                session(
-                    "l1",
-                    "2025-09-09T19:00:00+08:00",
-                    "2025-09-09T19:30:00+08:00",
-                ),
-                session(
-                    "l2",
-                    "2025-09-10T20:31:00+08:00",
-                    "2025-09-10T21:00:01+08:00",
-                ),
-                session(
-                    "l3",
-                    "2025-09-11T19:00:00+08:00",
-                    "2025-09-11T19:30:00+08:00",
-                ),
-            ],
+            sessions: plan("2025-09-09T19:30:00+08:00"),
         },
     );
     let delivered = envelope(
@@ -287,7 +271,13 @@ async fn a_published_scenario_is_projected_and_equals_a_fresh_replay() {
         "rescheduled before the lesson: {:#}",
         long[0]
     );
-    let _ = scenario.reschedule;
+    let withdrawn_by: Vec<&str> = long[0]["status_events"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|e| e["event_id"].as_str())
+        .collect();
+    assert_eq!(withdrawn_by, vec![scenario.reschedule.to_string()]);
 
     let late = by_rule("ONLINE_END_BY_2100");
     assert_eq!(late.len(), 1);
