@@ -38,4 +38,4 @@ pub use digest::{diff, digest, Diff, Digest, Outcome};
 pub use finding::{Basis, Evidence, Finding, FindingStatus, RuleId, Severity};
 pub use lists::{ListEntry, ListMove, ListStatus};
 pub use policy::{Policy, PolicyError};
-pub use projector::{Change, Projector, RestoreError, Snapshot};
+pub use projector::{derivation, Change, Projector, RestoreError, Snapshot, STATE_FORMAT};

@@ -9,13 +9,20 @@
 //! **Invariant:** black reasons are sticky: a reason goes only when an officer has resolved
 //! every finding behind it (a `supervision.officer_acted` event), never by time passing.
 //! Only findings about what actually happened (not withdrawable plans) put anyone on it.
+//!
+//! **Cost:** the projector reports every finding that changed ([`Lists::finding_changed`]) and
+//! the list keeps, per institution, only what its judgement needs (the black reasons' finding
+//! sets, the serious findings in time order, the standing mismatch and critical findings), so
+//! judging an institution again ([`Lists::recompute`]) costs O(log n) in its number of
+//! findings, not O(n), and replaying a busy institution's history stays linear.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Bound;
 
 use serde::{Deserialize, Serialize};
 use tutorwatch_events::ids::FindingId;
 use tutorwatch_events::kinds::Category;
-use tutorwatch_events::{CreditCode, EventId, UtcTime};
+use tutorwatch_events::{CreditCode, EventId, RegionCode, UtcTime};
 
 use crate::facts::{local_time, Facts, Standing};
 use crate::finding::{Basis, Evidence, Finding, FindingStatus, RuleId, Severity};
@@ -47,11 +54,23 @@ pub enum ReasonKind {
     StandingCriticalFinding,
 }
 
-/// One reason, with the findings and events behind it.
+/// At most this many findings (and their evidence events) are listed in a [`ListReason`]; the
+/// reason's `findings_total` says how many there are in all.
+///
+/// The listed ones are the first in finding-id order. Ids are derived from content, not time, so
+/// this is a stable, deterministic sample, not the most recent findings.
+pub const REASON_EVIDENCE_MAX: usize = 20;
+
+/// One reason, with (a bounded sample of) the findings and events behind it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListReason {
     pub kind: ReasonKind,
+    /// The first [`REASON_EVIDENCE_MAX`] findings behind the reason, by id.
     pub findings: Vec<FindingId>,
+    /// How many findings are behind the reason in all (`findings` may list fewer).
+    pub findings_total: usize,
+    /// The evidence events of the listed findings, and the facts' events (a registration, a
+    /// suspension) the reason rests on, sorted.
     pub events: Vec<EventId>,
 }
 
@@ -80,9 +99,50 @@ pub struct ListMove {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lists {
     entries: BTreeMap<CreditCode, ListEntry>,
-    /// Black reasons still in force, with the findings behind each.
-    black: BTreeMap<CreditCode, BTreeMap<ReasonKind, BTreeSet<FindingId>>>,
+    /// What the list needs to know about each institution's findings.
+    ledgers: BTreeMap<CreditCode, FindingLedger>,
 }
+
+/// The figures the repeated-violations rule was last judged with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+struct RepeatRule {
+    /// How many serious findings make a repeat.
+    count: usize,
+    /// Within how many seconds, first to last.
+    window_seconds: i64,
+}
+
+/// One institution's findings as the list sees them, kept up to date finding by finding.
+///
+/// **Invariant:** after a `recompute`, `black[RepeatedViolations]` holds every finding of every
+/// qualifying window of `serious` under `repeat_rule` (and earlier hits not yet resolved), and
+/// `newly_serious` is empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct FindingLedger {
+    /// Black reasons still in force, with the findings behind each.
+    black: BTreeMap<ReasonKind, BTreeSet<FindingId>>,
+    /// Standing actual HIGH-or-worse findings, by (occurred_at, id).
+    serious: BTreeSet<(UtcTime, FindingId)>,
+    /// The key and region of each finding in `serious`.
+    serious_by_id: BTreeMap<FindingId, (UtcTime, RegionCode)>,
+    /// Findings that entered `serious` since the last `recompute`.
+    newly_serious: BTreeSet<(UtcTime, FindingId)>,
+    /// The repeated-violations figures of the last `recompute` that had serious findings.
+    repeat_rule: Option<RepeatRule>,
+    /// Standing findings that the institution teaches outside its licence.
+    mismatch: BTreeSet<FindingId>,
+    /// Standing CRIT findings.
+    critical: BTreeSet<FindingId>,
+    /// Findings that changed since the last `recompute` (their evidence is looked up again).
+    changed: BTreeSet<FindingId>,
+}
+
+/// The rules whose standing findings mean a category mismatch.
+const MISMATCH_RULES: [RuleId; 3] = [
+    RuleId::LicenseModeMatch,
+    RuleId::NonsubjectNoSubjectContent,
+    RuleId::OnlineSubjectLicense,
+];
 
 fn black_kind(rule: RuleId) -> Option<ReasonKind> {
     match rule {
@@ -98,6 +158,168 @@ fn black_kind(rule: RuleId) -> Option<ReasonKind> {
 
 fn counts(finding: &Finding) -> bool {
     finding.basis == Basis::Actual && finding.status.is_standing()
+}
+
+/// Whether a finding counts towards repeated violations.
+fn is_serious(finding: &Finding) -> bool {
+    counts(finding) && finding.severity >= Severity::High && finding.rule != RuleId::BlackWhiteList
+}
+
+/// Puts `id` in `set` or takes it out.
+fn set_membership(set: &mut BTreeSet<FindingId>, id: FindingId, member: bool) {
+    if member {
+        set.insert(id);
+    } else {
+        set.remove(&id);
+    }
+}
+
+impl FindingLedger {
+    /// Takes in the current state of one of the institution's findings.
+    fn record(&mut self, finding: &Finding) {
+        self.changed.insert(finding.id);
+        self.record_black(finding);
+        self.record_serious(finding);
+        let standing = finding.status.is_standing();
+        set_membership(
+            &mut self.mismatch,
+            finding.id,
+            standing && MISMATCH_RULES.contains(&finding.rule),
+        );
+        set_membership(
+            &mut self.critical,
+            finding.id,
+            standing && finding.severity == Severity::Crit,
+        );
+    }
+
+    /// Only an officer's resolution takes a finding out of a black reason.
+    fn record_black(&mut self, finding: &Finding) {
+        if finding.status == FindingStatus::Resolved {
+            for ids in self.black.values_mut() {
+                ids.remove(&finding.id);
+            }
+            self.black.retain(|_, ids| !ids.is_empty());
+        }
+        if let (true, Some(kind)) = (counts(finding), black_kind(finding.rule)) {
+            self.black.entry(kind).or_default().insert(finding.id);
+        }
+    }
+
+    fn record_serious(&mut self, finding: &Finding) {
+        if let Some((at, _)) = self.serious_by_id.remove(&finding.id) {
+            self.serious.remove(&(at, finding.id));
+            self.newly_serious.remove(&(at, finding.id));
+        }
+        if is_serious(finding) {
+            let key = (finding.occurred_at, finding.id);
+            self.serious_by_id
+                .insert(finding.id, (finding.occurred_at, finding.region));
+            self.serious.insert(key);
+            self.newly_serious.insert(key);
+        }
+    }
+
+    /// Adds the findings of newly qualifying repeated-violation windows to the black reasons.
+    ///
+    /// With the same figures as last time, a window that qualifies now and did not before holds
+    /// a newly serious finding (taking findings out only widens windows), so only the windows
+    /// around those are checked; new figures mean checking every window once.
+    fn update_repeated(&mut self, policy: &Policy, facts: &Facts, institution: &CreditCode) {
+        let newly = std::mem::take(&mut self.newly_serious);
+        let (Some(earliest), Some(latest)) = (self.serious.first(), self.serious.last()) else {
+            return;
+        };
+        let fallback_region = self
+            .serious_by_id
+            .get(&earliest.1)
+            .map(|(_, region)| *region);
+        let rule = repeat_rule(policy, facts, institution, latest.0, fallback_region);
+        let mut hits = BTreeSet::new();
+        match rule {
+            None => {}
+            Some(rule) if self.repeat_rule == Some(rule) => {
+                for key in &newly {
+                    let around = self.neighbourhood(key, rule.count);
+                    qualifying_windows(&around, rule, &mut hits);
+                }
+            }
+            Some(rule) => {
+                let all: Vec<(UtcTime, FindingId)> = self.serious.iter().copied().collect();
+                qualifying_windows(&all, rule, &mut hits);
+            }
+        }
+        self.repeat_rule = rule;
+        if !hits.is_empty() {
+            self.black
+                .entry(ReasonKind::RepeatedViolations)
+                .or_default()
+                .extend(hits);
+        }
+    }
+
+    /// `key` with up to `count - 1` serious findings on either side, in order.
+    fn neighbourhood(&self, key: &(UtcTime, FindingId), count: usize) -> Vec<(UtcTime, FindingId)> {
+        let reach = count.saturating_sub(1);
+        let mut around: Vec<(UtcTime, FindingId)> = self
+            .serious
+            .range(..key)
+            .rev()
+            .take(reach)
+            .copied()
+            .collect();
+        around.reverse();
+        around.push(*key);
+        around.extend(
+            self.serious
+                .range((Bound::Excluded(key), Bound::Unbounded))
+                .take(reach)
+                .copied(),
+        );
+        around
+    }
+}
+
+/// The repeated-violations figures for the institution's region on the local date of `latest`.
+fn repeat_rule(
+    policy: &Policy,
+    facts: &Facts,
+    institution: &CreditCode,
+    latest: UtcTime,
+    fallback_region: Option<RegionCode>,
+) -> Option<RepeatRule> {
+    let known = facts.institution(institution);
+    let region = known.map(|i| i.region).or(fallback_region)?;
+    let zone = known.map_or(tutorwatch_events::registry::DEFAULT_TIME_ZONE, |i| {
+        i.time_zone()
+    });
+    let date = local_time(zone, latest).date();
+    let count = policy.value(region, date, |p| p.blacklist_repeat_count.as_ref())?;
+    let days = policy.value(region, date, |p| p.blacklist_repeat_window_days.as_ref())?;
+    Some(RepeatRule {
+        count: usize::try_from(count.max(1)).unwrap_or(usize::MAX),
+        window_seconds: i64::from(days) * 86_400,
+    })
+}
+
+/// Adds to `hits` the findings of every `count` consecutive ones in `ordered` that lie within
+/// the window, first to last.
+fn qualifying_windows(
+    ordered: &[(UtcTime, FindingId)],
+    rule: RepeatRule,
+    hits: &mut BTreeSet<FindingId>,
+) {
+    if ordered.len() < rule.count {
+        return;
+    }
+    for window in ordered.windows(rule.count) {
+        let (Some(first), Some(last)) = (window.first(), window.last()) else {
+            continue;
+        };
+        if last.0.seconds_since(&first.0) <= rule.window_seconds {
+            hits.extend(window.iter().map(|(_, id)| *id));
+        }
+    }
 }
 
 impl Lists {
@@ -118,57 +340,67 @@ impl Lists {
             .map_or(ListStatus::Unlisted, |e| e.status)
     }
 
+    /// Takes in the current state of a finding that was raised, reopened, withdrawn or changed
+    /// status. Call it for every such finding (once, with its state after the event is applied)
+    /// before recomputing its institution.
+    pub fn finding_changed(&mut self, finding: &Finding) {
+        self.ledgers
+            .entry(finding.institution.clone())
+            .or_default()
+            .record(finding);
+    }
+
     /// Recomputes an institution's entry after an event; returns the move, if it moved.
+    /// `findings` is every finding by id, for the evidence of the findings a reason lists.
     pub fn recompute(
         &mut self,
         policy: &Policy,
         facts: &Facts,
         institution: &CreditCode,
-        findings: &[&Finding],
+        findings: &BTreeMap<FindingId, Finding>,
         at: Evidence,
         at_time: UtcTime,
     ) -> Option<ListMove> {
-        let by_id: BTreeMap<FindingId, &Finding> = findings.iter().map(|f| (f.id, *f)).collect();
-        let black = self.black.entry(institution.clone()).or_default();
-        // Only an officer's resolution clears a finding from a reason.
-        for ids in black.values_mut() {
-            ids.retain(|id| {
-                !by_id
-                    .get(id)
-                    .is_some_and(|f| f.status == FindingStatus::Resolved)
-            });
-        }
-        black.retain(|_, ids| !ids.is_empty());
-        for finding in findings.iter().filter(|f| counts(f)) {
-            if let Some(kind) = black_kind(finding.rule) {
-                black.entry(kind).or_default().insert(finding.id);
-            }
-        }
-        let repeated = repeated_violations(policy, facts, institution, findings);
-        if !repeated.is_empty() {
-            black
-                .entry(ReasonKind::RepeatedViolations)
-                .or_default()
-                .extend(repeated);
-        }
-        let reasons: Vec<ListReason> = if black.is_empty() {
-            not_white(facts, institution, findings, at_time)
+        let ledger = self.ledgers.entry(institution.clone()).or_default();
+        ledger.update_repeated(policy, facts, institution);
+        let changed = std::mem::take(&mut ledger.changed);
+        let ledger = &*ledger;
+        let evidence = EvidenceSource {
+            findings,
+            previous: self
+                .entries
+                .get(institution)
+                .map_or(&[][..], |e| e.reasons.as_slice()),
+            changed: &changed,
+        };
+        let reasons: Vec<ListReason> = if ledger.black.is_empty() {
+            not_white(facts, institution, ledger, &evidence, at_time)
         } else {
-            black
+            ledger
+                .black
                 .iter()
-                .map(|(kind, ids)| reason(*kind, ids.iter().copied(), &by_id, Vec::new()))
+                .map(|(kind, ids)| evidence.reason(*kind, ids))
                 .collect()
         };
-        let status = if !black.is_empty() {
+        let status = if !ledger.black.is_empty() {
             ListStatus::Black
         } else if reasons.is_empty() {
             ListStatus::White
         } else {
             ListStatus::Unlisted
         };
-        if black.is_empty() {
-            self.black.remove(institution);
-        }
+        self.settle(institution, status, reasons, at, at_time)
+    }
+
+    /// Stores the entry's new reasons and status; returns the move, if it moved.
+    fn settle(
+        &mut self,
+        institution: &CreditCode,
+        status: ListStatus,
+        reasons: Vec<ListReason>,
+        at: Evidence,
+        at_time: UtcTime,
+    ) -> Option<ListMove> {
         let previous = self.entries.get(institution).map(|e| e.status);
         let entry = self
             .entries
@@ -198,161 +430,103 @@ impl Lists {
     }
 }
 
-fn reason(
-    kind: ReasonKind,
-    ids: impl Iterator<Item = FindingId>,
-    by_id: &BTreeMap<FindingId, &Finding>,
-    mut events: Vec<EventId>,
-) -> ListReason {
-    let findings: Vec<FindingId> = ids.collect();
-    for id in &findings {
-        if let Some(f) = by_id.get(id) {
-            events.extend(f.evidence.iter().map(|e| e.event_id));
+/// Where a finding-backed reason gets its findings' evidence events from.
+struct EvidenceSource<'a> {
+    /// Every finding, by id.
+    findings: &'a BTreeMap<FindingId, Finding>,
+    /// The entry's reasons before this event.
+    previous: &'a [ListReason],
+    /// The findings that changed in this event.
+    changed: &'a BTreeSet<FindingId>,
+}
+
+impl EvidenceSource<'_> {
+    /// A reason backed by findings: lists the first [`REASON_EVIDENCE_MAX`] of them with their
+    /// evidence events.
+    fn reason(&self, kind: ReasonKind, ids: &BTreeSet<FindingId>) -> ListReason {
+        let listed: Vec<FindingId> = ids.iter().take(REASON_EVIDENCE_MAX).copied().collect();
+        let events = self
+            .unchanged_events(kind, &listed)
+            .unwrap_or_else(|| self.evidence_events(&listed));
+        ListReason {
+            kind,
+            findings: listed,
+            findings_total: ids.len(),
+            events,
         }
     }
-    events.sort();
-    events.dedup();
-    ListReason {
-        kind,
-        findings,
-        events,
+
+    /// The previous events of the reason, when it lists the same findings and none changed.
+    fn unchanged_events(&self, kind: ReasonKind, listed: &[FindingId]) -> Option<Vec<EventId>> {
+        let previous = self.previous.iter().find(|r| r.kind == kind)?;
+        let same =
+            previous.findings == listed && !listed.iter().any(|id| self.changed.contains(id));
+        same.then(|| previous.events.clone())
+    }
+
+    /// The evidence events of `listed`, sorted and without repeats.
+    fn evidence_events(&self, listed: &[FindingId]) -> Vec<EventId> {
+        let mut events: Vec<EventId> = listed
+            .iter()
+            .filter_map(|id| self.findings.get(id))
+            .flat_map(|finding| finding.evidence.iter().map(|e| e.event_id))
+            .collect();
+        events.sort();
+        events.dedup();
+        events
     }
 }
 
-/// The findings (HIGH or worse, standing, actual) that make `count` violations within the window.
-fn repeated_violations(
-    policy: &Policy,
-    facts: &Facts,
-    institution: &CreditCode,
-    findings: &[&Finding],
-) -> Vec<FindingId> {
-    let mut serious: Vec<&Finding> = findings
-        .iter()
-        .copied()
-        .filter(|f| counts(f) && f.severity >= Severity::High && f.rule != RuleId::BlackWhiteList)
-        .collect();
-    let Some(latest) = serious.iter().map(|f| f.occurred_at).max() else {
-        return Vec::new();
-    };
-    serious.sort_by_key(|f| (f.occurred_at, f.id));
-    let region = facts
-        .institution(institution)
-        .map_or_else(|| serious[0].region, |i| i.region);
-    let zone = facts
-        .institution(institution)
-        .map_or(tutorwatch_events::registry::DEFAULT_TIME_ZONE, |i| {
-            i.time_zone()
-        });
-    let date = local_time(zone, latest).date();
-    let (Some(count), Some(days)) = (
-        policy.value(region, date, |p| p.blacklist_repeat_count.as_ref()),
-        policy.value(region, date, |p| p.blacklist_repeat_window_days.as_ref()),
-    ) else {
-        return Vec::new();
-    };
-    let count = usize::try_from(count.max(1)).unwrap_or(usize::MAX);
-    let window_seconds = i64::from(days) * 86_400;
-    let mut hit = BTreeSet::new();
-    if serious.len() >= count {
-        for window in serious.windows(count) {
-            let (first, last) = (window[0], window[count - 1]);
-            if last.occurred_at.seconds_since(&first.occurred_at) <= window_seconds {
-                hit.extend(window.iter().map(|f| f.id));
-            }
-        }
+/// A reason that rests on facts, not findings.
+fn fact_reason(kind: ReasonKind, events: Vec<EventId>) -> ListReason {
+    ListReason {
+        kind,
+        findings: Vec::new(),
+        findings_total: 0,
+        events,
     }
-    hit.into_iter().collect()
 }
 
 /// Why a not-black institution is not white (empty: it is white).
 fn not_white(
     facts: &Facts,
     institution: &CreditCode,
-    findings: &[&Finding],
+    ledger: &FindingLedger,
+    evidence: &EvidenceSource<'_>,
     at: UtcTime,
 ) -> Vec<ListReason> {
     let mut reasons = Vec::new();
-    let by_id: BTreeMap<FindingId, &Finding> = findings.iter().map(|f| (f.id, *f)).collect();
     let Some(facts) = facts.institution(institution) else {
-        return vec![reason(
-            ReasonKind::NotRegistered,
-            std::iter::empty(),
-            &by_id,
-            Vec::new(),
-        )];
+        return vec![fact_reason(ReasonKind::NotRegistered, Vec::new())];
     };
     let Some(registration) = &facts.registration else {
-        return vec![reason(
-            ReasonKind::NotRegistered,
-            std::iter::empty(),
-            &by_id,
-            Vec::new(),
-        )];
+        return vec![fact_reason(ReasonKind::NotRegistered, Vec::new())];
     };
     let date = local_time(facts.time_zone(), at).date();
     match facts.standing(date) {
         Standing::Licensed => {}
-        Standing::Unlicensed => reasons.push(reason(
+        Standing::Unlicensed => reasons.push(fact_reason(
             ReasonKind::LicenceNotActive,
-            std::iter::empty(),
-            &by_id,
             vec![registration.evidence.event_id],
         )),
-        Standing::Suspended(by) | Standing::Revoked(by) => reasons.push(reason(
-            ReasonKind::LicenceNotActive,
-            std::iter::empty(),
-            &by_id,
-            vec![by.event_id],
-        )),
+        Standing::Suspended(by) | Standing::Revoked(by) => {
+            reasons.push(fact_reason(ReasonKind::LicenceNotActive, vec![by.event_id]))
+        }
     }
-    let standing = |rules: &[RuleId]| -> Vec<FindingId> {
-        findings
-            .iter()
-            .filter(|f| f.status.is_standing() && rules.contains(&f.rule))
-            .map(|f| f.id)
-            .collect()
-    };
-    let mismatch = standing(&[
-        RuleId::LicenseModeMatch,
-        RuleId::NonsubjectNoSubjectContent,
-        RuleId::OnlineSubjectLicense,
-    ]);
-    if !mismatch.is_empty() {
-        reasons.push(reason(
-            ReasonKind::CategoryMismatch,
-            mismatch.into_iter(),
-            &by_id,
-            Vec::new(),
-        ));
+    if !ledger.mismatch.is_empty() {
+        reasons.push(evidence.reason(ReasonKind::CategoryMismatch, &ledger.mismatch));
     }
     if registration.category == Category::Subject && !registration.non_profit {
-        reasons.push(reason(
+        reasons.push(fact_reason(
             ReasonKind::SubjectNotNonProfit,
-            std::iter::empty(),
-            &by_id,
             vec![registration.evidence.event_id],
         ));
     }
     if facts.open_accounts.is_empty() {
-        reasons.push(reason(
-            ReasonKind::NoSupervisedAccount,
-            std::iter::empty(),
-            &by_id,
-            Vec::new(),
-        ));
+        reasons.push(fact_reason(ReasonKind::NoSupervisedAccount, Vec::new()));
     }
-    let critical: Vec<FindingId> = findings
-        .iter()
-        .filter(|f| f.status.is_standing() && f.severity == Severity::Crit)
-        .map(|f| f.id)
-        .collect();
-    if !critical.is_empty() {
-        reasons.push(reason(
-            ReasonKind::StandingCriticalFinding,
-            critical.into_iter(),
-            &by_id,
-            Vec::new(),
-        ));
+    if !ledger.critical.is_empty() {
+        reasons.push(evidence.reason(ReasonKind::StandingCriticalFinding, &ledger.critical));
     }
     reasons
 }

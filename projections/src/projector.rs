@@ -51,7 +51,18 @@ pub struct ProjectorState {
     by_institution: BTreeMap<CreditCode, BTreeSet<FindingId>>,
 }
 
-/// A snapshot: the state and the policy version it was computed under.
+/// The shape of the projector's state, findings and list entries. Bump it whenever one of them
+/// changes shape: stores and snapshots carry it, and a mismatch makes the service rebuild the
+/// projections from the log instead of misreading them.
+pub const STATE_FORMAT: u32 = 2;
+
+/// What derived data was computed under: the policy version and the state format, e.g.
+/// `cn-national-2025.1+state2`.
+pub fn derivation(policy: &Policy) -> String {
+    format!("{}+state{STATE_FORMAT}", policy.version())
+}
+
+/// A snapshot: the state and the policy version (and state format) it was computed under.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Snapshot {
     pub policy_version: String,
@@ -94,10 +105,10 @@ impl Projector {
 
     /// Resumes from a snapshot taken under the same policy version.
     pub fn restore(policy: Policy, snapshot: Snapshot) -> Result<Self, RestoreError> {
-        if snapshot.policy_version != policy.version() {
+        if snapshot.policy_version != derivation(&policy) {
             return Err(RestoreError::PolicyVersion {
                 snapshot: snapshot.policy_version,
-                policy: policy.version().to_owned(),
+                policy: derivation(&policy),
             });
         }
         Ok(Self {
@@ -109,7 +120,7 @@ impl Projector {
     /// The whole state, for persisting.
     pub fn snapshot(&self) -> Snapshot {
         Snapshot {
-            policy_version: self.policy.version().to_owned(),
+            policy_version: derivation(&self.policy),
             state: self.state.clone(),
         }
     }
@@ -207,12 +218,12 @@ impl Projector {
         let mut changes = Vec::new();
         // An institution's list entry is recomputed when a finding about it changes (below) or
         // when the event changes what the white list asks of it (registration, licence, sites,
-        // staff, escrow accounts). Other events leave it as it was: recomputing costs time in
-        // proportion to the institution's findings, and doing it on every event would make a
-        // busy institution's history quadratic to replay.
+        // staff, escrow accounts). Other events leave it as it was. The list is told of every
+        // finding that changed, so recomputing costs O(log n), not O(n), in its findings.
         // A suspension can end by its date alone, so an entry held back by its licence is
         // judged again on every event about the institution.
         let mut touched = BTreeSet::new();
+        let mut changed = BTreeSet::new();
         let waits_on_licence = self.state.lists.entry(&institution).is_some_and(|entry| {
             entry
                 .reasons
@@ -236,6 +247,7 @@ impl Projector {
                         finding.status_events = history;
                     }
                     touched.insert(finding.institution.clone());
+                    changed.insert(finding.id);
                     self.state
                         .by_institution
                         .entry(finding.institution.clone())
@@ -255,6 +267,7 @@ impl Projector {
                             finding.status = FindingStatus::Withdrawn;
                             finding.status_events.push(by);
                             touched.insert(finding.institution.clone());
+                            changed.insert(id);
                             changes.push(Change::Withdrawn { id, by });
                         }
                     }
@@ -265,24 +278,21 @@ impl Projector {
             if let Some(change) = self.officer_acted(event, acted) {
                 if let Some(f) = self.state.findings.get(&acted.finding) {
                     touched.insert(f.institution.clone());
+                    changed.insert(f.id);
                 }
                 changes.push(change);
             }
         }
         let state = &mut self.state;
+        for finding in changed.iter().filter_map(|id| state.findings.get(id)) {
+            state.lists.finding_changed(finding);
+        }
         for institution in touched {
-            let findings: Vec<&Finding> = state
-                .by_institution
-                .get(&institution)
-                .into_iter()
-                .flatten()
-                .filter_map(|id| state.findings.get(id))
-                .collect();
             let moved = state.lists.recompute(
                 &self.policy,
                 &state.facts,
                 &institution,
-                &findings,
+                &state.findings,
                 evidence(event),
                 event.envelope.occurred_at,
             );

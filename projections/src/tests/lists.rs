@@ -4,7 +4,12 @@ use tutorwatch_events::kinds::{GradeBand, Mode, Subject};
 use tutorwatch_events::supervision::CaseAction;
 
 use super::*;
-use crate::lists::{ListStatus, ReasonKind};
+use crate::lists::{ListReason, ListStatus, ReasonKind, REASON_EVIDENCE_MAX};
+
+fn reason_of(p: &Projector, kind: ReasonKind) -> Option<ListReason> {
+    p.list_entry(&code(CODE))
+        .and_then(|e| e.reasons.iter().find(|r| r.kind == kind).cloned())
+}
 
 fn status(p: &Projector) -> ListStatus {
     p.list_entry(&code(CODE))
@@ -36,6 +41,15 @@ fn collecting_outside_escrow_blacklists_until_an_officer_resolves_it() {
     let entry = p.list_entry(&code(CODE)).expect("an entry");
     assert_eq!(entry.reasons[0].kind, ReasonKind::SeriousFundFinding);
     assert_eq!(entry.reasons[0].findings, vec![finding.id]);
+    assert_eq!(entry.reasons[0].findings_total, 1);
+    assert_eq!(
+        entry.reasons[0].events,
+        finding
+            .evidence
+            .iter()
+            .map(|e| e.event_id)
+            .collect::<Vec<_>>()
+    );
     assert_eq!(entry.since.seq, 4);
 
     // Selling while black is itself a finding.
@@ -130,6 +144,7 @@ fn three_serious_violations_within_180_days_blacklist() {
     let entry = p.list_entry(&code(CODE)).expect("an entry");
     assert_eq!(entry.reasons[0].kind, ReasonKind::RepeatedViolations);
     assert_eq!(entry.reasons[0].findings.len(), 3);
+    assert_eq!(entry.reasons[0].findings_total, 3);
     // 2025-03-11 to 2025-09-08 is 181 days.
     assert_eq!(
         status(&late_offline_lessons(&[
@@ -139,4 +154,70 @@ fn three_serious_violations_within_180_days_blacklist() {
         ])),
         ListStatus::White
     );
+}
+
+#[test]
+fn an_officers_resolution_takes_a_finding_out_of_its_black_reason() {
+    let mut log = Log::new();
+    log.licensed_subject_institution();
+    for (contract, day) in [("k-1", "2025-09-01"), ("k-2", "2025-09-02")] {
+        let mut outside = fee(contract, Fen::yuan(1000), 10, day, "2025-11-30");
+        outside.supervised_account = None;
+        log.push(&format!("{day}T10:00:00+08:00"), outside);
+    }
+    let p = run(&log.events);
+    let outside = of_rule(&p, RuleId::PrepayDedicatedAccount);
+    assert_eq!(outside.len(), 2);
+    let reason = reason_of(&p, ReasonKind::SeriousFundFinding).expect("a fund reason");
+    assert_eq!(reason.findings_total, 2);
+
+    log.push(
+        "2025-09-03T10:00:00+08:00",
+        officer(&outside[0], CaseAction::Acknowledged),
+    );
+    log.push(
+        "2025-09-04T10:00:00+08:00",
+        officer(&outside[1], CaseAction::Resolved),
+    );
+    let p = run(&log.events);
+    assert_eq!(status(&p), ListStatus::Black);
+    let reason = reason_of(&p, ReasonKind::SeriousFundFinding).expect("still a fund reason");
+    assert_eq!(reason.findings, vec![outside[0].id]);
+    assert_eq!(reason.findings_total, 1);
+    assert!(!reason.events.contains(&outside[1].evidence[0].event_id));
+
+    log.push(
+        "2025-09-05T10:00:00+08:00",
+        officer(&outside[0], CaseAction::Resolved),
+    );
+    let p = run(&log.events);
+    assert_eq!(reason_of(&p, ReasonKind::SeriousFundFinding), None);
+}
+
+#[test]
+fn thousands_of_violations_list_a_bounded_sample_and_count_them_all() {
+    // One busy evening: 5,000 late offline lessons, all serious, all within the window.
+    let p = late_offline_lessons(&["2025-03-12"; 5000]);
+    assert_eq!(status(&p), ListStatus::Black);
+    let late = of_rule(&p, RuleId::OfflineEndBy2030);
+    assert_eq!(late.len(), 5000);
+    let reason = reason_of(&p, ReasonKind::RepeatedViolations).expect("a repeat reason");
+    assert_eq!(reason.findings_total, 5000);
+    let first: Vec<_> = late
+        .iter()
+        .take(REASON_EVIDENCE_MAX)
+        .map(|f| f.id)
+        .collect();
+    assert_eq!(
+        reason.findings, first,
+        "the first findings by id are listed"
+    );
+    let mut events: Vec<_> = late
+        .iter()
+        .take(REASON_EVIDENCE_MAX)
+        .flat_map(|f| f.evidence.iter().map(|e| e.event_id))
+        .collect();
+    events.sort();
+    events.dedup();
+    assert_eq!(reason.events, events, "the listed findings' evidence");
 }

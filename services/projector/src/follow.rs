@@ -12,7 +12,7 @@ use std::sync::Arc;
 use tokio::sync::watch;
 use tracing::field::Empty;
 use tutorwatch_projections::{Change, Policy, Projector, RestoreError};
-use tutorwatch_store::{EventLog, ProjectionBatch, ProjectionStore};
+use tutorwatch_store::{EventLog, ProjectionBatch, ProjectionStore, StoreError};
 
 use crate::error::ProjectorError;
 use crate::read::read_events;
@@ -90,12 +90,13 @@ fn resume(
 ) -> Result<Resumed, ProjectorError> {
     let applied_seq = store.applied_seq()?;
     let log_last_seq = log.last_seq();
+    let current = tutorwatch_projections::derivation(&policy);
     if let Some(stored) = store.policy_version()? {
-        if stored != policy.version() {
+        if stored != current {
             tracing::info!(
                 stored_version = %stored,
-                policy_version = %policy.version(),
-                "the policy version changed: rebuilding the projections from the log"
+                policy_version = %current,
+                "the policy version or state format changed: rebuilding the projections from the log"
             );
             return rebuild(store, policy);
         }
@@ -108,7 +109,20 @@ fn resume(
         );
         return rebuild(store, policy);
     }
-    let Some((snapshot_seq, snapshot)) = store.load_snapshot()? else {
+    let loaded = match store.load_snapshot() {
+        Ok(loaded) => loaded,
+        // Derived data that no longer decodes is rebuilt from the log, never trusted.
+        Err(StoreError::CorruptProjection { key, reason }) => {
+            tracing::warn!(
+                key,
+                reason,
+                "the snapshot does not decode: rebuilding the projections from the log"
+            );
+            return rebuild(store, policy);
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let Some((snapshot_seq, snapshot)) = loaded else {
         tracing::info!(
             applied_seq,
             "no snapshot: applying the log from the first event"

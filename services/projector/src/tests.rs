@@ -274,8 +274,11 @@ async fn a_new_policy_version_rebuilds_the_projections() {
         .contains_key(RuleId::OnlineLessonMax30Min.as_str()));
     assert_eq!(data.stored_digest(), relaxed_digest);
     assert_eq!(
-        data.store.policy_version().expect("reads").as_deref(),
-        Some("test-relaxed")
+        data.store.policy_version().expect("reads"),
+        Some(format!(
+            "test-relaxed+state{}",
+            tutorwatch_projections::STATE_FORMAT
+        ))
     );
     for stored in data.store.findings().expect("reads") {
         assert_eq!(stored.finding.policy_version, "test-relaxed");
@@ -313,4 +316,22 @@ async fn shutdown_before_any_event_is_clean() {
     running.stop().await;
     assert_eq!(data.store.applied_seq().expect("reads"), 0);
     assert_eq!(data.replayed_digest(national()), data.stored_digest());
+}
+
+#[tokio::test]
+async fn a_snapshot_that_no_longer_decodes_is_rebuilt_from_the_log() {
+    let mut data = Data::new();
+    data.append(0..3, "440203");
+    let running = start(data.follow(national(), 50, 1_000));
+    running.caught_up_with(&data.log).await;
+    running.stop().await;
+    data.store
+        .tamper_snapshot_for_tests(b"\x01not a snapshot")
+        .expect("tampers");
+
+    let running = start(data.follow(national(), 50, 1_000));
+    running.caught_up_with(&data.log).await;
+    running.stop().await;
+    assert_eq!(data.stored_digest(), data.replayed_digest(national()));
+    assert!(data.store.load_snapshot().expect("decodes again").is_some());
 }

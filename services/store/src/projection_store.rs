@@ -52,9 +52,10 @@ struct StoredFindingRef<'a> {
 
 /// What one projector batch changed, to be written in one go.
 ///
-/// `institutions` matters beside `changes`: the projector recomputes the list entry of every
+/// `institutions` matters beside `changes`: the projector may recompute the list entry of any
 /// institution an event concerns, and an entry's reasons can change without its status moving
-/// (so without a `ListMoved`).
+/// (so without a `ListMoved`); writing the entries of all of them keeps the store equal to a
+/// replay.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProjectionBatch {
     /// Each change with the sequence of the event that caused it, in log order.
@@ -187,7 +188,7 @@ impl ProjectionStore {
         );
         writes.insert(
             keys::meta(keys::POLICY_VERSION),
-            projector.policy().version().as_bytes(),
+            tutorwatch_projections::derivation(projector.policy()).as_bytes(),
         );
         if batch.snapshot {
             let snapshot = (projector.last_seq(), projector.snapshot());
@@ -296,6 +297,15 @@ impl ProjectionStore {
     /// another policy version.
     pub fn clear(&self) -> Result<(), StoreError> {
         self.tree.clear()?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Overwrites the stored snapshot's raw bytes. Only for tests of what happens when derived
+    /// data no longer decodes.
+    #[doc(hidden)]
+    pub fn tamper_snapshot_for_tests(&self, bytes: &[u8]) -> Result<(), StoreError> {
+        self.tree.insert(keys::meta(keys::SNAPSHOT), bytes)?;
         self.db.flush()?;
         Ok(())
     }

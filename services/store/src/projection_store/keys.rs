@@ -13,7 +13,7 @@
 //! | `i` `s` status tag(1) seq(8) id(16)                  | empty: by status                    |
 //! | `l` credit code                                      | format byte + postcard `ListEntry`  |
 //! | `m` `applied_seq`                                    | u64 big-endian: last log seq written |
-//! | `m` `policy_version`                                 | UTF-8: the policy the rows were computed under |
+//! | `m` `policy_version`                                 | UTF-8: the policy version and state format the rows were computed under |
 //! | `m` `snapshot`                                       | format byte + postcard `(u64, Snapshot)` |
 //!
 //! `seq` is the finding's `raised_seq`, big-endian, so an index scan runs in the order findings
