@@ -651,65 +651,55 @@ fn lesson_findings(
         finding.id = crate::finding::finding_id(rule, &finding.institution, &id);
         findings.push(finding);
     };
-    match course.mode {
-        Mode::Online => {
-            if let Some(limit) =
-                policy.lookup(region, date, |p| p.online_lesson_max_seconds.as_ref())
-            {
-                let seconds = whole_seconds(lesson.start, lesson.end);
-                let max = i64::from(*limit.value);
-                if seconds > max {
-                    push(
-                        RuleId::OnlineLessonMax30Min,
-                        vec![
-                            Figure::new("actual", Measure::Seconds(seconds)),
-                            Figure::new("limit", Measure::Seconds(max)),
-                        ],
-                        format!(
-                            "{noun} {} > {} min ({})",
-                            Measure::Seconds(seconds),
-                            max / 60,
-                            since(limit.level, limit.from)
-                        ),
-                    );
-                }
-            }
-            if let Some(limit) = policy.lookup(region, date, |p| p.online_end_local.as_ref()) {
-                if ends_after(start, end, *limit.value) {
-                    push(
-                        RuleId::OnlineEndBy2100,
-                        vec![
-                            Figure::new("actual", Measure::LocalTime(to_second(end).time())),
-                            Figure::new("limit", Measure::LocalTime(*limit.value)),
-                        ],
-                        format!(
-                            "{noun} ends {} > {} ({})",
-                            Measure::LocalTime(to_second(end).time()),
-                            Measure::LocalTime(*limit.value),
-                            since(limit.level, limit.from)
-                        ),
-                    );
-                }
-            }
+    let online_max = match course.mode {
+        Mode::Online => policy.lookup(region, date, |p| p.online_lesson_max_seconds.as_ref()),
+        Mode::Offline => None,
+    };
+    if let Some(limit) = online_max {
+        let seconds = whole_seconds(lesson.start, lesson.end);
+        let max = i64::from(*limit.value);
+        if seconds > max {
+            push(
+                RuleId::OnlineLessonMax30Min,
+                vec![
+                    Figure::new("actual", Measure::Seconds(seconds)),
+                    Figure::new("limit", Measure::Seconds(max)),
+                ],
+                format!(
+                    "{noun} {} > {} min ({})",
+                    Measure::Seconds(seconds),
+                    max / 60,
+                    since(limit.level, limit.from)
+                ),
+            );
         }
-        Mode::Offline => {
-            if let Some(limit) = policy.lookup(region, date, |p| p.offline_end_local.as_ref()) {
-                if ends_after(start, end, *limit.value) {
-                    push(
-                        RuleId::OfflineEndBy2030,
-                        vec![
-                            Figure::new("actual", Measure::LocalTime(to_second(end).time())),
-                            Figure::new("limit", Measure::LocalTime(*limit.value)),
-                        ],
-                        format!(
-                            "{noun} ends {} > {} ({})",
-                            Measure::LocalTime(to_second(end).time()),
-                            Measure::LocalTime(*limit.value),
-                            since(limit.level, limit.from)
-                        ),
-                    );
-                }
-            }
+    }
+    // The latest end: 21:00 online, 20:30 offline (each a policy figure).
+    let (end_rule, end_limit) = match course.mode {
+        Mode::Online => (
+            RuleId::OnlineEndBy2100,
+            policy.lookup(region, date, |p| p.online_end_local.as_ref()),
+        ),
+        Mode::Offline => (
+            RuleId::OfflineEndBy2030,
+            policy.lookup(region, date, |p| p.offline_end_local.as_ref()),
+        ),
+    };
+    if let Some(limit) = end_limit {
+        if ends_after(start, end, *limit.value) {
+            push(
+                end_rule,
+                vec![
+                    Figure::new("actual", Measure::LocalTime(to_second(end).time())),
+                    Figure::new("limit", Measure::LocalTime(*limit.value)),
+                ],
+                format!(
+                    "{noun} ends {} > {} ({})",
+                    Measure::LocalTime(to_second(end).time()),
+                    Measure::LocalTime(*limit.value),
+                    since(limit.level, limit.from)
+                ),
+            );
         }
     }
     if course.category() == Category::Subject
