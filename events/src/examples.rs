@@ -282,6 +282,19 @@ pub fn example(index: usize, p: &ExampleParams) -> Envelope {
     }
 }
 
+/// `count` events with fresh v7 ids, cycling through every event type, each with its own ids
+/// (tag `e<i>`), about the institution `institution(i)`: the stream tests and benchmarks publish.
+pub fn stream(count: usize, institution: impl Fn(usize) -> CreditCode) -> Vec<Envelope> {
+    (0..count)
+        .map(|i| {
+            let mut params = ExampleParams::new(EventId::new_v7());
+            params.tag = format!("e{i}");
+            params.institution = institution(i);
+            example(i % EVENT_TYPES.len(), &params)
+        })
+        .collect()
+}
+
 /// One example of every event type, with fresh v7 ids.
 pub fn one_of_each() -> Vec<Envelope> {
     (0..EVENT_TYPES.len())

@@ -22,20 +22,14 @@ pub fn free_port() -> u16 {
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use tutorwatch_events::examples::{example, ExampleParams};
-use tutorwatch_events::{Envelope, EventId, EVENT_TYPES};
+use tutorwatch_events::examples::{stream, SAMPLE_CREDIT_CODE};
+use tutorwatch_events::{CreditCode, Envelope, EventId};
 use tutorwatch_store::EventLog;
 
-/// `n` distinct, valid events cycling through every event type.
+/// `n` distinct, valid events about the sample institution, cycling through every event type.
 pub fn sample_events(n: usize) -> Vec<Envelope> {
-    (0..n)
-        .map(|i| {
-            let mut params = ExampleParams::new(EventId::new_v7());
-            params.tag = format!("n{i}");
-            params.amount_fen = 10_000 + i as u64;
-            example(i % EVENT_TYPES.len(), &params)
-        })
-        .collect()
+    let institution = CreditCode::parse(SAMPLE_CREDIT_CODE).expect("the sample code is valid");
+    stream(n, |_| institution.clone())
 }
 
 /// Every event id in the log in `data_dir`, in log order, after checking the log's hash chain.

@@ -14,8 +14,8 @@ use anyhow::{bail, Context as _};
 use async_nats::jetstream::{self, consumer::pull, stream};
 use futures::StreamExt;
 use tokio::sync::watch;
-use tutorwatch_events::examples::{example, synthetic_credit_code, ExampleParams};
-use tutorwatch_events::{encode, Envelope, EventId, ValidationContext, EVENT_TYPES};
+use tutorwatch_events::examples::{stream, synthetic_credit_code};
+use tutorwatch_events::{encode, Envelope, ValidationContext, EVENT_TYPES};
 use tutorwatch_ingest::{Ingest, IngestSettings, IngestStats};
 use tutorwatch_store::EventLog;
 
@@ -54,14 +54,7 @@ fn print_ratio(name: &str, numerator: u64, denominator: u64) {
 }
 
 fn sample_events(count: usize) -> Vec<Envelope> {
-    (0..count)
-        .map(|i| {
-            let mut params = ExampleParams::new(EventId::new_v7());
-            params.tag = format!("b{i}");
-            params.institution = synthetic_credit_code(i as u32 % INSTITUTIONS);
-            example(i % EVENT_TYPES.len(), &params)
-        })
-        .collect()
+    stream(count, |i| synthetic_credit_code(i as u32 % INSTITUTIONS))
 }
 
 async fn publish_pipelined(

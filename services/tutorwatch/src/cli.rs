@@ -220,16 +220,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-pub(crate) fn open_log(data: &Path) -> anyhow::Result<EventLog> {
-    let path = data.join("log");
+/// `data/name`, or an error that says what is missing and why it should be there.
+pub(crate) fn existing_dir(data: &Path, name: &str, what: &str) -> anyhow::Result<PathBuf> {
+    let path = data.join(name);
     if !path.exists() {
         bail!(
-            "there is no log in {} (expected {})",
+            "there is no {what} in {} (expected {})",
             data.display(),
             path.display()
         );
     }
-    Ok(EventLog::open(&path)?)
+    Ok(path)
+}
+
+pub(crate) fn open_log(data: &Path) -> anyhow::Result<EventLog> {
+    Ok(EventLog::open(&existing_dir(data, "log", "log")?)?)
 }
 
 pub(crate) fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {

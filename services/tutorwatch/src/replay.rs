@@ -4,43 +4,31 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context as _};
+use anyhow::Context as _;
 use serde_json::json;
 use tutorwatch_events::{CreditCode, RegionCode};
-use tutorwatch_projections::{diff, Projector, RuleId};
-use tutorwatch_store::{Cursor, FeedQuery, ProjectionStore, Scope, StatusTag};
+use tutorwatch_projections::{diff, Policy, Projector, RuleId};
+use tutorwatch_store::{Cursor, EventLog, FeedQuery, ProjectionStore, Scope, StatusTag};
 
-use crate::cli::{open_log, print_json};
+use crate::cli::{existing_dir, open_log, print_json};
 use crate::config::{load_policy, Settings};
 
-fn rebuild(
-    data: &Path,
-    policy_file: Option<&Path>,
-    settings: &Settings,
-) -> anyhow::Result<Projector> {
-    let policy = match policy_file {
-        Some(path) => load_policy(Some(path))?,
-        None => settings.policy()?,
-    };
-    let log = open_log(data)?;
+fn rebuild(log: &EventLog, policy: Policy) -> anyhow::Result<Projector> {
     let last = log.last_seq();
     eprintln!("replaying {last} events under policy {}", policy.version());
-    let projector = tutorwatch_projector::replay(&log, policy, |seq| {
+    let projector = tutorwatch_projector::replay(log, policy, |seq| {
         eprintln!("replayed {seq} of {last} events");
     })?;
     Ok(projector)
 }
 
 fn open_projections(data: &Path) -> anyhow::Result<ProjectionStore> {
-    let path = data.join("projections");
-    if !path.exists() {
-        bail!(
-            "there are no stored projections in {} (expected {}; `tutorwatch serve` writes them)",
-            data.display(),
-            path.display()
-        );
-    }
-    Ok(ProjectionStore::open(&path)?)
+    let what = "projection store (`tutorwatch serve` writes it)";
+    Ok(ProjectionStore::open(&existing_dir(
+        data,
+        "projections",
+        what,
+    )?)?)
 }
 
 /// Runs `tutorwatch replay`.
@@ -51,10 +39,15 @@ pub fn run(
     show_diff: bool,
     check: bool,
 ) -> anyhow::Result<ExitCode> {
-    let projector = rebuild(data, policy_file, settings)?;
+    let policy = match policy_file {
+        Some(path) => load_policy(Some(path))?,
+        None => settings.policy()?,
+    };
+    let log = open_log(data)?;
+    let projector = rebuild(&log, policy)?;
     let digest = projector.digest();
     if show_diff {
-        let baseline = rebuild(data, None, settings)?;
+        let baseline = rebuild(&log, settings.policy()?)?;
         let difference = diff(&baseline.outcome(), &projector.outcome());
         print_json(&json!({
             "baseline_policy": baseline.policy().version(),
