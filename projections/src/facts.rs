@@ -35,6 +35,10 @@ pub fn local_time(time_zone: &str, at: UtcTime) -> DateTime {
 /// An institution's registration, as last registered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Registration {
+    /// The registered name, as the public lists show it.
+    pub name: String,
+    /// The licence (permit) number.
+    pub licence_no: String,
     pub category: Category,
     pub subjects: Vec<Subject>,
     pub modes: LicensedModes,
@@ -202,6 +206,8 @@ impl Facts {
         match &envelope.event {
             Event::InstitutionRegistered(r) => {
                 institution.registration = Some(Registration {
+                    name: r.name.as_str().to_owned(),
+                    licence_no: r.licence.as_str().to_owned(),
                     category: r.category,
                     subjects: r.subjects.clone(),
                     modes: r.modes,

@@ -78,6 +78,10 @@ pub struct ListReason {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListEntry {
     pub institution: CreditCode,
+    /// The registered name (`None` for an institution the registry never registered).
+    pub name: Option<String>,
+    /// Where it is supervised (the region of the latest event about it).
+    pub region: Option<RegionCode>,
     pub status: ListStatus,
     /// The event that moved it to this status, and when that happened.
     pub since: Evidence,
@@ -389,13 +393,21 @@ impl Lists {
         } else {
             ListStatus::Unlisted
         };
-        self.settle(institution, status, reasons, at, at_time)
+        let known = facts.institution(institution);
+        let label = Label {
+            name: known
+                .and_then(|i| i.registration.as_ref())
+                .map(|r| r.name.clone()),
+            region: known.map(|i| i.region),
+        };
+        self.settle(institution, label, status, reasons, at, at_time)
     }
 
     /// Stores the entry's new reasons and status; returns the move, if it moved.
     fn settle(
         &mut self,
         institution: &CreditCode,
+        label: Label,
         status: ListStatus,
         reasons: Vec<ListReason>,
         at: Evidence,
@@ -407,12 +419,16 @@ impl Lists {
             .entry(institution.clone())
             .or_insert_with(|| ListEntry {
                 institution: institution.clone(),
+                name: None,
+                region: None,
                 status,
                 since: at,
                 since_at: at_time,
                 reasons: Vec::new(),
             });
         entry.reasons = reasons;
+        entry.name = label.name;
+        entry.region = label.region.or(entry.region);
         let from = previous.unwrap_or(ListStatus::Unlisted);
         if from == status {
             return None;
@@ -428,6 +444,12 @@ impl Lists {
             reasons: entry.reasons.clone(),
         })
     }
+}
+
+/// How the public lists name an institution.
+struct Label {
+    name: Option<String>,
+    region: Option<RegionCode>,
 }
 
 /// Where a finding-backed reason gets its findings' evidence events from.
