@@ -8,6 +8,7 @@ use crate::validate::{positive, Problem, Validate, Validation, ValidationError};
 
 /// Where an advertisement was placed (rule AD_CHANNEL_BAN names the banned ones).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AdChannel {
     /// Mainstream media (主流媒体).
@@ -32,6 +33,7 @@ pub enum AdChannel {
 
 /// A school item that carried the advertisement (rule AD_SCHOOL_SUPPLIES).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SchoolCarrier {
     Textbook,
@@ -45,6 +47,7 @@ pub enum SchoolCarrier {
 
 /// An inspector observed an advertisement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AdvertisementObserved {
     pub ad: AdId,

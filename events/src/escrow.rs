@@ -10,6 +10,7 @@ use crate::validate::{ordered, positive, Validate, Validation};
 
 /// A supervised training-fee account was opened at a bank.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SupervisedAccountOpened {
     pub account: AccountId,
@@ -18,6 +19,7 @@ pub struct SupervisedAccountOpened {
 
 /// A supervised account was closed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SupervisedAccountClosed {
     pub account: AccountId,
@@ -25,6 +27,7 @@ pub struct SupervisedAccountClosed {
 
 /// A family prepaid fees for lessons.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FeeCollected {
     pub contract: ContractId,
@@ -33,8 +36,10 @@ pub struct FeeCollected {
     pub amount: Fen,
     pub lessons: u32,
     /// First day of the service period the payment covers.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub service_start: Date,
     /// Last day of the service period the payment covers.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub service_end: Date,
     /// The supervised account that received the money; `None` when it was collected elsewhere.
     pub supervised_account: Option<AccountId>,
@@ -56,6 +61,7 @@ impl Validate for FeeCollected {
 
 /// The bank released escrowed money to the institution.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FundsReleased {
     pub account: AccountId,
@@ -73,6 +79,7 @@ impl Validate for FundsReleased {
 
 /// A family asked for a refund.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RefundRequested {
     pub contract: ContractId,
@@ -87,6 +94,7 @@ impl Validate for RefundRequested {
 
 /// A refund was paid to a family.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RefundPaid {
     pub contract: ContractId,
@@ -102,15 +110,18 @@ impl Validate for RefundPaid {
 
 /// The bank's end-of-day balance of a supervised account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DailyBalanceStated {
     pub account: AccountId,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub date: Date,
     pub balance: Fen,
 }
 
 /// The institution deposited money into its risk reserve (风险保证金).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RiskReserveDeposited {
     pub account: AccountId,

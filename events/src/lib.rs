@@ -23,6 +23,8 @@ pub mod examples;
 pub mod ids;
 pub mod kinds;
 pub mod money;
+#[cfg(feature = "openapi")]
+mod openapi;
 pub mod record;
 pub mod region;
 pub mod registry;

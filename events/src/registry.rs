@@ -14,6 +14,7 @@ pub const DEFAULT_TIME_ZONE: &str = "Asia/Shanghai";
 
 /// A teaching site as approved by the licensing authority.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Site {
     pub id: SiteId,
@@ -22,6 +23,7 @@ pub struct Site {
 
 /// An institution was registered and licensed. The envelope's `institution` is its credit code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct InstitutionRegistered {
     pub name: Text,
@@ -33,6 +35,7 @@ pub struct InstitutionRegistered {
     pub modes: LicensedModes,
     pub non_profit: bool,
     pub licence: LicenceNo,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub approved_on: Date,
     pub approved_sites: Vec<Site>,
     /// IANA time zone the institution's lessons are judged in; defaults to Asia/Shanghai.
@@ -81,15 +84,18 @@ impl Validate for InstitutionRegistered {
 
 /// The licence was suspended (e.g. pending rectification).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LicenceSuspended {
     pub reason: Text,
     /// The day the suspension ends, when one was set.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
     pub until: Option<Date>,
 }
 
 /// The licence was revoked (吊销).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LicenceRevoked {
     pub reason: Text,
@@ -97,6 +103,7 @@ pub struct LicenceRevoked {
 
 /// A suspended licence was restored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LicenceRestored {
     pub note: Text,
@@ -104,6 +111,7 @@ pub struct LicenceRestored {
 
 /// Another teaching site was approved.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SiteAdded {
     pub site: Site,
@@ -111,6 +119,7 @@ pub struct SiteAdded {
 
 /// A teacher joined the institution. No personal data: the id is the institution's own token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TeacherHired {
     pub teacher: TeacherId,
@@ -131,6 +140,7 @@ impl Validate for TeacherHired {
 
 /// A teacher left the institution.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TeacherLeft {
     pub teacher: TeacherId,

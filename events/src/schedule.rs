@@ -13,6 +13,7 @@ use crate::validate::{
 
 /// One planned lesson.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Session {
     pub lesson: LessonId,
@@ -41,6 +42,7 @@ fn validate_sessions(sessions: &[Session]) -> Validation {
 
 /// A course was published with its planned lessons.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CoursePublished {
     pub course: CourseId,
@@ -73,6 +75,7 @@ impl Validate for CoursePublished {
 
 /// A course's planned lessons were replaced by a new plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CourseRescheduled {
     pub course: CourseId,
@@ -87,6 +90,7 @@ impl Validate for CourseRescheduled {
 
 /// A course was cancelled; its remaining lessons will not take place.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CourseCancelled {
     pub course: CourseId,
@@ -95,6 +99,7 @@ pub struct CourseCancelled {
 
 /// A lesson took place, with its actual times.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LessonDelivered {
     pub course: CourseId,

@@ -9,6 +9,7 @@ use crate::money::Fen;
 
 /// The penalty types of the 2023 administrative penalty measures (处罚办法, Art. 5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PenaltyKind {
     Warning,
@@ -21,10 +22,12 @@ pub enum PenaltyKind {
 
 /// What an officer did about a finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CaseAction {
     Acknowledged,
     RectificationOrdered {
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
         due: Date,
     },
     Resolved,
@@ -36,6 +39,7 @@ pub enum CaseAction {
 
 /// An officer acted on a finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OfficerActed {
     pub finding: FindingId,

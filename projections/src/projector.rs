@@ -184,6 +184,41 @@ impl Projector {
         digest::digest(&self.outcome())
     }
 
+    /// The findings applying `event` would raise, judged against what the projector knows of the
+    /// event's institution (its registration, licence, sites, staff and courses), without
+    /// changing anything: for "check before you submit". Findings that depend on other
+    /// institutions or on fund history are not previewed.
+    pub fn preview(&self, event: &LoggedEvent) -> Vec<Finding> {
+        let code = &event.envelope.institution;
+        let mut facts = Facts::default();
+        if let Some(known) = self.state.facts.institutions.get(code) {
+            facts.institutions.insert(code.clone(), known.clone());
+        }
+        facts.courses = self
+            .state
+            .facts
+            .courses
+            .iter()
+            .filter(|(key, _)| &key.institution == code)
+            .map(|(key, course)| (key.clone(), course.clone()))
+            .collect();
+        let mut scratch = Projector {
+            policy: self.policy.clone(),
+            state: ProjectorState {
+                facts,
+                ..ProjectorState::default()
+            },
+        };
+        scratch
+            .apply(event)
+            .into_iter()
+            .filter_map(|change| match change {
+                Change::Raised(finding) => Some(*finding),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Applies one logged event. Events at or before the last applied sequence are ignored, so
     /// redelivery is harmless.
     pub fn apply(&mut self, event: &LoggedEvent) -> Vec<Change> {

@@ -11,10 +11,12 @@ use std::sync::Arc;
 
 use tokio::sync::watch;
 use tracing::field::Empty;
+use tutorwatch_events::ids::FindingId;
 use tutorwatch_projections::{Change, Policy, Projector, RestoreError};
 use tutorwatch_store::{EventLog, ProjectionBatch, ProjectionStore, StoreError};
 
 use crate::error::ProjectorError;
+use crate::live::{FindingBatch, Live};
 use crate::read::read_events;
 use crate::settings::FollowSettings;
 use crate::stats::ProjectorStats;
@@ -28,6 +30,8 @@ pub struct Follow {
     pub policy: Policy,
     pub settings: FollowSettings,
     pub stats: Arc<ProjectorStats>,
+    /// What readers see of the follower while it runs.
+    pub live: Arc<Live>,
 }
 
 impl Follow {
@@ -39,6 +43,7 @@ impl Follow {
             policy,
             settings: FollowSettings::default(),
             stats: Arc::new(ProjectorStats::default()),
+            live: Arc::new(Live::default()),
         }
     }
 }
@@ -60,6 +65,8 @@ enum Step {
         to_seq: u64,
         new_findings: u64,
         snapshot: bool,
+        /// The findings the batch raised or changed (not those re-applied after a restart).
+        changed: Vec<FindingId>,
     },
 }
 
@@ -189,6 +196,18 @@ fn step(
         .iter()
         .filter(|(seq, change)| *seq > applied_before && matches!(change, Change::Raised(_)))
         .count() as u64;
+    let mut changed = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for (seq, change) in &batch.changes {
+        let id = match change {
+            Change::Raised(finding) => finding.id,
+            Change::Withdrawn { id, .. } | Change::StatusChanged { id, .. } => *id,
+            Change::ListMoved(_) => continue,
+        };
+        if *seq > applied_before && seen.insert(id) {
+            changed.push(id);
+        }
+    }
     batch.snapshot = to_seq.saturating_sub(snapshot_seq) >= settings.snapshot_every_events;
     span.record("changes", batch.changes.len());
     store.write(projector, &batch)?;
@@ -197,6 +216,7 @@ fn step(
         to_seq,
         new_findings,
         snapshot: batch.snapshot,
+        changed,
     })
 }
 
@@ -213,16 +233,18 @@ pub async fn run(
         policy,
         settings,
         stats,
+        live,
     } = follow;
     let resumed = {
         let (log, store) = (Arc::clone(&log), Arc::clone(&store));
         blocking(move || resume(&log, &store, policy)).await?
     };
     let Resumed {
-        mut projector,
+        projector,
         mut snapshot_seq,
         applied_seq: applied_before,
     } = resumed;
+    live.install(projector);
     stats.set_applied_seq(applied_before);
     stats.set_snapshot_seq(snapshot_seq);
     let mut head = log.subscribe();
@@ -232,25 +254,50 @@ pub async fn run(
         }
         // Mark the head seen before reading, so growth after the read wakes the wait below.
         head.borrow_and_update();
-        let (log, store, settings) = (Arc::clone(&log), Arc::clone(&store), settings.clone());
-        let (returned, outcome) = blocking(move || {
-            let step = step(
-                &log,
-                &store,
-                &mut projector,
-                &settings,
-                snapshot_seq,
-                applied_before,
-            )?;
-            Ok((projector, step))
+        let (log, store, settings, shared) = (
+            Arc::clone(&log),
+            Arc::clone(&store),
+            settings.clone(),
+            Arc::clone(&live),
+        );
+        let outcome = blocking(move || {
+            let outcome = shared
+                .write(|projector| {
+                    step(
+                        &log,
+                        &store,
+                        projector,
+                        &settings,
+                        snapshot_seq,
+                        applied_before,
+                    )
+                })
+                .unwrap_or(Ok(Step::CaughtUp))?;
+            if let Step::Wrote {
+                to_seq, changed, ..
+            } = &outcome
+            {
+                if shared.has_receivers() && !changed.is_empty() {
+                    let findings = changed
+                        .iter()
+                        .map(|id| store.finding(id))
+                        .filter_map(Result::transpose)
+                        .collect::<Result<Vec<_>, _>>()?;
+                    shared.publish(FindingBatch {
+                        to_seq: *to_seq,
+                        findings,
+                    });
+                }
+            }
+            Ok(outcome)
         })
         .await?;
-        projector = returned;
         match outcome {
             Step::Wrote {
                 to_seq,
                 new_findings,
                 snapshot,
+                ..
             } => {
                 stats.record_batch(to_seq, new_findings);
                 if snapshot {
@@ -274,16 +321,18 @@ pub async fn run(
             }
         }
     }
-    let last_seq = projector.last_seq();
+    let last_seq = live.read(Projector::last_seq).unwrap_or(0);
     if last_seq > snapshot_seq {
-        let store = Arc::clone(&store);
+        let (store, shared) = (Arc::clone(&store), Arc::clone(&live));
         blocking(move || {
             let batch = ProjectionBatch {
                 applied_seq: last_seq,
                 snapshot: true,
                 ..ProjectionBatch::default()
             };
-            store.write(&projector, &batch)?;
+            shared
+                .read(|projector| store.write(projector, &batch))
+                .unwrap_or(Ok(()))?;
             Ok(())
         })
         .await?;

@@ -9,11 +9,14 @@
 //! # Layout
 //! - `follow`: the loop (`run`) and how it resumes or rebuilds.
 //! - `replay`: folding the whole log in one go, for `tutorwatch replay`.
+//! - `live`: what the running follower shares: its projector (for dry runs) and the findings
+//!   each batch changed (for live feeds).
 //! - `read`: reading and decoding a run of log entries, shared by both.
 //! - `settings`, `stats`, `error`: limits, live counters and typed errors.
 
 mod error;
 mod follow;
+mod live;
 mod read;
 mod replay;
 mod settings;
@@ -24,6 +27,7 @@ mod tests;
 
 pub use error::ProjectorError;
 pub use follow::{run, Follow};
+pub use live::{FindingBatch, Live, LIVE_BATCHES_BUFFERED};
 pub use replay::{replay, REPLAY_EVENTS_PER_READ, REPLAY_PROGRESS_EVERY};
 pub use settings::FollowSettings;
 pub use stats::{ProjectorStats, ProjectorStatsSnapshot};

@@ -36,6 +36,14 @@ enum Command {
         #[command(subcommand)]
         command: LogCommand,
     },
+    /// Issue, list and revoke API tokens (kept as hashes in DATA_DIR/tokens.jsonl; works while
+    /// `serve` runs).
+    Token {
+        #[command(subcommand)]
+        command: crate::token_cmd::TokenCommand,
+    },
+    /// Print the OpenAPI document of the HTTP API.
+    Openapi,
     /// Print a well-formed JSON example of an event type (or list the types).
     Example {
         /// An event type, e.g. `schedule.course_published`. Omit to list them all.
@@ -160,6 +168,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Log { command } => log_command(command),
+        Command::Token { command } => {
+            let settings = Settings::load(cli.config.as_deref())?;
+            crate::token_cmd::run(command, settings.data_dir)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Openapi => {
+            let doc = crate::api::openapi();
+            print_json(&serde_json::to_value(&doc)?)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Example { event_type } => {
             print_example(event_type.as_deref())?;
             Ok(ExitCode::SUCCESS)

@@ -12,6 +12,8 @@ use tutorwatch_ingest::IngestSettings;
 use tutorwatch_projections::Policy;
 use tutorwatch_projector::FollowSettings;
 
+use crate::api::ApiSettings;
+
 /// The file read when `--config` is not given, if it exists.
 pub const DEFAULT_CONFIG_FILE: &str = "tutorwatch.toml";
 
@@ -32,6 +34,8 @@ pub struct Settings {
     pub policy_file: Option<PathBuf>,
     pub ingest: IngestSettings,
     pub projector: FollowSettings,
+    /// The HTTP API's limits and configured tokens.
+    pub api: ApiSettings,
 }
 
 impl Default for Settings {
@@ -44,6 +48,7 @@ impl Default for Settings {
             policy_file: None,
             ingest: IngestSettings::default(),
             projector: FollowSettings::default(),
+            api: ApiSettings::default(),
         }
     }
 }

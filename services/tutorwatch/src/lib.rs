@@ -6,14 +6,18 @@
 //! - `replay`: rebuilding projections from the log, what-if diffs, and reading stored findings.
 //! - `config`: typed settings from a TOML file with `TW_*` environment overrides.
 //! - `telemetry`: the tracing subscriber.
+//! - `token_cmd`: `tutorwatch token issue|list|revoke`.
 //! - `serve`: wires the log, ingest and the HTTP endpoints together, and shuts them down.
-//! - `http`: health, readiness and log statistics over HTTP.
+//! - `api`: the HTTP API (officers, institutions, banks, the public) and its OpenAPI document.
+//! - `outbound`: new findings published on NATS (`tw.out.findings.<region>.<rule>`).
 //! - `bench`: ingest measured against its ceilings.
 
+pub mod api;
 pub mod bench;
 pub mod cli;
 pub mod config;
-pub mod http;
+pub mod outbound;
 pub mod replay;
 pub mod serve;
 pub mod telemetry;
+pub mod token_cmd;

@@ -10,11 +10,12 @@ use anyhow::Context as _;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tutorwatch_ingest::{Ingest, IngestStats};
-use tutorwatch_projector::{Follow, ProjectorStats};
+use tutorwatch_projector::{Follow, Live, ProjectorStats};
 use tutorwatch_store::{EventLog, ProjectionStore};
 
+use crate::api::tokens::{TokenStore, TOKEN_FILE};
+use crate::api::{app, AppState};
 use crate::config::Settings;
-use crate::http::{app, AppState};
 
 /// How long the HTTP server may take to drain after shutdown is asked for.
 const HTTP_DRAIN_MAX: Duration = Duration::from_secs(5);
@@ -62,6 +63,13 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyh
         })?,
     );
     tracing::info!(policy_version = policy.version(), "policy loaded");
+    let tokens = Arc::new(
+        TokenStore::open(
+            settings.data_dir.join(TOKEN_FILE),
+            settings.api.tokens.clone(),
+        )
+        .context("loading the API tokens")?,
+    );
 
     let nats = connect_nats(&settings.nats_url).await?;
     let stats = Arc::new(IngestStats::default());
@@ -71,17 +79,19 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyh
         jetstream: async_nats::jetstream::new(nats.clone()),
         log: Arc::clone(&log),
         settings: settings.ingest.clone(),
-        validation,
+        validation: Arc::clone(&validation),
         stats: Arc::clone(&stats),
     };
     let mut ingest_task = tokio::spawn(tutorwatch_ingest::run(ingest, stop_rx.clone()));
     let projector_stats = Arc::new(ProjectorStats::default());
+    let live = Arc::new(Live::default());
     let follow = Follow {
         log: Arc::clone(&log),
         store: Arc::clone(&projections),
         policy,
         settings: settings.projector.clone(),
         stats: Arc::clone(&projector_stats),
+        live: Arc::clone(&live),
     };
     let mut projector_task = tokio::spawn(tutorwatch_projector::run(follow, stop_rx.clone()));
 
@@ -89,11 +99,22 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyh
         .await
         .with_context(|| format!("binding HTTP to {}", settings.http_addr))?;
     tracing::info!(addr = %listener.local_addr()?, "HTTP listening");
+    let outbound_task = tokio::spawn(crate::outbound::run(
+        nats.clone(),
+        Arc::clone(&live),
+        stop_rx.clone(),
+    ));
+    crate::api::init_metrics();
     let router = app(AppState {
         log: Arc::clone(&log),
+        projections: Arc::clone(&projections),
+        live,
         ingest: Arc::clone(&stats),
         projector: Arc::clone(&projector_stats),
         nats: nats.clone(),
+        tokens,
+        validation: Arc::clone(&validation),
+        settings: Arc::new(settings.api.clone()),
     });
     let mut http_stop = stop_rx.clone();
     let http_task = tokio::spawn(async move {
@@ -121,6 +142,7 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyh
             ((&mut ingest_task).await, result)
         }
     };
+    let _ = outbound_task.await;
     if tokio::time::timeout(HTTP_DRAIN_MAX, http_task)
         .await
         .is_err()

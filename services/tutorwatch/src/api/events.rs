@@ -1,0 +1,157 @@
+//! The generic write route (any event in the JSON wire format, for banks, registries, inspectors
+//! and operators) and the status of a written event.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::Json;
+use serde::Serialize;
+use tutorwatch_events::{decode_json, CreditCode, EventId, RegionCode, UtcTime};
+use utoipa::ToSchema;
+
+use super::caller::Caller;
+use super::problem::Problem;
+use super::state::AppState;
+use super::submit::{submit, Written};
+
+/// An event in the JSON wire format (see `tutorwatch example TYPE` for each type's `data`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[allow(dead_code)] // documents the body; the codec in `tutorwatch_events` reads it
+pub struct EventBody {
+    /// The producer's id for the event (UUID v7); the idempotency key.
+    event_id: EventId,
+    /// The event type, e.g. `escrow.fee_collected`.
+    #[serde(rename = "type")]
+    event_type: String,
+    /// The schema version of `data`.
+    version: u16,
+    institution: CreditCode,
+    region: RegionCode,
+    /// Who sends it: `{"bank": "BANK-ID"}`, `{"registry": "440200"}`, `{"officer": "ID"}`,
+    /// `{"institution": "CREDIT-CODE"}`.
+    #[schema(value_type = Object)]
+    producer: serde_json::Value,
+    occurred_at: UtcTime,
+    /// The event's data; its shape depends on `type`.
+    #[schema(value_type = Object)]
+    data: serde_json::Value,
+}
+
+/// Send any event: banks (escrow events), registries (registrations, licences, sites, staff),
+/// officers (advertisements observed), admins (anything).
+#[utoipa::path(
+    post, path = "/v1/events", tag = "events",
+    request_body = EventBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Durable in the log", body = Written),
+        (status = 202, description = "Accepted; poll /v1/events/{id}", body = Written),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn post_event(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !is_json {
+        return Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Unsupported media type",
+            "send the event as application/json",
+        )
+        .at("header.content-type"));
+    }
+    let envelope = decode_json(&body).map_err(|error| match error.field() {
+        Some(field) => Problem::invalid(field, error.to_string()),
+        None => Problem::bad_request(error.to_string()).at("body"),
+    })?;
+    submit(&state, &principal, envelope).await
+}
+
+/// Where an event is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct EventStatus {
+    pub event_id: EventId,
+    /// Always `durable` (an event not in the log is a 404).
+    pub status: String,
+    pub seq: u64,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub recorded_at: UtcTime,
+}
+
+/// Whether an event is durable in the log (after a `202`). Only callers who may read the
+/// institution it concerns see it; anyone else gets the same 404 as for an unknown id.
+#[utoipa::path(
+    get, path = "/v1/events/{id}", tag = "events",
+    params(("id" = String, Path, description = "The event id (UUID)")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = EventStatus),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not in the log (yet), or not yours", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_event(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<EventStatus>, Problem> {
+    let uuid: uuid::Uuid = id
+        .parse()
+        .map_err(|_| Problem::invalid("path.id", "not an event id (UUID)"))?;
+    let event_id = EventId::from_uuid(uuid);
+    let log = state.log.clone();
+    let found = tokio::task::spawn_blocking(move || -> Result<_, String> {
+        let Some(seq) = log.seq_of(&event_id).map_err(|e| e.to_string())? else {
+            return Ok(None);
+        };
+        let Some(record) = log
+            .read_from(seq, 1)
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .next()
+        else {
+            return Ok(None);
+        };
+        let envelope = tutorwatch_events::decode(&record.event).map_err(|e| e.to_string())?;
+        Ok(Some((seq, record.recorded_at, envelope)))
+    })
+    .await
+    .map_err(|e| Problem::internal(&e))?
+    .map_err(|e| Problem::internal(&e))?;
+    let not_found = || {
+        Problem::not_found(format!(
+            "event {id} is not in the log: if it was accepted moments ago, ask again"
+        ))
+    };
+    let (seq, recorded_at, envelope) = found.ok_or_else(not_found)?;
+    let producer_matches = principal.producer().as_ref() == Some(&envelope.producer);
+    if !(producer_matches || principal.may_read(&envelope.institution, envelope.region)) {
+        return Err(not_found());
+    }
+    Ok(Json(EventStatus {
+        event_id,
+        status: "durable".into(),
+        seq,
+        event_type: envelope.event.event_type().to_owned(),
+        recorded_at,
+    }))
+}

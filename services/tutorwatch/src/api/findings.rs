@@ -1,0 +1,297 @@
+//! The violation feed: query it (JSON, cursor pages that stay correct while findings arrive),
+//! export it (CSV), read one finding, and act on it (acknowledge, order rectification, resolve,
+//! penalise), which appends an `supervision.officer_acted` event like any other write.
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use tutorwatch_events::ids::{FindingId, Text};
+use tutorwatch_events::supervision::{CaseAction, OfficerActed};
+use tutorwatch_events::Event;
+use tutorwatch_store::{FeedPage, FeedQuery, StoredFinding};
+use utoipa::ToSchema;
+
+use super::caller::Caller;
+use super::extract::{ApiJson, ApiQuery};
+use super::feed::{allowed_query, AllowedQuery, FeedParams};
+use super::principal::Principal;
+use super::problem::Problem;
+use super::state::AppState;
+use super::submit::{envelope_for, event_id_for, submit, Written};
+use super::views::{FindingPage, FindingView};
+
+/// The most rows one CSV export holds; narrow the query for more.
+pub const EXPORT_ROWS_MAX: usize = 100_000;
+
+/// Runs a store query off the async threads.
+pub async fn run_query(state: &AppState, query: FeedQuery) -> Result<FeedPage, Problem> {
+    let store = state.projections.clone();
+    tokio::task::spawn_blocking(move || store.query(&query))
+        .await
+        .map_err(|e| Problem::internal(&e))?
+        .map_err(|e| Problem::internal(&e))
+}
+
+async fn page(state: &AppState, allowed: &AllowedQuery) -> Result<FindingPage, Problem> {
+    let page = run_query(state, allowed.query.clone()).await?;
+    Ok(FindingPage {
+        findings: page
+            .findings
+            .iter()
+            .filter(|f| allowed.keeps(f))
+            .map(FindingView::from)
+            .collect(),
+        next: page.next.map(|c| c.to_string()),
+    })
+}
+
+/// Query the violation feed.
+#[utoipa::path(
+    get, path = "/v1/findings", tag = "findings",
+    params(FeedParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of findings, oldest first", body = FindingPage),
+        (status = 400, description = "A parameter does not parse", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or unknown token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Outside your jurisdiction, or not your institution", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A parameter is invalid", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list_findings(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiQuery(params): ApiQuery<FeedParams>,
+) -> Result<Json<FindingPage>, Problem> {
+    let allowed = allowed_query(&principal, &params)?;
+    Ok(Json(page(&state, &allowed).await?))
+}
+
+const CSV_HEADER: [&str; 14] = [
+    "id",
+    "cursor",
+    "rule",
+    "severity",
+    "status",
+    "institution",
+    "region",
+    "occurred_at",
+    "occurred_local",
+    "time_zone",
+    "description",
+    "figures",
+    "evidence",
+    "policy_version",
+];
+
+fn csv_row(view: &FindingView) -> [String; 14] {
+    let figures = view
+        .figures
+        .iter()
+        .map(|f| format!("{}={}", f.name, f.text))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let evidence = view
+        .evidence
+        .iter()
+        .map(|e| e.event_id.to_string())
+        .collect::<Vec<_>>()
+        .join(" ");
+    [
+        view.id.to_string(),
+        view.cursor.clone(),
+        view.rule.clone(),
+        view.severity.clone(),
+        view.status.clone(),
+        view.institution.to_string(),
+        view.region.to_string(),
+        view.occurred_at.to_string(),
+        view.occurred_local.clone(),
+        view.time_zone.clone(),
+        view.description.clone(),
+        figures,
+        evidence,
+        view.policy_version.clone(),
+    ]
+}
+
+/// Export the feed as CSV: every finding the same query returns, from `after` (or the start) to
+/// the end, following the pages (at most 100,000 rows).
+#[utoipa::path(
+    get, path = "/v1/findings/export.csv", tag = "findings",
+    params(FeedParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "CSV with a header row", body = String, content_type = "text/csv"),
+        (status = 400, description = "A parameter does not parse", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or unknown token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Outside your jurisdiction", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A parameter is invalid", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn export_findings(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ApiQuery(params): ApiQuery<FeedParams>,
+) -> Result<Response, Problem> {
+    let mut allowed = allowed_query(&principal, &params)?;
+    allowed.query.limit = tutorwatch_store::FEED_PAGE_MAX;
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer
+        .write_record(CSV_HEADER)
+        .map_err(|e| Problem::internal(&e))?;
+    let mut rows = 0usize;
+    loop {
+        let page = run_query(&state, allowed.query.clone()).await?;
+        for stored in page.findings.iter().filter(|f| allowed.keeps(f)) {
+            if rows == EXPORT_ROWS_MAX {
+                return Err(Problem::invalid(
+                    "query",
+                    format!("the export would hold more than {EXPORT_ROWS_MAX} rows: narrow the query (region, rule, from, until)"),
+                ));
+            }
+            writer
+                .write_record(csv_row(&FindingView::from(stored)))
+                .map_err(|e| Problem::internal(&e))?;
+            rows += 1;
+        }
+        match page.next {
+            Some(next) => allowed.query.after = Some(next),
+            None => break,
+        }
+    }
+    let body = writer.into_inner().map_err(|e| Problem::internal(&e))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"findings.csv\"",
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// Reads a finding the caller may see; anything else is the same 404, so nobody learns whether
+/// a finding outside their reach exists.
+pub async fn visible_finding(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+) -> Result<StoredFinding, Problem> {
+    let not_found = || Problem::not_found(format!("no finding {id} that you may see"));
+    let id: FindingId = id
+        .parse::<uuid::Uuid>()
+        .map(|u| FindingId::from_bytes(u.into_bytes()))
+        .map_err(|_| Problem::invalid("path.id", "not a finding id (UUID)"))?;
+    let store = state.projections.clone();
+    let stored = tokio::task::spawn_blocking(move || store.finding(&id))
+        .await
+        .map_err(|e| Problem::internal(&e))?
+        .map_err(|e| Problem::internal(&e))?
+        .ok_or_else(not_found)?;
+    if principal.may_read(&stored.finding.institution, stored.finding.region) {
+        Ok(stored)
+    } else {
+        Err(not_found())
+    }
+}
+
+/// Read one finding.
+#[utoipa::path(
+    get, path = "/v1/findings/{id}", tag = "findings",
+    params(("id" = String, Path, description = "The finding's id (UUID)")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = FindingView),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such finding that you may see", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_finding(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<FindingView>, Problem> {
+    let stored = visible_finding(&state, &principal, &id).await?;
+    Ok(Json(FindingView::from(&stored)))
+}
+
+/// An officer's action on a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActionRequest {
+    /// `"acknowledged"`, `"resolved"`, `{"rectification_ordered": {"due": "2025-10-01"}}` or
+    /// `{"penalty": {"penalty": "fine", "fine": 500000}}` (fen).
+    pub action: CaseAction,
+    /// Why, in a sentence or two.
+    pub note: Text,
+}
+
+/// Act on a finding (officers of its jurisdiction, or admin). The action is an event in the log;
+/// the finding's status changes when the projector applies it.
+#[utoipa::path(
+    post, path = "/v1/findings/{id}/actions", tag = "findings",
+    params(
+        ("id" = String, Path, description = "The finding's id (UUID)"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe"),
+    ),
+    request_body = ActionRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The action is in the log", body = Written),
+        (status = 202, description = "Accepted; poll /v1/events/{id}", body = Written),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an officer", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such finding in your jurisdiction", body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn act_on_finding(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<ActionRequest>,
+) -> Result<Response, Problem> {
+    let officer = match &principal {
+        Principal::Officer { officer, .. } => officer.clone(),
+        Principal::Admin => {
+            tutorwatch_events::ids::OfficerId::parse("admin").map_err(|e| Problem::internal(&e))?
+        }
+        other => {
+            return Err(Problem::forbidden(format!(
+                "{} principals may not act on findings",
+                other.role()
+            )))
+        }
+    };
+    let stored = visible_finding(&state, &principal, &id).await?;
+    let event = Event::OfficerActed(OfficerActed {
+        finding: stored.finding.id,
+        officer: officer.clone(),
+        action: request.action,
+        note: request.note,
+    });
+    let producer_principal = Principal::Officer {
+        officer,
+        region: stored.finding.region,
+    };
+    let envelope = envelope_for(
+        event_id_for(&principal, &headers)?,
+        &producer_principal,
+        stored.finding.institution.clone(),
+        stored.finding.region,
+        event,
+    )?;
+    submit(&state, &Principal::Admin, envelope).await
+}

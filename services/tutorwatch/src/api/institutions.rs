@@ -1,0 +1,226 @@
+//! One institution's full record, for officers of its jurisdiction and for the institution
+//! itself: registration, licence, list status with its reasons, standing findings, and the
+//! history of officers' actions (read back from the log, which is the record of them).
+
+use axum::extract::{Path, State};
+use axum::Json;
+use serde::Serialize;
+use tutorwatch_events::supervision::CaseAction;
+use tutorwatch_events::{CreditCode, Event, EventId, RegionCode, UtcTime};
+use tutorwatch_projections::ListEntry;
+use tutorwatch_store::{FeedQuery, Scope};
+use utoipa::ToSchema;
+
+use super::caller::Caller;
+use super::findings::run_query;
+use super::principal::Principal;
+use super::problem::Problem;
+use super::state::AppState;
+use super::views::{FindingView, ReasonView};
+
+/// What the registry recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct RegistrationView {
+    pub name: String,
+    pub licence_no: String,
+    /// `subject` or `non_subject`.
+    pub category: String,
+    pub subjects: Vec<String>,
+    pub non_profit: bool,
+    pub approved_on: String,
+    pub time_zone: String,
+}
+
+/// One officer's action, as the log recorded it.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct ActionView {
+    pub event_id: EventId,
+    pub seq: u64,
+    pub occurred_at: UtcTime,
+    pub officer: String,
+    pub finding: String,
+    #[schema(value_type = Object)]
+    pub action: serde_json::Value,
+    pub note: String,
+}
+
+/// The list entry, with every reason (also the reasons an institution is not white).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ListView {
+    /// `black`, `white` or `unlisted`.
+    pub status: String,
+    pub since: UtcTime,
+    pub since_event: EventId,
+    pub reasons: Vec<ReasonView>,
+}
+
+/// An institution's record.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct InstitutionRecord {
+    pub credit_code: CreditCode,
+    pub region: RegionCode,
+    /// `None` when the registry never registered it.
+    pub registration: Option<RegistrationView>,
+    /// `active`, `suspended` or `revoked`.
+    pub licence: String,
+    pub sites: usize,
+    pub teachers: usize,
+    pub open_supervised_accounts: usize,
+    pub list: Option<ListView>,
+    /// Findings that still count against it (not withdrawn or resolved), oldest first (at most
+    /// 1,000; the feed has them all).
+    pub standing_findings: Vec<FindingView>,
+    /// Officers' actions on its findings, in log order.
+    pub actions: Vec<ActionView>,
+}
+
+fn name_of<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => name,
+        _ => String::new(),
+    }
+}
+
+fn list_view(entry: &ListEntry) -> ListView {
+    ListView {
+        status: name_of(&entry.status),
+        since: entry.since_at,
+        since_event: entry.since.event_id,
+        reasons: entry
+            .reasons
+            .iter()
+            .map(|r| ReasonView {
+                kind: name_of(&r.kind),
+                findings_total: r.findings_total,
+                findings: r.findings.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// The most findings a record reads (its standing findings and the actions on them).
+const RECORD_FINDINGS_MAX: usize = 1_000;
+
+/// Read an institution's record.
+#[utoipa::path(
+    get, path = "/v1/institutions/{code}", tag = "institutions",
+    params(("code" = String, Path, description = "The credit code")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = InstitutionRecord),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not yours, or no such institution in your jurisdiction", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_institution(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path(code): Path<String>,
+) -> Result<Json<InstitutionRecord>, Problem> {
+    let code =
+        CreditCode::parse(&code).map_err(|e| Problem::invalid("path.code", e.to_string()))?;
+    if matches!(principal, Principal::Bank { .. }) {
+        return Err(Problem::forbidden("banks do not read institution records"));
+    }
+    let refused = || match &principal {
+        Principal::Institution { .. } => {
+            Problem::forbidden("institutions may read only their own record")
+        }
+        _ => Problem::forbidden(format!(
+            "no institution {code} in your jurisdiction (or none that you may read)"
+        )),
+    };
+    let known = state
+        .live
+        .read(|projector| projector.facts().institution(&code).cloned())
+        .ok_or_else(|| Problem::unavailable("the projections are still loading; retry shortly"))?;
+    let Some(known) = known else {
+        return Err(refused());
+    };
+    if !principal.may_read(&code, known.region) {
+        return Err(refused());
+    }
+    let mut query = FeedQuery::new(Scope::Institution(code.clone()));
+    query.limit = RECORD_FINDINGS_MAX;
+    let page = run_query(&state, query).await?;
+    let store = state.projections.clone();
+    let list_code = code.clone();
+    let entry = tokio::task::spawn_blocking(move || store.list_entry(&list_code))
+        .await
+        .map_err(|e| Problem::internal(&e))?
+        .map_err(|e| Problem::internal(&e))?;
+    let mut action_seqs: Vec<u64> = page
+        .findings
+        .iter()
+        .flat_map(|f| f.finding.status_events.iter().map(|e| e.seq))
+        .collect();
+    action_seqs.sort_unstable();
+    action_seqs.dedup();
+    let log = state.log.clone();
+    let actions = tokio::task::spawn_blocking(move || -> Result<Vec<ActionView>, String> {
+        let mut actions = Vec::new();
+        for seq in action_seqs {
+            let Some(record) = log
+                .read_from(seq, 1)
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .next()
+            else {
+                continue;
+            };
+            let envelope = tutorwatch_events::decode(&record.event).map_err(|e| e.to_string())?;
+            if let Event::OfficerActed(acted) = &envelope.event {
+                actions.push(ActionView {
+                    event_id: envelope.event_id,
+                    seq,
+                    occurred_at: envelope.occurred_at,
+                    officer: acted.officer.to_string(),
+                    finding: acted.finding.to_string(),
+                    action: action_json(&acted.action),
+                    note: acted.note.as_str().to_owned(),
+                });
+            }
+        }
+        Ok(actions)
+    })
+    .await
+    .map_err(|e| Problem::internal(&e))?
+    .map_err(|e| Problem::internal(&e))?;
+    let registration = known.registration.as_ref().map(|r| RegistrationView {
+        name: r.name.clone(),
+        licence_no: r.licence_no.clone(),
+        category: name_of(&r.category),
+        subjects: r.subjects.iter().map(name_of).collect(),
+        non_profit: r.non_profit,
+        approved_on: r.approved_on.to_string(),
+        time_zone: r.time_zone.clone(),
+    });
+    let licence = match known.licence {
+        tutorwatch_projections::facts::LicenceState::Active => "active",
+        tutorwatch_projections::facts::LicenceState::Suspended { .. } => "suspended",
+        tutorwatch_projections::facts::LicenceState::Revoked { .. } => "revoked",
+    };
+    Ok(Json(InstitutionRecord {
+        credit_code: code,
+        region: known.region,
+        registration,
+        licence: licence.to_owned(),
+        sites: known.sites.len(),
+        teachers: known.teachers.len(),
+        open_supervised_accounts: known.open_accounts.len(),
+        list: entry.as_ref().map(list_view),
+        standing_findings: page
+            .findings
+            .iter()
+            .filter(|f| f.finding.status.is_standing())
+            .map(FindingView::from)
+            .collect(),
+        actions,
+    }))
+}
+
+fn action_json(action: &CaseAction) -> serde_json::Value {
+    serde_json::to_value(action).unwrap_or_default()
+}

@@ -1,0 +1,59 @@
+//! What the handlers share: the log, the projection store, the live projector, NATS, the tokens
+//! and the API's limits.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Deserialize;
+use tutorwatch_events::ValidationContext;
+use tutorwatch_ingest::IngestStats;
+use tutorwatch_projector::{Live, ProjectorStats};
+use tutorwatch_store::{EventLog, ProjectionStore};
+
+use super::tokens::{TokenRecord, TokenStore};
+
+/// The API's settings (`[api]` in the settings file).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApiSettings {
+    /// How long a write waits for its event to be durable in the log before answering `202`.
+    pub write_wait_ms: u64,
+    /// The largest request body, in bytes.
+    pub body_bytes_max: usize,
+    /// How long a request may take before it is answered `408`.
+    pub request_timeout_ms: u64,
+    /// Tokens from the settings file (hash and principal), beside `<data_dir>/tokens.jsonl`.
+    pub tokens: Vec<TokenRecord>,
+}
+
+impl Default for ApiSettings {
+    fn default() -> Self {
+        Self {
+            write_wait_ms: 2_000,
+            body_bytes_max: 256 * 1024,
+            request_timeout_ms: 10_000,
+            tokens: Vec::new(),
+        }
+    }
+}
+
+impl ApiSettings {
+    /// The write wait as a duration.
+    pub fn write_wait(&self) -> Duration {
+        Duration::from_millis(self.write_wait_ms)
+    }
+}
+
+/// Shared by every handler.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub log: Arc<EventLog>,
+    pub projections: Arc<ProjectionStore>,
+    pub live: Arc<Live>,
+    pub ingest: Arc<IngestStats>,
+    pub projector: Arc<ProjectorStats>,
+    pub nats: async_nats::Client,
+    pub tokens: Arc<TokenStore>,
+    pub validation: Arc<ValidationContext>,
+    pub settings: Arc<ApiSettings>,
+}
