@@ -50,6 +50,11 @@ async fn send(
         region,
         event,
     )?;
+    // The body is the event's data, so name fields as the body does (`sessions[0].end`).
+    envelope.validate(&state.validation).map_err(|e| {
+        let field = e.field.strip_prefix("data.").unwrap_or(&e.field).to_owned();
+        Problem::invalid(field, e.to_string())
+    })?;
     submit(state, principal, envelope).await
 }
 

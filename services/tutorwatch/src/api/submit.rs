@@ -114,21 +114,29 @@ async fn already_logged(state: &AppState, envelope: &Envelope) -> Result<Option<
     Ok(Some(seq))
 }
 
-/// Validates, authorises, publishes and waits: the whole write.
+/// Authorises, validates, publishes and waits: the whole write.
 pub async fn submit(
     state: &AppState,
     principal: &Principal,
     envelope: Envelope,
 ) -> Result<Response, Problem> {
-    envelope
-        .validate(&state.validation)
-        .map_err(|e| invalid_event(&e))?;
     if let Some(reason) = principal.refuses(
         envelope.event.family(),
         &envelope.institution,
         envelope.region,
     ) {
         return Err(Problem::forbidden(reason));
+    }
+    if let (Principal::Bank { bank }, tutorwatch_events::Event::SupervisedAccountOpened(opened)) =
+        (principal, &envelope.event)
+    {
+        if &opened.bank != bank {
+            return Err(Problem::forbidden(format!(
+                "bank {bank} may not open accounts held by bank {}",
+                opened.bank
+            ))
+            .at("data.bank"));
+        }
     }
     if let Some(required) = principal.producer() {
         if envelope.producer != required {
@@ -138,6 +146,9 @@ pub async fn submit(
             .at("producer"));
         }
     }
+    envelope
+        .validate(&state.validation)
+        .map_err(|e| invalid_event(&e))?;
     let event_type = envelope.event.event_type().to_owned();
     let written = |status, seq, replayed| Written {
         event_id: envelope.event_id,
