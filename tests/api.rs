@@ -660,7 +660,7 @@ async fn the_live_stream_and_nats_carry_a_finding_within_a_second() {
     nats.flush().await.expect("flush");
     let response = api
         .client
-        .get(api.url("/v1/findings/stream?rule=ONLINE_END_BY_2100"))
+        .get(api.url("/v1/findings/stream"))
         .bearer_auth(&api.city_officer)
         .send()
         .await
@@ -668,7 +668,8 @@ async fn the_live_stream_and_nats_carry_a_finding_within_a_second() {
     assert_eq!(response.status().as_u16(), 200);
     let mut stream = response.bytes_stream();
     let mut late = course("c-late", 0, 0);
-    late["sessions"][0]["start"] = json!("2025-09-01T20:40:00+08:00");
+    // 31 minutes, ending one second after 21:00: two findings from one event.
+    late["sessions"][0]["start"] = json!("2025-09-01T20:29:01+08:00");
     late["sessions"][0]["end"] = json!("2025-09-01T21:00:01+08:00");
     let sent = Instant::now();
     let (status, written) = api.post("/v1/schedules", &api.institution, &late).await;
@@ -677,7 +678,7 @@ async fn the_live_stream_and_nats_carry_a_finding_within_a_second() {
     let received = tokio::time::timeout(Duration::from_secs(5), async {
         while let Some(chunk) = stream.next().await {
             text.push_str(&String::from_utf8_lossy(&chunk.expect("a chunk")));
-            if text.contains("event: finding\n") && text.contains("\n\n") {
+            if text.matches("event: finding\n").count() == 2 && text.ends_with("\n\n") {
                 return Instant::now();
             }
         }
@@ -690,12 +691,22 @@ async fn the_live_stream_and_nats_carry_a_finding_within_a_second() {
         "the finding took {:?}",
         received - sent
     );
-    let data = text
+    assert!(!text.contains("finding_updated"), "{text}");
+    let streamed: Vec<Value> = text
         .lines()
-        .find_map(|l| l.strip_prefix("data: "))
-        .expect("a data line");
-    let finding: Value = serde_json::from_str(data).expect("JSON data");
-    assert_eq!(finding["rule"], "ONLINE_END_BY_2100");
+        .filter_map(|l| l.strip_prefix("data: "))
+        .map(|data| serde_json::from_str(data).expect("JSON data"))
+        .collect();
+    let rules: BTreeSet<&str> = streamed.iter().filter_map(|f| f["rule"].as_str()).collect();
+    assert_eq!(
+        rules,
+        BTreeSet::from(["ONLINE_END_BY_2100", "ONLINE_LESSON_MAX_30MIN"])
+    );
+    let finding = streamed
+        .iter()
+        .find(|f| f["rule"] == "ONLINE_END_BY_2100")
+        .expect("the 21:00 finding")
+        .clone();
     assert_eq!(finding["evidence"][0]["event_id"], written["event_id"]);
     assert!(text.contains(&format!(
         "id: {}",

@@ -283,6 +283,9 @@ pub async fn run(
                         .map(|id| store.finding(id))
                         .filter_map(Result::transpose)
                         .collect::<Result<Vec<_>, _>>()?;
+                    // Feed order: new findings after the ones readers saw before.
+                    let mut findings = findings;
+                    findings.sort_by_key(|f| (f.raised_seq, f.finding.id));
                     shared.publish(FindingBatch {
                         to_seq: *to_seq,
                         findings,

@@ -19,7 +19,7 @@ pub const LIVE_BATCHES_BUFFERED: usize = 1024;
 pub struct FindingBatch {
     /// The last log sequence the batch covers.
     pub to_seq: u64,
-    /// In the order they were first raised.
+    /// In feed order: by the sequence that first raised them, then by id.
     pub findings: Vec<StoredFinding>,
 }
 
