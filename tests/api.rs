@@ -111,6 +111,18 @@ impl Api {
         api
     }
 
+    /// The CLI's example of an event type, with a fresh event id.
+    async fn get_example(&self, event_type: &str) -> Value {
+        let output = Command::new(binary())
+            .args(["example", event_type])
+            .output()
+            .expect("runs tutorwatch example");
+        assert!(output.status.success(), "{output:?}");
+        let mut example: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        example["event_id"] = json!(uuid::Uuid::now_v7());
+        example
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.service.http)
     }
@@ -339,6 +351,77 @@ async fn each_role_does_what_it_may_and_is_refused_the_rest() {
         api.post("/v1/events", &api.bank, &impersonating).await.0,
         403
     );
+    let mut other_banks_account = opened.clone();
+    other_banks_account["event_id"] = json!(uuid::Uuid::now_v7());
+    other_banks_account["data"]["bank"] = json!("bank-2");
+    let (status, problem) = api
+        .post("/v1/events", &api.bank, &other_banks_account)
+        .await;
+    assert_eq!(
+        (status, problem["field"].as_str()),
+        (403, Some("data.bank"))
+    );
+    // Another bank may not post about the account bank-1 holds.
+    let bank_2 = issue(
+        &api.service.data_dir,
+        &["--role", "bank", "--bank", "bank-2"],
+    );
+    let balance = |bank: &str| {
+        json!({
+            "event_id": uuid::Uuid::now_v7(), "type": "escrow.daily_balance", "version": 1,
+            "institution": CODE_A, "region": CITY, "producer": {"bank": bank},
+            "occurred_at": "2025-08-03T09:00:00+08:00",
+            "data": {"account": "acct-1", "date": "2025-08-02", "balance": 0},
+        })
+    };
+    let mut refused = (0, Value::Null);
+    for _ in 0..100 {
+        // The projector applies the opening within milliseconds of its write.
+        refused = api.post("/v1/events", &bank_2, &balance("bank-2")).await;
+        if refused.0 == 403 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        (refused.0, refused.1["field"].as_str()),
+        (403, Some("data.account")),
+        "{}",
+        refused.1
+    );
+    assert_eq!(
+        api.post("/v1/events", &api.bank, &balance("bank-1"))
+            .await
+            .0,
+        201
+    );
+    // A registry sends registry events for its own region only; an officer observes ads in
+    // its jurisdiction.
+    let registry = issue(
+        &api.service.data_dir,
+        &["--role", "registry", "--region", CITY],
+    );
+    let far_registry = issue(
+        &api.service.data_dir,
+        &["--role", "registry", "--region", "450000"],
+    );
+    let mut registered_b = registration(&api.code_b);
+    assert_eq!(
+        api.post("/v1/events", &far_registry, &registered_b).await.0,
+        403
+    );
+    registered_b["event_id"] = json!(uuid::Uuid::now_v7());
+    assert_eq!(
+        api.post("/v1/events", &registry, &registered_b).await.0,
+        201
+    );
+    let mut ad = api.get_example("advertising.ad_observed").await;
+    ad["producer"] = json!({"officer": "city-1"});
+    let (status, body) = api.post("/v1/events", &api.city_officer, &ad).await;
+    assert_eq!(status, 201, "{body}");
+    ad["event_id"] = json!(uuid::Uuid::now_v7());
+    ad["producer"] = json!({"officer": "gx-1"});
+    assert_eq!(api.post("/v1/events", &api.other_officer, &ad).await.0, 403);
 
     // Officers: the city sees it, a district below it does not, another province neither; a
     // finding outside one's jurisdiction is the same 404 as one that does not exist.

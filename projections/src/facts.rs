@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::civil::{Date, DateTime};
 use serde::{Deserialize, Serialize};
-use tutorwatch_events::ids::{AccountId, CourseId, LessonId, SiteId, TeacherId};
+use tutorwatch_events::ids::{AccountId, BankId, CourseId, LessonId, SiteId, TeacherId};
 use tutorwatch_events::kinds::{Category, GradeBand, LicensedModes, Mode, Subject};
 use tutorwatch_events::registry::DEFAULT_TIME_ZONE;
 use tutorwatch_events::schedule::Session;
@@ -86,6 +86,8 @@ pub struct Institution {
     pub sites: BTreeSet<SiteId>,
     pub teachers: BTreeMap<TeacherId, Teacher>,
     pub open_accounts: BTreeSet<AccountId>,
+    /// The bank that holds each supervised account ever opened (kept after closing).
+    pub account_banks: BTreeMap<AccountId, BankId>,
     /// Per-lesson prices it has published or charged, per course.
     pub prices: BTreeMap<CourseId, BTreeSet<Fen>>,
 }
@@ -99,6 +101,7 @@ impl Institution {
             sites: BTreeSet::new(),
             teachers: BTreeMap::new(),
             open_accounts: BTreeSet::new(),
+            account_banks: BTreeMap::new(),
             prices: BTreeMap::new(),
         }
     }
@@ -297,6 +300,9 @@ impl Facts {
             }
             Event::SupervisedAccountOpened(a) => {
                 institution.open_accounts.insert(a.account.clone());
+                institution
+                    .account_banks
+                    .insert(a.account.clone(), a.bank.clone());
             }
             Event::SupervisedAccountClosed(a) => {
                 institution.open_accounts.remove(&a.account);

@@ -11,7 +11,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 use tokio::time::Instant;
-use tutorwatch_events::{encode, Envelope, EventId, UtcTime};
+use tutorwatch_events::ids::{AccountId, BankId};
+use tutorwatch_events::{encode, Envelope, Event, EventId, UtcTime};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -114,6 +115,60 @@ async fn already_logged(state: &AppState, envelope: &Envelope) -> Result<Option<
     Ok(Some(seq))
 }
 
+/// The supervised account an escrow event concerns, and the field naming it.
+fn account_of(event: &Event) -> Option<(&AccountId, &'static str)> {
+    match event {
+        Event::SupervisedAccountClosed(e) => Some((&e.account, "data.account")),
+        Event::FundsReleased(e) => Some((&e.account, "data.account")),
+        Event::DailyBalanceStated(e) => Some((&e.account, "data.account")),
+        Event::RiskReserveDeposited(e) => Some((&e.account, "data.account")),
+        Event::RefundPaid(e) => e.account.as_ref().map(|a| (a, "data.account")),
+        Event::FeeCollected(e) => e
+            .supervised_account
+            .as_ref()
+            .map(|a| (a, "data.supervised_account")),
+        _ => None,
+    }
+}
+
+/// A bank acts only for the supervised accounts it holds: it opens accounts in its own name, and
+/// may not post about an account the log says another bank holds. (An account the projections
+/// have not seen yet is let through: the projections flag escrow events about unknown accounts.)
+fn check_bank_holds_account(
+    state: &AppState,
+    bank: &BankId,
+    envelope: &Envelope,
+) -> Result<(), Problem> {
+    if let Event::SupervisedAccountOpened(opened) = &envelope.event {
+        if &opened.bank != bank {
+            return Err(Problem::forbidden(format!(
+                "bank {bank} may not open accounts held by bank {}",
+                opened.bank
+            ))
+            .at("data.bank"));
+        }
+        return Ok(());
+    }
+    let Some((account, field)) = account_of(&envelope.event) else {
+        return Ok(());
+    };
+    let holder = state
+        .live
+        .read(|projector| {
+            projector
+                .facts()
+                .institution(&envelope.institution)
+                .and_then(|i| i.account_banks.get(account).cloned())
+        })
+        .flatten();
+    match holder {
+        Some(holder) if &holder != bank => {
+            Err(Problem::forbidden(format!("account {account} is held by another bank")).at(field))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Authorises, validates, publishes and waits: the whole write.
 pub async fn submit(
     state: &AppState,
@@ -127,16 +182,8 @@ pub async fn submit(
     ) {
         return Err(Problem::forbidden(reason));
     }
-    if let (Principal::Bank { bank }, tutorwatch_events::Event::SupervisedAccountOpened(opened)) =
-        (principal, &envelope.event)
-    {
-        if &opened.bank != bank {
-            return Err(Problem::forbidden(format!(
-                "bank {bank} may not open accounts held by bank {}",
-                opened.bank
-            ))
-            .at("data.bank"));
-        }
+    if let Principal::Bank { bank } = principal {
+        check_bank_holds_account(state, bank, &envelope)?;
     }
     if let Some(required) = principal.producer() {
         if envelope.producer != required {
