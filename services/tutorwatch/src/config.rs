@@ -158,6 +158,46 @@ mod tests {
     }
 
     #[test]
+    fn api_tokens_and_limits_come_from_the_file() {
+        figment::Jail::expect_with(|jail| {
+            let (token, record) = crate::api::tokens::issue(
+                crate::api::principal::Principal::Registry {
+                    region: tutorwatch_events::RegionCode::parse("440200")
+                        .map_err(|e| figment::Error::from(e.to_string()))?,
+                },
+                "bureau",
+            )
+            .map_err(|e| figment::Error::from(e.to_string()))?;
+            jail.create_file(
+                "api.toml",
+                &format!(
+                    r#"
+                    [api]
+                    write_wait_ms = 500
+                    [[api.tokens]]
+                    id = "{}"
+                    hash = "{}"
+                    label = "bureau"
+                    principal = {{ role = "registry", region = "440200" }}
+                "#,
+                    record.id, record.hash
+                ),
+            )?;
+            let settings = Settings::load(Some(Path::new("api.toml")))
+                .map_err(|e| figment::Error::from(e.to_string()))?;
+            assert_eq!(settings.api.write_wait_ms, 500);
+            assert_eq!(settings.api.tokens, vec![record.clone()]);
+            let store = crate::api::tokens::TokenStore::open(
+                PathBuf::from("tokens.jsonl"),
+                settings.api.tokens.clone(),
+            )
+            .map_err(|e| figment::Error::from(e.to_string()))?;
+            assert_eq!(store.principal(&token), Some(record.principal));
+            Ok(())
+        });
+    }
+
+    #[test]
     fn unknown_keys_and_bad_legacy_codes_are_errors() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("a.toml", "nats_ulr = \"x\"")?;
