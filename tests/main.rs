@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod city;
 mod cli;
 mod crash;
 mod dead_letters;

@@ -14,8 +14,8 @@ use tutorwatch_projections::finding::{finding_id, RuleId};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ExpectedStatus {
-    /// Raised and still standing (open, or any officer status other than resolved).
-    Standing,
+    /// Raised and not withdrawn (open, or any status an officer gave it).
+    Raised,
     /// Raised from a plan and withdrawn when the plan changed.
     Withdrawn,
 }
@@ -50,7 +50,7 @@ impl Expected {
             rule,
             institution: institution.clone(),
             finding_id: finding_id(rule, institution, &identity),
-            status: ExpectedStatus::Standing,
+            status: ExpectedStatus::Raised,
             identity,
             evidence,
         }

@@ -9,10 +9,14 @@
 //! - `serve`: wires the log, ingest and the HTTP endpoints together, and shuts them down.
 //! - `http`: health, readiness and log statistics over HTTP.
 //! - `bench`: ingest measured against its ceilings.
+//! - `gen_cmd`, `check_cmd`: a synthetic city with its ground truth, and the stored findings
+//!   checked against that truth.
 
 pub mod bench;
+pub mod check_cmd;
 pub mod cli;
 pub mod config;
+pub mod gen_cmd;
 pub mod http;
 pub mod replay;
 pub mod serve;
