@@ -10,4 +10,5 @@ mod crash;
 mod dead_letters;
 mod ingest;
 mod projections;
+mod storage_faults;
 mod tidy;
