@@ -184,13 +184,7 @@ fn ad(id: AdId, channel: AdChannel) -> Result<AdvertisementObserved, GenError> {
 
 /// Plants case `name` in a new institution numbered `n`; returns the findings it must raise.
 pub(crate) fn plant(em: &mut Emitter, n: u32, name: &str) -> Result<Vec<Expected>, GenError> {
-    let region = {
-        let i = em.pick(0, 9);
-        crate::region(&format!(
-            "4402{:02}",
-            [3, 4, 5, 22, 24, 29, 32, 33, 81, 82][usize::try_from(i).unwrap_or(0)]
-        ))?
-    };
+    let region = crate::county(em)?;
     let published = at(PUBLISHED, 10)?;
     let maths = Subject::Mathematics;
     let (mut inst, registered) = match name {

@@ -170,7 +170,7 @@ impl Inst {
         let day = jiff::civil::date(2025, 8, 20);
         let registered = self.register(em, local(day, 9, 0, 0, 0)?)?;
         for (i, subject) in self.licence.subjects.clone().into_iter().enumerate() {
-            let at = local(day, 10, u8_min(i), 0, 0)?;
+            let at = local(day, 10, minute_of(i), 0, 0)?;
             self.hire(em, at, subject, true)?;
         }
         let opened = SupervisedAccountOpened {
@@ -336,6 +336,7 @@ impl Inst {
     }
 }
 
-fn u8_min(i: usize) -> i8 {
+/// The minute past the hour for the `i`th hire of the day.
+fn minute_of(i: usize) -> i8 {
     i8::try_from(i % 60).unwrap_or(0)
 }

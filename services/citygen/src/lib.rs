@@ -130,7 +130,7 @@ pub fn generate(options: &Options, progress: &mut dyn FnMut(u32, u32)) -> Result
 }
 
 /// A random county of the prefecture (or the prefecture itself).
-fn county(em: &mut emit::Emitter) -> Result<RegionCode, GenError> {
+pub(crate) fn county(em: &mut emit::Emitter) -> Result<RegionCode, GenError> {
     let i = usize::try_from(em.pick(0, COUNTIES.len() as u64)).unwrap_or(0);
     let code = COUNTIES.get(i).copied().unwrap_or(PREFECTURE);
     region(code)
