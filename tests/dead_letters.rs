@@ -1,4 +1,5 @@
-//! Bad input on NATS: every kind lands in the dead-letter stream with its reason, and ingest goes
+//! Bad input on NATS (empty, garbage, truncated, oversized, a wrong format byte or schema version,
+//! invalid fields): every kind lands in the dead-letter stream with its reason, and ingest goes
 //! on with the messages behind it.
 
 use std::time::Duration;
@@ -83,6 +84,40 @@ async fn bad_payloads_are_dead_lettered_with_a_reason_and_do_not_stop_ingest() {
             reason,
         ));
     }
+    // Random bytes behind the right format byte (a fixed LCG, so the test is repeatable).
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let random: Vec<u8> = std::iter::once(WIRE_FORMAT_V1)
+        .chain((0..300).map(|_| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            (state >> 56) as u8
+        }))
+        .collect();
+    bad.push((subject.clone(), HeaderMap::new(), random, "undecodable"));
+    // A schema version this build cannot read, in postcard (the version is the varint after the
+    // 16-byte event id and the type code) and in JSON.
+    let mut future = encode(&good[5]);
+    let code = good[5].event.info().code;
+    assert_eq!(
+        (future[1], u16::from(future[18]), future[19]),
+        (16, code, 1)
+    );
+    future[19] = 9;
+    bad.push((
+        good[5].subject(),
+        HeaderMap::new(),
+        future,
+        "schema version 9",
+    ));
+    let mut versioned = json.clone();
+    versioned["version"] = serde_json::json!(99);
+    bad.push((
+        good[7].subject(),
+        json_headers(),
+        serde_json::to_vec(&versioned).expect("json"),
+        "schema version 99",
+    ));
     // A valid event on another institution's subject, and a message id that is not the event id.
     bad.push((
         good[1].subject().replace("440200", "440300"),

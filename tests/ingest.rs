@@ -106,25 +106,43 @@ async fn a_restarted_service_resumes_where_it_left_off() {
 async fn ingest_survives_a_nats_restart() {
     let mut nats = NatsServer::start();
     let data = tempfile::tempdir().expect("tempdir");
-    let mut service = Service::start(&nats.url(), data.path());
+    // A delay between "durable" and "acked" makes the broker die while a batch is in hand, and a
+    // short ack wait has JetStream redeliver that batch soon after it is back.
+    let mut service = Service::start_with_config(
+        &nats.url(),
+        data.path(),
+        "[ingest]\nfault_ack_delay_ms = 300\nack_wait_secs = 2\n",
+    );
     service.wait_ready().await;
     let events = sample_events(400);
     {
         let publisher = Publisher::connect(&nats.url()).await;
         publish_all(&publisher, &events[..200], |_| true, |_| false).await;
     }
+    wait_until(
+        Duration::from_secs(20),
+        "the first batch to be durable",
+        || async { service.logged_events().await.is_some_and(|n| n > 0) },
+    )
+    .await;
     nats.stop();
+    // Without NATS the service stays up and says it is not ready.
+    wait_until(Duration::from_secs(20), "/readyz to answer 503", || async {
+        matches!(service.get_json("/readyz").await, Some((503, _)))
+    })
+    .await;
     nats.restart();
     let publisher = Publisher::connect(&nats.url()).await;
     publish_all(&publisher, &events[200..], |_| true, |_| false).await;
     wait_until(
         Duration::from_secs(60),
-        "ingest to resume after the restart",
+        "ingest to resume by itself after the restart",
         || async {
             ingest_drained(&publisher.js).await && service.logged_events().await == Some(400)
         },
     )
     .await;
+    service.wait_ready().await;
     assert!(service.terminate().success(), "{}", service.stderr());
     let ids = logged_ids(data.path());
     let expected: std::collections::BTreeSet<_> = events.iter().map(|e| e.event_id).collect();

@@ -5,9 +5,11 @@
 mod helpers;
 
 mod api;
+mod city;
 mod cli;
 mod crash;
 mod dead_letters;
 mod ingest;
 mod projections;
+mod storage_faults;
 mod tidy;

@@ -37,6 +37,8 @@ pub struct Service {
     stderr_path: PathBuf,
     nats_url: String,
     args: Vec<String>,
+    /// A program (and its arguments) that runs the binary, e.g. a shell that sets a limit first.
+    launcher: Vec<String>,
     http_client: reqwest::Client,
 }
 
@@ -58,17 +60,60 @@ impl Service {
     }
 
     fn start_with_args(nats_url: &str, data_dir: &Path, args: Vec<String>) -> Self {
-        let mut service = Self {
+        let mut service = Self::unstarted(nats_url, data_dir, args);
+        service.restart();
+        service
+    }
+
+    fn unstarted(nats_url: &str, data_dir: &Path, args: Vec<String>) -> Self {
+        Self {
             args,
+            launcher: Vec::new(),
             child: None,
             data_dir: data_dir.to_owned(),
             http: String::new(),
             stderr_path: data_dir.with_extension("stderr.log"),
             nats_url: nats_url.to_owned(),
             http_client: reqwest::Client::new(),
-        };
+        }
+    }
+
+    /// Starts `tutorwatch serve` through `launcher`: `launcher[0] launcher[1..] tutorwatch serve`,
+    /// with the settings in the environment (`TW_DATA_DIR` among them) and `config` (TOML).
+    pub fn start_launched(
+        nats_url: &str,
+        data_dir: &Path,
+        launcher: &[&str],
+        config: &str,
+    ) -> Self {
+        let file = data_dir.with_extension("toml");
+        std::fs::write(&file, config).expect("Failed to write the settings file");
+        let args = vec!["--config".into(), file.to_string_lossy().into_owned()];
+        let mut service = Self::unstarted(nats_url, data_dir, args);
+        service.launcher = launcher.iter().map(|s| (*s).to_owned()).collect();
         service.restart();
         service
+    }
+
+    /// Runs the binary directly from the next `restart` on.
+    pub fn drop_launcher(&mut self) {
+        self.launcher.clear();
+    }
+
+    /// Waits up to `timeout` for the process to exit by itself; `None` if it is still running.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        let child = self.child.as_mut()?;
+        loop {
+            if let Some(status) = child.try_wait().expect("Failed to wait for tutorwatch") {
+                self.child = None;
+                return Some(status);
+            }
+            if Instant::now() > deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// Starts the process again (same data directory) after `kill` or `terminate`.
@@ -81,7 +126,15 @@ impl Service {
             .append(true)
             .open(&self.stderr_path)
             .expect("Failed to open the service's log file");
-        let child = Command::new(binary())
+        let mut command = match self.launcher.split_first() {
+            Some((program, launcher_args)) => {
+                let mut command = Command::new(program);
+                command.args(launcher_args).arg(binary());
+                command
+            }
+            None => Command::new(binary()),
+        };
+        let child = command
             .args(&self.args)
             .arg("serve")
             .env("TW_NATS_URL", &self.nats_url)

@@ -106,6 +106,10 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         data: PathBuf,
     },
+    /// Generate a seeded synthetic city with planted violations and their expected findings.
+    Gen(crate::gen_cmd::GenArgs),
+    /// Compare stored findings with a generated city's truth: precision and recall per rule.
+    Check(crate::check_cmd::CheckArgs),
     /// Measure ingest against raw JetStream and sled in one run (build with --release).
     /// `deploy/bench.sh` starts a private nats-server and runs this.
     Bench {
@@ -153,7 +157,7 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -229,6 +233,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }))?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Gen(args) => {
+            let settings = Settings::load(cli.config.as_deref())?;
+            crate::gen_cmd::run(&args, &settings.validation_context()?)
+        }
+        Command::Check(args) => crate::check_cmd::run(&args),
         Command::Publish { files, nats } => {
             let settings = Settings::load(cli.config.as_deref())?;
             let url = nats.unwrap_or_else(|| settings.nats_url.clone());
@@ -344,6 +353,21 @@ fn read_events(files: &[PathBuf]) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
     Ok(events)
 }
 
+/// Publishes one JSON event on its subject with its id as `Nats-Msg-Id`; returns the ack to
+/// await (so callers may keep several in flight).
+pub(crate) async fn send_json(
+    js: &async_nats::jetstream::Context,
+    envelope: &tutorwatch_events::Envelope,
+    bytes: Vec<u8>,
+) -> anyhow::Result<async_nats::jetstream::context::PublishAckFuture> {
+    let mut headers = async_nats::HeaderMap::new();
+    headers.insert("Nats-Msg-Id", envelope.event_id.to_string().as_str());
+    headers.insert("Content-Type", "application/json");
+    Ok(js
+        .publish_with_headers(envelope.subject(), headers, bytes.into())
+        .await?)
+}
+
 async fn publish(
     url: &str,
     files: &[PathBuf],
@@ -369,11 +393,7 @@ async fn publish(
             eprintln!("{place}: not sent: {error}");
             continue;
         }
-        let mut headers = async_nats::HeaderMap::new();
-        headers.insert("Nats-Msg-Id", envelope.event_id.to_string().as_str());
-        headers.insert("Content-Type", "application/json");
-        let ack = js
-            .publish_with_headers(envelope.subject(), headers, bytes.into())
+        let ack = send_json(&js, &envelope, bytes)
             .await
             .with_context(|| format!("{place}: publishing"))?
             .await

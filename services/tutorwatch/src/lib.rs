@@ -2,7 +2,7 @@
 //!
 //! # Layout
 //! - `cli`: the commands (`serve`, `log stats`, `log verify`, `replay`, `findings`, `lists`,
-//!   `example`, `publish`, `bench`).
+//!   `token`, `openapi`, `gen`, `check`, `example`, `publish`, `bench`).
 //! - `replay`: rebuilding projections from the log, what-if diffs, and reading stored findings.
 //! - `config`: typed settings from a TOML file with `TW_*` environment overrides.
 //! - `telemetry`: the tracing subscriber.
@@ -11,11 +11,15 @@
 //! - `api`: the HTTP API (officers, institutions, banks, the public) and its OpenAPI document.
 //! - `outbound`: new findings published on NATS (`tw.out.findings.<region>.<rule>`).
 //! - `bench`: ingest measured against its ceilings.
+//! - `gen_cmd`, `check_cmd`: a synthetic city with its ground truth, and the stored findings
+//!   checked against that truth.
 
 pub mod api;
 pub mod bench;
+pub mod check_cmd;
 pub mod cli;
 pub mod config;
+pub mod gen_cmd;
 pub mod outbound;
 pub mod replay;
 pub mod serve;

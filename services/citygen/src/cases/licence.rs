@@ -1,0 +1,236 @@
+//! Planted registration, licence, site and staff cases: for-profit subject institutions, courses
+//! outside the licence, unapproved sites, operating unlicensed, suspended or revoked, and teachers
+//! who may not teach.
+
+use tutorwatch_events::ids::{SiteId, TeacherId};
+use tutorwatch_events::kinds::{GradeBand, Mode, Subject};
+use tutorwatch_events::registry::{LicenceRevoked, LicenceSuspended, TeacherHired};
+use tutorwatch_events::EventId;
+use tutorwatch_projections::finding::{identity, RuleId};
+
+use crate::inst::{text, token, Plan};
+use crate::truth::Expected;
+use crate::GenError;
+
+use super::*;
+
+/// Plants `case` if it is one of this module's; `None` if it is not.
+pub(super) fn plant(case: &mut Case<'_>) -> Result<Option<Vec<Expected>>, GenError> {
+    let (em, inst, name) = (&mut *case.em, &mut case.inst, case.name);
+    let n = case.n;
+    let registered = case.registered;
+    let published = at(PUBLISHED, 10)?;
+    let maths = Subject::Mathematics;
+    let code = inst.who.code.clone();
+    let expect = |rule: RuleId, key: String, evidence: Vec<EventId>| {
+        Expected::new(name, rule, &code, key, evidence)
+    };
+    let plan_stage = |plan: &Plan| identity(&[&"plan", &plan.course]);
+    let out = match name {
+        "subject_registered_for_profit" => {
+            vec![expect(
+                RuleId::SubjectMustBeNonprofit,
+                identity(&[&"reg", &registered]),
+                vec![registered],
+            )]
+        }
+        "subject_non_profit_enterprise_code" => {
+            vec![expect(
+                RuleId::SubjectMustBeNonprofit,
+                identity(&[&"reg-prefix", &registered]),
+                vec![registered],
+            )]
+        }
+        "online_subject_without_online_licence" => {
+            let plan = inst.plan(
+                maths,
+                Mode::Online,
+                5000,
+                &[span(DAY, (19, 0, 0), (19, 30, 0))?],
+            )?;
+            let e = inst.publish(em, published, &plan, GradeBand::Primary)?;
+            vec![expect(
+                RuleId::OnlineSubjectLicense,
+                plan_stage(&plan),
+                vec![e],
+            )]
+        }
+        "offline_course_online_only_licence" | "subject_licensee_non_subject_course" => {
+            let subject = if name == "subject_licensee_non_subject_course" {
+                Subject::Music
+            } else {
+                maths
+            };
+            let plan = inst.plan(
+                subject,
+                Mode::Offline,
+                8000,
+                &[span(DAY, (18, 30, 0), (20, 0, 0))?],
+            )?;
+            let e = inst.publish(em, published, &plan, GradeBand::Primary)?;
+            vec![expect(RuleId::LicenseModeMatch, plan_stage(&plan), vec![e])]
+        }
+        "subject_outside_licensed_subjects" => {
+            inst.hire(em, at(PUBLISHED, 9)?, Subject::Physics, true)?;
+            let plan = inst.plan(
+                Subject::Physics,
+                Mode::Offline,
+                8000,
+                &[span(DAY, (18, 30, 0), (20, 0, 0))?],
+            )?;
+            let e = inst.publish(em, published, &plan, GradeBand::Junior)?;
+            vec![expect(RuleId::LicenseModeMatch, plan_stage(&plan), vec![e])]
+        }
+        "non_subject_institution_teaches_maths" => {
+            inst.hire(em, at(PUBLISHED, 9)?, maths, true)?;
+            let plan = inst.plan(
+                maths,
+                Mode::Offline,
+                8000,
+                &[span(DAY, (18, 30, 0), (20, 0, 0))?],
+            )?;
+            let e = inst.publish(em, published, &plan, GradeBand::Primary)?;
+            vec![expect(
+                RuleId::NonsubjectNoSubjectContent,
+                plan_stage(&plan),
+                vec![e],
+            )]
+        }
+        "unapproved_site_planned" => {
+            let mut plan = inst.plan(
+                maths,
+                Mode::Offline,
+                8000,
+                &[span(DAY, (18, 30, 0), (20, 0, 0))?],
+            )?;
+            let site: SiteId = token(format!("site-{n}-9"))?;
+            plan.site = Some(site.clone());
+            let e = inst.publish(em, published, &plan, GradeBand::Primary)?;
+            vec![expect(
+                RuleId::MultiSiteUnapproved,
+                identity(&[&plan_stage(&plan), &site]),
+                vec![e],
+            )]
+        }
+        "unapproved_site_delivered" => {
+            let plan = inst.plan(
+                maths,
+                Mode::Offline,
+                8000,
+                &[span(DAY, (18, 30, 0), (20, 0, 0))?],
+            )?;
+            inst.publish(em, published, &plan, GradeBand::Primary)?;
+            let site: SiteId = token(format!("site-{n}-9"))?;
+            let s = &plan.sessions[0];
+            let e = deliver(em, inst, &plan, 0, (s.start, s.end), Some(site.clone()));
+            let base = identity(&[&"delivered", &plan.course]);
+            vec![expect(
+                RuleId::MultiSiteUnapproved,
+                identity(&[&base, &site]),
+                vec![e],
+            )]
+        }
+        "course_before_approval" => {
+            let plan = inst.plan(
+                maths,
+                Mode::Offline,
+                8000,
+                &[span(DAY, (18, 30, 0), (20, 0, 0))?],
+            )?;
+            let e = inst.publish(em, published, &plan, GradeBand::Primary)?;
+            vec![expect(
+                RuleId::OperatingUnlicensed,
+                plan_stage(&plan),
+                vec![e],
+            )]
+        }
+        "course_while_suspended" => {
+            let s = em.emit(
+                &inst.who,
+                at(jiff::civil::date(2025, 11, 1), 9)?,
+                LicenceSuspended {
+                    reason: text("整改期间暂停招生")?,
+                    until: Some(jiff::civil::date(2026, 1, 31)),
+                },
+            );
+            let plan = inst.plan(
+                maths,
+                Mode::Offline,
+                8000,
+                &[span(DAY, (18, 30, 0), (20, 0, 0))?],
+            )?;
+            let e = inst.publish(em, published, &plan, GradeBand::Primary)?;
+            vec![expect(
+                RuleId::OperatingSuspended,
+                identity(&[&plan_stage(&plan), &s]),
+                vec![e, s],
+            )]
+        }
+        "lesson_after_revocation" => {
+            let plan = inst.plan(
+                maths,
+                Mode::Offline,
+                8000,
+                &[span(DAY, (18, 30, 0), (20, 0, 0))?],
+            )?;
+            inst.publish(em, published, &plan, GradeBand::Primary)?;
+            let r = em.emit(
+                &inst.who,
+                at(jiff::civil::date(2025, 11, 5), 9)?,
+                LicenceRevoked {
+                    reason: text("吊销办学许可证")?,
+                },
+            );
+            let e = deliver_as_planned(em, inst, &plan, 0);
+            let base = identity(&[&"delivered", &plan.course]);
+            vec![expect(
+                RuleId::OperatingRevoked,
+                identity(&[&base, &r]),
+                vec![e, r],
+            )]
+        }
+        "teacher_unqualified" | "teacher_not_on_staff" | "teacher_wrong_subject" => {
+            let teacher: TeacherId = match name {
+                "teacher_unqualified" => inst.hire(em, at(PUBLISHED, 9)?, maths, false)?.0,
+                "teacher_not_on_staff" => token(format!("t-{n}-99"))?,
+                _ => inst
+                    .teacher_for(Subject::Chinese)
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| GenError::Token("no Chinese teacher".into()))?,
+            };
+            let mut plan = inst.plan(
+                maths,
+                Mode::Offline,
+                8000,
+                &[span(DAY, (18, 30, 0), (20, 0, 0))?],
+            )?;
+            plan.teachers = vec![teacher.clone()];
+            let e = inst.publish(em, published, &plan, GradeBand::Primary)?;
+            vec![expect(
+                RuleId::TeacherQualSubject,
+                identity(&[&plan_stage(&plan), &teacher]),
+                vec![e],
+            )]
+        }
+        "teacher_in_service" | "teacher_abroad" => {
+            let in_service = name == "teacher_in_service";
+            let event = TeacherHired {
+                teacher: token(format!("t-{n}-50"))?,
+                subjects: vec![maths],
+                qualification: Some(token(format!("cert-{n}-50"))?),
+                in_service_school_teacher: in_service,
+                located_abroad: !in_service,
+            };
+            let e = em.emit(&inst.who, at(PUBLISHED, 9)?, event);
+            let rule = if in_service {
+                RuleId::NoInserviceTeacher
+            } else {
+                RuleId::ForeignStaff
+            };
+            vec![expect(rule, identity(&[&"hire", &e]), vec![e])]
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(out))
+}

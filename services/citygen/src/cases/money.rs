@@ -1,0 +1,251 @@
+//! Planted money cases: prepayment caps just exceeded, fees outside supervised accounts or on
+//! loans, releases ahead of lessons, unpaid refunds, escrow coverage just below its thresholds, an
+//! account closed while owed, a guidance price 1 fen over, and a sale while black-listed.
+
+use tutorwatch_events::escrow::{
+    DailyBalanceStated, FundsReleased, RefundRequested, SupervisedAccountClosed,
+};
+use tutorwatch_events::ids::AccountId;
+use tutorwatch_events::kinds::{GradeBand, Mode, Subject};
+use tutorwatch_events::{EventId, Fen};
+use tutorwatch_projections::finding::{identity, RuleId};
+
+use crate::clock::local;
+use crate::inst::token;
+use crate::truth::Expected;
+use crate::GenError;
+
+use super::*;
+
+/// Plants `case` if it is one of this module's; `None` if it is not.
+pub(super) fn plant(case: &mut Case<'_>) -> Result<Option<Vec<Expected>>, GenError> {
+    let (em, inst, name) = (&mut *case.em, &mut case.inst, case.name);
+    let n = case.n;
+    let published = at(PUBLISHED, 10)?;
+    let maths = Subject::Mathematics;
+    let account = inst.account.clone();
+    let code = inst.who.code.clone();
+    let expect = |rule: RuleId, key: String, evidence: Vec<EventId>| {
+        Expected::new(name, rule, &code, key, evidence)
+    };
+    let out = match name {
+        "fee_before_approval" => {
+            let charge = fee(
+                inst,
+                100_000,
+                10,
+                (DAY, crate::clock::add_days(DAY, 60)?),
+                Some(account.clone()),
+            )?;
+            let e = em.emit(&inst.who, published, charge);
+            vec![expect(
+                RuleId::OperatingUnlicensed,
+                identity(&[&"fee", &e]),
+                vec![e],
+            )]
+        }
+        "prepay_61_lessons" | "prepay_3_months" | "prepay_5000_yuan_01" => {
+            let start = jiff::civil::date(2025, 9, 1);
+            let (amount, lessons, end, rule) = match name {
+                "prepay_61_lessons" => (
+                    61 * 5000,
+                    61,
+                    jiff::civil::date(2025, 11, 29),
+                    RuleId::PrepayMax3m60h,
+                ),
+                "prepay_3_months" => (
+                    20 * 5000,
+                    20,
+                    jiff::civil::date(2025, 12, 1),
+                    RuleId::PrepayMax3m60h,
+                ),
+                _ => (
+                    500_001,
+                    10,
+                    jiff::civil::date(2025, 11, 30),
+                    RuleId::PrepayMax5000,
+                ),
+            };
+            let charge = fee(inst, amount, lessons, (start, end), Some(account.clone()))?;
+            let e = em.emit(&inst.who, at(jiff::civil::date(2025, 8, 28), 10)?, charge);
+            vec![expect(rule, identity(&[&"fee", &e]), vec![e])]
+        }
+        "fee_outside_supervised_account" | "fee_into_unknown_account" | "fee_training_loan" => {
+            let account = match name {
+                "fee_outside_supervised_account" => None,
+                "fee_into_unknown_account" => Some(token::<AccountId>(format!("acct-{n}-9"))?),
+                _ => Some(account.clone()),
+            };
+            let mut charge = fee(
+                inst,
+                100_000,
+                10,
+                (DAY, crate::clock::add_days(DAY, 60)?),
+                account,
+            )?;
+            charge.training_loan = name == "fee_training_loan";
+            let e = em.emit(&inst.who, published, charge);
+            let rule = if name == "fee_training_loan" {
+                RuleId::NoTrainingLoan
+            } else {
+                RuleId::PrepayDedicatedAccount
+            };
+            vec![expect(rule, identity(&[&"fee", &e]), vec![e])]
+        }
+        "release_ahead_of_lessons" => {
+            let days = [
+                DAY,
+                crate::clock::add_days(DAY, 7)?,
+                crate::clock::add_days(DAY, 14)?,
+                crate::clock::add_days(DAY, 21)?,
+            ];
+            let lessons = days
+                .iter()
+                .map(|d| span(*d, (18, 30, 0), (20, 0, 0)))
+                .collect::<Result<Vec<_>, _>>()?;
+            let plan = inst.plan(maths, Mode::Offline, 8000, &lessons)?;
+            inst.publish(em, published, &plan, GradeBand::Primary)?;
+            let charge = inst.fee_for(&plan)?;
+            let contract = charge.contract.clone();
+            em.emit(&inst.who, at(PUBLISHED, 11)?, charge);
+            deliver_as_planned(em, inst, &plan, 0);
+            let release = FundsReleased {
+                account: inst.account.clone(),
+                contract,
+                amount: Fen::new(16_000),
+                lessons: 2,
+            };
+            let e = em.emit(&inst.who, at(crate::clock::add_days(DAY, 1)?, 10)?, release);
+            vec![expect(
+                RuleId::ReleasePerLesson,
+                identity(&[&"release", &e]),
+                vec![e],
+            )]
+        }
+        "refund_unpaid" => {
+            let charge = fee(
+                inst,
+                100_000,
+                10,
+                (DAY, crate::clock::add_days(DAY, 60)?),
+                Some(account.clone()),
+            )?;
+            let contract = charge.contract.clone();
+            em.emit(&inst.who, published, charge);
+            let e = em.emit(
+                &inst.who,
+                at(jiff::civil::date(2025, 11, 20), 10)?,
+                RefundRequested {
+                    contract,
+                    amount: Fen::new(50_000),
+                },
+            );
+            vec![expect(
+                RuleId::RefundProrata,
+                identity(&[&"refund", &e]),
+                vec![e],
+            )]
+        }
+        "escrow_coverage_109_99" | "escrow_coverage_100_00" | "escrow_coverage_99_99" => {
+            let (balance, rule) = match name {
+                "escrow_coverage_109_99" => (109_999, RuleId::EscrowShortfallWarn),
+                "escrow_coverage_100_00" => (100_000, RuleId::EscrowShortfallWarn),
+                _ => (99_999, RuleId::EscrowShortfall),
+            };
+            let charge = fee(
+                inst,
+                100_000,
+                10,
+                (DAY, crate::clock::add_days(DAY, 60)?),
+                Some(account.clone()),
+            )?;
+            em.emit(&inst.who, published, charge);
+            let date = jiff::civil::date(2025, 11, 7);
+            let statement = DailyBalanceStated {
+                account: inst.account.clone(),
+                date,
+                balance: Fen::new(balance),
+            };
+            let e = em.emit(
+                &inst.who,
+                local(crate::clock::add_days(date, 1)?, 0, 30, 0, 0)?,
+                statement,
+            );
+            vec![expect(
+                rule,
+                identity(&[&"shortfall", &inst.account, &e]),
+                vec![e],
+            )]
+        }
+        "account_closed_while_owed" => {
+            let charge = fee(
+                inst,
+                100_000,
+                10,
+                (DAY, crate::clock::add_days(DAY, 60)?),
+                Some(account.clone()),
+            )?;
+            em.emit(&inst.who, published, charge);
+            let e = em.emit(
+                &inst.who,
+                at(jiff::civil::date(2025, 11, 10), 10)?,
+                SupervisedAccountClosed {
+                    account: inst.account.clone(),
+                },
+            );
+            vec![expect(
+                RuleId::AccountClosedWhileOwed,
+                identity(&[&"closed", &e]),
+                vec![e],
+            )]
+        }
+        "guide_price_8801_per_45min" => {
+            let mut plan = inst.plan(
+                maths,
+                Mode::Offline,
+                8801,
+                &[span(DAY, (19, 0, 0), (19, 45, 0))?],
+            )?;
+            plan.class_size = 9;
+            let e = inst.publish(em, published, &plan, GradeBand::Primary)?;
+            vec![expect(
+                RuleId::GovGuidePrice,
+                identity(&[&"price", &e]),
+                vec![e],
+            )]
+        }
+        "black_listed_sale" => {
+            let outside = fee(
+                inst,
+                100_000,
+                10,
+                (DAY, crate::clock::add_days(DAY, 60)?),
+                None,
+            )?;
+            let first = em.emit(&inst.who, published, outside);
+            let legal = fee(
+                inst,
+                100_000,
+                10,
+                (DAY, crate::clock::add_days(DAY, 60)?),
+                Some(account.clone()),
+            )?;
+            let second = em.emit(&inst.who, at(PUBLISHED, 15)?, legal);
+            vec![
+                expect(
+                    RuleId::PrepayDedicatedAccount,
+                    identity(&[&"fee", &first]),
+                    vec![first],
+                ),
+                expect(
+                    RuleId::BlackWhiteList,
+                    identity(&[&"sale", &second]),
+                    vec![second],
+                ),
+            ]
+        }
+
+        _ => return Ok(None),
+    };
+    Ok(Some(out))
+}

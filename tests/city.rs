@@ -1,0 +1,111 @@
+//! A generated city end to end: `tutorwatch gen` publishes it to a private nats-server, the real
+//! `serve` ingests and projects it, and `tutorwatch check` finds every planted finding and
+//! nothing else (precision = recall = 1). A truth file with one line dropped must fail.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use crate::helpers::*;
+
+fn tutorwatch(args: &[&str]) -> Output {
+    Command::new(binary())
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("Failed to run tutorwatch")
+}
+
+fn lines(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .expect("Failed to read a generated file")
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+fn check(data: &Path, truth: &Path) -> (Output, serde_json::Value) {
+    let output = tutorwatch(&[
+        "check",
+        "--data",
+        &data.to_string_lossy(),
+        "--truth",
+        &truth.to_string_lossy(),
+        "--json",
+    ]);
+    let report = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "check printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    (output, report)
+}
+
+#[tokio::test]
+async fn a_generated_city_is_found_exactly() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let city = work.path().join("city");
+    let data = work.path().join("data");
+    let args = ["gen", "--seed", "11", "--institutions", "90"];
+    let out = tutorwatch(&[&args[..], &["--out", &city.to_string_lossy()]].concat());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let events = lines(&city.join("events.jsonl")).len();
+    let truth = lines(&city.join("truth.jsonl"));
+    assert!(events > 2_000, "only {events} events");
+    assert!(
+        truth.len() >= 50 && truth.len() * 20 < events,
+        "{} expected findings",
+        truth.len()
+    );
+
+    let nats = NatsServer::start();
+    let mut service = Service::start(&nats.url(), &data);
+    service.wait_ready().await;
+    let published = tutorwatch(&[&args[..], &["--publish", &nats.url()]].concat());
+    assert!(
+        published.status.success(),
+        "{}",
+        String::from_utf8_lossy(&published.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&published.stdout).trim(),
+        format!("events: {events}")
+    );
+    let expected_seq = events as u64;
+    wait_until(
+        Duration::from_secs(60),
+        "the projector to catch up with every event",
+        || async {
+            match service.get_json("/v1/log/stats").await {
+                Some((_, body)) => {
+                    body["events"].as_u64() == Some(expected_seq)
+                        && body["projector"]["applied_seq"].as_u64() == Some(expected_seq)
+                }
+                None => false,
+            }
+        },
+    )
+    .await;
+    assert!(service.terminate().success(), "{}", service.stderr());
+
+    let (output, report) = check(&data, &city.join("truth.jsonl"));
+    assert!(output.status.success(), "{report:#}");
+    assert_eq!(report["precision"], "1.000000", "{report:#}");
+    assert_eq!(report["recall"], "1.000000", "{report:#}");
+    assert_eq!(report["expected"], truth.len());
+    assert_eq!(report["found"], truth.len());
+    assert!(report["rules"]["ONLINE_LESSON_MAX_30MIN"]["expected"].as_u64() >= Some(4));
+
+    // Without one expected finding, that finding is extra: precision drops and check fails.
+    let short = work.path().join("short.jsonl");
+    std::fs::write(&short, truth[1..].join("\n")).expect("Failed to write");
+    let (output, report) = check(&data, &short);
+    assert_eq!(output.status.code(), Some(1), "{report:#}");
+    assert_eq!(report["extra"].as_array().map(Vec::len), Some(1));
+    assert_eq!(report["recall"], "1.000000");
+}
