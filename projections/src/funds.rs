@@ -2,7 +2,7 @@
 //! accounts, releases, refunds and the escrow early warnings of our own.
 //!
 //! There is no clock: whether a refund was paid in time is judged against the time later events
-//! prove has passed (the log's `recorded_at`, and the date of a bank's daily balance statement),
+//! prove has passed (the latest `occurred_at` seen, and the date of a bank's daily balance statement),
 //! so a replay judges exactly as the first run did.
 //!
 //! **Invariant:** money is integer fen; ratios are basis points computed in `u128`.
@@ -198,7 +198,9 @@ impl FundRules {
 
     /// Moves the clock to what this event proves has passed and flags overdue refunds.
     fn advance_clock(&mut self, ctx: &Context<'_>, event: &LoggedEvent) -> Vec<Finding> {
-        let mut now = event.recorded_at;
+        // The producers' clocks, not the log's: a log that is backfilled (or replayed from an
+        // archive) later must judge a refund by when it was paid, not by when it was ingested.
+        let mut now = event.envelope.occurred_at;
         if let Event::DailyBalanceStated(statement) = &event.envelope.event {
             let zone = ctx.time_zone(&event.envelope.institution);
             // A statement for day d proves day d is over.

@@ -70,6 +70,8 @@ pub const CASES: &[&str] = &[
     "fee_training_loan",
     "release_ahead_of_lessons",
     "refund_unpaid",
+    "refund_paid_day_15",
+    "refund_paid_day_16",
     "escrow_coverage_109_99",
     "escrow_coverage_100_00",
     "escrow_coverage_99_99",

@@ -1,9 +1,9 @@
 //! Planted money cases: prepayment caps just exceeded, fees outside supervised accounts or on
-//! loans, releases ahead of lessons, unpaid refunds, escrow coverage just below its thresholds, an
+//! loans, releases ahead of lessons, unpaid and late refunds (and one paid on the last day), escrow coverage just below its thresholds, an
 //! account closed while owed, a guidance price 1 fen over, and a sale while black-listed.
 
 use tutorwatch_events::escrow::{
-    DailyBalanceStated, FundsReleased, RefundRequested, SupervisedAccountClosed,
+    DailyBalanceStated, FundsReleased, RefundPaid, RefundRequested, SupervisedAccountClosed,
 };
 use tutorwatch_events::ids::AccountId;
 use tutorwatch_events::kinds::{GradeBand, Mode, Subject};
@@ -145,6 +145,50 @@ pub(super) fn plant(case: &mut Case<'_>) -> Result<Option<Vec<Expected>>, GenErr
                 identity(&[&"refund", &e]),
                 vec![e],
             )]
+        }
+        "refund_paid_day_15" | "refund_paid_day_16" => {
+            // Requested on 20 November; 15 days allow paying until the end of 5 December
+            // (local time). Paid at 23:59:59 that day is in time; at 00:00 on the 6th it is late.
+            let charge = fee(
+                inst,
+                100_000,
+                10,
+                (DAY, crate::clock::add_days(DAY, 60)?),
+                Some(account.clone()),
+            )?;
+            let contract = charge.contract.clone();
+            em.emit(&inst.who, published, charge);
+            let requested = em.emit(
+                &inst.who,
+                at(jiff::civil::date(2025, 11, 20), 10)?,
+                RefundRequested {
+                    contract: contract.clone(),
+                    amount: Fen::new(50_000),
+                },
+            );
+            let paid_at = if name == "refund_paid_day_15" {
+                local(jiff::civil::date(2025, 12, 5), 23, 59, 59, 0)?
+            } else {
+                local(jiff::civil::date(2025, 12, 6), 0, 0, 0, 0)?
+            };
+            em.emit(
+                &inst.who,
+                paid_at,
+                RefundPaid {
+                    contract,
+                    account: Some(account.clone()),
+                    amount: Fen::new(50_000),
+                },
+            );
+            if name == "refund_paid_day_15" {
+                Vec::new()
+            } else {
+                vec![expect(
+                    RuleId::RefundProrata,
+                    identity(&[&"refund", &requested]),
+                    vec![requested],
+                )]
+            }
         }
         "escrow_coverage_109_99" | "escrow_coverage_100_00" | "escrow_coverage_99_99" => {
             let (balance, rule) = match name {
