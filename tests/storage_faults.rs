@@ -81,8 +81,15 @@ async fn a_full_disk_stops_the_service_with_a_clear_error_and_loses_nothing() {
     all_logged(&service, &publisher, events.len()).await;
     assert!(service.terminate().success(), "{}", service.stderr());
     let ids = logged_ids(&data);
-    let expected: std::collections::BTreeSet<_> = events.iter().map(|e| e.event_id).collect();
-    assert_eq!(distinct(&ids), expected);
+    let expected: Vec<_> = events.iter().map(|e| e.event_id).collect();
+    // In publish order too: the batch that failed is not overtaken by later messages (the rules
+    // judge events in log order, and a release logged before its fee reads as a violation).
+    let first_difference = ids.iter().zip(&expected).position(|(a, b)| a != b);
+    assert_eq!(
+        (ids.len(), first_difference),
+        (expected.len(), None),
+        "each event once, in publish order"
+    );
 }
 
 #[tokio::test]

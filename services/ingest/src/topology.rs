@@ -74,21 +74,44 @@ pub async fn ensure_topology(
         },
     )
     .await?;
-    let consumer = inbound
-        .get_or_create_consumer(
-            &settings.consumer,
-            pull::Config {
-                durable_name: Some(settings.consumer.clone()),
-                deliver_policy: DeliverPolicy::All,
-                ack_policy: AckPolicy::Explicit,
-                ack_wait: settings.ack_wait(),
-                max_ack_pending: settings.max_ack_pending,
-                filter_subject: format!("{SUBJECT_PREFIX}.>"),
-                ..Default::default()
-            },
-        )
+    let config = |deliver_policy| pull::Config {
+        durable_name: Some(settings.consumer.clone()),
+        deliver_policy,
+        ack_policy: AckPolicy::Explicit,
+        ack_wait: settings.ack_wait(),
+        max_ack_pending: settings.max_ack_pending,
+        filter_subject: format!("{SUBJECT_PREFIX}.>"),
+        ..Default::default()
+    };
+    let mut consumer = inbound
+        .get_or_create_consumer(&settings.consumer, config(DeliverPolicy::All))
         .await
         .map_err(IngestError::jetstream)?;
+    // Messages delivered before a crash or a store failure and never acked would be redelivered
+    // only after their ack wait, behind newer ones, and the log would hold them out of publish
+    // order. Restarting the consumer at its ack floor delivers them again in stream order; the
+    // ones already in the log are dropped there as duplicates.
+    let info = consumer
+        .info()
+        .await
+        .map_err(IngestError::jetstream)?
+        .clone();
+    if info.num_ack_pending > 0 {
+        let start_sequence = info.ack_floor.stream_sequence + 1;
+        tracing::info!(
+            unacked = info.num_ack_pending,
+            start_sequence,
+            "restarting the consumer at its ack floor so unacked messages come back in order"
+        );
+        inbound
+            .delete_consumer(&settings.consumer)
+            .await
+            .map_err(IngestError::jetstream)?;
+        consumer = inbound
+            .create_consumer(config(DeliverPolicy::ByStartSequence { start_sequence }))
+            .await
+            .map_err(IngestError::jetstream)?;
+    }
     Ok(Topology {
         inbound,
         dead_letters,
