@@ -734,7 +734,7 @@ fn csv_reader(text: &str) -> Vec<Vec<String>> {
 
 #[tokio::test]
 async fn the_live_stream_and_nats_carry_a_finding_within_a_second() {
-    let api = Api::start().await;
+    let mut api = Api::start().await;
     let nats = async_nats::connect(api.nats.url()).await.expect("connects");
     let mut outbound = nats
         .subscribe(format!("tw.out.findings.{CITY}.ONLINE_END_BY_2100"))
@@ -802,6 +802,25 @@ async fn the_live_stream_and_nats_carry_a_finding_within_a_second() {
         .expect("a message");
     let published: Value = serde_json::from_slice(&message.payload).expect("JSON");
     assert_eq!(published["id"], finding["id"]);
+
+    // An open stream does not hold up shutdown: it ends, and the service exits at once.
+    let stopping = Instant::now();
+    let status = api.service.terminate();
+    assert!(status.success(), "{}", api.service.stderr());
+    assert!(
+        stopping.elapsed() < Duration::from_secs(3),
+        "shutdown took {:?} with a stream open",
+        stopping.elapsed()
+    );
+    let rest = tokio::time::timeout(Duration::from_secs(2), async {
+        while let Some(chunk) = stream.next().await {
+            if chunk.is_err() {
+                break;
+            }
+        }
+    })
+    .await;
+    assert!(rest.is_ok(), "the stream did not end");
 }
 
 #[tokio::test]

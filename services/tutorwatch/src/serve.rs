@@ -115,6 +115,7 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyh
         tokens,
         validation: Arc::clone(&validation),
         settings: Arc::new(settings.api.clone()),
+        shutdown: stop_rx.clone(),
     });
     let mut http_stop = stop_rx.clone();
     let http_task = tokio::spawn(async move {

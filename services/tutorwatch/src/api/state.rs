@@ -56,4 +56,6 @@ pub struct AppState {
     pub tokens: Arc<TokenStore>,
     pub validation: Arc<ValidationContext>,
     pub settings: Arc<ApiSettings>,
+    /// Turns true when the service shuts down: live streams end then.
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
 }

@@ -2,7 +2,8 @@
 //! JSON feed. Each `finding` event carries the finding's cursor as its SSE id, so a client that
 //! reconnects with `Last-Event-ID` (or `?after=`) first gets what it missed from the store, then
 //! the live ones. Status changes of findings already sent come as `finding_updated`. A client too
-//! slow to keep up gets a `resync` event and is disconnected; reconnecting resumes it.
+//! slow to keep up gets a `resync` event and is disconnected; reconnecting resumes it. Streams end
+//! when the service shuts down.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -90,7 +91,13 @@ pub async fn stream_findings(
             }
         }
     }
-    let stream = live_stream(allowed, receiver, backlog, high_water);
+    let mut shutdown = state.shutdown.clone();
+    let stream = futures::StreamExt::take_until(
+        live_stream(allowed, receiver, backlog, high_water),
+        async move {
+            let _ = shutdown.wait_for(|stop| *stop).await;
+        },
+    );
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
 }
 
