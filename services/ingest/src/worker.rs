@@ -1,7 +1,6 @@
 //! The ingest loop: pull a batch from the durable consumer, decode and validate each message,
 //! dead-letter the bad ones, append the good ones to the log in one atomic, flushed write, and
-//! only then acknowledge them. Receiving and decoding the next batch, and acking the previous
-//! one, overlap with the append in flight; appends still run one at a time, in arrival order.
+//! only then acknowledge them.
 //!
 //! When NATS goes away the client reconnects by itself and the pull stream is recreated with
 //! backoff; the durable consumer remembers what was acknowledged, and anything delivered but not
@@ -69,25 +68,13 @@ pub async fn run(ingest: Ingest, mut shutdown: watch::Receiver<bool>) -> Result<
         tracing::info!(consumer = %ingest.settings.consumer, "ingest is reading");
         ingest.stats.set_reading(true);
         let mut chunks = messages.ready_chunks(ingest.settings.batch_max);
-        // At most one batch is being appended while the next one is received and decoded. Its
-        // messages are acked once its append returns (flushed), so the ack invariant holds,
-        // and appends still run one after the other, in the order the batches arrived.
-        let mut in_flight: Option<InFlight> = None;
         loop {
             let chunk = tokio::select! {
                 biased;
-                _ = shutdown.changed() => {
-                    settle(&ingest, in_flight.take()).await?;
-                    break 'connect;
-                }
-                done = wait_in_flight(&mut in_flight) => {
-                    settle_done(&ingest, in_flight.take(), done).await?;
-                    continue;
-                }
+                _ = shutdown.changed() => break 'connect,
                 chunk = chunks.next() => chunk,
             };
             let Some(mut items) = chunk else {
-                settle(&ingest, in_flight.take()).await?;
                 ingest.stats.set_reading(false);
                 tracing::warn!("the pull stream ended; opening it again");
                 continue 'connect;
@@ -109,17 +96,7 @@ pub async fn run(ingest: Ingest, mut shutdown: watch::Receiver<bool>) -> Result<
                 }
             }
             if !batch.is_empty() {
-                let prepared = prepare_batch(&ingest, batch).await;
-                // The previous append must be durable before this one starts (order), and its
-                // acks go out while this one is written.
-                let previous = match in_flight.take() {
-                    Some(previous) => Some(previous.finish_append().await?),
-                    None => None,
-                };
-                in_flight = Some(start_append(&ingest, prepared));
-                if let Some(previous) = previous {
-                    previous.ack(&ingest).await;
-                }
+                handle_batch(&ingest, batch).await?;
             }
         }
     }
@@ -175,29 +152,7 @@ fn accept(
     Ok(envelope)
 }
 
-/// A batch decoded and validated, its bad messages dead-lettered, ready to append.
-struct Prepared {
-    span: tracing::Span,
-    started: std::time::Instant,
-    decoded: std::time::Instant,
-    events: Vec<(EventId, Vec<u8>)>,
-    accepted: Vec<jetstream::Message>,
-    dead: u64,
-}
-
-/// A batch whose append runs on a blocking thread.
-struct InFlight {
-    task: tokio::task::JoinHandle<Result<Appended, IngestError>>,
-}
-
-/// A batch that is durable in the log and waits for its acks.
-struct Appended {
-    prepared: Prepared,
-    outcomes: Vec<AppendOutcome>,
-    appended_at: std::time::Instant,
-}
-
-async fn prepare_batch(ingest: &Ingest, batch: Vec<jetstream::Message>) -> Prepared {
+async fn handle_batch(ingest: &Ingest, batch: Vec<jetstream::Message>) -> Result<(), IngestError> {
     let span = tracing::info_span!(
         "ingest_batch",
         messages = batch.len(),
@@ -208,8 +163,8 @@ async fn prepare_batch(ingest: &Ingest, batch: Vec<jetstream::Message>) -> Prepa
         append_us = tracing::field::Empty,
         ack_us = tracing::field::Empty,
     );
-    let started = std::time::Instant::now();
     async move {
+        let started = std::time::Instant::now();
         let mut events: Vec<(EventId, Vec<u8>)> = Vec::with_capacity(batch.len());
         let mut accepted = Vec::with_capacity(batch.len());
         let mut dead = 0u64;
@@ -225,122 +180,37 @@ async fn prepare_batch(ingest: &Ingest, batch: Vec<jetstream::Message>) -> Prepa
                 }
             }
         }
-        Prepared {
-            span: tracing::Span::current(),
-            started,
-            decoded: std::time::Instant::now(),
-            events,
-            accepted,
-            dead,
+        let decoded = std::time::Instant::now();
+        let outcomes = append_with_retries(ingest, events, &accepted).await?;
+        let appended_at = std::time::Instant::now();
+        if ingest.settings.fault_ack_delay_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(ingest.settings.fault_ack_delay_ms)).await;
         }
+        for message in &accepted {
+            if let Err(error) = message.ack().await {
+                // The event is durable; a lost ack only means a redelivery, which the log drops.
+                tracing::warn!(%error, "ack failed; the message will be redelivered and deduplicated");
+            }
+        }
+        let acked = std::time::Instant::now();
+        let appended = outcomes
+            .iter()
+            .filter(|o| matches!(o, AppendOutcome::Appended(_)))
+            .count() as u64;
+        let duplicates = outcomes.len() as u64 - appended;
+        ingest.stats.record_batch(appended, duplicates, dead);
+        let span = tracing::Span::current();
+        span.record("appended", appended);
+        span.record("duplicates", duplicates);
+        span.record("dead_lettered", dead);
+        span.record("decode_us", (decoded - started).as_micros() as u64);
+        span.record("append_us", (appended_at - decoded).as_micros() as u64);
+        span.record("ack_us", (acked - appended_at).as_micros() as u64);
+        tracing::debug!("batch done");
+        Ok(())
     }
     .instrument(span)
     .await
-}
-
-fn start_append(ingest: &Ingest, mut prepared: Prepared) -> InFlight {
-    let ingest = ingest.clone();
-    let span = prepared.span.clone();
-    let task = tokio::spawn(
-        async move {
-            let events = std::mem::take(&mut prepared.events);
-            let outcomes = append_with_retries(&ingest, events, &prepared.accepted).await?;
-            Ok(Appended {
-                prepared,
-                outcomes,
-                appended_at: std::time::Instant::now(),
-            })
-        }
-        .instrument(span),
-    );
-    InFlight { task }
-}
-
-impl InFlight {
-    async fn finish_append(self) -> Result<Appended, IngestError> {
-        self.task
-            .await
-            .map_err(|e| IngestError::JetStream(format!("append task failed: {e}")))?
-    }
-}
-
-/// Resolves when the batch in flight (if any) is durable; pending forever when there is none.
-async fn wait_in_flight(
-    in_flight: &mut Option<InFlight>,
-) -> Result<Result<Appended, IngestError>, tokio::task::JoinError> {
-    match in_flight {
-        Some(in_flight) => (&mut in_flight.task).await,
-        None => std::future::pending().await,
-    }
-}
-
-/// Acks a batch whose append `wait_in_flight` saw finish.
-async fn settle_done(
-    ingest: &Ingest,
-    in_flight: Option<InFlight>,
-    done: Result<Result<Appended, IngestError>, tokio::task::JoinError>,
-) -> Result<(), IngestError> {
-    drop(in_flight);
-    let appended =
-        done.map_err(|e| IngestError::JetStream(format!("append task failed: {e}")))??;
-    appended.ack(ingest).await;
-    Ok(())
-}
-
-/// Waits for the batch in flight, if any, and acks it.
-async fn settle(ingest: &Ingest, in_flight: Option<InFlight>) -> Result<(), IngestError> {
-    if let Some(in_flight) = in_flight {
-        in_flight.finish_append().await?.ack(ingest).await;
-    }
-    Ok(())
-}
-
-impl Appended {
-    /// Acks the batch's messages (it is durable) and records its counts.
-    async fn ack(self, ingest: &Ingest) {
-        let Appended {
-            prepared,
-            outcomes,
-            appended_at,
-        } = self;
-        let span = prepared.span.clone();
-        async move {
-            if ingest.settings.fault_ack_delay_ms > 0 {
-                tokio::time::sleep(Duration::from_millis(ingest.settings.fault_ack_delay_ms))
-                    .await;
-            }
-            for message in &prepared.accepted {
-                if let Err(error) = message.ack().await {
-                    // The event is durable; a lost ack only means a redelivery, which the log
-                    // drops.
-                    tracing::warn!(%error, "ack failed; the message will be redelivered and deduplicated");
-                }
-            }
-            let acked = std::time::Instant::now();
-            let appended = outcomes
-                .iter()
-                .filter(|o| matches!(o, AppendOutcome::Appended(_)))
-                .count() as u64;
-            let duplicates = outcomes.len() as u64 - appended;
-            ingest.stats.record_batch(appended, duplicates, prepared.dead);
-            let span = tracing::Span::current();
-            span.record("appended", appended);
-            span.record("duplicates", duplicates);
-            span.record("dead_lettered", prepared.dead);
-            span.record(
-                "decode_us",
-                (prepared.decoded - prepared.started).as_micros() as u64,
-            );
-            span.record(
-                "append_us",
-                (appended_at - prepared.decoded).as_micros() as u64,
-            );
-            span.record("ack_us", (acked - appended_at).as_micros() as u64);
-            tracing::debug!("batch done");
-        }
-        .instrument(span)
-        .await
-    }
 }
 
 async fn dead_letter_one(ingest: &Ingest, message: &jetstream::Message, reason: &str) {
