@@ -285,14 +285,21 @@ pub fn example(index: usize, p: &ExampleParams) -> Envelope {
 /// `count` events with fresh v7 ids, cycling through every event type, each with its own ids
 /// (tag `e<i>`), about the institution `institution(i)`: the stream tests and benchmarks publish.
 pub fn stream(count: usize, institution: impl Fn(usize) -> CreditCode) -> Vec<Envelope> {
-    (0..count)
-        .map(|i| {
-            let mut params = ExampleParams::new(EventId::new_v7());
-            params.tag = format!("e{i}");
-            params.institution = institution(i);
-            example(i % EVENT_TYPES.len(), &params)
-        })
-        .collect()
+    stream_range(0..count, institution).collect()
+}
+
+/// Events `range` of the same stream as [`stream`], generated lazily (for runs too long to hold
+/// in memory): event `i` is the same type, with the same tag and institution, as `stream`'s `i`.
+pub fn stream_range(
+    range: std::ops::Range<usize>,
+    institution: impl Fn(usize) -> CreditCode,
+) -> impl Iterator<Item = Envelope> {
+    range.map(move |i| {
+        let mut params = ExampleParams::new(EventId::new_v7());
+        params.tag = format!("e{i}");
+        params.institution = institution(i);
+        example(i % EVENT_TYPES.len(), &params)
+    })
 }
 
 /// One example of every event type, with fresh v7 ids.

@@ -139,6 +139,12 @@ struct FindingLedger {
     critical: BTreeSet<FindingId>,
     /// Findings that changed since the last `recompute` (their evidence is looked up again).
     changed: BTreeSet<FindingId>,
+    /// Finding-backed reasons whose set, or one of whose findings, changed since the last
+    /// `recompute`. The others keep their previous reason as it was. Always empty between
+    /// events (each event that records a finding recomputes its institution), so it is not
+    /// part of a snapshot.
+    #[serde(skip)]
+    dirty: BTreeSet<ReasonKind>,
 }
 
 /// The rules whose standing findings mean a category mismatch.
@@ -182,6 +188,8 @@ impl FindingLedger {
     /// Takes in the current state of one of the institution's findings.
     fn record(&mut self, finding: &Finding) {
         self.changed.insert(finding.id);
+        // A reason is rebuilt if the finding was in its set before, or is after.
+        self.mark_dirty(finding.id);
         self.record_black(finding);
         self.record_serious(finding);
         let standing = finding.status.is_standing();
@@ -195,6 +203,22 @@ impl FindingLedger {
             finding.id,
             standing && finding.severity == Severity::Crit,
         );
+        self.mark_dirty(finding.id);
+    }
+
+    /// Marks every finding-backed reason whose set holds `id` as needing a rebuild.
+    fn mark_dirty(&mut self, id: FindingId) {
+        for (kind, ids) in &self.black {
+            if ids.contains(&id) {
+                self.dirty.insert(*kind);
+            }
+        }
+        if self.mismatch.contains(&id) {
+            self.dirty.insert(ReasonKind::CategoryMismatch);
+        }
+        if self.critical.contains(&id) {
+            self.dirty.insert(ReasonKind::StandingCriticalFinding);
+        }
     }
 
     /// Only an officer's resolution takes a finding out of a black reason.
@@ -255,6 +279,7 @@ impl FindingLedger {
         }
         self.repeat_rule = rule;
         if !hits.is_empty() {
+            self.dirty.insert(ReasonKind::RepeatedViolations);
             self.black
                 .entry(ReasonKind::RepeatedViolations)
                 .or_default()
@@ -365,20 +390,28 @@ impl Lists {
         at: Evidence,
         at_time: UtcTime,
     ) -> Option<ListMove> {
-        let ledger = self.ledgers.entry(institution.clone()).or_default();
+        let ledger = match self.ledgers.get_mut(institution) {
+            Some(ledger) => ledger,
+            None => self.ledgers.entry(institution.clone()).or_default(),
+        };
         ledger.update_repeated(policy, facts, institution);
         let changed = std::mem::take(&mut ledger.changed);
+        let dirty = std::mem::take(&mut ledger.dirty);
         let ledger = &*ledger;
-        let evidence = EvidenceSource {
+        // The entry's reasons are replaced below; an unchanged reason is moved over, not copied.
+        let previous = self
+            .entries
+            .get_mut(institution)
+            .map(|e| std::mem::take(&mut e.reasons))
+            .unwrap_or_default();
+        let mut evidence = EvidenceSource {
             findings,
-            previous: self
-                .entries
-                .get(institution)
-                .map_or(&[][..], |e| e.reasons.as_slice()),
+            previous,
             changed: &changed,
+            dirty: &dirty,
         };
         let reasons: Vec<ListReason> = if ledger.black.is_empty() {
-            not_white(facts, institution, ledger, &evidence, at_time)
+            not_white(facts, institution, ledger, &mut evidence, at_time)
         } else {
             ledger
                 .black
@@ -397,7 +430,7 @@ impl Lists {
         let label = Label {
             name: known
                 .and_then(|i| i.registration.as_ref())
-                .map(|r| r.name.clone()),
+                .map(|r| r.name.as_str()),
             region: known.map(|i| i.region),
         };
         self.settle(institution, label, status, reasons, at, at_time)
@@ -407,27 +440,33 @@ impl Lists {
     fn settle(
         &mut self,
         institution: &CreditCode,
-        label: Label,
+        label: Label<'_>,
         status: ListStatus,
         reasons: Vec<ListReason>,
         at: Evidence,
         at_time: UtcTime,
     ) -> Option<ListMove> {
         let previous = self.entries.get(institution).map(|e| e.status);
-        let entry = self
-            .entries
-            .entry(institution.clone())
-            .or_insert_with(|| ListEntry {
-                institution: institution.clone(),
-                name: None,
-                region: None,
-                status,
-                since: at,
-                since_at: at_time,
-                reasons: Vec::new(),
-            });
+        // Looked up before inserting, so the common case (the entry exists) clones no key.
+        let entry = match self.entries.get_mut(institution) {
+            Some(entry) => entry,
+            None => self
+                .entries
+                .entry(institution.clone())
+                .or_insert_with(|| ListEntry {
+                    institution: institution.clone(),
+                    name: None,
+                    region: None,
+                    status,
+                    since: at,
+                    since_at: at_time,
+                    reasons: Vec::new(),
+                }),
+        };
         entry.reasons = reasons;
-        entry.name = label.name;
+        if entry.name.as_deref() != label.name {
+            entry.name = label.name.map(str::to_owned);
+        }
         entry.region = label.region.or(entry.region);
         let from = previous.unwrap_or(ListStatus::Unlisted);
         if from == status {
@@ -447,8 +486,8 @@ impl Lists {
 }
 
 /// How the public lists name an institution.
-struct Label {
-    name: Option<String>,
+struct Label<'a> {
+    name: Option<&'a str>,
     region: Option<RegionCode>,
 }
 
@@ -456,20 +495,30 @@ struct Label {
 struct EvidenceSource<'a> {
     /// Every finding, by id.
     findings: &'a BTreeMap<FindingId, Finding>,
-    /// The entry's reasons before this event.
-    previous: &'a [ListReason],
+    /// The entry's reasons before this event (taken out of the entry; it gets new ones).
+    previous: Vec<ListReason>,
     /// The findings that changed in this event.
     changed: &'a BTreeSet<FindingId>,
+    /// The reasons whose findings changed in this event.
+    dirty: &'a BTreeSet<ReasonKind>,
 }
 
 impl EvidenceSource<'_> {
     /// A reason backed by findings: lists the first [`REASON_EVIDENCE_MAX`] of them with their
     /// evidence events.
-    fn reason(&self, kind: ReasonKind, ids: &BTreeSet<FindingId>) -> ListReason {
+    fn reason(&mut self, kind: ReasonKind, ids: &BTreeSet<FindingId>) -> ListReason {
+        if !self.dirty.contains(&kind) {
+            // Neither the set nor any finding in it changed since the previous reason was built.
+            if let Some(previous) = self.previous.iter_mut().find(|r| r.kind == kind) {
+                return std::mem::replace(previous, fact_reason(kind, Vec::new()));
+            }
+        }
+        if let Some(mut reason) = self.unchanged(kind, ids) {
+            reason.findings_total = ids.len();
+            return reason;
+        }
         let listed: Vec<FindingId> = ids.iter().take(REASON_EVIDENCE_MAX).copied().collect();
-        let events = self
-            .unchanged_events(kind, &listed)
-            .unwrap_or_else(|| self.evidence_events(&listed));
+        let events = self.evidence_events(&listed);
         ListReason {
             kind,
             findings: listed,
@@ -478,12 +527,21 @@ impl EvidenceSource<'_> {
         }
     }
 
-    /// The previous events of the reason, when it lists the same findings and none changed.
-    fn unchanged_events(&self, kind: ReasonKind, listed: &[FindingId]) -> Option<Vec<EventId>> {
-        let previous = self.previous.iter().find(|r| r.kind == kind)?;
-        let same =
-            previous.findings == listed && !listed.iter().any(|id| self.changed.contains(id));
-        same.then(|| previous.events.clone())
+    /// The previous reason of this kind, moved out, when it lists the same findings and none of
+    /// them changed (then its events are still right).
+    fn unchanged(&mut self, kind: ReasonKind, ids: &BTreeSet<FindingId>) -> Option<ListReason> {
+        let previous = self.previous.iter_mut().find(|r| r.kind == kind)?;
+        let same = previous
+            .findings
+            .iter()
+            .eq(ids.iter().take(REASON_EVIDENCE_MAX))
+            && !previous.findings.iter().any(|id| self.changed.contains(id));
+        same.then(|| ListReason {
+            kind,
+            findings: std::mem::take(&mut previous.findings),
+            findings_total: previous.findings_total,
+            events: std::mem::take(&mut previous.events),
+        })
     }
 
     /// The evidence events of `listed`, sorted and without repeats.
@@ -514,7 +572,7 @@ fn not_white(
     facts: &Facts,
     institution: &CreditCode,
     ledger: &FindingLedger,
-    evidence: &EvidenceSource<'_>,
+    evidence: &mut EvidenceSource<'_>,
     at: UtcTime,
 ) -> Vec<ListReason> {
     let mut reasons = Vec::new();

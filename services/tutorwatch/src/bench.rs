@@ -3,8 +3,12 @@
 //! Ceilings, for messages of the same size as the events: raw JetStream publish (pipelined, every
 //! ack awaited), raw durable pull consume + ack, and raw sled batch append with a flush per batch.
 //! Then Tutorwatch itself: events published to `tw.in.*` and read by the real ingest loop into a
-//! real log, timed from the first publish until the last event is durable. Every figure is printed
-//! as `name: value unit`, and the ingest rate also as a ratio of each ceiling.
+//! real log, timed from the first publish until the last event is durable. Live, the projector
+//! follows the log into a projection store as `serve` runs it (timed until the last event is
+//! projected) while a reader times feed queries against that store. Then a replay of the log,
+//! and each phase's peak resident memory. Every figure is printed as `name: value unit`, and the
+//! ingest rates also as ratios of the ceilings. The events are generated on a thread a few chunks
+//! ahead of the publisher, so `--events 10000000` does not hold its input in memory.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -14,10 +18,11 @@ use anyhow::{bail, Context as _};
 use async_nats::jetstream::{self, consumer::pull, stream};
 use futures::StreamExt;
 use tokio::sync::watch;
-use tutorwatch_events::examples::{stream, synthetic_credit_code};
+use tutorwatch_events::examples::{stream, stream_range, synthetic_credit_code, ExampleParams};
 use tutorwatch_events::{encode, Envelope, ValidationContext, EVENT_TYPES};
 use tutorwatch_ingest::{Ingest, IngestSettings, IngestStats};
-use tutorwatch_store::EventLog;
+use tutorwatch_projector::{Follow, ProjectorStats};
+use tutorwatch_store::{EventLog, FeedQuery, ProjectionStore, Scope};
 
 /// How many institutions the bench's events are spread over (a city's worth).
 const INSTITUTIONS: u32 = 1_000;
@@ -25,6 +30,12 @@ const INSTITUTIONS: u32 = 1_000;
 const PUBLISH_IN_FLIGHT_MAX: usize = 4_096;
 /// Records per sled batch in the raw append ceiling (the same as ingest's default batch).
 const SLED_BATCH: usize = 1_000;
+/// Events generated per chunk by the bench's producer thread.
+const GENERATED_CHUNK: usize = 10_000;
+/// Generated chunks waiting for the publisher; bounds the bench's own input memory.
+const GENERATED_CHUNKS_AHEAD_MAX: usize = 4;
+/// How often the concurrent feed reader queries the projection store during live ingest.
+const FEED_QUERY_EVERY: Duration = Duration::from_millis(20);
 
 /// What to measure.
 #[derive(Debug, Clone)]
@@ -55,6 +66,57 @@ fn print_ratio(name: &str, numerator: u64, denominator: u64) {
 
 fn sample_events(count: usize) -> Vec<Envelope> {
     stream(count, |i| synthetic_credit_code(i as u32 % INSTITUTIONS))
+}
+
+/// One message to publish: subject, headers, payload.
+type Message = (String, async_nats::HeaderMap, bytes::Bytes);
+
+/// The bench's events as messages, generated on their own thread a few chunks ahead of the
+/// publisher, so a 10M-event run never holds all its input in memory.
+fn generated_messages(count: usize) -> tokio::sync::mpsc::Receiver<Vec<Message>> {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Vec<Message>>(GENERATED_CHUNKS_AHEAD_MAX);
+    std::thread::spawn(move || {
+        let mut next = 0;
+        while next < count {
+            let end = (next + GENERATED_CHUNK).min(count);
+            let chunk = stream_range(next..end, |i| {
+                synthetic_credit_code(i as u32 % INSTITUTIONS)
+            })
+            .map(|e| {
+                let mut headers = async_nats::HeaderMap::new();
+                headers.insert("Nats-Msg-Id", e.event_id.to_string().as_str());
+                (e.subject(), headers, bytes::Bytes::from(encode(&e)))
+            })
+            .collect();
+            if tx.blocking_send(chunk).is_err() {
+                return;
+            }
+            next = end;
+        }
+    });
+    rx
+}
+
+/// Publishes what the generator sends, pipelined like [`publish_pipelined`].
+async fn publish_generated(
+    js: jetstream::Context,
+    mut chunks: tokio::sync::mpsc::Receiver<Vec<Message>>,
+) -> anyhow::Result<()> {
+    let mut in_flight = std::collections::VecDeque::with_capacity(PUBLISH_IN_FLIGHT_MAX);
+    while let Some(chunk) = chunks.recv().await {
+        for (subject, headers, payload) in chunk {
+            in_flight.push_back(js.publish_with_headers(subject, headers, payload).await?);
+            if in_flight.len() >= PUBLISH_IN_FLIGHT_MAX {
+                if let Some(ack) = in_flight.pop_front() {
+                    ack.await?;
+                }
+            }
+        }
+    }
+    for ack in in_flight {
+        ack.await?;
+    }
+    Ok(())
 }
 
 async fn publish_pipelined(
@@ -154,17 +216,6 @@ enum Arrival {
     CatchUp,
 }
 
-fn event_messages(events: &[Envelope]) -> Vec<(String, async_nats::HeaderMap, bytes::Bytes)> {
-    events
-        .iter()
-        .map(|e| {
-            let mut headers = async_nats::HeaderMap::new();
-            headers.insert("Nats-Msg-Id", e.event_id.to_string().as_str());
-            (e.subject(), headers, bytes::Bytes::from(encode(e)))
-        })
-        .collect()
-}
-
 async fn wait_for_head(log: &EventLog, target: u64) -> anyhow::Result<()> {
     let mut head = log.subscribe();
     while *head.borrow_and_update() < target {
@@ -175,12 +226,100 @@ async fn wait_for_head(log: &EventLog, target: u64) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Resets the kernel's peak-RSS mark for this process (Linux; a no-op elsewhere), so the next
+/// [`print_peak_rss`] covers one phase.
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// Prints the process's peak resident memory since the last [`reset_peak_rss`].
+fn print_peak_rss(phase: &str) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| {
+            rest.trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<u64>()
+                .ok()
+        });
+    match kib {
+        Some(kib) => println!("peak_rss_{phase}: {} MiB", kib / 1024),
+        None => println!("peak_rss_{phase}: unknown"),
+    }
+}
+
+/// Waits until the projector has applied every event up to `target`.
+async fn wait_for_projected(stats: &ProjectorStats, target: u64) -> anyhow::Result<()> {
+    let mut last = (0, Instant::now());
+    loop {
+        let applied = stats.snapshot().applied_seq;
+        if applied >= target {
+            return Ok(());
+        }
+        if applied != last.0 {
+            last = (applied, Instant::now());
+        } else if last.1.elapsed() > Duration::from_secs(60) {
+            bail!("the projector stalled for a minute at {applied}");
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// Queries the region feed (first page of 100, as an officer's screen would) every
+/// [`FEED_QUERY_EVERY`] until `stop` turns true; returns each query's latency.
+async fn feed_latencies(
+    store: Arc<ProjectionStore>,
+    mut stop: watch::Receiver<bool>,
+) -> anyhow::Result<Vec<Duration>> {
+    let region = ExampleParams::new(tutorwatch_events::EventId::new_v7()).region;
+    let mut query = FeedQuery::new(Scope::Region(region));
+    query.limit = 100;
+    let query = Arc::new(query);
+    let mut latencies = Vec::new();
+    while !*stop.borrow() {
+        let (store, query) = (Arc::clone(&store), Arc::clone(&query));
+        let started = Instant::now();
+        tokio::task::spawn_blocking(move || store.query(&query)).await??;
+        latencies.push(started.elapsed());
+        tokio::select! {
+            _ = tokio::time::sleep(FEED_QUERY_EVERY) => {}
+            _ = stop.changed() => {}
+        }
+    }
+    Ok(latencies)
+}
+
+fn print_percentiles(name: &str, mut latencies: Vec<Duration>) {
+    latencies.sort();
+    let at = |percent: usize| {
+        latencies
+            .get((latencies.len() * percent / 100).min(latencies.len().saturating_sub(1)))
+            .map_or(0, |d| d.as_micros())
+    };
+    println!("{name}_queries: {} queries", latencies.len());
+    println!("{name}_p50: {} us", at(50));
+    println!("{name}_p99: {} us", at(99));
+}
+
+/// What one ingest measurement gave.
+struct IngestRates {
+    /// Events per second until the last event was durable in the log.
+    logged: u64,
+    /// Events per second until the last event was projected (live only, projector alongside).
+    projected: Option<u64>,
+}
+
 /// Runs the real ingest loop into a fresh log and times it; prints the rate and batch figures.
+/// Live, the projector follows the log into a projection store as `serve` runs it, and a
+/// concurrent reader times feed queries against that store.
 async fn tutorwatch_ingest(
     options: &BenchOptions,
     js: &jetstream::Context,
     arrival: Arrival,
-) -> anyhow::Result<u64> {
+) -> anyhow::Result<IngestRates> {
     let name = match arrival {
         Arrival::Live => "live",
         Arrival::CatchUp => "catch_up",
@@ -194,7 +333,6 @@ async fn tutorwatch_ingest(
     let _ = js.delete_stream(&settings.stream).await;
     let _ = js.delete_stream(&settings.dlq_stream).await;
     tutorwatch_ingest::ensure_topology(js, &settings).await?;
-    let messages = event_messages(&sample_events(options.events));
     let log = Arc::new(EventLog::open(
         &options.work_dir.join(format!("log-{name}")),
     )?);
@@ -207,31 +345,66 @@ async fn tutorwatch_ingest(
         validation: Arc::new(ValidationContext::default()),
         stats: Arc::clone(&stats),
     };
+    let messages = generated_messages(options.events);
     let (started, publisher) = match arrival {
         Arrival::CatchUp => {
-            publish_pipelined(js, messages.into_iter()).await?;
+            publish_generated(js.clone(), messages).await?;
             (Instant::now(), None)
         }
         Arrival::Live => {
-            let js = js.clone();
-            let publisher =
-                tokio::spawn(async move { publish_pipelined(&js, messages.into_iter()).await });
+            let publisher = tokio::spawn(publish_generated(js.clone(), messages));
             (Instant::now(), Some(publisher))
+        }
+    };
+    reset_peak_rss();
+    let follower = match arrival {
+        Arrival::CatchUp => None,
+        Arrival::Live => {
+            let store = Arc::new(ProjectionStore::open(
+                &options.work_dir.join(format!("projections-{name}")),
+            )?);
+            let follow = Follow::new(
+                Arc::clone(&log),
+                Arc::clone(&store),
+                tutorwatch_projections::Policy::national()?,
+            );
+            let projector_stats = Arc::clone(&follow.stats);
+            let projector = tokio::spawn(tutorwatch_projector::run(follow, stop_rx.clone()));
+            let (feed_stop_tx, feed_stop_rx) = watch::channel(false);
+            let feed = tokio::spawn(feed_latencies(store, feed_stop_rx));
+            Some((projector, projector_stats, feed, feed_stop_tx))
         }
     };
     let worker = tokio::spawn(tutorwatch_ingest::run(ingest, stop_rx));
     wait_for_head(&log, options.events as u64).await?;
-    let elapsed = started.elapsed();
+    let logged = print_rate(
+        &format!("tutorwatch_ingest_{name}"),
+        options.events,
+        started.elapsed(),
+    );
+    let mut projected = None;
+    if let Some((projector, projector_stats, feed, feed_stop_tx)) = follower {
+        wait_for_projected(&projector_stats, options.events as u64).await?;
+        projected = Some(print_rate(
+            &format!("tutorwatch_ingest_{name}_projected"),
+            options.events,
+            started.elapsed(),
+        ));
+        let _ = feed_stop_tx.send(true);
+        print_percentiles("feed_query_store", feed.await??);
+        println!(
+            "tutorwatch_projected_findings: {} findings",
+            projector_stats.snapshot().findings_raised
+        );
+        let _ = stop_tx.send(true);
+        projector.await??;
+    }
     if let Some(publisher) = publisher {
         publisher.await??;
     }
     let _ = stop_tx.send(true);
     worker.await??;
-    let rate = print_rate(
-        &format!("tutorwatch_ingest_{name}"),
-        options.events,
-        elapsed,
-    );
+    print_peak_rss(&format!("ingest_{name}"));
     let counters = stats.snapshot();
     println!(
         "tutorwatch_ingest_{name}_events_per_batch: {} events",
@@ -242,11 +415,13 @@ async fn tutorwatch_ingest(
         log.stats()?.bytes_on_disk / (options.events as u64).max(1)
     );
     if arrival == Arrival::Live {
+        reset_peak_rss();
         replay(&log, options.events)?;
+        print_peak_rss("replay");
     }
     let _ = js.delete_stream(&settings.stream).await;
     let _ = js.delete_stream(&settings.dlq_stream).await;
-    Ok(rate)
+    Ok(IngestRates { logged, projected })
 }
 
 /// Rebuilds every projection from the log just written, and times it.
@@ -283,9 +458,18 @@ pub async fn run(options: BenchOptions) -> anyhow::Result<()> {
     let sled_dir = options.work_dir.join("raw-sled");
     let sled = raw_sled(&sled_dir, options.events, average)?;
     let live = tutorwatch_ingest(&options, &js, Arrival::Live).await?;
-    let catch_up = tutorwatch_ingest(&options, &js, Arrival::CatchUp).await?;
+    let catch_up = tutorwatch_ingest(&options, &js, Arrival::CatchUp)
+        .await?
+        .logged;
+    let projected = live.projected.unwrap_or(0);
+    let live = live.logged;
     print_ratio("ratio_ingest_live_to_jetstream_publish", live, publish);
     print_ratio("ratio_ingest_live_to_jetstream_consume_ack", live, consume);
+    print_ratio(
+        "ratio_ingest_live_projected_to_jetstream_consume_ack",
+        projected,
+        consume,
+    );
     print_ratio(
         "ratio_ingest_catch_up_to_jetstream_consume_ack",
         catch_up,
