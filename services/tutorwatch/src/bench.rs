@@ -369,10 +369,31 @@ async fn tutorwatch_ingest(
                 tutorwatch_projections::Policy::national()?,
             );
             let projector_stats = Arc::clone(&follow.stats);
+            let (addr, token) = crate::bench_http::serve(
+                crate::bench_http::Parts {
+                    log: Arc::clone(&log),
+                    projections: Arc::clone(&store),
+                    live: Arc::clone(&follow.live),
+                    ingest: Arc::clone(&stats),
+                    projector: Arc::clone(&projector_stats),
+                    nats: async_nats::connect(&options.nats_url).await?,
+                    shutdown: stop_rx.clone(),
+                },
+                &options.work_dir,
+            )
+            .await?;
             let projector = tokio::spawn(tutorwatch_projector::run(follow, stop_rx.clone()));
             let (feed_stop_tx, feed_stop_rx) = watch::channel(false);
+            let region = ExampleParams::new(tutorwatch_events::EventId::new_v7()).region;
+            let feed_http = tokio::spawn(crate::bench_http::feed_latencies(
+                addr,
+                token,
+                region,
+                FEED_QUERY_EVERY,
+                feed_stop_rx.clone(),
+            ));
             let feed = tokio::spawn(feed_latencies(store, feed_stop_rx));
-            Some((projector, projector_stats, feed, feed_stop_tx))
+            Some((projector, projector_stats, (feed, feed_http), feed_stop_tx))
         }
     };
     let worker = tokio::spawn(tutorwatch_ingest::run(ingest, stop_rx));
@@ -391,7 +412,9 @@ async fn tutorwatch_ingest(
             started.elapsed(),
         ));
         let _ = feed_stop_tx.send(true);
+        let (feed, feed_http) = feed;
         print_percentiles("feed_query_store", feed.await??);
+        print_percentiles("feed_query_http", feed_http.await??);
         println!(
             "tutorwatch_projected_findings: {} findings",
             projector_stats.snapshot().findings_raised

@@ -10,12 +10,14 @@
 //! - `serve`: wires the log, ingest and the HTTP endpoints together, and shuts them down.
 //! - `api`: the HTTP API (officers, institutions, banks, the public) and its OpenAPI document.
 //! - `outbound`: new findings published on NATS (`tw.out.findings.<region>.<rule>`).
-//! - `bench`: ingest measured against its ceilings.
+//! - `bench`: ingest measured against its ceilings; `bench_http`: the query API timed under
+//!   that load.
 //! - `gen_cmd`, `check_cmd`: a synthetic city with its ground truth, and the stored findings
 //!   checked against that truth.
 
 pub mod api;
 pub mod bench;
+pub mod bench_http;
 pub mod check_cmd;
 pub mod cli;
 pub mod config;
