@@ -7,7 +7,7 @@
 //!
 //! **Invariant:** money is integer fen; ratios are basis points computed in `u128`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
@@ -80,6 +80,8 @@ pub struct FundRules {
     accounts: BTreeMap<AccountKey, AccountBook>,
     /// Keyed by (deadline, request seq), so the overdue ones come first.
     pending_refunds: BTreeMap<(UtcTime, u64), PendingRefund>,
+    /// The keys of `pending_refunds` per contract, so a payment finds its refunds without a scan.
+    refunds_by_contract: BTreeMap<ContractKey, BTreeSet<(UtcTime, u64)>>,
     /// The latest instant the log proves has passed.
     clock: Option<UtcTime>,
 }
@@ -126,6 +128,10 @@ impl FundRules {
                         .and_then(|d| start_of_day(&zone, d))
                 });
                 if let (Some(days), Some(deadline)) = (days, deadline) {
+                    self.refunds_by_contract
+                        .entry(contract_key(&request.contract))
+                        .or_default()
+                        .insert((deadline, event.seq));
                     self.pending_refunds.insert(
                         (deadline, event.seq),
                         PendingRefund {
@@ -144,16 +150,29 @@ impl FundRules {
             Event::RefundPaid(paid) => {
                 let key = contract_key(&paid.contract);
                 let mut left = paid.amount;
-                for pending in self
-                    .pending_refunds
-                    .values_mut()
-                    .filter(|p| p.contract == key)
-                {
-                    let applied = left.min(pending.remaining);
-                    pending.remaining = pending.remaining.saturating_sub(applied);
-                    left = left.saturating_sub(applied);
+                if let Some(keys) = self.refunds_by_contract.get_mut(&key) {
+                    // Oldest deadline first, as the refunds fall due.
+                    for refund in keys.iter() {
+                        if let Some(pending) = self.pending_refunds.get_mut(refund) {
+                            let applied = left.min(pending.remaining);
+                            pending.remaining = pending.remaining.saturating_sub(applied);
+                            left = left.saturating_sub(applied);
+                        }
+                    }
+                    let pending_refunds = &mut self.pending_refunds;
+                    keys.retain(|refund| {
+                        let settled = pending_refunds
+                            .get(refund)
+                            .is_none_or(|p| p.remaining.is_zero());
+                        if settled {
+                            pending_refunds.remove(refund);
+                        }
+                        !settled
+                    });
+                    if keys.is_empty() {
+                        self.refunds_by_contract.remove(&key);
+                    }
                 }
-                self.pending_refunds.retain(|_, p| !p.remaining.is_zero());
                 let account = match self.contracts.get_mut(&key) {
                     Some(contract) => {
                         contract.refunded = contract.refunded.saturating_add(paid.amount);
@@ -220,7 +239,14 @@ impl FundRules {
             if entry.key().0 > clock {
                 break;
             }
+            let refund = *entry.key();
             let pending = entry.remove();
+            if let Some(keys) = self.refunds_by_contract.get_mut(&pending.contract) {
+                keys.remove(&refund);
+                if keys.is_empty() {
+                    self.refunds_by_contract.remove(&pending.contract);
+                }
+            }
             let mut draft = ctx
                 .draft(event, RuleId::RefundProrata, pending.deadline)
                 .figure(Figure::new(
