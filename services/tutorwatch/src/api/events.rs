@@ -1,16 +1,17 @@
 //! The generic write route (any event in the JSON wire format, for banks, registries, inspectors
 //! and operators) and the status of a written event.
 
-use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
+
 use axum::response::Response;
 use axum::Json;
 use serde::Serialize;
-use tutorwatch_events::{decode_json, CreditCode, EventId, RegionCode, UtcTime};
+use tutorwatch_events::{decode_json, CreditCode, EventId, LoggedEvent, RegionCode, UtcTime};
 use utoipa::ToSchema;
 
 use super::caller::Caller;
+use super::extract::JsonBytes;
+use super::offload::{blocking, logged_by_id};
 use super::problem::Problem;
 use super::state::AppState;
 use super::submit::{submit, Written};
@@ -60,23 +61,8 @@ pub struct EventBody {
 pub async fn post_event(
     State(state): State<AppState>,
     Caller(principal): Caller,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonBytes(body): JsonBytes,
 ) -> Result<Response, Problem> {
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
-    if !is_json {
-        return Err(Problem::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported-media-type",
-            "Unsupported media type",
-            "send the event as application/json",
-        )
-        .at("header.content-type"));
-    }
     let envelope = decode_json(&body).map_err(|error| match error.field() {
         Some(field) => Problem::invalid(field, error.to_string()),
         None => Problem::bad_request(error.to_string()).at("body"),
@@ -119,30 +105,17 @@ pub async fn get_event(
         .map_err(|_| Problem::invalid("path.id", "not an event id (UUID)"))?;
     let event_id = EventId::from_uuid(uuid);
     let log = state.log.clone();
-    let found = tokio::task::spawn_blocking(move || -> Result<_, String> {
-        let Some(seq) = log.seq_of(&event_id).map_err(|e| e.to_string())? else {
-            return Ok(None);
-        };
-        let Some(record) = log
-            .read_from(seq, 1)
-            .map_err(|e| e.to_string())?
-            .into_iter()
-            .next()
-        else {
-            return Ok(None);
-        };
-        let envelope = tutorwatch_events::decode(&record.event).map_err(|e| e.to_string())?;
-        Ok(Some((seq, record.recorded_at, envelope)))
-    })
-    .await
-    .map_err(|e| Problem::internal(&e))?
-    .map_err(|e| Problem::internal(&e))?;
+    let found = blocking(move || logged_by_id(&log, &event_id)).await?;
     let not_found = || {
         Problem::not_found(format!(
             "event {id} is not in the log: if it was accepted moments ago, ask again"
         ))
     };
-    let (seq, recorded_at, envelope) = found.ok_or_else(not_found)?;
+    let LoggedEvent {
+        seq,
+        recorded_at,
+        envelope,
+    } = found.ok_or_else(not_found)?;
     let producer_matches = principal.producer().as_ref() == Some(&envelope.producer);
     if !(producer_matches || principal.may_read(&envelope.institution, envelope.region)) {
         return Err(not_found());

@@ -1,5 +1,5 @@
 //! Request extractors that refuse bad input with a problem document naming the field at fault:
-//! JSON bodies (`ApiJson`) and query strings (`ApiQuery`).
+//! JSON bodies (`ApiJson`, or `JsonBytes` undecoded) and query strings (`ApiQuery`).
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -9,12 +9,12 @@ use serde::de::DeserializeOwned;
 
 use super::problem::Problem;
 
-/// A JSON body of type `T`; unknown fields, wrong types and missing fields are 422 with the
-/// field's path (`sessions[0].end`), malformed JSON is 400, another media type is 415.
+/// The raw bytes of a body sent as `application/json` (another media type is 415, a body over
+/// the limit 413), for handlers that decode it themselves.
 #[derive(Debug, Clone)]
-pub struct ApiJson<T>(pub T);
+pub struct JsonBytes(pub Bytes);
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+impl<S: Send + Sync> FromRequest<S> for JsonBytes {
     type Rejection = Problem;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
@@ -23,10 +23,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split(';').next())
-            .is_some_and(|v| {
-                let v = v.trim();
-                v.eq_ignore_ascii_case("application/json")
-            });
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
         if !is_json {
             return Err(Problem::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -51,6 +48,20 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                     Problem::bad_request(rejection.body_text()).at("body")
                 }
             })?;
+        Ok(JsonBytes(bytes))
+    }
+}
+
+/// A JSON body of type `T`; unknown fields, wrong types and missing fields are 422 with the
+/// field's path (`sessions[0].end`), malformed JSON is 400, another media type is 415.
+#[derive(Debug, Clone)]
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = Problem;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let JsonBytes(bytes) = JsonBytes::from_request(request, state).await?;
         decode_json(&bytes).map(ApiJson)
     }
 }

@@ -16,6 +16,7 @@ use utoipa::ToSchema;
 use super::caller::Caller;
 use super::extract::{ApiJson, ApiQuery};
 use super::feed::{allowed_query, AllowedQuery, FeedParams};
+use super::offload::blocking;
 use super::principal::Principal;
 use super::problem::Problem;
 use super::state::AppState;
@@ -28,10 +29,7 @@ pub const EXPORT_ROWS_MAX: usize = 100_000;
 /// Runs a store query off the async threads.
 pub async fn run_query(state: &AppState, query: FeedQuery) -> Result<FeedPage, Problem> {
     let store = state.projections.clone();
-    tokio::task::spawn_blocking(move || store.query(&query))
-        .await
-        .map_err(|e| Problem::internal(&e))?
-        .map_err(|e| Problem::internal(&e))
+    blocking(move || store.query(&query)).await
 }
 
 async fn page(state: &AppState, allowed: &AllowedQuery) -> Result<FindingPage, Problem> {
@@ -189,10 +187,8 @@ pub async fn visible_finding(
         .map(|u| FindingId::from_bytes(u.into_bytes()))
         .map_err(|_| Problem::invalid("path.id", "not a finding id (UUID)"))?;
     let store = state.projections.clone();
-    let stored = tokio::task::spawn_blocking(move || store.finding(&id))
-        .await
-        .map_err(|e| Problem::internal(&e))?
-        .map_err(|e| Problem::internal(&e))?
+    let stored = blocking(move || store.finding(&id))
+        .await?
         .ok_or_else(not_found)?;
     if principal.may_read(&stored.finding.institution, stored.finding.region) {
         Ok(stored)

@@ -6,17 +6,18 @@ use axum::extract::{Path, State};
 use axum::Json;
 use serde::Serialize;
 use tutorwatch_events::supervision::CaseAction;
-use tutorwatch_events::{CreditCode, Event, EventId, RegionCode, UtcTime};
+use tutorwatch_events::{CreditCode, Event, EventId, LoggedEvent, RegionCode, UtcTime};
 use tutorwatch_projections::ListEntry;
 use tutorwatch_store::{FeedQuery, Scope};
 use utoipa::ToSchema;
 
 use super::caller::Caller;
 use super::findings::run_query;
+use super::offload::{blocking, logged_at};
 use super::principal::Principal;
 use super::problem::Problem;
 use super::state::AppState;
-use super::views::{FindingView, ReasonView};
+use super::views::{json_name, FindingView, ReasonView};
 
 /// What the registry recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -74,27 +75,12 @@ pub struct InstitutionRecord {
     pub actions: Vec<ActionView>,
 }
 
-fn name_of<T: Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(name)) => name,
-        _ => String::new(),
-    }
-}
-
 fn list_view(entry: &ListEntry) -> ListView {
     ListView {
-        status: name_of(&entry.status),
+        status: json_name(&entry.status),
         since: entry.since_at,
         since_event: entry.since.event_id,
-        reasons: entry
-            .reasons
-            .iter()
-            .map(|r| ReasonView {
-                kind: name_of(&r.kind),
-                findings_total: r.findings_total,
-                findings: r.findings.clone(),
-            })
-            .collect(),
+        reasons: entry.reasons.iter().map(ReasonView::of).collect(),
     }
 }
 
@@ -147,10 +133,7 @@ pub async fn get_institution(
     let page = run_query(&state, query).await?;
     let store = state.projections.clone();
     let list_code = code.clone();
-    let entry = tokio::task::spawn_blocking(move || store.list_entry(&list_code))
-        .await
-        .map_err(|e| Problem::internal(&e))?
-        .map_err(|e| Problem::internal(&e))?;
+    let entry = blocking(move || store.list_entry(&list_code)).await?;
     let mut action_seqs: Vec<u64> = page
         .findings
         .iter()
@@ -159,18 +142,12 @@ pub async fn get_institution(
     action_seqs.sort_unstable();
     action_seqs.dedup();
     let log = state.log.clone();
-    let actions = tokio::task::spawn_blocking(move || -> Result<Vec<ActionView>, String> {
+    let actions = blocking(move || -> anyhow::Result<Vec<ActionView>> {
         let mut actions = Vec::new();
         for seq in action_seqs {
-            let Some(record) = log
-                .read_from(seq, 1)
-                .map_err(|e| e.to_string())?
-                .into_iter()
-                .next()
-            else {
+            let Some(LoggedEvent { envelope, .. }) = logged_at(&log, seq)? else {
                 continue;
             };
-            let envelope = tutorwatch_events::decode(&record.event).map_err(|e| e.to_string())?;
             if let Event::OfficerActed(acted) = &envelope.event {
                 actions.push(ActionView {
                     event_id: envelope.event_id,
@@ -185,14 +162,12 @@ pub async fn get_institution(
         }
         Ok(actions)
     })
-    .await
-    .map_err(|e| Problem::internal(&e))?
-    .map_err(|e| Problem::internal(&e))?;
+    .await?;
     let registration = known.registration.as_ref().map(|r| RegistrationView {
         name: r.name.clone(),
         licence_no: r.licence_no.clone(),
-        category: name_of(&r.category),
-        subjects: r.subjects.iter().map(name_of).collect(),
+        category: json_name(&r.category),
+        subjects: r.subjects.iter().map(json_name).collect(),
         non_profit: r.non_profit,
         approved_on: r.approved_on.to_string(),
         time_zone: r.time_zone.clone(),

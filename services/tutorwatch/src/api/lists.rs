@@ -9,6 +9,7 @@ use tutorwatch_projections::ListStatus;
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::ApiQuery;
+use super::offload::blocking;
 use super::problem::Problem;
 use super::state::AppState;
 use super::views::ListedInstitution;
@@ -49,10 +50,7 @@ async fn list_page(
         ));
     }
     let store = state.projections.clone();
-    let entries = tokio::task::spawn_blocking(move || store.list_entries())
-        .await
-        .map_err(|e| Problem::internal(&e))?
-        .map_err(|e| Problem::internal(&e))?;
+    let entries = blocking(move || store.list_entries()).await?;
     let mut matching = entries.iter().filter(|e| e.status == status).filter(|e| {
         params
             .after

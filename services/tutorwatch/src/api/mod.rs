@@ -14,6 +14,7 @@
 //! - `feed`: jurisdiction-checked feed queries; `stream`: the live feed (SSE).
 //! - `institutions`, `lists`: an institution's record; the public lists.
 //! - `views`: the JSON shapes answered; `ops`: health, readiness, stats, metrics.
+//! - `offload`: log and store reads off the async threads, failures as 500 problems.
 
 mod caller;
 mod events;
@@ -22,6 +23,7 @@ mod feed;
 mod findings;
 mod institutions;
 mod lists;
+mod offload;
 mod ops;
 pub mod principal;
 pub mod problem;

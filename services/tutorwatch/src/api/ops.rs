@@ -14,6 +14,7 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::offload::blocking;
 use super::problem::Problem;
 use super::state::AppState;
 
@@ -105,10 +106,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 ))]
 pub async fn log_stats(State(state): State<AppState>) -> Result<Response, Problem> {
     let log = state.log.clone();
-    let stats = tokio::task::spawn_blocking(move || log.stats())
-        .await
-        .map_err(|e| Problem::internal(&e))?
-        .map_err(|e| Problem::internal(&e))?;
+    let stats = blocking(move || log.stats()).await?;
     let ingest = state.ingest.snapshot();
     let projector = state.projector.snapshot();
     Ok(Json(serde_json::json!({

@@ -12,10 +12,11 @@ use axum::Json;
 use serde::Serialize;
 use tokio::time::Instant;
 use tutorwatch_events::ids::{AccountId, BankId};
-use tutorwatch_events::{encode, Envelope, Event, EventId, UtcTime};
+use tutorwatch_events::{encode, Envelope, Event, EventId, LoggedEvent, UtcTime};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::offload::{blocking, logged_by_id};
 use super::principal::Principal;
 use super::problem::Problem;
 use super::state::AppState;
@@ -83,23 +84,12 @@ fn invalid_event(error: &tutorwatch_events::ValidationError) -> Problem {
 /// The sequence of an event already in the log, after checking a retry carries the same event.
 async fn already_logged(state: &AppState, envelope: &Envelope) -> Result<Option<u64>, Problem> {
     let (log, id) = (state.log.clone(), envelope.event_id);
-    let found = tokio::task::spawn_blocking(move || -> Result<_, String> {
-        let Some(seq) = log.seq_of(&id).map_err(|e| e.to_string())? else {
-            return Ok(None);
-        };
-        let record = log
-            .read_from(seq, 1)
-            .map_err(|e| e.to_string())?
-            .into_iter()
-            .next()
-            .ok_or_else(|| format!("log entry {seq} is missing"))?;
-        let logged = tutorwatch_events::decode(&record.event).map_err(|e| e.to_string())?;
-        Ok(Some((seq, logged)))
-    })
-    .await
-    .map_err(|e| Problem::internal(&e))?
-    .map_err(|e| Problem::internal(&e))?;
-    let Some((seq, logged)) = found else {
+    let Some(LoggedEvent {
+        seq,
+        envelope: logged,
+        ..
+    }) = blocking(move || logged_by_id(&log, &id)).await?
+    else {
         return Ok(None);
     };
     if logged.event != envelope.event
@@ -242,10 +232,7 @@ pub async fn submit(
     loop {
         head.borrow_and_update();
         let (log, id) = (state.log.clone(), envelope.event_id);
-        let seq = tokio::task::spawn_blocking(move || log.seq_of(&id))
-            .await
-            .map_err(|e| Problem::internal(&e))?
-            .map_err(|e| Problem::internal(&e))?;
+        let seq = blocking(move || log.seq_of(&id)).await?;
         if let Some(seq) = seq {
             return Ok((
                 StatusCode::CREATED,

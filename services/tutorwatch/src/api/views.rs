@@ -5,6 +5,7 @@
 use serde::Serialize;
 use tutorwatch_events::ids::FindingId;
 use tutorwatch_events::{CreditCode, EventId, RegionCode, UtcTime};
+use tutorwatch_projections::lists::ListReason;
 use tutorwatch_projections::{FindingStatus, ListEntry, ListStatus};
 use tutorwatch_store::{Cursor, StoredFinding};
 use utoipa::ToSchema;
@@ -75,7 +76,8 @@ fn evidence(list: &[tutorwatch_projections::Evidence]) -> Vec<EvidenceView> {
         .collect()
 }
 
-fn json_name<T: Serialize>(value: &T) -> String {
+/// The name a unit enum variant has in JSON (`high`, `non_subject`, ...).
+pub fn json_name<T: Serialize>(value: &T) -> String {
     match serde_json::to_value(value) {
         Ok(serde_json::Value::String(name)) => name,
         _ => String::new(),
@@ -146,6 +148,17 @@ pub struct ReasonView {
     pub findings: Vec<FindingId>,
 }
 
+impl ReasonView {
+    /// The view of a list reason.
+    pub fn of(reason: &ListReason) -> Self {
+        ReasonView {
+            kind: json_name(&reason.kind),
+            findings_total: reason.findings_total,
+            findings: reason.findings.clone(),
+        }
+    }
+}
+
 /// One institution on a public list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct ListedInstitution {
@@ -173,15 +186,7 @@ impl ListedInstitution {
             since: entry.since_at,
             since_event: entry.since.event_id,
             reasons: if entry.status == ListStatus::Black {
-                entry
-                    .reasons
-                    .iter()
-                    .map(|r| ReasonView {
-                        kind: json_name(&r.kind),
-                        findings_total: r.findings_total,
-                        findings: r.findings.clone(),
-                    })
-                    .collect()
+                entry.reasons.iter().map(ReasonView::of).collect()
             } else {
                 Vec::new()
             },
