@@ -8,6 +8,7 @@ use axum::http::request::Parts;
 use super::principal::Principal;
 use super::problem::Problem;
 use super::state::AppState;
+use super::tokens::Refusal;
 
 /// A caller that presented a valid token.
 #[derive(Debug, Clone)]
@@ -35,8 +36,14 @@ impl FromRequestParts<AppState> for Caller {
                 Problem::unauthenticated("the Authorization header must be `Bearer <token>`")
                     .at("header.authorization")
             })?;
-        let principal = state.tokens.principal(token).ok_or_else(|| {
-            Problem::unauthenticated("the token is unknown or revoked").at("header.authorization")
+        let principal = state.tokens.authenticate(token).map_err(|refusal| {
+            let detail = match refusal {
+                Refusal::Unknown => "the token is unknown or revoked".to_owned(),
+                Refusal::Expired(at) => {
+                    format!("the token expired at {at}; ask for a new one")
+                }
+            };
+            Problem::unauthenticated(detail).at("header.authorization")
         })?;
         tracing::Span::current().record("principal", tracing::field::display(&principal));
         Ok(Caller(principal))
