@@ -13,3 +13,4 @@ mod ingest;
 mod projections;
 mod storage_faults;
 mod tidy;
+mod tokens;

@@ -7,13 +7,13 @@ use std::path::{Path, PathBuf};
 /// Why the data directory cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum DataDirError {
-    #[error("cannot create the data directory {path}: {source}")]
+    #[error("creating the data directory {path}")]
     Create {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot read the permissions of the data directory {path}: {source}")]
+    #[error("reading the permissions of the data directory {path}")]
     Inspect {
         path: PathBuf,
         #[source]
