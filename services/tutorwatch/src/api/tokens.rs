@@ -431,6 +431,25 @@ mod tests {
     }
 
     #[test]
+    fn a_token_in_the_settings_file_may_carry_an_expiry() {
+        use figment::providers::{Format as _, Toml};
+        let record: TokenRecord = figment::Figment::from(Toml::string(
+            r#"
+            id = "0123456789ab"
+            hash = "0123456789abcdef"
+            principal = { role = "admin" }
+            expires_at = "2030-01-01T08:00:00+08:00"
+            "#,
+        ))
+        .extract()
+        .expect("a token record");
+        assert_eq!(
+            record.expires_at,
+            Some(UtcTime::parse("2030-01-01T00:00:00Z").expect("a time"))
+        );
+    }
+
+    #[test]
     fn an_expired_token_is_refused_as_expired_and_old_records_never_expire() {
         let dir = tempfile::tempdir().expect("temp dir");
         let file = dir.path().join(TOKEN_FILE);
