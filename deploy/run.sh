@@ -7,6 +7,10 @@ cd "$(dirname "$0")/.."
 . deploy/lib.sh
 
 ensure_nats_server
+# The data directory is owner-only (`serve` refuses one its group or others can enter); an
+# existing one is left as it is, and `serve` names the fix if it is shared.
+data_dir="${TW_DATA_DIR:-./data}"
+mkdir -p -m 700 "$data_dir"
 nats_url="${TW_NATS_URL:-nats://127.0.0.1:4222}"
 hostport="${nats_url#nats://}"
 host="${hostport%:*}"
@@ -14,7 +18,7 @@ port="${hostport##*:}"
 if listening "$host" "$port"; then
   echo "using the NATS server already listening at $nats_url" >&2
 else
-  store="${TW_DATA_DIR:-./data}/nats"
+  store="$data_dir/nats"
   mkdir -p "$store"
   echo "starting nats-server with JetStream at $nats_url (store: $store, log: $store/nats-server.log)" >&2
   nohup "$(nats_server_bin)" -a "$host" -p "$port" -js -sd "$store" >>"$store/nats-server.log" 2>&1 &

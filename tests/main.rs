@@ -13,4 +13,5 @@ mod ingest;
 mod projections;
 mod storage_faults;
 mod tidy;
+mod tokens;
 mod trust;

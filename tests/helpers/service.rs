@@ -66,6 +66,13 @@ impl Service {
     }
 
     fn unstarted(nats_url: &str, data_dir: &Path, args: Vec<String>) -> Self {
+        // `serve` refuses a data directory others can enter, and `tempfile` makes directories
+        // with the default permissions (0755 under the usual umask): make an existing one 0700.
+        if data_dir.is_dir() {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o700))
+                .expect("Failed to make the data directory owner-only");
+        }
         Self {
             args,
             launcher: Vec::new(),

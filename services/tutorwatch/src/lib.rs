@@ -5,6 +5,7 @@
 //!   `token`, `openapi`, `gen`, `check`, `example`, `publish`, `bench`).
 //! - `replay`: rebuilding projections from the log, what-if diffs, and reading stored findings.
 //! - `config`: typed settings from a TOML file with `TW_*` environment overrides.
+//! - `data_dir`: the data directory created owner-only, and refused by `serve` when shared.
 //! - `telemetry`: the tracing subscriber.
 //! - `token_cmd`: `tutorwatch token issue|list|revoke`.
 //! - `serve`: wires the log, ingest and the HTTP endpoints together, and shuts them down.
@@ -21,6 +22,7 @@ pub mod bench_http;
 pub mod check_cmd;
 pub mod cli;
 pub mod config;
+pub mod data_dir;
 pub mod gen_cmd;
 pub mod outbound;
 pub mod replay;
