@@ -263,31 +263,25 @@ impl World {
 
     /// Where an event ended: in the log, or dead-lettered with a reason code. Waits for either.
     async fn fate(&self, id: EventId) -> Verdict {
-        let mut verdict = None;
-        wait_until(
-            Duration::from_secs(20),
-            "the event to be logged or refused",
-            || {
-                let found = async {
-                    let (status, _) = self
-                        .service
-                        .get_json_with(&format!("/v1/events/{id}"), &self.tokens["admin"])
-                        .await?;
-                    if status == 200 {
-                        return Some(Verdict::Accepted);
-                    }
-                    self.dead_letter_reason(id).await.map(|reason| {
-                        Verdict::Refused(reason.split(':').next().unwrap_or_default().to_owned())
-                    })
-                };
-                async {
-                    verdict = found.await;
-                    verdict.is_some()
-                }
-            },
-        )
-        .await;
-        verdict.expect("waited for it")
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let logged = self
+                .service
+                .get_json_with(&format!("/v1/events/{id}"), &self.tokens["admin"])
+                .await
+                .is_some_and(|(status, body)| status == 200 && body["status"] == "durable");
+            if logged {
+                return Verdict::Accepted;
+            }
+            if let Some(reason) = self.dead_letter_reason(id).await {
+                return Verdict::Refused(reason.split(':').next().unwrap_or_default().to_owned());
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "event {id} was neither logged nor dead-lettered in 20 s"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// The reason of the dead letter holding event `id`, if there is one.
@@ -615,7 +609,7 @@ async fn both_paths_give_the_same_verdict_for_every_sender_family_and_fact() {
 
 #[tokio::test]
 async fn ids_cannot_be_squatted_and_case_actions_enter_only_through_the_api() {
-    let world = World::start().await;
+    let mut world = World::start().await;
 
     // Over NATS: bank-2's event takes an id first; bank-1's event under the same id (sent
     // without Nats-Msg-Id, so JetStream's window does not drop it) is refused as a conflict, not

@@ -166,20 +166,6 @@ fn legacy_codes_pass_only_when_configured() {
 }
 
 #[test]
-fn an_institution_cannot_speak_for_another() {
-    let mut envelope = example(7, &ExampleParams::new(EventId::new_v7()));
-    envelope.producer =
-        Producer::Institution(CreditCode::parse("91350100M000100Y43").expect("well-formed"));
-    assert_eq!(
-        envelope
-            .validate(&ValidationContext::default())
-            .expect_err("mismatch")
-            .field,
-        "producer"
-    );
-}
-
-#[test]
 fn zero_amounts_are_refused() {
     let mut v = {
         let envelope = example(13, &ExampleParams::new(EventId::new_v7()));

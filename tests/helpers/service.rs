@@ -163,6 +163,21 @@ impl Service {
         std::fs::read_to_string(&self.stderr_path).unwrap_or_default()
     }
 
+    /// GET a path with a bearer token; the status and JSON body, or `None` while it does not
+    /// answer.
+    pub async fn get_json_with(&self, path: &str, token: &str) -> Option<(u16, serde_json::Value)> {
+        let response = self
+            .http_client
+            .get(format!("{}{path}", self.http))
+            .bearer_auth(token)
+            .timeout(Duration::from_secs(2))
+            .send()
+            .await
+            .ok()?;
+        let status = response.status().as_u16();
+        Some((status, response.json().await.unwrap_or_default()))
+    }
+
     /// GET a path and return the status and JSON body, or `None` while it does not answer.
     pub async fn get_json(&self, path: &str) -> Option<(u16, serde_json::Value)> {
         let response = self
