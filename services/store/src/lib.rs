@@ -24,6 +24,6 @@ pub use chain::chain_hash;
 pub use error::StoreError;
 pub use log::{AppendOutcome, EventLog, LogStats, VerifyReport};
 pub use projection_store::{
-    BadCursor, Cursor, FeedPage, FeedQuery, ProjectionBatch, ProjectionStore, Scope, StatusTag,
-    StoredFinding, FEED_PAGE_MAX, FEED_SCAN_MAX,
+    BadCursor, Cursor, FeedPage, FeedQuery, ListPage, ProjectionBatch, ProjectionStore, Scope,
+    StatusTag, StoredFinding, FEED_PAGE_MAX, FEED_SCAN_MAX,
 };
