@@ -9,6 +9,7 @@
 //! - `telemetry`: the tracing subscriber.
 //! - `token_cmd`: `tutorwatch token issue|list|revoke`.
 //! - `serve`: wires the log, ingest and the HTTP endpoints together, and shuts them down.
+//! - `listener`: HTTP connections, capped in number and timed while they send a request's head.
 //! - `api`: the HTTP API (officers, institutions, banks, the public) and its OpenAPI document.
 //! - `outbound`: new findings published on NATS (`tw.out.findings.<region>.<rule>`).
 //! - `bench`: ingest measured against its ceilings; `bench_http`: the query API timed under
@@ -24,6 +25,7 @@ pub mod cli;
 pub mod config;
 pub mod data_dir;
 pub mod gen_cmd;
+pub mod listener;
 pub mod outbound;
 pub mod replay;
 pub mod serve;
