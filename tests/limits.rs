@@ -400,8 +400,9 @@ fn codes(entries: &[Value]) -> Vec<String> {
 #[tokio::test]
 async fn the_public_lists_page_through_the_list_index() {
     let api = Limited::start("").await;
-    // Registered institutions with nothing else (unlisted), and unregistered ones that deliver
-    // a lesson (black: operating without a licence).
+    // Registered institutions with nothing else (unlisted), and ones whose licence the registry
+    // revoked and that deliver a lesson anyway (black: operating with a revoked licence).
+    // Unregistered institutions cannot send anything: the trust policy refuses them.
     let registered: Vec<String> = (1..=3).map(|n| credit_code(CITY, n)).collect();
     for code in &registered {
         let (status, body) = api
@@ -412,6 +413,22 @@ async fn the_public_lists_page_through_the_list_index() {
     let mut unlicensed: Vec<String> = (4..=8).map(|n| credit_code(CITY, n)).collect();
     unlicensed.sort();
     for code in &unlicensed {
+        let (status, body) = api
+            .post("/v1/events", &api.admin, &registration(code, CITY))
+            .await;
+        assert_eq!(status, 201, "{body}");
+        let revoked = json!({
+            "event_id": uuid::Uuid::now_v7(),
+            "type": "registry.licence_revoked",
+            "version": 1,
+            "institution": code,
+            "region": CITY,
+            "producer": {"registry": CITY},
+            "occurred_at": "2025-08-15T09:00:00+08:00",
+            "data": {"reason": "吊销"},
+        });
+        let (status, body) = api.post("/v1/events", &api.admin, &revoked).await;
+        assert_eq!(status, 201, "{body}");
         let token = issue(
             &api.data,
             &[
