@@ -42,6 +42,12 @@ enum Command {
         #[command(subcommand)]
         command: crate::token_cmd::TokenCommand,
     },
+    /// NATS users for a secured nats-server: mint a producer's, the service's or the admin
+    /// loader's NKey and append it, with least-privilege permissions, to the users file.
+    Nats {
+        #[command(subcommand)]
+        command: crate::nats_cmd::NatsCommand,
+    },
     /// Print the OpenAPI document of the HTTP API.
     Openapi,
     /// Print a well-formed JSON example of an event type (or list the types).
@@ -50,6 +56,7 @@ enum Command {
         event_type: Option<String>,
     },
     /// Validate JSON events (one per line, or one per file) and publish them to JetStream.
+    /// Credentials, TLS and the inbox prefix come from the `[nats]` settings or `TW_NATS_*`.
     Publish {
         /// Files with JSON events; `-` reads standard input.
         #[arg(required = true)]
@@ -177,6 +184,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             crate::token_cmd::run(command, settings.data_dir)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Nats { command } => {
+            let settings = Settings::load(cli.config.as_deref())?;
+            crate::nats_cmd::run(command, &settings.data_dir)
+        }
         Command::Openapi => {
             let doc = crate::api::openapi();
             print_json(&serde_json::to_value(&doc)?)?;
@@ -235,14 +246,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Gen(args) => {
             let settings = Settings::load(cli.config.as_deref())?;
-            crate::gen_cmd::run(&args, &settings.validation_context()?)
+            crate::gen_cmd::run(&args, &settings.validation_context()?, &settings.nats)
         }
         Command::Check(args) => crate::check_cmd::run(&args),
         Command::Publish { files, nats } => {
             let settings = Settings::load(cli.config.as_deref())?;
             let url = nats.unwrap_or_else(|| settings.nats_url.clone());
             let validation = settings.validation_context()?;
-            runtime()?.block_on(publish(&url, &files, &validation))
+            runtime()?.block_on(publish(&url, &settings.nats, &files, &validation))
         }
     }
 }
@@ -370,13 +381,12 @@ pub(crate) async fn send_json(
 
 async fn publish(
     url: &str,
+    nats: &crate::nats::NatsSettings,
     files: &[PathBuf],
     validation: &ValidationContext,
 ) -> anyhow::Result<ExitCode> {
     let events = read_events(files)?;
-    let client = async_nats::connect(url)
-        .await
-        .with_context(|| format!("connecting to NATS at {url}"))?;
+    let client = crate::nats::connect_once(url, nats, "tutorwatch publish").await?;
     let js = async_nats::jetstream::new(client);
     let mut failures = 0usize;
     for (place, bytes) in events {

@@ -5,6 +5,9 @@
 //!   `token`, `openapi`, `gen`, `check`, `example`, `publish`, `bench`).
 //! - `replay`: rebuilding projections from the log, what-if diffs, and reading stored findings.
 //! - `config`: typed settings from a TOML file with `TW_*` environment overrides.
+//! - `nats`: the `[nats]` settings (credentials, TLS, inbox prefix) and the connect options
+//!   `serve`, `publish` and `gen --publish` use; `nats_cmd`: `tutorwatch nats user add`, which
+//!   mints NKey users with least-privilege permissions for the server's users file.
 //! - `telemetry`: the tracing subscriber.
 //! - `token_cmd`: `tutorwatch token issue|list|revoke`.
 //! - `serve`: wires the log, ingest and the HTTP endpoints together, and shuts them down.
@@ -22,6 +25,8 @@ pub mod check_cmd;
 pub mod cli;
 pub mod config;
 pub mod gen_cmd;
+pub mod nats;
+pub mod nats_cmd;
 pub mod outbound;
 pub mod replay;
 pub mod serve;
