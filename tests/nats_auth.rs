@@ -302,6 +302,41 @@ async fn strangers_and_clients_that_do_not_check_the_server_are_refused() {
 }
 
 #[tokio::test]
+async fn revoking_every_key_lets_nobody_in() {
+    let server = NatsServer::start_secured();
+    let service_seed = server.keys_dir().join("service.nk");
+    connect(&server, Some(&service_seed), Some("_INBOX.service"), true)
+        .await
+        .expect("the service's user connects before the revocation");
+    // Delete every user's line, as an operator revokes keys, and reload.
+    let users = std::fs::read_to_string(server.users_file()).expect("the users file");
+    let kept: Vec<&str> = users.lines().filter(|l| !l.contains("nkey:")).collect();
+    assert!(kept.len() < users.lines().count(), "{users}");
+    std::fs::write(server.users_file(), kept.join("\n") + "\n").expect("rewrite the users file");
+    server.reload();
+    wait_until(
+        Duration::from_secs(10),
+        "the revocation to take effect",
+        || async {
+            connect(&server, Some(&service_seed), Some("_INBOX.service"), true)
+                .await
+                .is_err()
+        },
+    )
+    .await;
+    // nats-server would treat an empty user list as "no authentication": the placeholder user
+    // that `nats user add` writes keeps strangers out.
+    let error = connect(&server, None, None, true)
+        .await
+        .err()
+        .expect("with every key revoked, a client without credentials is still refused");
+    assert!(
+        error.to_string().contains("authorization violation"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
 async fn serve_runs_over_tls_and_a_minted_producer_gets_its_puback() {
     let server = NatsServer::start_secured();
     let data = tempfile::tempdir().expect("Failed to create the data dir");

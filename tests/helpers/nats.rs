@@ -99,6 +99,11 @@ impl NatsServer {
         self.store.path().join("tls/ca.pem")
     }
 
+    /// The users file the secured server includes.
+    pub fn users_file(&self) -> PathBuf {
+        self.store.path().join("users.conf")
+    }
+
     /// Where minted users' seed files are (`<user>.nk`).
     pub fn keys_dir(&self) -> PathBuf {
         self.store.path().join("keys")
@@ -115,7 +120,7 @@ impl NatsServer {
             .arg("--out")
             .arg(self.keys_dir())
             .arg("--users")
-            .arg(self.store.path().join("users.conf"))
+            .arg(self.users_file())
             .output()
             .expect("Failed to run tutorwatch nats user add");
         assert!(

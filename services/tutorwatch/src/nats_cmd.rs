@@ -242,16 +242,29 @@ const USERS_HEADER: &str = "\
 # one user per line: an NKey public key and what it may publish and subscribe to. Delete a line to
 # revoke that key. Reload nats-server after a change (nats-server --signal reload=PIDFILE, or
 # kill -HUP its pid).
-users = [
-]
 ";
+
+/// The comment that marks the placeholder user.
+const PLACEHOLDER: &str = "# placeholder: an empty list would let anyone in";
+
+/// A new users file. nats-server treats an empty user list as "no authentication", so the list
+/// starts with a user that may do nothing, whose password is random and thrown away.
+fn new_users_file() -> anyhow::Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    let password: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(format!(
+        "{USERS_HEADER}users = [\n  {{ user: \"nobody\", password: \"{password}\", permissions: \
+         {{ publish: {{ deny: [\">\"] }}, subscribe: {{ deny: [\">\"] }} }} }}  {PLACEHOLDER}\n]\n"
+    ))
+}
 
 /// Adds `line` as the last user in the users file (creating it if missing); returns how many
 /// users named `name` it now holds.
 fn append_user(path: &Path, line: &str, name: &str) -> anyhow::Result<usize> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => USERS_HEADER.to_owned(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => new_users_file()?,
         Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
     };
     let mut lines: Vec<&str> = text.lines().collect();
@@ -422,8 +435,10 @@ mod tests {
             .lines()
             .skip_while(|l| !l.starts_with("users"))
             .collect();
-        assert_eq!(body.len(), 4, "{text}");
-        assert_eq!(body[3], "]");
+        assert_eq!(body.len(), 5, "{text}");
+        assert!(body[1].contains("user: \"nobody\"") && body[1].ends_with(PLACEHOLDER));
+        assert!(body[2].ends_with("# reader.press") && body[3].ends_with("# reader.press"));
+        assert_eq!(body[4], "]");
         std::fs::write(&users, "users = [ ]\n").expect("a hand-written file");
         assert!(append_user(&users, &line, &reader.name).is_err());
     }
