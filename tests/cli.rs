@@ -38,27 +38,58 @@ async fn example_then_publish_then_stats_and_verify() {
     let types = String::from_utf8_lossy(&listing.stdout).lines().count();
     assert_eq!(types, tutorwatch_events::EVENT_TYPES.len());
 
-    let example = tutorwatch(&["example", "escrow.fee_collected"]);
-    assert!(example.status.success());
-    let file = data.path().join("fee.json");
-    std::fs::write(&file, &example.stdout).expect("writes");
-    let file = file.to_string_lossy().into_owned();
-    let published = tutorwatch(&["publish", "--nats", &nats.url(), &file]);
+    // A fee is accepted only about a registered institution, from a bank holding an account
+    // there: the registry registers it, the bank opens the account, then the fee.
+    let mut files = Vec::new();
+    for event_type in [
+        "registry.institution_registered",
+        "escrow.account_opened",
+        "escrow.fee_collected",
+    ] {
+        let example = tutorwatch(&["example", event_type]);
+        assert!(example.status.success());
+        let file = data.path().join(format!("{event_type}.json"));
+        std::fs::write(&file, &example.stdout).expect("writes");
+        files.push(file.to_string_lossy().into_owned());
+    }
+    let fee = files[2].clone();
+    // Before the registration, the fee is refused (dead-lettered): nothing is logged.
+    let early = tutorwatch(&["publish", "--nats", &nats.url(), &fee]);
+    assert!(early.status.success());
+    let url = nats.url();
+    let mut args = vec!["publish", "--nats", url.as_str()];
+    args.extend(files[..2].iter().map(String::as_str));
+    let published = tutorwatch(&args);
     assert!(
         published.status.success(),
         "{}",
         String::from_utf8_lossy(&published.stderr)
     );
-    assert_eq!(stdout_json(&published)["duplicate"], false);
-    // Publishing the same event again is acknowledged as a duplicate and not stored twice.
-    let again = tutorwatch(&["publish", "--nats", &nats.url(), &file]);
-    assert_eq!(stdout_json(&again)["duplicate"], true);
-
     wait_until(
         Duration::from_secs(20),
-        "the event to be logged",
-        || async { service.logged_events().await == Some(1) },
+        "the registration and the account to be logged",
+        || async { service.logged_events().await == Some(2) },
     )
+    .await;
+    // The fee's id was refused, not stored: sent again under a new id it is accepted, and sent
+    // once more it is acknowledged as a duplicate and not stored twice.
+    let renamed: String = {
+        let mut fee_json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&fee).expect("reads")).expect("json");
+        fee_json["event_id"] = serde_json::json!(tutorwatch_events::EventId::new_v7().to_string());
+        let file = data.path().join("fee-again.json");
+        std::fs::write(&file, fee_json.to_string()).expect("writes");
+        file.to_string_lossy().into_owned()
+    };
+    let published = tutorwatch(&["publish", "--nats", &nats.url(), &renamed]);
+    assert!(published.status.success());
+    assert_eq!(stdout_json(&published)["duplicate"], false);
+    let again = tutorwatch(&["publish", "--nats", &nats.url(), &renamed]);
+    assert_eq!(stdout_json(&again)["duplicate"], true);
+
+    wait_until(Duration::from_secs(20), "the fee to be logged", || async {
+        service.logged_events().await == Some(3)
+    })
     .await;
 
     // The log is locked while serve runs: a clear error, not a hang or a second writer.
@@ -75,8 +106,8 @@ async fn example_then_publish_then_stats_and_verify() {
     let stats = tutorwatch(&["log", "stats", "--data", &data_arg]);
     assert!(stats.status.success());
     let stats = stdout_json(&stats);
-    assert_eq!(stats["events"], 1);
-    assert_eq!(stats["last_seq"], 1);
+    assert_eq!(stats["events"], 3);
+    assert_eq!(stats["last_seq"], 3);
 
     let verify = tutorwatch(&["log", "verify", "--data", &data_arg]);
     assert!(verify.status.success());

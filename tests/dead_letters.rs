@@ -24,7 +24,7 @@ async fn bad_payloads_are_dead_lettered_with_a_reason_and_do_not_stop_ingest() {
     service.wait_ready().await;
     let publisher = Publisher::connect(&nats.url()).await;
 
-    let good = sample_events(40);
+    let good = sample_events(50);
     let subject = good[0].subject();
     let valid = encode(&good[0]);
 
@@ -119,8 +119,11 @@ async fn bad_payloads_are_dead_lettered_with_a_reason_and_do_not_stop_ingest() {
         "schema version 99",
     ));
     // A valid event on another institution's subject, and a message id that is not the event id.
+    let other = tutorwatch_events::examples::synthetic_credit_code(9).to_string();
     bad.push((
-        good[1].subject().replace("440200", "440300"),
+        good[1]
+            .subject()
+            .replace(".52440200MJL123454R", &format!(".{other}")),
         HeaderMap::new(),
         encode(&good[1]),
         "belongs on",
@@ -128,15 +131,24 @@ async fn bad_payloads_are_dead_lettered_with_a_reason_and_do_not_stop_ingest() {
     let mut wrong_id = HeaderMap::new();
     wrong_id.insert("Nats-Msg-Id", "not-the-event-id");
     bad.push((good[2].subject(), wrong_id, encode(&good[2]), "Nats-Msg-Id"));
-    // An unknown family.
+    // An unknown family, and an unknown kind of sender.
     bad.push((
-        "tw.in.gossip.440200.X".into(),
+        "tw.in.registry.440200.gossip.52440200MJL123454R".into(),
         HeaderMap::new(),
         encode(&good[3]),
-        "belongs on",
+        "not an event family",
+    ));
+    bad.push((
+        "tw.in.gossip.440200.registry.52440200MJL123454R".into(),
+        HeaderMap::new(),
+        encode(&good[3]),
+        "not a sender kind",
     ));
 
-    // Bad messages interleaved with good ones: the good ones behind them must all get through.
+    // The institution's registration first (events about an unregistered institution are
+    // refused), then bad messages interleaved with good ones: the good ones behind them must all
+    // get through.
+    publish_all(&publisher, &good[..10], |_| true, |_| false).await;
     let good_behind: Vec<_> = good[10..].to_vec();
     for (i, (subject, headers, payload, _)) in bad.iter().enumerate() {
         publisher
@@ -158,7 +170,7 @@ async fn bad_payloads_are_dead_lettered_with_a_reason_and_do_not_stop_ingest() {
         "every good event to be logged",
         || async {
             ingest_drained(&publisher.js).await
-                && service.logged_events().await == Some(good_behind.len() as u64)
+                && service.logged_events().await == Some(good.len() as u64)
         },
     )
     .await;
@@ -190,12 +202,8 @@ async fn bad_payloads_are_dead_lettered_with_a_reason_and_do_not_stop_ingest() {
                 .map(|v| v.as_str()),
             Some(subject.as_str())
         );
-        let family = subject.split('.').nth(2).unwrap_or_default();
-        let expected_family = if family == "gossip" {
-            "unknown"
-        } else {
-            family
-        };
+        let expected_family = tutorwatch_events::Sender::parse_subject(subject)
+            .map_or("unknown", |(_, family, _)| family.as_str());
         assert_eq!(letter.subject.as_str(), format!("tw.dlq.{expected_family}"));
         assert_eq!(
             &letter.payload[..],
@@ -205,7 +213,7 @@ async fn bad_payloads_are_dead_lettered_with_a_reason_and_do_not_stop_ingest() {
     }
     assert!(service.terminate().success(), "{}", service.stderr());
     let ids = logged_ids(data.path());
-    let expected: std::collections::BTreeSet<_> = good_behind.iter().map(|e| e.event_id).collect();
+    let expected: std::collections::BTreeSet<_> = good.iter().map(|e| e.event_id).collect();
     assert_eq!(distinct(&ids), expected);
 }
 

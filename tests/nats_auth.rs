@@ -336,8 +336,28 @@ async fn revoking_every_key_lets_nobody_in() {
     );
 }
 
+/// Runs the `tutorwatch` CLI as a NATS client of `server` with the given user's seed file and
+/// inbox prefix (the `TW_NATS_*` variables), and returns its stdout; panics if it fails.
+fn run_as(server: &NatsServer, seed_file: &Path, inbox: &str, args: &[&str]) -> String {
+    let output = std::process::Command::new(crate::helpers::binary())
+        .args(args)
+        .env("TW_NATS_URL", server.url())
+        .env("TW_NATS_NKEY_SEED_FILE", seed_file)
+        .env("TW_NATS_TLS_CA_FILE", server.ca_file())
+        .env("TW_NATS_TLS_REQUIRED", "true")
+        .env("TW_NATS_INBOX_PREFIX", inbox)
+        .output()
+        .expect("Failed to run tutorwatch");
+    assert!(
+        output.status.success(),
+        "tutorwatch {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("UTF-8 output")
+}
+
 #[tokio::test]
-async fn serve_runs_over_tls_and_a_minted_producer_gets_its_puback() {
+async fn serve_ingests_what_producers_publish_over_tls_with_their_own_keys() {
     let server = NatsServer::start_secured();
     let data = tempfile::tempdir().expect("Failed to create the data dir");
     let service = Service::start_with_config(
@@ -350,44 +370,71 @@ async fn serve_runs_over_tls_and_a_minted_producer_gets_its_puback() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["nats_connected"], true);
 
-    // The example fee's producer is bank-a1: mint its user, reload, publish with its key.
-    let minted = server.add_user(&["--role", "bank", "--bank", "bank-a1"]);
+    // The example registration's producer is the registry of 440200: mint its user, reload, and
+    // publish it with `tutorwatch publish` and that key.
+    let minted = server.add_user(&["--role", "registry", "--region", "440200"]);
     let inbox = minted["inbox_prefix"]
         .as_str()
         .expect("an inbox prefix")
         .to_owned();
-    assert_eq!(inbox, "_INBOX.bank.bank-a1");
-    server.reload();
+    assert_eq!(inbox, "_INBOX.registry.440200");
     let seed_file = minted["seed_file"]
         .as_str()
         .expect("a seed file")
         .to_owned();
-    let bank = connect_new_user(&server, Path::new(&seed_file), &inbox).await;
-    let (event_id, body) = fee_json();
-    let mut headers = async_nats::HeaderMap::new();
-    headers.insert("Nats-Msg-Id", event_id.as_str());
-    headers.insert("Content-Type", "application/json");
-    let ack = async_nats::jetstream::new(bank.nats.clone())
-        .publish_with_headers(
-            format!("tw.in.bank.bank-a1.escrow.{SAMPLE_CREDIT_CODE}"),
-            headers,
-            body.into(),
-        )
-        .await
-        .expect("sent")
-        .await
-        .expect("JetStream acks the bank's event");
-    assert_eq!(ack.stream, "TW_IN");
-
-    // Ingest reads it off the stream (it is the service's consumer, over TLS with its NKey).
+    server.reload();
+    connect_new_user(&server, Path::new(&seed_file), &inbox).await;
+    let example = run_as(
+        &server,
+        Path::new(&seed_file),
+        &inbox,
+        &["example", "registry.institution_registered"],
+    );
+    let file = data.path().join("registration.json");
+    std::fs::write(&file, example).expect("write the event");
+    let printed = run_as(
+        &server,
+        Path::new(&seed_file),
+        &inbox,
+        &["publish", file.to_str().expect("a UTF-8 path")],
+    );
+    let ack: serde_json::Value = serde_json::from_str(printed.trim()).expect("publish prints JSON");
+    assert_eq!(
+        ack["subject"],
+        format!("tw.in.registry.440200.registry.{SAMPLE_CREDIT_CODE}")
+    );
+    assert_eq!(ack["duplicate"], false);
     wait_until(
         Duration::from_secs(20),
-        "ingest to take the event",
-        || async {
-            let appended = service.ingest_counter("appended").await.unwrap_or(0);
-            let dead = service.ingest_counter("dead_lettered").await.unwrap_or(0);
-            appended + dead == 1
-        },
+        "the registration in the log",
+        || async { service.logged_events().await == Some(1) },
     )
     .await;
+
+    // The admin loader (its key minted at the start) publishes a small city on `tw.in.admin.…`.
+    let printed = run_as(
+        &server,
+        &server.keys_dir().join("admin.nk"),
+        "_INBOX.admin",
+        &[
+            "gen",
+            "--seed",
+            "3",
+            "--institutions",
+            "80",
+            "--publish",
+            &server.url(),
+        ],
+    );
+    let sent: u64 = printed
+        .trim()
+        .strip_prefix("events: ")
+        .and_then(|n| n.parse().ok())
+        .expect("gen prints `events: N`");
+    assert!(sent > 100, "{printed}");
+    wait_until(Duration::from_secs(60), "the city in the log", || async {
+        service.logged_events().await == Some(1 + sent)
+    })
+    .await;
+    assert_eq!(service.ingest_counter("dead_lettered").await, Some(0));
 }

@@ -6,6 +6,7 @@ use crate::catalog::Event;
 use crate::credit_code::CreditCode;
 use crate::ids::{BankId, EventId, OfficerId};
 use crate::region::RegionCode;
+use crate::sender::{Identity, Sender};
 use crate::time::UtcTime;
 use crate::validate::{credit_code, Problem, Validation, ValidationContext, ValidationError};
 
@@ -67,14 +68,15 @@ impl Envelope {
         self.event.validate()
     }
 
-    /// The NATS subject this event is published on: `tw.in.<family>.<region>.<institution>`.
+    /// The NATS subject this event is published on by its producer, with the producer's own
+    /// credentials (an officer's jurisdiction taken to be the event's region):
+    /// `tw.in.<sender>.<family>.<institution>` (see `sender`).
     pub fn subject(&self) -> String {
-        format!(
-            "{}.{}.{}.{}",
-            crate::SUBJECT_PREFIX,
-            self.event.family().as_str(),
-            self.region,
-            self.institution
-        )
+        self.subject_as(&Sender::direct(Identity::own(&self.producer, self.region)))
+    }
+
+    /// The NATS subject this event is published on by `sender`.
+    pub fn subject_as(&self, sender: &Sender) -> String {
+        sender.subject(self.event.family(), &self.institution)
     }
 }

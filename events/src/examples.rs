@@ -91,6 +91,20 @@ where
     parse(T::try_from(format!("{prefix}-{tag}")))
 }
 
+/// The bank every example escrow event comes from.
+pub const SAMPLE_BANK: &str = "bank-1";
+
+/// The bank every example escrow event comes from.
+pub fn sample_bank() -> BankId {
+    parse(BankId::parse(SAMPLE_BANK))
+}
+
+/// The institution's one supervised account in the examples (held by [`sample_bank`]), so that a
+/// stream of examples is one a bank could legally send.
+fn account(p: &ExampleParams) -> AccountId {
+    token::<AccountId>("acct", p.institution.as_str())
+}
+
 fn text(value: &str) -> Text {
     parse(Text::parse(value))
 }
@@ -190,12 +204,12 @@ pub fn example(index: usize, p: &ExampleParams) -> Envelope {
         }
         .into(),
         40 => SupervisedAccountOpened {
-            account: token::<AccountId>("acct", tag),
-            bank: token::<BankId>("bank", tag),
+            account: account(p),
+            bank: sample_bank(),
         }
         .into(),
         41 => SupervisedAccountClosed {
-            account: token::<AccountId>("acct", tag),
+            account: account(p),
         }
         .into(),
         42 => FeeCollected {
@@ -206,12 +220,12 @@ pub fn example(index: usize, p: &ExampleParams) -> Envelope {
             lessons: 20,
             service_start: date("2025-09-01"),
             service_end: date("2025-11-30"),
-            supervised_account: Some(token::<AccountId>("acct", tag)),
+            supervised_account: Some(account(p)),
             training_loan: false,
         }
         .into(),
         43 => FundsReleased {
-            account: token::<AccountId>("acct", tag),
+            account: account(p),
             contract: token::<ContractId>("contract", tag),
             amount,
             lessons: 1,
@@ -224,18 +238,18 @@ pub fn example(index: usize, p: &ExampleParams) -> Envelope {
         .into(),
         45 => RefundPaid {
             contract: token::<ContractId>("contract", tag),
-            account: Some(token::<AccountId>("acct", tag)),
+            account: Some(account(p)),
             amount,
         }
         .into(),
         46 => DailyBalanceStated {
-            account: token::<AccountId>("acct", tag),
+            account: account(p),
             date: date("2025-09-01"),
             balance: amount,
         }
         .into(),
         47 => RiskReserveDeposited {
-            account: token::<AccountId>("acct", tag),
+            account: account(p),
             amount,
         }
         .into(),
@@ -266,7 +280,7 @@ pub fn example(index: usize, p: &ExampleParams) -> Envelope {
     };
     let producer = match event.family() {
         crate::Family::Schedule => Producer::Institution(p.institution.clone()),
-        crate::Family::Escrow => Producer::Bank(token::<BankId>("bank", tag)),
+        crate::Family::Escrow => Producer::Bank(sample_bank()),
         crate::Family::Registry => Producer::Registry(p.region),
         crate::Family::Advertising | crate::Family::Supervision => {
             Producer::Officer(token::<OfficerId>("officer", tag))
@@ -282,8 +296,28 @@ pub fn example(index: usize, p: &ExampleParams) -> Envelope {
     }
 }
 
-/// `count` events with fresh v7 ids, cycling through every event type, each with its own ids
-/// (tag `e<i>`), about the institution `institution(i)`: the stream tests and benchmarks publish.
+/// The order the example streams cycle through the event types in: the catalog's order, except
+/// that the supervised account is closed after the bank's other events, so that every event of a
+/// stream about one institution is one its sender may send (the registration first, the account
+/// opened before it is used).
+pub fn legal_order() -> Vec<usize> {
+    let closed = EVENT_TYPES
+        .iter()
+        .position(|t| t.code == 41)
+        .unwrap_or_else(|| unreachable!("the catalog has supervised_account_closed"));
+    let last_escrow = EVENT_TYPES
+        .iter()
+        .rposition(|t| t.family == crate::Family::Escrow)
+        .unwrap_or_else(|| unreachable!("the catalog has escrow events"));
+    let mut order: Vec<usize> = (0..EVENT_TYPES.len()).filter(|&i| i != closed).collect();
+    order.insert(last_escrow, closed);
+    order
+}
+
+/// `count` events with fresh v7 ids, cycling through every event type in [`legal_order`], each
+/// with its own ids (tag `e<i>`), about the institution `institution(i)`: the stream tests and
+/// benchmarks publish. Each run of `EVENT_TYPES.len()` events from a multiple of it about one
+/// institution is a legal history (see `legal_order`).
 pub fn stream(count: usize, institution: impl Fn(usize) -> CreditCode) -> Vec<Envelope> {
     stream_range(0..count, institution).collect()
 }
@@ -294,17 +328,19 @@ pub fn stream_range(
     range: std::ops::Range<usize>,
     institution: impl Fn(usize) -> CreditCode,
 ) -> impl Iterator<Item = Envelope> {
+    let order = legal_order();
     range.map(move |i| {
         let mut params = ExampleParams::new(EventId::new_v7());
         params.tag = format!("e{i}");
         params.institution = institution(i);
-        example(i % EVENT_TYPES.len(), &params)
+        example(order[i % order.len()], &params)
     })
 }
 
-/// One example of every event type, with fresh v7 ids.
+/// One example of every event type, in [`legal_order`], with fresh v7 ids.
 pub fn one_of_each() -> Vec<Envelope> {
-    (0..EVENT_TYPES.len())
+    legal_order()
+        .into_iter()
         .map(|i| example(i, &ExampleParams::new(EventId::new_v7())))
         .collect()
 }

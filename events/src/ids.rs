@@ -120,6 +120,11 @@ token_id!(
     AccountId
 );
 token_id!(
+    /// An API token's public handle (the first hex digits of its hash), recorded with each event
+    /// written through the HTTP API.
+    TokenId
+);
+token_id!(
     /// An escrow bank.
     BankId
 );

@@ -7,7 +7,8 @@
 //!
 //! # Layout
 //! - `catalog`: the table of event types (code, name, family, version) and the `Event` enum.
-//! - `envelope`: who an event concerns and who sent it; `codec`: postcard and JSON encodings;
+//! - `envelope`: who an event concerns and who sent it; `sender`: proven identities and the
+//!   inbound subjects that carry them; `codec`: postcard and JSON encodings;
 //!   `upcast`: reading older schema versions; `record`: the log's stored entry.
 //! - `registry`, `schedule`, `escrow`, `advertising`, `supervision`: the event families.
 //! - `credit_code`, `region`, `ids`, `money`, `time`, `kinds`: the value types they are made of.
@@ -29,6 +30,7 @@ pub mod record;
 pub mod region;
 pub mod registry;
 pub mod schedule;
+pub mod sender;
 pub mod supervision;
 pub mod time;
 mod upcast;
@@ -45,10 +47,11 @@ pub use ids::EventId;
 pub use money::Fen;
 pub use record::{LogRecord, LoggedEvent};
 pub use region::RegionCode;
+pub use sender::{Identity, Sender, SubjectError};
 pub use time::UtcTime;
 pub use validate::{ValidationContext, ValidationError};
 
-/// Every inbound event subject starts with this: `tw.in.<family>.<region>.<institution>`.
+/// Every inbound event subject starts with this: `tw.in.<sender>.<family>.<institution>`.
 pub const SUBJECT_PREFIX: &str = "tw.in";
 /// Dead letters go to `tw.dlq.<family>`.
 pub const DLQ_PREFIX: &str = "tw.dlq";

@@ -1,33 +1,75 @@
 //! The record the log stores for each accepted event.
 //!
 //! The log keeps the producer's canonical bytes untouched (so the hash chain covers exactly what
-//! was accepted) next to the sequence, the time it was recorded and the chained hashes.
+//! was accepted) next to the sequence, the time it was recorded, who sent it (the proven sender:
+//! the NATS credentials' identity, or the API token that wrote it) and the chained hashes.
+//!
+//! Two formats are read: `0x01` (before senders were recorded; `sender` is `None`) and `0x02`,
+//! which every new entry is written in.
 
 use serde::{Deserialize, Serialize};
 
 use crate::codec::{decode, DecodeError};
 use crate::envelope::Envelope;
+use crate::sender::Sender;
 use crate::time::UtcTime;
 
-/// The first byte of every log record this build writes.
+/// The first byte of log records written before senders were recorded (read, never written).
 pub const RECORD_FORMAT_V1: u8 = 0x01;
+/// The first byte of every log record this build writes.
+pub const RECORD_FORMAT_V2: u8 = 0x02;
 
 /// Length of the chained hashes, in bytes.
 pub const HASH_BYTES: usize = 32;
 
+/// The layout a record is stored in; the hash chain's formula follows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordFormat {
+    /// `0x01`: no sender; the hash does not cover one.
+    V1,
+    /// `0x02`: the sender is stored and covered by the hash.
+    V2,
+}
+
 /// One entry of the log, as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogRecord {
+    /// The layout the record is stored in (new records: `V2`).
+    pub format: RecordFormat,
     /// Position in the log, from 1, without gaps.
     pub seq: u64,
     /// When the log accepted the event (the log's clock, UTC).
     pub recorded_at: UtcTime,
     /// The previous entry's hash (all zeros for the first entry).
     pub prev_hash: [u8; HASH_BYTES],
-    /// Hash over `prev_hash`, `seq`, `recorded_at` and `event`.
+    /// Hash over `prev_hash`, `seq`, `recorded_at`, `sender` (format 2) and `event`.
     pub hash: [u8; HASH_BYTES],
+    /// Who sent the event, as the transport proved it (`None` in format-1 entries, and for
+    /// events appended without a sender, e.g. by tests and benchmarks).
+    pub sender: Option<Sender>,
     /// The canonical wire encoding of the envelope.
     pub event: Vec<u8>,
+}
+
+/// The format-1 layout (no sender).
+#[derive(Serialize, Deserialize)]
+struct RecordV1 {
+    seq: u64,
+    recorded_at: UtcTime,
+    prev_hash: [u8; HASH_BYTES],
+    hash: [u8; HASH_BYTES],
+    event: Vec<u8>,
+}
+
+/// The format-2 layout.
+#[derive(Serialize, Deserialize)]
+struct RecordV2 {
+    seq: u64,
+    recorded_at: UtcTime,
+    prev_hash: [u8; HASH_BYTES],
+    hash: [u8; HASH_BYTES],
+    sender: Option<Sender>,
+    event: Vec<u8>,
 }
 
 /// Why stored bytes are not a log record.
@@ -44,22 +86,74 @@ pub enum RecordError {
 }
 
 impl LogRecord {
-    /// Encodes the record for storage.
+    /// Encodes the record for storage, in its own format.
     pub fn encode(&self) -> Vec<u8> {
-        let out = vec![RECORD_FORMAT_V1];
-        match postcard::to_extend(self, out) {
-            Ok(bytes) => bytes,
-            Err(_) => unreachable!("postcard serialises LogRecord into a Vec"),
-        }
+        let encoded = match self.format {
+            RecordFormat::V1 => {
+                assert!(
+                    self.sender.is_none(),
+                    "a format-1 record cannot carry a sender"
+                );
+                let record = RecordV1 {
+                    seq: self.seq,
+                    recorded_at: self.recorded_at,
+                    prev_hash: self.prev_hash,
+                    hash: self.hash,
+                    event: self.event.clone(),
+                };
+                postcard::to_extend(&record, vec![RECORD_FORMAT_V1])
+            }
+            RecordFormat::V2 => {
+                let record = RecordV2 {
+                    seq: self.seq,
+                    recorded_at: self.recorded_at,
+                    prev_hash: self.prev_hash,
+                    hash: self.hash,
+                    sender: self.sender.clone(),
+                    event: self.event.clone(),
+                };
+                postcard::to_extend(&record, vec![RECORD_FORMAT_V2])
+            }
+        };
+        encoded.expect("postcard serialises a record into a Vec without fail")
     }
 
-    /// Decodes a stored record. Never panics, whatever the bytes.
+    /// The bytes of `sender` the hash chain covers in format 2: its postcard encoding.
+    pub fn sender_bytes(sender: &Option<Sender>) -> Vec<u8> {
+        postcard::to_allocvec(sender).expect("postcard serialises a sender into a Vec without fail")
+    }
+
+    /// Decodes a stored record of either format. Never panics, whatever the bytes.
     pub fn decode(bytes: &[u8]) -> Result<LogRecord, RecordError> {
         let (&format, rest) = bytes.split_first().ok_or(RecordError::Empty)?;
-        if format != RECORD_FORMAT_V1 {
-            return Err(RecordError::UnknownFormat(format));
+        let decode_error = |e: postcard::Error| RecordError::Decode(e.to_string());
+        match format {
+            RECORD_FORMAT_V1 => {
+                let r: RecordV1 = postcard::from_bytes(rest).map_err(decode_error)?;
+                Ok(LogRecord {
+                    format: RecordFormat::V1,
+                    seq: r.seq,
+                    recorded_at: r.recorded_at,
+                    prev_hash: r.prev_hash,
+                    hash: r.hash,
+                    sender: None,
+                    event: r.event,
+                })
+            }
+            RECORD_FORMAT_V2 => {
+                let r: RecordV2 = postcard::from_bytes(rest).map_err(decode_error)?;
+                Ok(LogRecord {
+                    format: RecordFormat::V2,
+                    seq: r.seq,
+                    recorded_at: r.recorded_at,
+                    prev_hash: r.prev_hash,
+                    hash: r.hash,
+                    sender: r.sender,
+                    event: r.event,
+                })
+            }
+            other => Err(RecordError::UnknownFormat(other)),
         }
-        postcard::from_bytes(rest).map_err(|e| RecordError::Decode(e.to_string()))
     }
 
     /// Decodes the event the record carries.

@@ -204,11 +204,11 @@ fn wrong_format_bytes_and_unknown_codes_are_typed_errors() {
 }
 
 #[test]
-fn subjects_follow_family_region_and_institution() {
+fn subjects_name_the_sender_the_family_and_the_institution() {
     let envelope = example(7, &ExampleParams::new(EventId::new_v7()));
     assert_eq!(
         envelope.subject(),
-        "tw.in.schedule.440200.52440200MJL123454R"
+        "tw.in.inst.52440200MJL123454R.schedule.52440200MJL123454R"
     );
 }
 

@@ -1,6 +1,7 @@
 //! What the log says about institutions and courses: registration, licence state, sites,
-//! teachers, supervised accounts, course plans, delivered lessons and prices charged. The rule
-//! projections read these facts; only the projector updates them, before the rules see an event.
+//! teachers, supervised accounts, course plans, delivered lessons and prices charged, and each
+//! producer's clock (see `clocks`). The rule projections read these facts; only the projector
+//! updates them, before the rules see an event.
 //!
 //! **Invariant:** facts are a pure fold of the log in order; nothing here judges anything.
 
@@ -14,6 +15,7 @@ use tutorwatch_events::registry::DEFAULT_TIME_ZONE;
 use tutorwatch_events::schedule::Session;
 use tutorwatch_events::{CreditCode, Event, Fen, LoggedEvent, RegionCode, UtcTime};
 
+use crate::clocks::ProducerClocks;
 use crate::finding::Evidence;
 
 /// The evidence reference of a logged event.
@@ -176,6 +178,8 @@ impl Course {
 pub struct Facts {
     pub institutions: BTreeMap<CreditCode, Institution>,
     pub courses: BTreeMap<CourseKey, Course>,
+    /// The latest instant each producer's events prove has passed (this event included).
+    pub clocks: ProducerClocks,
 }
 
 impl Facts {
@@ -202,6 +206,10 @@ impl Facts {
             .entry(code.clone())
             .or_insert_with(|| Institution::new(envelope.region));
         institution.region = envelope.region;
+        self.clocks.advance(
+            &envelope.producer,
+            ProducerClocks::proven_by(event, institution.time_zone()),
+        );
         let key = |course: &CourseId| CourseKey {
             institution: code.clone(),
             course: course.clone(),

@@ -1,9 +1,17 @@
 //! Fund-supervision rules (RULES.md section G and GOV_GUIDE_PRICE): prepaid fees, supervised
 //! accounts, releases, refunds and the escrow early warnings of our own.
 //!
-//! There is no clock: whether a refund was paid in time is judged against the time later events
-//! prove has passed (the latest `occurred_at` seen, and the date of a bank's daily balance statement),
-//! so a replay judges exactly as the first run did.
+//! There is no wall clock: whether a refund was paid in time is judged against the time later
+//! events prove has passed, so a replay judges exactly as the first run did. It is the clock of
+//! the producer whose action is awaited (see `clocks`): the bank holding the supervised account
+//! the contract's fees went into, because that bank pays the refund out of the account and
+//! reports the payment (`escrow.refund_paid`). Its clock is the latest `occurred_at` among its
+//! own events and the end of the day of its latest balance statement. Once that clock has passed
+//! the deadline with the refund unpaid, the bank would have reported a payment made in time, so
+//! the refund is overdue. A contract with no known bank (fees outside a supervised account, an
+//! account never reported opened) waits on the producer that reported the request. Other
+//! producers' events (another bank, an institution, a registry, an event dated 2030) never make
+//! a refund overdue. A payment dated after the deadline is late whoever reports it.
 //!
 //! **Invariant:** money is integer fen; ratios are basis points computed in `u128`.
 
@@ -15,7 +23,7 @@ use tutorwatch_events::escrow::{DailyBalanceStated, FeeCollected, FundsReleased}
 use tutorwatch_events::ids::{AccountId, ContractId, CourseId};
 use tutorwatch_events::kinds::Category;
 use tutorwatch_events::schedule::CoursePublished;
-use tutorwatch_events::{CreditCode, Event, Fen, LoggedEvent, UtcTime};
+use tutorwatch_events::{CreditCode, Event, Fen, LoggedEvent, Producer, UtcTime};
 
 use crate::context::Context;
 use crate::facts::{evidence, local_time, start_of_day, CourseKey};
@@ -68,6 +76,8 @@ pub struct PendingRefund {
     pub requested_on: Date,
     pub days: u32,
     pub deadline: UtcTime,
+    /// The producer whose clock passing `deadline` makes the refund overdue (see the module doc).
+    pub awaited: Producer,
     /// The event this refund's finding, if any, is raised against.
     pub region: tutorwatch_events::RegionCode,
     pub time_zone: String,
@@ -82,8 +92,9 @@ pub struct FundRules {
     pending_refunds: BTreeMap<(UtcTime, u64), PendingRefund>,
     /// The keys of `pending_refunds` per contract, so a payment finds its refunds without a scan.
     refunds_by_contract: BTreeMap<ContractKey, BTreeSet<(UtcTime, u64)>>,
-    /// The latest instant the log proves has passed.
-    clock: Option<UtcTime>,
+    /// The keys of `pending_refunds` per awaited producer, so an event finds the refunds its
+    /// producer's clock makes overdue without a scan (one entry per producer with refunds due).
+    refunds_by_awaited: BTreeMap<Producer, BTreeSet<(UtcTime, u64)>>,
 }
 
 fn bp_below(amount: Fen, owed: Fen, bp: u32) -> bool {
@@ -128,19 +139,18 @@ impl FundRules {
                         .and_then(|d| start_of_day(&zone, d))
                 });
                 if let (Some(days), Some(deadline)) = (days, deadline) {
-                    self.refunds_by_contract
-                        .entry(contract_key(&request.contract))
-                        .or_default()
-                        .insert((deadline, event.seq));
-                    self.pending_refunds.insert(
+                    let key = contract_key(&request.contract);
+                    let awaited = self.awaited(ctx, event, &key);
+                    self.add_refund(
                         (deadline, event.seq),
                         PendingRefund {
-                            contract: contract_key(&request.contract),
+                            contract: key,
                             remaining: request.amount,
                             requested: evidence(event),
                             requested_on: date,
                             days,
                             deadline,
+                            awaited,
                             region: envelope.region,
                             time_zone: zone,
                         },
@@ -149,28 +159,42 @@ impl FundRules {
             }
             Event::RefundPaid(paid) => {
                 let key = contract_key(&paid.contract);
+                // A payment dated after a deadline shows that refund was late, whoever reports
+                // it (the awaited bank's own payment has already moved its clock past it).
+                let late: Vec<(UtcTime, u64)> = self
+                    .refunds_by_contract
+                    .get(&key)
+                    .into_iter()
+                    .flatten()
+                    .filter(|(deadline, _)| *deadline <= envelope.occurred_at)
+                    .copied()
+                    .collect();
+                for refund in late {
+                    if let Some(pending) = self.take_refund(refund) {
+                        findings.push(overdue(ctx, event, pending));
+                    }
+                }
                 let mut left = paid.amount;
-                if let Some(keys) = self.refunds_by_contract.get_mut(&key) {
-                    // Oldest deadline first, as the refunds fall due.
-                    for refund in keys.iter() {
-                        if let Some(pending) = self.pending_refunds.get_mut(refund) {
+                // Oldest deadline first, as the refunds fall due.
+                let keys: Vec<(UtcTime, u64)> = self
+                    .refunds_by_contract
+                    .get(&key)
+                    .into_iter()
+                    .flatten()
+                    .copied()
+                    .collect();
+                for refund in keys {
+                    let settled = match self.pending_refunds.get_mut(&refund) {
+                        Some(pending) => {
                             let applied = left.min(pending.remaining);
                             pending.remaining = pending.remaining.saturating_sub(applied);
                             left = left.saturating_sub(applied);
+                            pending.remaining.is_zero()
                         }
-                    }
-                    let pending_refunds = &mut self.pending_refunds;
-                    keys.retain(|refund| {
-                        let settled = pending_refunds
-                            .get(refund)
-                            .is_none_or(|p| p.remaining.is_zero());
-                        if settled {
-                            pending_refunds.remove(refund);
-                        }
-                        !settled
-                    });
-                    if keys.is_empty() {
-                        self.refunds_by_contract.remove(&key);
+                        None => true,
+                    };
+                    if settled {
+                        self.take_refund(refund);
                     }
                 }
                 let account = match self.contracts.get_mut(&key) {
@@ -215,62 +239,72 @@ impl FundRules {
         findings
     }
 
-    /// Moves the clock to what this event proves has passed and flags overdue refunds.
+    /// Flags the refunds awaiting this event's producer whose deadline its clock (this event
+    /// included, see `Facts::clocks`) has passed.
     fn advance_clock(&mut self, ctx: &Context<'_>, event: &LoggedEvent) -> Vec<Finding> {
-        // The producers' clocks, not the log's: a log that is backfilled (or replayed from an
-        // archive) later must judge a refund by when it was paid, not by when it was ingested.
-        let mut now = event.envelope.occurred_at;
-        if let Event::DailyBalanceStated(statement) = &event.envelope.event {
-            let zone = ctx.time_zone(&event.envelope.institution);
-            // A statement for day d proves day d is over.
-            if let Some(end) = statement
-                .date
-                .tomorrow()
-                .ok()
-                .and_then(|d| start_of_day(zone, d))
-            {
-                now = now.max(end);
+        let producer = &event.envelope.producer;
+        let Some(clock) = ctx.facts.clocks.get(producer) else {
+            return Vec::new();
+        };
+        let due: Vec<(UtcTime, u64)> = self
+            .refunds_by_awaited
+            .get(producer)
+            .into_iter()
+            .flat_map(|keys| keys.range(..=(clock, u64::MAX)))
+            .copied()
+            .collect();
+        due.into_iter()
+            .filter_map(|refund| self.take_refund(refund))
+            .map(|pending| overdue(ctx, event, pending))
+            .collect()
+    }
+
+    /// Whose clock a refund of `contract`, requested by `event`, waits on: the bank holding the
+    /// supervised account the contract's fees went into, else the producer of the request.
+    fn awaited(&self, ctx: &Context<'_>, event: &LoggedEvent, contract: &ContractKey) -> Producer {
+        self.contracts
+            .get(contract)
+            .and_then(|c| c.account.as_ref())
+            .and_then(|account| {
+                ctx.facts
+                    .institution(&contract.institution)
+                    .and_then(|i| i.account_banks.get(account))
+            })
+            .map_or_else(
+                || event.envelope.producer.clone(),
+                |bank| Producer::Bank(bank.clone()),
+            )
+    }
+
+    /// Adds a pending refund to its three indexes.
+    fn add_refund(&mut self, refund: (UtcTime, u64), pending: PendingRefund) {
+        self.refunds_by_contract
+            .entry(pending.contract.clone())
+            .or_default()
+            .insert(refund);
+        self.refunds_by_awaited
+            .entry(pending.awaited.clone())
+            .or_default()
+            .insert(refund);
+        self.pending_refunds.insert(refund, pending);
+    }
+
+    /// Removes a pending refund from its three indexes (empty index entries go too).
+    fn take_refund(&mut self, refund: (UtcTime, u64)) -> Option<PendingRefund> {
+        let pending = self.pending_refunds.remove(&refund)?;
+        if let Some(keys) = self.refunds_by_contract.get_mut(&pending.contract) {
+            keys.remove(&refund);
+            if keys.is_empty() {
+                self.refunds_by_contract.remove(&pending.contract);
             }
         }
-        let clock = self.clock.map_or(now, |c| c.max(now));
-        self.clock = Some(clock);
-        let mut findings = Vec::new();
-        while let Some(entry) = self.pending_refunds.first_entry() {
-            if entry.key().0 > clock {
-                break;
+        if let Some(keys) = self.refunds_by_awaited.get_mut(&pending.awaited) {
+            keys.remove(&refund);
+            if keys.is_empty() {
+                self.refunds_by_awaited.remove(&pending.awaited);
             }
-            let refund = *entry.key();
-            let pending = entry.remove();
-            if let Some(keys) = self.refunds_by_contract.get_mut(&pending.contract) {
-                keys.remove(&refund);
-                if keys.is_empty() {
-                    self.refunds_by_contract.remove(&pending.contract);
-                }
-            }
-            let mut draft = ctx
-                .draft(event, RuleId::RefundProrata, pending.deadline)
-                .figure(Figure::new(
-                    "requested_on",
-                    Measure::Date(pending.requested_on),
-                ))
-                .figure(Figure::new("days", Measure::Count(u64::from(pending.days))))
-                .figure(Figure::new("unpaid", Measure::Money(pending.remaining)))
-                .describe(format!(
-                    "refund of contract {} requested {} still owes {} after {} days",
-                    pending.contract.contract,
-                    pending.requested_on,
-                    pending.remaining,
-                    pending.days
-                ))
-                .with_evidence(pending.requested);
-            draft = draft.for_institution(
-                pending.contract.institution.clone(),
-                pending.region,
-                pending.time_zone.clone(),
-            );
-            findings.push(draft.build(&identity(&[&"refund", &pending.requested.event_id])));
         }
-        findings
+        Some(pending)
     }
 
     fn fee(&mut self, ctx: &Context<'_>, event: &LoggedEvent, fee: &FeeCollected) -> Vec<Finding> {
@@ -514,6 +548,28 @@ impl FundRules {
             .map(|(_, b)| b.owed)
             .sum()
     }
+}
+
+/// REFUND_PRORATA: a refund still unpaid (in part) when `event` showed its deadline had passed.
+fn overdue(ctx: &Context<'_>, event: &LoggedEvent, pending: PendingRefund) -> Finding {
+    ctx.draft(event, RuleId::RefundProrata, pending.deadline)
+        .figure(Figure::new(
+            "requested_on",
+            Measure::Date(pending.requested_on),
+        ))
+        .figure(Figure::new("days", Measure::Count(u64::from(pending.days))))
+        .figure(Figure::new("unpaid", Measure::Money(pending.remaining)))
+        .describe(format!(
+            "refund of contract {} requested {} still owes {} after {} days",
+            pending.contract.contract, pending.requested_on, pending.remaining, pending.days
+        ))
+        .with_evidence(pending.requested)
+        .for_institution(
+            pending.contract.institution.clone(),
+            pending.region,
+            pending.time_zone.clone(),
+        )
+        .build(&identity(&[&"refund", &pending.requested.event_id]))
 }
 
 /// PREPAY_MAX_3M_60H and PREPAY_MAX_5000 for one charge.

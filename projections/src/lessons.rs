@@ -3,7 +3,12 @@
 //!
 //! Findings from a plan (`course_published`, `course_rescheduled`) are withdrawn when the course
 //! is rescheduled or cancelled before the lesson; findings from a delivered lesson (its actual
-//! times) stand.
+//! times) stand. "Before the lesson" is judged by the institution's own clock (the latest
+//! instant its own events prove has passed, see `clocks`), or the change's `occurred_at` if
+//! that is later: a change dated in the past cannot reach back to lessons the institution's
+//! earlier events already showed under way. A planned lesson reported delivered
+//! (`schedule.lesson_delivered`) keeps its plan's findings whatever a later change says, and so
+//! do the course-level findings of a course with any lesson delivered.
 //!
 //! **Invariant:** every time is judged in the institution's local time zone, against the policy
 //! value in force on the lesson's local start date, to the whole second.
@@ -16,7 +21,7 @@ use tutorwatch_events::ids::{CourseId, FindingId, LessonId, SiteId, TeacherId};
 use tutorwatch_events::kinds::{Category, GradeBand, Mode};
 use tutorwatch_events::registry::{InstitutionRegistered, TeacherHired};
 use tutorwatch_events::schedule::{LessonDelivered, Session};
-use tutorwatch_events::{Event, LoggedEvent, UtcTime};
+use tutorwatch_events::{Event, LoggedEvent, Producer, UtcTime};
 
 use crate::context::Context;
 use crate::facts::{evidence, local_time, Course, CourseKey, Standing};
@@ -29,6 +34,8 @@ pub struct PlannedFinding {
     pub id: FindingId,
     /// When the lesson it is about was to start (the first lesson, for course-level findings).
     pub lesson_start: UtcTime,
+    /// The lesson it is about (the later one, for a break); `None` for course-level findings.
+    pub lesson: Option<LessonId>,
     /// About the course as a whole (licence, content, staff) rather than one lesson's times:
     /// a reschedule does not withdraw it, a cancellation does.
     pub course_level: bool,
@@ -102,7 +109,7 @@ impl LessonRules {
             Event::CoursePublished(c) => self.replan(ctx, event, &key(&c.course)),
             Event::CourseRescheduled(c) => self.replan(ctx, event, &key(&c.course)),
             Event::CourseCancelled(c) => {
-                self.withdraw(event, &key(&c.course), true, &BTreeSet::new())
+                self.withdraw(ctx, event, &key(&c.course), true, &BTreeSet::new())
             }
             Event::LessonDelivered(l) => raise(delivered(ctx, event, l)),
             _ => Vec::new(),
@@ -119,7 +126,7 @@ impl LessonRules {
     ) -> Vec<FindingChange> {
         let planned = self.judge_plan(ctx, event, key);
         let kept: BTreeSet<FindingId> = planned.iter().map(|(f, _, _)| f.id).collect();
-        let mut changes = self.withdraw(event, key, false, &kept);
+        let mut changes = self.withdraw(ctx, event, key, false, &kept);
         if let Some(remembered) = self.planned.get_mut(key) {
             // Re-remembered below, with the new plan's lesson starts.
             remembered.retain(|p| !kept.contains(&p.id));
@@ -128,23 +135,37 @@ impl LessonRules {
         changes
     }
 
-    /// Withdraws the plan's findings about lessons that had not started when the plan changed,
+    /// Withdraws the plan's findings about lessons that had not started when the plan changed
+    /// (by the institution's own clock, see the module doc) and were not reported delivered,
     /// except those in `kept`.
     fn withdraw(
         &mut self,
+        ctx: &Context<'_>,
         event: &LoggedEvent,
         key: &CourseKey,
         course_level_too: bool,
         kept: &BTreeSet<FindingId>,
     ) -> Vec<FindingChange> {
-        let changed_at = event.envelope.occurred_at;
+        let own_clock = ctx
+            .facts
+            .clocks
+            .get(&Producer::Institution(key.institution.clone()));
+        let changed_at = own_clock.map_or(event.envelope.occurred_at, |clock| {
+            clock.max(event.envelope.occurred_at)
+        });
         let Some(planned) = self.planned.get_mut(key) else {
             return Vec::new();
+        };
+        let delivered = ctx.facts.courses.get(key).map(|c| &c.delivered);
+        let was_delivered = |lesson: &Option<LessonId>| match lesson {
+            Some(lesson) => delivered.is_some_and(|d| d.contains_key(lesson)),
+            None => delivered.is_some_and(|d| !d.is_empty()),
         };
         let by = evidence(event);
         let mut changes = Vec::new();
         planned.retain(|p| {
             let withdraw = p.lesson_start > changed_at
+                && !was_delivered(&p.lesson)
                 && (course_level_too || !p.course_level)
                 && !kept.contains(&p.id);
             if withdraw {
@@ -156,13 +177,13 @@ impl LessonRules {
     }
 
     /// Judges the course's current plan (just published or rescheduled): each finding with the
-    /// start of the lesson it is about and whether it is about the course as a whole.
+    /// start of the lesson it is about and that lesson (`None`: about the course as a whole).
     fn judge_plan(
         &self,
         ctx: &Context<'_>,
         event: &LoggedEvent,
         key: &CourseKey,
-    ) -> Vec<(Finding, UtcTime, bool)> {
+    ) -> Vec<(Finding, UtcTime, Option<LessonId>)> {
         let Some(course) = ctx.facts.courses.get(key) else {
             return Vec::new();
         };
@@ -182,7 +203,7 @@ impl LessonRules {
             course.site.as_ref(),
             &course.teachers,
         ) {
-            planned.push((finding, first.start, true));
+            planned.push((finding, first.start, None));
         }
         for session in &sessions {
             let lesson = Lesson {
@@ -192,7 +213,7 @@ impl LessonRules {
                 end: session.end,
             };
             for finding in lesson_findings(ctx, event, course, &lesson, Stage::Plan) {
-                planned.push((finding, session.start, false));
+                planned.push((finding, session.start, Some(session.lesson.clone())));
             }
         }
         if course.mode == Mode::Online {
@@ -205,7 +226,7 @@ impl LessonRules {
                     (pair[1].start, &pair[1].lesson),
                     None,
                 ) {
-                    planned.push((finding, pair[1].start, false));
+                    planned.push((finding, pair[1].start, Some(pair[1].lesson.clone())));
                 }
             }
         }
@@ -216,17 +237,18 @@ impl LessonRules {
     fn remember(
         &mut self,
         key: &CourseKey,
-        planned: Vec<(Finding, UtcTime, bool)>,
+        planned: Vec<(Finding, UtcTime, Option<LessonId>)>,
     ) -> Vec<FindingChange> {
         let remembered = self.planned.entry(key.clone()).or_default();
         planned
             .into_iter()
-            .map(|(mut finding, lesson_start, course_level)| {
+            .map(|(mut finding, lesson_start, lesson)| {
                 finding.basis = crate::finding::Basis::Planned;
                 remembered.push(PlannedFinding {
                     id: finding.id,
                     lesson_start,
-                    course_level,
+                    course_level: lesson.is_none(),
+                    lesson,
                 });
                 FindingChange::Raise(Box::new(finding))
             })

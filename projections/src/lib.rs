@@ -9,6 +9,8 @@
 //! - `policy`: the figures each rule uses, with effective dates, regional overrides and the
 //!   holiday calendar.
 //! - `finding`: findings, rule ids, severities, statuses, and the changes projections emit.
+//! - `clocks`: per producer, the latest instant its own events prove has passed; deadlines are
+//!   judged by the clock of the producer whose action is awaited.
 //! - `facts`: what the log says about institutions and courses, shared by the rule projections;
 //!   `context`: the view a rule judges with and the finding builder.
 //! - `lessons`, `funds`, `ads`: the rule projections; `lists`: the black/white list.
@@ -21,6 +23,7 @@
 //! is needed here.
 
 pub mod ads;
+pub mod clocks;
 pub mod context;
 pub mod digest;
 pub mod facts;

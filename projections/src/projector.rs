@@ -54,7 +54,7 @@ pub struct ProjectorState {
 /// The shape of the projector's state, findings and list entries. Bump it whenever one of them
 /// changes shape: stores and snapshots carry it, and a mismatch makes the service rebuild the
 /// projections from the log instead of misreading them.
-pub const STATE_FORMAT: u32 = 3;
+pub const STATE_FORMAT: u32 = 4;
 
 /// What derived data was computed under: the policy version and the state format, e.g.
 /// `cn-national-2025.1+state2`.

@@ -1,6 +1,7 @@
 //! Edge tests of the fund-supervision and pricing rules.
 
 use tutorwatch_events::kinds::{GradeBand, Mode, Subject};
+use tutorwatch_events::registry::{Site, SiteAdded};
 
 use super::*;
 
@@ -256,6 +257,234 @@ fn refunds_are_judged_late_only_when_a_later_event_proves_the_deadline_passed() 
         of_rule(&p, RuleId::RefundProrata).is_empty(),
         "nothing proves the deadline passed"
     );
+}
+
+/// The refund every clock test waits on: ¥500 of contract k-1 (fees in acct-1, held by bank-1),
+/// requested on 9/1, so 15 days allow paying until the end of 9/16 (Asia/Shanghai).
+fn request_refund(log: &mut Log) {
+    log.push(
+        "2025-09-01T12:00:00+08:00",
+        refund_requested("k-1", Fen::yuan(500)),
+    );
+}
+
+/// The instant the refund of [`request_refund`] falls due.
+const DUE: &str = "2025-09-17T00:00:00+08:00";
+
+/// Pushes `event` about another institution (with no money owed anywhere), sent by `producer`.
+fn about_other(log: &mut Log, producer: Producer, at: &str, event: impl Into<Event>) {
+    let own = std::mem::replace(&mut log.institution, code(FOR_PROFIT_CODE));
+    log.push_by(producer, at, event);
+    log.institution = own;
+}
+
+/// The other institution as a producer.
+fn other_institution() -> Producer {
+    Producer::Institution(code(FOR_PROFIT_CODE))
+}
+
+/// A legal offline music course of the institution, with one lesson on `day` (YYYY-MM-DD).
+fn music_course(id: &str, day: &str) -> CoursePublished {
+    course(
+        id,
+        Subject::Music,
+        GradeBand::Primary,
+        Mode::Offline,
+        vec![session(
+            "l-1",
+            &format!("{day}T17:00:00+08:00"),
+            &format!("{day}T17:30:00+08:00"),
+        )],
+    )
+}
+
+/// Every producer but the awaited bank moves its clock past 9/16: another bank (about another
+/// institution and about a second account of this one), another institution, the registry and
+/// the institution that owes the refund.
+fn others_move_past_day_15(log: &mut Log) {
+    about_other(
+        log,
+        bank("bank-2"),
+        "2025-09-30T01:00:00+08:00",
+        balance("2025-09-29", Fen::yuan(1)),
+    );
+    log.push_by(
+        bank("bank-2"),
+        "2025-09-30T01:00:00+08:00",
+        DailyBalanceStated {
+            account: tok!(AccountId, "acct-2"),
+            date: date("2025-09-29"),
+            balance: Fen::yuan(1),
+        },
+    );
+    about_other(
+        log,
+        other_institution(),
+        "2025-09-30T10:00:00+08:00",
+        music_course("c-9", "2025-10-13"),
+    );
+    log.push(
+        "2025-09-30T11:00:00+08:00",
+        music_course("c-1", "2025-10-14"),
+    );
+    log.push(
+        "2025-09-30T12:00:00+08:00",
+        SiteAdded {
+            site: Site {
+                id: tok!(SiteId, "site-2"),
+                address: text("韶关市浈江区风度中路2号"),
+            },
+        },
+    );
+}
+
+#[test]
+fn an_event_dated_2030_from_another_bank_makes_no_refund_overdue() {
+    let p = with_money(|log| {
+        request_refund(log);
+        about_other(
+            log,
+            bank("bank-2"),
+            "2030-01-01T10:00:00+08:00",
+            balance("2029-12-31", Fen::yuan(1)),
+        );
+        // An older event of the same bank does not move its clock back.
+        about_other(
+            log,
+            bank("bank-2"),
+            "2025-09-02T10:00:00+08:00",
+            balance("2025-09-01", Fen::yuan(1)),
+        );
+    });
+    assert!(of_rule(&p, RuleId::RefundProrata).is_empty());
+    let clocks = &p.facts().clocks;
+    assert_eq!(
+        clocks.get(&bank("bank-2")),
+        Some(t("2030-01-01T10:00:00+08:00")),
+        "monotone"
+    );
+    assert_eq!(
+        clocks.get(&bank("bank-1")),
+        Some(t("2025-09-01T12:00:00+08:00"))
+    );
+    // One clock per producer: the registry, bank-1 and bank-2.
+    assert_eq!(clocks.len(), 3);
+}
+
+#[test]
+fn other_producers_clocks_past_the_deadline_make_no_refund_overdue() {
+    let p = with_money(|log| {
+        request_refund(log);
+        others_move_past_day_15(log);
+    });
+    assert!(
+        of_rule(&p, RuleId::RefundProrata).is_empty(),
+        "another bank, another institution, the registry and the institution itself are not \
+         the bank that pays the refund"
+    );
+}
+
+#[test]
+fn a_refund_paid_on_day_9_is_in_time_after_other_producers_passed_day_15() {
+    let p = with_money(|log| {
+        request_refund(log);
+        others_move_past_day_15(log);
+        // bank-1's backlog arrives after everyone else's later events.
+        log.push(
+            "2025-09-10T15:00:00+08:00",
+            refund_paid("k-1", Fen::yuan(500)),
+        );
+        log.push(
+            "2025-10-01T01:00:00+08:00",
+            balance("2025-09-30", Fen::yuan(500)),
+        );
+    });
+    assert!(of_rule(&p, RuleId::RefundProrata).is_empty());
+}
+
+#[test]
+fn the_awaited_banks_own_clock_past_day_15_makes_the_unpaid_refund_late() {
+    // bank-1's statement for another institution's account proves 9/16 is over at bank-1.
+    let p = with_money(|log| {
+        request_refund(log);
+        others_move_past_day_15(log);
+        about_other(
+            log,
+            bank("bank-1"),
+            "2025-09-17T01:00:00+08:00",
+            balance("2025-09-16", Fen::yuan(1)),
+        );
+    });
+    let found = of_rule(&p, RuleId::RefundProrata);
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        found[0].institution,
+        code(CODE),
+        "about the institution owing it"
+    );
+    assert_eq!(found[0].occurred_at, t(DUE));
+    assert_eq!(found[0].evidence.len(), 2, "the request and the statement");
+    // Its statement for 9/15 proves only that 9/15 is over.
+    let p = with_money(|log| {
+        request_refund(log);
+        about_other(
+            log,
+            bank("bank-1"),
+            "2025-09-16T01:00:00+08:00",
+            balance("2025-09-15", Fen::yuan(1)),
+        );
+    });
+    assert!(of_rule(&p, RuleId::RefundProrata).is_empty());
+}
+
+#[test]
+fn a_refund_waits_on_the_bank_holding_the_account_whoever_reports_the_request() {
+    let requested_by_bank_2 = |log: &mut Log| {
+        log.push_by(
+            bank("bank-2"),
+            "2025-09-01T12:00:00+08:00",
+            refund_requested("k-1", Fen::yuan(500)),
+        );
+        log.push_by(
+            bank("bank-2"),
+            "2025-09-30T01:00:00+08:00",
+            DailyBalanceStated {
+                account: tok!(AccountId, "acct-2"),
+                date: date("2025-09-29"),
+                balance: Fen::yuan(1),
+            },
+        );
+    };
+    let p = with_money(requested_by_bank_2);
+    assert!(of_rule(&p, RuleId::RefundProrata).is_empty());
+    let p = with_money(|log| {
+        requested_by_bank_2(log);
+        log.push(
+            "2025-09-30T01:00:00+08:00",
+            balance("2025-09-29", Fen::yuan(1000)),
+        );
+    });
+    assert_eq!(of_rule(&p, RuleId::RefundProrata).len(), 1);
+}
+
+#[test]
+fn a_payment_dated_after_the_deadline_is_late_whoever_reports_it() {
+    let paid_by_bank_2 = |at: &'static str| {
+        with_money(move |log| {
+            request_refund(log);
+            log.push_by(bank("bank-2"), at, refund_paid("k-1", Fen::yuan(500)));
+        })
+    };
+    assert_eq!(
+        of_rule(&paid_by_bank_2(DUE), RuleId::RefundProrata).len(),
+        1,
+        "paid at 00:00 on 9/17"
+    );
+    assert!(of_rule(
+        &paid_by_bank_2("2025-09-16T23:59:59+08:00"),
+        RuleId::RefundProrata
+    )
+    .is_empty());
 }
 
 #[test]

@@ -3,6 +3,7 @@
 use tutorwatch_events::kinds::{Category, GradeBand, LicensedModes, Mode, Subject};
 use tutorwatch_events::registry::{LicenceRevoked, LicenceSuspended, SiteAdded, TeacherHired};
 use tutorwatch_events::schedule::{CourseCancelled, CourseRescheduled};
+use tutorwatch_events::Producer;
 
 use super::*;
 use crate::finding::{Basis, FindingStatus, Measure};
@@ -756,4 +757,199 @@ fn two_institutions_with_the_same_course_id_get_separate_findings() {
     let found = of_rule(&run(&first.events), RuleId::OnlineLessonMax30Min);
     assert_eq!(found.len(), 2);
     assert_ne!(found[0].id, found[1].id);
+}
+
+/// Lesson l-1 of c-1 on 9/9 at 19:00 as planned first (31 minutes online, a planned finding).
+fn long_l1() -> Session {
+    session(
+        "l-1",
+        "2025-09-09T19:00:00+08:00",
+        "2025-09-09T19:31:00+08:00",
+    )
+}
+
+/// The plan that fixes l-1 (30 minutes).
+fn fixed_l1() -> Session {
+    session(
+        "l-1",
+        "2025-09-09T19:00:00+08:00",
+        "2025-09-09T19:30:00+08:00",
+    )
+}
+
+/// The status of l-1's planned ONLINE_LESSON_MAX_30MIN finding.
+fn planned_l1_status(log: &Log) -> FindingStatus {
+    let planned: Vec<Finding> = of_rule(&run(&log.events), RuleId::OnlineLessonMax30Min)
+        .into_iter()
+        .filter(|f| f.basis == Basis::Planned)
+        .collect();
+    assert_eq!(planned.len(), 1, "{planned:#?}");
+    planned[0].status.clone()
+}
+
+fn delivered_l1() -> LessonDelivered {
+    delivered(
+        "c-1",
+        "l-1",
+        "2025-09-09T19:00:00+08:00",
+        "2025-09-09T19:31:00+08:00",
+    )
+}
+
+fn an_officer() -> Producer {
+    Producer::Officer(tok!(OfficerId, "officer-1"))
+}
+
+#[test]
+fn a_backdated_reschedule_does_not_withdraw_the_finding_of_a_delivered_lesson() {
+    let mut log = online_course_with(vec![long_l1()]);
+    log.push("2025-09-09T19:31:00+08:00", delivered_l1());
+    // Dated before the lesson, sent after it was delivered.
+    reschedule(&mut log, "2025-09-05T10:00:00+08:00", vec![fixed_l1()]);
+    assert_eq!(planned_l1_status(&log), FindingStatus::Open);
+    let actual = of_rule(&run(&log.events), RuleId::OnlineLessonMax30Min)
+        .into_iter()
+        .filter(|f| f.basis == Basis::Actual)
+        .count();
+    assert_eq!(actual, 1, "the delivered lesson's own finding stands too");
+}
+
+#[test]
+fn a_lesson_reported_delivered_keeps_its_plan_finding_even_ahead_of_the_institutions_clock() {
+    // Recorded by an officer, so the institution's own clock is still at 9/1 when the
+    // institution's reschedule dated 9/5 arrives.
+    let mut log = online_course_with(vec![long_l1()]);
+    log.push_by(an_officer(), "2025-09-09T19:31:00+08:00", delivered_l1());
+    reschedule(&mut log, "2025-09-05T10:00:00+08:00", vec![fixed_l1()]);
+    assert_eq!(planned_l1_status(&log), FindingStatus::Open);
+}
+
+#[test]
+fn a_change_dated_before_what_the_institutions_own_events_proved_does_not_reach_back() {
+    // Nothing reports l-1 delivered, but the institution's own later event (9/10) proves that
+    // l-1 (9/9 19:00) had started by the time the change dated 9/5 arrived.
+    let mut log = online_course_with(vec![long_l1()]);
+    log.push(
+        "2025-09-10T10:00:00+08:00",
+        course(
+            "c-2",
+            Subject::Mathematics,
+            GradeBand::Primary,
+            Mode::Online,
+            vec![session(
+                "m-1",
+                "2025-09-17T19:00:00+08:00",
+                "2025-09-17T19:30:00+08:00",
+            )],
+        ),
+    );
+    reschedule(&mut log, "2025-09-05T10:00:00+08:00", vec![fixed_l1()]);
+    assert_eq!(planned_l1_status(&log), FindingStatus::Open);
+}
+
+#[test]
+fn a_legitimate_reschedule_withdraws_whatever_other_producers_clocks_say() {
+    let mut log = online_course_with(vec![long_l1()]);
+    // The institution's own clock: 9/4. Everyone else's: past the lesson.
+    log.push(
+        "2025-09-04T10:00:00+08:00",
+        course(
+            "c-2",
+            Subject::Mathematics,
+            GradeBand::Primary,
+            Mode::Online,
+            vec![session(
+                "m-1",
+                "2025-09-17T19:00:00+08:00",
+                "2025-09-17T19:30:00+08:00",
+            )],
+        ),
+    );
+    log.push(
+        "2025-09-20T01:00:00+08:00",
+        balance("2025-09-19", Fen::yuan(1)),
+    );
+    log.push(
+        "2025-09-20T10:00:00+08:00",
+        TeacherHired {
+            teacher: tok!(TeacherId, "t-2"),
+            subjects: vec![Subject::Mathematics],
+            qualification: Some(tok!(CertificateNo, "cert-2")),
+            in_service_school_teacher: false,
+            located_abroad: false,
+        },
+    );
+    let own = std::mem::replace(&mut log.institution, code(FOR_PROFIT_CODE));
+    log.push(
+        "2025-09-20T11:00:00+08:00",
+        course(
+            "c-1",
+            Subject::Mathematics,
+            GradeBand::Primary,
+            Mode::Online,
+            vec![session(
+                "l-1",
+                "2025-09-27T19:00:00+08:00",
+                "2025-09-27T19:30:00+08:00",
+            )],
+        ),
+    );
+    log.institution = own;
+    reschedule(&mut log, "2025-09-05T10:00:00+08:00", vec![fixed_l1()]);
+    assert_eq!(planned_l1_status(&log), FindingStatus::Withdrawn);
+}
+
+#[test]
+fn cancelling_a_course_with_a_lesson_delivered_keeps_its_course_level_findings() {
+    let preschool = |deliver_first: bool| {
+        let mut log = Log::new();
+        log.licensed_subject_institution();
+        log.push(
+            "2025-09-01T10:00:00+08:00",
+            course(
+                "c-1",
+                Subject::Music,
+                GradeBand::Preschool,
+                Mode::Online,
+                vec![
+                    session(
+                        "l-1",
+                        "2025-09-09T10:00:00+08:00",
+                        "2025-09-09T10:20:00+08:00",
+                    ),
+                    session(
+                        "l-2",
+                        "2025-09-16T10:00:00+08:00",
+                        "2025-09-16T10:20:00+08:00",
+                    ),
+                ],
+            ),
+        );
+        if deliver_first {
+            log.push_by(
+                an_officer(),
+                "2025-09-09T10:20:00+08:00",
+                delivered(
+                    "c-1",
+                    "l-1",
+                    "2025-09-09T10:00:00+08:00",
+                    "2025-09-09T10:20:00+08:00",
+                ),
+            );
+        }
+        log.push(
+            "2025-09-05T10:00:00+08:00",
+            CourseCancelled {
+                course: tok!(CourseId, "c-1"),
+                reason: text("backdated"),
+            },
+        );
+        of_rule(&run(&log.events), RuleId::PreschoolNoOnline)
+            .into_iter()
+            .filter(|f| f.basis == Basis::Planned)
+            .map(|f| f.status)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(preschool(false), vec![FindingStatus::Withdrawn]);
+    assert_eq!(preschool(true), vec![FindingStatus::Open]);
 }

@@ -81,18 +81,30 @@ impl Log {
         }
     }
 
-    /// Appends an event that occurred (and was recorded) at `at`.
+    /// Appends an event that occurred (and was recorded) at `at`, sent by its family's usual
+    /// producer (the institution, bank-1, the region's registry, officer-1).
     pub fn push(&mut self, at: &str, event: impl Into<Event>) -> LoggedEvent {
         let event = event.into();
-        let seq = self.events.len() as u64 + 1;
         let producer = match event.family() {
             Family::Schedule => Producer::Institution(self.institution.clone()),
-            Family::Escrow => Producer::Bank(tok!(BankId, "bank-1")),
+            Family::Escrow => bank("bank-1"),
             Family::Registry => Producer::Registry(self.region),
             Family::Advertising | Family::Supervision => {
                 Producer::Officer(tok!(OfficerId, "officer-1"))
             }
         };
+        self.push_by(producer, at, event)
+    }
+
+    /// Appends an event that occurred (and was recorded) at `at`, sent by `producer`.
+    pub fn push_by(
+        &mut self,
+        producer: Producer,
+        at: &str,
+        event: impl Into<Event>,
+    ) -> LoggedEvent {
+        let event = event.into();
+        let seq = self.events.len() as u64 + 1;
         let hash =
             seq ^ u64::from_str_radix(&self.institution.as_str()[10..16], 36).unwrap_or(0) << 20;
         let logged = LoggedEvent {
@@ -135,6 +147,11 @@ impl Log {
             },
         );
     }
+}
+
+/// A bank as a producer.
+pub fn bank(id: &str) -> Producer {
+    Producer::Bank(tok!(BankId, id))
 }
 
 pub fn registration(

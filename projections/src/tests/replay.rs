@@ -101,7 +101,21 @@ fn build_log(steps: &[Step], actions: &[(usize, u8)]) -> Vec<LoggedEvent> {
             }
             6 => {
                 let day = crate::facts::local_time("UTC", at).date();
-                log.push(&at_text, balance(&day.to_string(), money));
+                if a % 3 == 0 {
+                    // Another bank, its clock weeks ahead of everyone's: producers' clocks
+                    // must survive snapshot and restore too.
+                    let ahead = UtcTime::from_nanos(
+                        at.as_nanos() + i128::from(b % 60) * 86_400_000_000_000,
+                    )
+                    .expect("in range");
+                    log.push_by(
+                        bank("bank-2"),
+                        &ahead.to_string(),
+                        balance(&day.to_string(), money),
+                    );
+                } else {
+                    log.push(&at_text, balance(&day.to_string(), money));
+                }
             }
             7 => {
                 let mut observed = AdvertisementObserved {

@@ -72,6 +72,7 @@ pub const CASES: &[&str] = &[
     "refund_unpaid",
     "refund_paid_day_15",
     "refund_paid_day_16",
+    "refund_paid_day_9_sent_after_other_banks_day_15",
     "escrow_coverage_109_99",
     "escrow_coverage_100_00",
     "escrow_coverage_99_99",
@@ -245,6 +246,13 @@ pub(crate) fn plant(em: &mut Emitter, n: u32, name: &str) -> Result<Vec<Expected
             crate::region(crate::GUIDE_PRICE_REGION)?,
             Licence::subject(),
         )?,
+        // Its own bank: no other institution's statements move that bank's clock.
+        "refund_paid_day_9_sent_after_other_banks_day_15" => {
+            let mut inst = Inst::new(em, n, region, Licence::subject())?;
+            inst.who.bank = crate::inst::token(format!("bank-case-{n}"))?;
+            let registered = inst.background(em)?;
+            (inst, registered)
+        }
         _ => violator(em, n, region, Licence::subject())?,
     };
     let mut case = Case {

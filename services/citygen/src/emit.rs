@@ -1,5 +1,5 @@
 //! The event sink: gives each event a seeded UUID v7 id, its producer and envelope, and at the
-//! end orders every event by when it happened.
+//! end orders every event by when it was sent (when it happened, unless a case sends it late).
 //!
 //! **Invariant:** the ids and the order depend only on the seed and the calls made, never on a
 //! clock or on hash-map iteration order, so one seed always gives the same bytes.
@@ -24,7 +24,8 @@ pub(crate) struct Who {
 /// An event waiting for the final ordering.
 #[derive(Debug)]
 struct Pending {
-    at: UtcTime,
+    /// When it is sent: its place in the final order.
+    sent: UtcTime,
     order: u64,
     envelope: Envelope,
 }
@@ -56,8 +57,20 @@ impl Emitter {
         self.rng.gen_range(0..1000) < permille
     }
 
-    /// Emits `event` about `who`, occurring at `at`; returns its id.
+    /// Emits `event` about `who`, occurring (and sent) at `at`; returns its id.
     pub(crate) fn emit(&mut self, who: &Who, at: UtcTime, event: impl Into<Event>) -> EventId {
+        self.emit_sent(who, at, at, event)
+    }
+
+    /// Emits `event` about `who`, occurring at `at` but sent at `sent` (a producer's backlog):
+    /// it takes its place in the final order by `sent`; returns its id.
+    pub(crate) fn emit_sent(
+        &mut self,
+        who: &Who,
+        at: UtcTime,
+        sent: UtcTime,
+        event: impl Into<Event>,
+    ) -> EventId {
         let event = event.into();
         let mut random = [0u8; 10];
         self.rng.fill_bytes(&mut random);
@@ -73,7 +86,7 @@ impl Emitter {
         };
         let order = self.events.len() as u64;
         self.events.push(Pending {
-            at,
+            sent,
             order,
             envelope: Envelope {
                 event_id: id,
@@ -87,9 +100,9 @@ impl Emitter {
         id
     }
 
-    /// Every event, in the order they happened (ties in the order they were emitted).
+    /// Every event, in the order they were sent (ties in the order they were emitted).
     pub(crate) fn finish(mut self) -> Vec<Envelope> {
-        self.events.sort_by_key(|p| (p.at, p.order));
+        self.events.sort_by_key(|p| (p.sent, p.order));
         self.events.into_iter().map(|p| p.envelope).collect()
     }
 }

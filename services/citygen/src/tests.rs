@@ -109,3 +109,35 @@ fn projector_agrees(seed: u64) {
         "rules without a planted case: {uncovered:?}"
     );
 }
+
+#[test]
+fn the_day_9_refund_is_sent_after_other_banks_clocks_passed_its_deadline() {
+    // The case is only a test of per-producer clocks if, in log order, another bank's event
+    // dated past the deadline (00:00 on 6 December) comes before the payment; the exact-truth
+    // test above then demands that no REFUND_PRORATA finding is raised for it.
+    let deadline = UtcTime::parse("2025-12-06T00:00:00+08:00").expect("time");
+    for seed in [42, 1] {
+        let city = generate(&options(seed), &mut |_, _| {}).expect("generate");
+        let (index, paid) = city
+            .events
+            .iter()
+            .enumerate()
+            .find(|(_, e)| {
+                matches!(
+                    &e.producer,
+                    tutorwatch_events::Producer::Bank(b) if b.as_str().starts_with("bank-case-")
+                ) && matches!(e.event, tutorwatch_events::Event::RefundPaid(_))
+            })
+            .expect("the case is planted");
+        assert!(paid.occurred_at < deadline, "paid in time");
+        let overtaken = city.events[..index].iter().any(|e| {
+            matches!(&e.producer, tutorwatch_events::Producer::Bank(_))
+                && e.producer != paid.producer
+                && e.occurred_at >= deadline
+        });
+        assert!(
+            overtaken,
+            "seed {seed}: no other bank's clock passed the deadline first"
+        );
+    }
+}

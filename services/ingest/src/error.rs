@@ -7,8 +7,10 @@ pub enum IngestError {
     JetStream(String),
     #[error("stream {stream} exists with a configuration ingest cannot use: {problem}")]
     StreamMismatch { stream: String, problem: String },
-    #[error("the event log failed: {0}")]
+    #[error("the event log failed")]
     Store(#[from] tutorwatch_store::StoreError),
+    #[error("the append task stopped before it finished")]
+    AppendTask(#[source] tokio::task::JoinError),
 }
 
 impl IngestError {

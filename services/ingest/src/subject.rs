@@ -1,51 +1,61 @@
-//! Inbound subjects: `tw.in.<family>.<region>.<institution>`, and checking them against the event
-//! they carry, so that a subscriber filtering by subject never sees an event filed under another
+//! Inbound subjects: `tw.in.<sender>.<family>.<institution>` (see `tutorwatch_events::sender`).
+//! The NATS server lets each producer publish only under its own `<sender>` prefix, so the
+//! subject is the sender's proven identity; checking it against the event keeps a subscriber
+//! filtering by subject from seeing an event filed under another sender's, family's or
 //! institution's name.
 
-use tutorwatch_events::{Envelope, Family};
+use tutorwatch_events::{Envelope, Family, Sender};
 
 /// The family a subject names, if it names a known one (used to route dead letters).
 pub(crate) fn family_of(subject: &str) -> Option<Family> {
-    let mut tokens = subject.split('.');
-    match (tokens.next(), tokens.next(), tokens.next()) {
-        (Some("tw"), Some("in"), Some(family)) => Family::from_name(family),
-        _ => None,
-    }
+    Sender::parse_subject(subject)
+        .ok()
+        .map(|(_, family, _)| family)
 }
 
-/// Checks that the subject is the one the envelope belongs on.
-pub(crate) fn check(subject: &str, envelope: &Envelope) -> Result<(), String> {
-    let expected = envelope.subject();
-    if subject == expected {
-        Ok(())
-    } else {
-        Err(format!(
-            "published on {subject:?} but a {} event about {} in {} belongs on {expected:?}",
+/// Reads the sender from the subject and checks that the subject is one the envelope belongs
+/// on (its family and institution).
+pub(crate) fn sender_of(subject: &str, envelope: &Envelope) -> Result<Sender, String> {
+    let (sender, family, institution) =
+        Sender::parse_subject(subject).map_err(|e| e.to_string())?;
+    if family != envelope.event.family() || institution != envelope.institution {
+        return Err(format!(
+            "published on {subject:?} but a {} event about {} belongs on {:?}",
             envelope.event.event_type(),
             envelope.institution,
-            envelope.region
-        ))
+            envelope.subject_as(&sender)
+        ));
     }
+    Ok(sender)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use tutorwatch_events::examples::one_of_each;
+    use tutorwatch_events::Identity;
 
     #[test]
-    fn families_are_read_from_the_third_token() {
-        assert_eq!(family_of("tw.in.escrow.440200.X"), Some(Family::Escrow));
-        assert_eq!(family_of("tw.in.nonsense.440200.X"), None);
+    fn families_are_read_from_the_subject() {
+        let envelope = &one_of_each()[0];
+        assert_eq!(family_of(&envelope.subject()), Some(Family::Registry));
+        assert_eq!(family_of("tw.in.escrow.440200.X"), None);
         assert_eq!(family_of("other.in.escrow"), None);
     }
 
     #[test]
     fn every_example_belongs_on_its_own_subject_only() {
         for envelope in one_of_each() {
-            assert_eq!(check(&envelope.subject(), &envelope), Ok(()));
-            let wrong = envelope.subject().replace("440200", "440300");
-            assert!(check(&wrong, &envelope).is_err());
+            let sender = sender_of(&envelope.subject(), &envelope).expect("its own subject");
+            assert_eq!(
+                sender.identity,
+                Identity::own(&envelope.producer, envelope.region)
+            );
+            let other = tutorwatch_events::examples::synthetic_credit_code(9);
+            let wrong = envelope
+                .subject()
+                .replace(&format!(".{}", envelope.institution), &format!(".{other}"));
+            assert!(sender_of(&wrong, &envelope).is_err(), "{wrong}");
         }
     }
 }

@@ -14,12 +14,15 @@ use futures::StreamExt;
 use tokio::sync::watch;
 use tracing::Instrument;
 use tutorwatch_events::{
-    decode_and_validate, encode, Envelope, EventId, UtcTime, ValidationContext,
+    decode_and_validate, encode, Envelope, Sender, UtcTime, ValidationContext,
 };
-use tutorwatch_store::{AppendOutcome, EventLog};
+use tutorwatch_store::{AppendOutcome, EventLog, Offer};
+use tutorwatch_trust::{Refusal, TrustSettings};
 
 use crate::dead_letter;
 use crate::error::IngestError;
+use crate::gate::PolicyGate;
+use crate::refusals::{RecentRefusals, Refused};
 use crate::settings::IngestSettings;
 use crate::stats::IngestStats;
 use crate::subject;
@@ -41,7 +44,11 @@ pub struct Ingest {
     pub log: Arc<EventLog>,
     pub settings: IngestSettings,
     pub validation: Arc<ValidationContext>,
+    /// The trust policy's settings (clock skew).
+    pub trust: Arc<TrustSettings>,
     pub stats: Arc<IngestStats>,
+    /// Where refusals are remembered for writers waiting on their events.
+    pub refusals: Arc<RecentRefusals>,
 }
 
 /// Runs ingest until `shutdown` turns true (then finishes the batch in hand, flushes and returns
@@ -128,11 +135,12 @@ fn header<'m>(message: &'m jetstream::Message, name: &str) -> Option<&'m str> {
         .map(|v| v.as_str())
 }
 
-/// Decodes, validates and checks one message against its subject and message id.
+/// Decodes, validates and checks one message against its subject and message id; returns the
+/// event and the sender its subject proves.
 fn accept(
     message: &jetstream::Message,
     validation: &ValidationContext,
-) -> Result<Envelope, String> {
+) -> Result<(Envelope, Sender), String> {
     let json = header(message, "Content-Type").is_some_and(|t| {
         t.trim()
             .to_ascii_lowercase()
@@ -140,7 +148,7 @@ fn accept(
     });
     let envelope =
         decode_and_validate(&message.payload, json, validation).map_err(|e| e.to_string())?;
-    subject::check(message.subject.as_str(), &envelope)?;
+    let sender = subject::sender_of(message.subject.as_str(), &envelope)?;
     if let Some(id) = header(message, "Nats-Msg-Id") {
         if id != envelope.event_id.to_string() {
             return Err(format!(
@@ -149,7 +157,27 @@ fn accept(
             ));
         }
     }
-    Ok(envelope)
+    Ok((envelope, sender))
+}
+
+/// The dead letter's reason and the refusal remembered for a refused or conflicting event.
+fn refused(outcome: &AppendOutcome<Refusal>, envelope: &Envelope) -> Option<Refused> {
+    match outcome {
+        AppendOutcome::Appended(_) | AppendOutcome::Duplicate(_) => None,
+        AppendOutcome::Refused(refusal) => Some(Refused {
+            code: refusal.code.as_str(),
+            field: Some(refusal.field),
+            reason: refusal.reason.clone(),
+        }),
+        AppendOutcome::Conflict(seq) => Some(Refused {
+            code: "conflict",
+            field: Some("event_id"),
+            reason: format!(
+                "event id {} is already in the log (entry {seq}) for another producer's event; choose a new event id",
+                envelope.event_id
+            ),
+        }),
+    }
 }
 
 async fn handle_batch(ingest: &Ingest, batch: Vec<jetstream::Message>) -> Result<(), IngestError> {
@@ -165,13 +193,14 @@ async fn handle_batch(ingest: &Ingest, batch: Vec<jetstream::Message>) -> Result
     );
     async move {
         let started = std::time::Instant::now();
-        let mut events: Vec<(EventId, Vec<u8>)> = Vec::with_capacity(batch.len());
+        let received_at = UtcTime::now();
+        let mut offered: Vec<(Envelope, Sender)> = Vec::with_capacity(batch.len());
         let mut accepted = Vec::with_capacity(batch.len());
         let mut dead = 0u64;
         for message in batch {
             match accept(&message, &ingest.validation) {
-                Ok(envelope) => {
-                    events.push((envelope.event_id, encode(&envelope)));
+                Ok(pair) => {
+                    offered.push(pair);
                     accepted.push(message);
                 }
                 Err(reason) => {
@@ -181,23 +210,36 @@ async fn handle_batch(ingest: &Ingest, batch: Vec<jetstream::Message>) -> Result
             }
         }
         let decoded = std::time::Instant::now();
-        let outcomes = append_with_retries(ingest, events, &accepted).await?;
+        let offered = Arc::new(offered);
+        let outcomes =
+            append_with_retries(ingest, Arc::clone(&offered), received_at, &accepted).await?;
         let appended_at = std::time::Instant::now();
         if ingest.settings.fault_ack_delay_ms > 0 {
             tokio::time::sleep(Duration::from_millis(ingest.settings.fault_ack_delay_ms)).await;
         }
-        for message in &accepted {
+        let (mut appended, mut duplicates) = (0u64, 0u64);
+        for ((message, outcome), (envelope, sender)) in
+            accepted.iter().zip(&outcomes).zip(offered.iter())
+        {
+            match outcome {
+                AppendOutcome::Appended(_) => appended += 1,
+                AppendOutcome::Duplicate(_) => duplicates += 1,
+                AppendOutcome::Refused(_) | AppendOutcome::Conflict(_) => {}
+            }
+            if let Some(refusal) = refused(outcome, envelope) {
+                dead += 1;
+                tracing::warn!(event_id = %envelope.event_id, %sender, code = refusal.code, reason = %refusal.reason, "refused");
+                let reason = format!("{}: {}", refusal.code, refusal.reason);
+                ingest.refusals.record(envelope.event_id, refusal);
+                dead_letter_one(ingest, message, &reason).await;
+                continue;
+            }
             if let Err(error) = message.ack().await {
                 // The event is durable; a lost ack only means a redelivery, which the log drops.
                 tracing::warn!(%error, "ack failed; the message will be redelivered and deduplicated");
             }
         }
         let acked = std::time::Instant::now();
-        let appended = outcomes
-            .iter()
-            .filter(|o| matches!(o, AppendOutcome::Appended(_)))
-            .count() as u64;
-        let duplicates = outcomes.len() as u64 - appended;
         ingest.stats.record_batch(appended, duplicates, dead);
         let span = tracing::Span::current();
         span.record("appended", appended);
@@ -240,20 +282,38 @@ async fn dead_letter_one(ingest: &Ingest, message: &jetstream::Message, reason: 
 
 async fn append_with_retries(
     ingest: &Ingest,
-    events: Vec<(EventId, Vec<u8>)>,
+    offered: Arc<Vec<(Envelope, Sender)>>,
+    received_at: UtcTime,
     accepted: &[jetstream::Message],
-) -> Result<Vec<AppendOutcome>, IngestError> {
-    if events.is_empty() {
+) -> Result<Vec<AppendOutcome<Refusal>>, IngestError> {
+    if offered.is_empty() {
         return Ok(Vec::new());
     }
-    let events = Arc::new(events);
+    let offers: Arc<Vec<Offer>> = Arc::new(
+        offered
+            .iter()
+            .map(|(envelope, sender)| Offer {
+                id: envelope.event_id,
+                bytes: encode(envelope),
+                sender: Some(sender.clone()),
+            })
+            .collect(),
+    );
     let mut attempt = 1;
     loop {
         let log = Arc::clone(&ingest.log);
-        let batch = Arc::clone(&events);
-        let result = tokio::task::spawn_blocking(move || log.append(&batch, UtcTime::now()))
-            .await
-            .map_err(|e| IngestError::JetStream(format!("append task failed: {e}")))?;
+        let (offers, offered) = (Arc::clone(&offers), Arc::clone(&offered));
+        let trust = Arc::clone(&ingest.trust);
+        let result = tokio::task::spawn_blocking(move || {
+            let mut gate = PolicyGate {
+                offered: &offered,
+                received_at,
+                settings: &trust,
+            };
+            log.append_gated(&offers, received_at, &mut gate)
+        })
+        .await
+        .map_err(IngestError::AppendTask)?;
         match result {
             Ok(outcomes) => {
                 ingest.stats.set_store_failing(false);

@@ -26,6 +26,9 @@ pub enum StoreError {
     /// A value could not be encoded for storage.
     #[error("could not encode {what}: {reason}")]
     Encode { what: &'static str, reason: String },
+    /// The admission gate could not read the facts it judges by.
+    #[error("the admission gate failed")]
+    Gate(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// A batch was larger than the log accepts in one append.
     #[error("a batch of {count} events is larger than the most, {max}")]
     BatchTooLarge { count: usize, max: usize },

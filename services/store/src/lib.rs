@@ -20,9 +20,12 @@ mod error;
 mod log;
 mod projection_store;
 
-pub use chain::chain_hash;
+pub use chain::{chain_hash, chain_hash_v2, record_hash};
 pub use error::StoreError;
-pub use log::{AppendOutcome, EventLog, LogStats, VerifyReport};
+pub use log::{
+    AppendOutcome, EventLog, FactsOverlay, Gate, LogStats, Offer, OpenGate, VerifyReport,
+    EVENTS_PER_APPEND_MAX,
+};
 pub use projection_store::{
     BadCursor, Cursor, FeedPage, FeedQuery, ProjectionBatch, ProjectionStore, Scope, StatusTag,
     StoredFinding, FEED_PAGE_MAX, FEED_SCAN_MAX,

@@ -1,25 +1,28 @@
 //! The event log: append-only, idempotent by event id, hash-chained, durable before it answers.
 //!
-//! Two sled trees hold it: `log` maps the big-endian sequence to the encoded `LogRecord`, and
-//! `event_ids` maps each event id to its sequence. A batch goes into both trees in one
-//! transaction, and the database is flushed before `append` returns, so whoever is told "stored"
-//! (the NATS ack, the HTTP 201) can rely on it surviving a crash.
+//! Three sled trees hold it: `log` maps the big-endian sequence to the encoded `LogRecord`,
+//! `event_ids` maps each event id to its sequence, and `facts` holds what the caller's admission
+//! gate needs to judge the next event (for Tutorwatch: who registered which institution where,
+//! which bank holds which account), kept in step with the entries. A batch goes into all three
+//! trees in one transaction, and the database is flushed before `append` returns, so whoever is
+//! told "stored" (the NATS ack, the HTTP 201) can rely on it surviving a crash, and the facts a
+//! gate reads are exactly those of the entries before it: never ahead, never behind.
 //!
 //! **Invariant:** sequences start at 1 and have no gaps; entry `n`'s `prev_hash` is entry
 //! `n - 1`'s hash. Only one append runs at a time (the head lock), so both hold by construction,
 //! and `open` and `verify` check them on what is on disk.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 use sled::Transactional;
 use tokio::sync::watch;
-use tutorwatch_events::record::HASH_BYTES;
-use tutorwatch_events::{EventId, LogRecord, UtcTime};
+use tutorwatch_events::record::{RecordFormat, HASH_BYTES};
+use tutorwatch_events::{EventId, LogRecord, Sender, UtcTime};
 
-use crate::chain::chain_hash;
+use crate::chain::{chain_hash_v2, record_hash};
 use crate::db::open_db;
 use crate::error::StoreError;
 
@@ -29,22 +32,100 @@ pub const EVENTS_PER_APPEND_MAX: usize = 10_000;
 
 const LOG_TREE: &str = "log";
 const EVENT_IDS_TREE: &str = "event_ids";
+const FACTS_TREE: &str = "facts";
 
 /// What happened to one event of a batch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AppendOutcome {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppendOutcome<R = std::convert::Infallible> {
     /// Stored now, at this sequence.
     Appended(u64),
-    /// Already stored (earlier, or earlier in the same batch), at this sequence.
+    /// Already stored (earlier, or earlier in the same batch) by the same producer, at this
+    /// sequence: a retry.
     Duplicate(u64),
+    /// The id is already stored at this sequence, for an event the gate says is not this one's
+    /// (another producer's): refused, never silently dropped as a duplicate.
+    Conflict(u64),
+    /// The gate refused the event; nothing was stored for it.
+    Refused(R),
 }
 
-impl AppendOutcome {
-    /// The sequence the event is stored at.
-    pub fn seq(self) -> u64 {
+impl<R> AppendOutcome<R> {
+    /// The sequence the event is stored at, if it is (appended now or a retry).
+    pub fn seq(&self) -> Option<u64> {
         match self {
-            AppendOutcome::Appended(seq) | AppendOutcome::Duplicate(seq) => seq,
+            AppendOutcome::Appended(seq) | AppendOutcome::Duplicate(seq) => Some(*seq),
+            AppendOutcome::Conflict(_) | AppendOutcome::Refused(_) => None,
         }
+    }
+}
+
+/// One event offered to the log: its id, its canonical bytes and who sent it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Offer {
+    pub id: EventId,
+    pub bytes: Vec<u8>,
+    pub sender: Option<Sender>,
+}
+
+/// The facts tree as one batch sees it: what is stored, under the writes of the events admitted
+/// before in the same batch. Keys and values mean what the gate says they mean.
+#[derive(Debug)]
+pub struct FactsOverlay<'t> {
+    tree: &'t sled::Tree,
+    pending: BTreeMap<Vec<u8>, Vec<u8>>,
+}
+
+impl FactsOverlay<'_> {
+    /// The value under `key`, as of the event being judged.
+    pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        if let Some(value) = self.pending.get(key) {
+            return Ok(Some(value.clone()));
+        }
+        Ok(self.tree.get(key)?.map(|v| v.to_vec()))
+    }
+
+    /// Sets `key` for the events after this one; stored with the batch.
+    pub fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
+        self.pending.insert(key, value);
+    }
+}
+
+/// Decides, at append time and under the head lock, which offered events the log takes.
+pub trait Gate {
+    /// Why an event is refused.
+    type Refusal;
+
+    /// An event with offer `index`'s id is already stored (or earlier in this batch) as
+    /// `stored`: whether the offer is a retry of it (then it is a duplicate) or another
+    /// producer's event under the same id (then it is a conflict).
+    fn is_retry(&mut self, index: usize, stored: &LogRecord) -> Result<bool, StoreError>;
+
+    /// Whether offer `index` may be appended, judged by (and updating) the facts.
+    fn admit(
+        &mut self,
+        index: usize,
+        facts: &mut FactsOverlay<'_>,
+    ) -> Result<Result<(), Self::Refusal>, StoreError>;
+}
+
+/// The gate that takes everything and calls every repeated id a retry (tests, benchmarks and
+/// the plain [`EventLog::append`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OpenGate;
+
+impl Gate for OpenGate {
+    type Refusal = std::convert::Infallible;
+
+    fn is_retry(&mut self, _: usize, _: &LogRecord) -> Result<bool, StoreError> {
+        Ok(true)
+    }
+
+    fn admit(
+        &mut self,
+        _: usize,
+        _: &mut FactsOverlay<'_>,
+    ) -> Result<Result<(), Self::Refusal>, StoreError> {
+        Ok(Ok(()))
     }
 }
 
@@ -77,6 +158,7 @@ pub struct EventLog {
     db: sled::Db,
     entries: sled::Tree,
     event_ids: sled::Tree,
+    facts: sled::Tree,
     path: PathBuf,
     head: Mutex<Head>,
     head_tx: watch::Sender<u64>,
@@ -112,6 +194,7 @@ impl EventLog {
         let db = open_db(path)?;
         let entries = db.open_tree(LOG_TREE)?;
         let event_ids = db.open_tree(EVENT_IDS_TREE)?;
+        let facts = db.open_tree(FACTS_TREE)?;
         let head = match entries.last()? {
             None => Head {
                 seq: 0,
@@ -131,6 +214,7 @@ impl EventLog {
             db,
             entries,
             event_ids,
+            facts,
             path: path.to_owned(),
             head: Mutex::new(head),
             head_tx,
@@ -161,15 +245,36 @@ impl EventLog {
     }
 
     /// Appends a batch of encoded events, skipping ids already stored, in one atomic write,
-    /// flushed to disk before it returns. Returns one outcome per input, in input order.
+    /// flushed to disk before it returns. Returns one outcome per input, in input order. Takes
+    /// every event (no gate) and records no sender.
     pub fn append(
         &self,
         batch: &[(EventId, Vec<u8>)],
         recorded_at: UtcTime,
     ) -> Result<Vec<AppendOutcome>, StoreError> {
-        if batch.len() > EVENTS_PER_APPEND_MAX {
+        let offers: Vec<Offer> = batch
+            .iter()
+            .map(|(id, bytes)| Offer {
+                id: *id,
+                bytes: bytes.clone(),
+                sender: None,
+            })
+            .collect();
+        self.append_gated(&offers, recorded_at, &mut OpenGate)
+    }
+
+    /// Appends the offers `gate` admits, in order, in one atomic write with the facts they
+    /// change, flushed before it returns. An id already stored is a duplicate when the gate
+    /// calls the offer a retry, else a conflict; either way nothing new is stored for it.
+    pub fn append_gated<G: Gate>(
+        &self,
+        offers: &[Offer],
+        recorded_at: UtcTime,
+        gate: &mut G,
+    ) -> Result<Vec<AppendOutcome<G::Refusal>>, StoreError> {
+        if offers.len() > EVENTS_PER_APPEND_MAX {
             return Err(StoreError::BatchTooLarge {
-                count: batch.len(),
+                count: offers.len(),
                 max: EVENTS_PER_APPEND_MAX,
             });
         }
@@ -180,49 +285,108 @@ impl EventLog {
             Err(poisoned) => poisoned.into_inner(),
         };
         let mut next = *head;
-        let mut outcomes = Vec::with_capacity(batch.len());
-        let mut in_batch: HashMap<EventId, u64> = HashMap::new();
-        let mut entry_writes = sled::Batch::default();
-        let mut id_writes = sled::Batch::default();
-        for (id, bytes) in batch {
-            if let Some(&seq) = in_batch.get(id) {
-                outcomes.push(AppendOutcome::Duplicate(seq));
+        let mut outcomes = Vec::with_capacity(offers.len());
+        let mut in_batch: HashMap<EventId, usize> = HashMap::new();
+        let mut records: Vec<LogRecord> = Vec::new();
+        let mut facts = FactsOverlay {
+            tree: &self.facts,
+            pending: BTreeMap::new(),
+        };
+        for (index, offer) in offers.iter().enumerate() {
+            let stored = match in_batch.get(&offer.id) {
+                Some(&at) => Some(records[at].clone()),
+                None => match self.seq_of(&offer.id)? {
+                    Some(seq) => Some(self.record_at(seq)?),
+                    None => None,
+                },
+            };
+            if let Some(stored) = stored {
+                outcomes.push(if gate.is_retry(index, &stored)? {
+                    AppendOutcome::Duplicate(stored.seq)
+                } else {
+                    AppendOutcome::Conflict(stored.seq)
+                });
                 continue;
             }
-            if let Some(seq) = self.seq_of(id)? {
-                outcomes.push(AppendOutcome::Duplicate(seq));
+            if let Err(refusal) = gate.admit(index, &mut facts)? {
+                outcomes.push(AppendOutcome::Refused(refusal));
                 continue;
             }
             let seq = next.seq + 1;
-            let hash = chain_hash(&next.hash, seq, recorded_at, bytes);
-            let record = LogRecord {
+            let hash = chain_hash_v2(
+                &next.hash,
+                seq,
+                recorded_at,
+                &LogRecord::sender_bytes(&offer.sender),
+                &offer.bytes,
+            );
+            records.push(LogRecord {
+                format: RecordFormat::V2,
                 seq,
                 recorded_at,
                 prev_hash: next.hash,
                 hash,
-                event: bytes.clone(),
-            };
-            entry_writes.insert(&seq_key(seq), record.encode());
-            id_writes.insert(id.as_bytes(), &seq_key(seq));
-            in_batch.insert(*id, seq);
+                sender: offer.sender.clone(),
+                event: offer.bytes.clone(),
+            });
+            in_batch.insert(offer.id, records.len() - 1);
             outcomes.push(AppendOutcome::Appended(seq));
             next = Head { seq, hash };
         }
-        if next.seq == head.seq {
+        if records.is_empty() {
             return Ok(outcomes);
         }
-        (&self.entries, &self.event_ids)
-            .transaction(|(entries, ids): &(TransactionalTree, TransactionalTree)| {
-                entries.apply_batch(&entry_writes)?;
-                ids.apply_batch(&id_writes)?;
-                Ok::<(), ConflictableTransactionError<StoreError>>(())
-            })
+        assert_eq!(
+            records.first().map(|r| (r.seq, r.prev_hash)),
+            Some((head.seq + 1, head.hash)),
+            "a batch continues the log from its head"
+        );
+        let mut entry_writes = sled::Batch::default();
+        let mut id_writes = sled::Batch::default();
+        let mut fact_writes = sled::Batch::default();
+        for (id, &at) in &in_batch {
+            id_writes.insert(id.as_bytes(), &seq_key(records[at].seq));
+        }
+        for record in &records {
+            entry_writes.insert(&seq_key(record.seq), record.encode());
+        }
+        for (key, value) in facts.pending {
+            fact_writes.insert(key, value);
+        }
+        (&self.entries, &self.event_ids, &self.facts)
+            .transaction(
+                |(entries, ids, facts): &(
+                    TransactionalTree,
+                    TransactionalTree,
+                    TransactionalTree,
+                )| {
+                    entries.apply_batch(&entry_writes)?;
+                    ids.apply_batch(&id_writes)?;
+                    facts.apply_batch(&fact_writes)?;
+                    Ok::<(), ConflictableTransactionError<StoreError>>(())
+                },
+            )
             .map_err(StoreError::from)?;
         self.db.flush()?;
         *head = next;
         drop(head);
         self.head_tx.send_replace(next.seq);
         Ok(outcomes)
+    }
+
+    /// The facts the gate keeps, as committed (for checks made before publishing, e.g. by the
+    /// HTTP API; the gate at append time is the one that decides).
+    pub fn fact(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.facts.get(key)?.map(|v| v.to_vec()))
+    }
+
+    /// The stored record at `seq`, which must exist.
+    pub fn record_at(&self, seq: u64) -> Result<LogRecord, StoreError> {
+        let value = self.entries.get(seq_key(seq))?.ok_or(StoreError::Corrupt {
+            seq,
+            reason: "indexed by an event id but missing".into(),
+        })?;
+        decode_entry(&seq_key(seq), &value)
     }
 
     /// Reads up to `limit` entries starting at sequence `from` (inclusive).
@@ -284,7 +448,7 @@ impl EventLog {
                     "its previous-hash does not match the entry before it".into(),
                 ));
             }
-            if chain_hash(&prev.hash, seq, record.recorded_at, &record.event) != record.hash {
+            if record_hash(&prev.hash, &record) != record.hash {
                 return Ok(bad(
                     seq,
                     prev.seq,

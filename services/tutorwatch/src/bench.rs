@@ -64,8 +64,16 @@ fn print_ratio(name: &str, numerator: u64, denominator: u64) {
     println!("{name}: {}.{}%", percent_tenths / 10, percent_tenths % 10);
 }
 
+/// The institution event `i` of the bench's stream is about: runs of one full cycle of event
+/// types per institution (`examples::legal_order`), so each run is a legal history the trust
+/// policy accepts, over `INSTITUTIONS` institutions in turn.
+fn bench_institution(i: usize) -> tutorwatch_events::CreditCode {
+    let cycle = tutorwatch_events::EVENT_TYPES.len();
+    synthetic_credit_code((i / cycle) as u32 % INSTITUTIONS)
+}
+
 fn sample_events(count: usize) -> Vec<Envelope> {
-    stream(count, |i| synthetic_credit_code(i as u32 % INSTITUTIONS))
+    stream(count, bench_institution)
 }
 
 /// One message to publish: subject, headers, payload.
@@ -79,15 +87,13 @@ fn generated_messages(count: usize) -> tokio::sync::mpsc::Receiver<Vec<Message>>
         let mut next = 0;
         while next < count {
             let end = (next + GENERATED_CHUNK).min(count);
-            let chunk = stream_range(next..end, |i| {
-                synthetic_credit_code(i as u32 % INSTITUTIONS)
-            })
-            .map(|e| {
-                let mut headers = async_nats::HeaderMap::new();
-                headers.insert("Nats-Msg-Id", e.event_id.to_string().as_str());
-                (e.subject(), headers, bytes::Bytes::from(encode(&e)))
-            })
-            .collect();
+            let chunk = stream_range(next..end, bench_institution)
+                .map(|e| {
+                    let mut headers = async_nats::HeaderMap::new();
+                    headers.insert("Nats-Msg-Id", e.event_id.to_string().as_str());
+                    (e.subject(), headers, bytes::Bytes::from(encode(&e)))
+                })
+                .collect();
             if tx.blocking_send(chunk).is_err() {
                 return;
             }
@@ -343,7 +349,9 @@ async fn tutorwatch_ingest(
         log: Arc::clone(&log),
         settings: settings.clone(),
         validation: Arc::new(ValidationContext::default()),
+        trust: Arc::new(tutorwatch_trust::TrustSettings::default()),
         stats: Arc::clone(&stats),
+        refusals: Arc::new(tutorwatch_ingest::RecentRefusals::default()),
     };
     let messages = generated_messages(options.events);
     let (started, publisher) = match arrival {

@@ -44,6 +44,11 @@ pub async fn serve(parts: Parts, token_dir: &std::path::Path) -> anyhow::Result<
         nats: parts.nats,
         tokens: Arc::new(tokens),
         validation: Arc::new(ValidationContext::default()),
+        trust: Arc::new(tutorwatch_trust::TrustSettings::default()),
+        refusals: Arc::new(tutorwatch_ingest::RecentRefusals::default()),
+        idempotency_secret: Arc::new(crate::api::idempotency::load_or_create(
+            &token_dir.join("bench-idempotency.key"),
+        )?),
         settings: Arc::new(ApiSettings::default()),
         shutdown: parts.shutdown,
     });

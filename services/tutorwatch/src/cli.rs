@@ -10,7 +10,8 @@ use clap::{Parser, Subcommand};
 use serde_json::json;
 use tutorwatch_events::examples::{example, ExampleParams};
 use tutorwatch_events::{
-    decode_json, encode_json, event_type_by_name, EventId, ValidationContext, EVENT_TYPES,
+    decode_json, encode_json, event_type_by_name, EventId, Identity, Sender, ValidationContext,
+    EVENT_TYPES,
 };
 use tutorwatch_store::EventLog;
 
@@ -64,6 +65,10 @@ enum Command {
         /// NATS URL; defaults to the settings' `nats_url`.
         #[arg(long)]
         nats: Option<String>,
+        /// Publish as the admin loader (`tw.in.admin.…`, its NKey's only prefix), which may send
+        /// any producer's events; by default each event goes on its producer's own prefix.
+        #[arg(long)]
+        admin: bool,
     },
     /// Rebuild every projection from the log and print a digest (counts per rule, a hash of all
     /// findings and list entries). Stop `serve` first.
@@ -249,11 +254,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             crate::gen_cmd::run(&args, &settings.validation_context()?, &settings.nats)
         }
         Command::Check(args) => crate::check_cmd::run(&args),
-        Command::Publish { files, nats } => {
+        Command::Publish { files, nats, admin } => {
             let settings = Settings::load(cli.config.as_deref())?;
             let url = nats.unwrap_or_else(|| settings.nats_url.clone());
             let validation = settings.validation_context()?;
-            runtime()?.block_on(publish(&url, &settings.nats, &files, &validation))
+            let sender = admin.then(|| Sender::direct(Identity::Admin));
+            runtime()?.block_on(publish(
+                &url,
+                &settings.nats,
+                &files,
+                &validation,
+                sender.as_ref(),
+            ))
         }
     }
 }
@@ -364,18 +376,30 @@ fn read_events(files: &[PathBuf]) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
     Ok(events)
 }
 
-/// Publishes one JSON event on its subject with its id as `Nats-Msg-Id`; returns the ack to
-/// await (so callers may keep several in flight).
+/// The subject `sender` publishes `envelope` on; with no sender, the producer's own.
+pub(crate) fn subject_of(
+    envelope: &tutorwatch_events::Envelope,
+    sender: Option<&Sender>,
+) -> String {
+    match sender {
+        Some(sender) => envelope.subject_as(sender),
+        None => envelope.subject(),
+    }
+}
+
+/// Publishes one JSON event on its subject (as `sender`, or its producer) with its id as
+/// `Nats-Msg-Id`; returns the ack to await (so callers may keep several in flight).
 pub(crate) async fn send_json(
     js: &async_nats::jetstream::Context,
     envelope: &tutorwatch_events::Envelope,
+    sender: Option<&Sender>,
     bytes: Vec<u8>,
 ) -> anyhow::Result<async_nats::jetstream::context::PublishAckFuture> {
     let mut headers = async_nats::HeaderMap::new();
     headers.insert("Nats-Msg-Id", envelope.event_id.to_string().as_str());
     headers.insert("Content-Type", "application/json");
     Ok(js
-        .publish_with_headers(envelope.subject(), headers, bytes.into())
+        .publish_with_headers(subject_of(envelope, sender), headers, bytes.into())
         .await?)
 }
 
@@ -384,6 +408,7 @@ async fn publish(
     nats: &crate::nats::NatsSettings,
     files: &[PathBuf],
     validation: &ValidationContext,
+    sender: Option<&Sender>,
 ) -> anyhow::Result<ExitCode> {
     let events = read_events(files)?;
     let client = crate::nats::connect_once(url, nats, "tutorwatch publish").await?;
@@ -403,14 +428,14 @@ async fn publish(
             eprintln!("{place}: not sent: {error}");
             continue;
         }
-        let ack = send_json(&js, &envelope, bytes)
+        let ack = send_json(&js, &envelope, sender, bytes)
             .await
             .with_context(|| format!("{place}: publishing"))?
             .await
             .with_context(|| format!("{place}: waiting for JetStream's ack"))?;
         print_json(&json!({
             "event_id": envelope.event_id.to_string(),
-            "subject": envelope.subject(),
+            "subject": subject_of(&envelope, sender),
             "stream_seq": ack.sequence,
             "duplicate": ack.duplicate,
         }))?;

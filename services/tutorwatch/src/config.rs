@@ -12,6 +12,7 @@ use tutorwatch_events::{CreditCode, ValidationContext};
 use tutorwatch_ingest::IngestSettings;
 use tutorwatch_projections::Policy;
 use tutorwatch_projector::FollowSettings;
+use tutorwatch_trust::TrustSettings;
 
 use crate::api::ApiSettings;
 
@@ -39,6 +40,8 @@ pub struct Settings {
     pub projector: FollowSettings,
     /// The HTTP API's limits and configured tokens.
     pub api: ApiSettings,
+    /// The trust policy's settings (`[trust]`: the clock skew allowed).
+    pub trust: TrustSettings,
 }
 
 impl Default for Settings {
@@ -53,6 +56,7 @@ impl Default for Settings {
             ingest: IngestSettings::default(),
             projector: FollowSettings::default(),
             api: ApiSettings::default(),
+            trust: TrustSettings::default(),
         }
     }
 }

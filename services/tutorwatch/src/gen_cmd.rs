@@ -1,6 +1,6 @@
 //! `tutorwatch gen`: generates a seeded synthetic city (see `tutorwatch-citygen`), writes its
-//! events and ground truth as JSON lines, and/or publishes the events to JetStream exactly as
-//! `tutorwatch publish` does.
+//! events and ground truth as JSON lines, and/or publishes the events to JetStream as the admin
+//! loader (`tw.in.admin.…`), as `tutorwatch publish --admin` does.
 //!
 //! **Invariant:** the same flags write byte-identical files; publishing sends each event once
 //! with its id as `Nats-Msg-Id`, so publishing twice adds nothing to the log.
@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context as _};
 use tutorwatch_citygen::{generate, City, Options};
-use tutorwatch_events::{encode_json, ValidationContext};
+use tutorwatch_events::{encode_json, Identity, Sender, ValidationContext};
 
 /// How many publishes are in flight before their acks are awaited.
 const IN_FLIGHT_MAX: usize = 512;
@@ -114,13 +114,15 @@ async fn publish(
     city: &City,
 ) -> anyhow::Result<usize> {
     let client = crate::nats::connect_once(url, nats, "tutorwatch gen").await?;
+    // The operator's loader: `tw.in.admin.…`, the one prefix the admin's NKey may publish under.
+    let admin = Sender::direct(Identity::Admin);
     let js = async_nats::jetstream::new(client);
     let mut in_flight = Vec::with_capacity(IN_FLIGHT_MAX);
     let mut ids = BTreeSet::new();
     let total = city.events.len();
     for (i, envelope) in city.events.iter().enumerate() {
         let bytes = encode_json(envelope)?;
-        in_flight.push(crate::cli::send_json(&js, envelope, bytes).await?);
+        in_flight.push(crate::cli::send_json(&js, envelope, Some(&admin), bytes).await?);
         ids.insert(envelope.event_id);
         if in_flight.len() == IN_FLIGHT_MAX {
             for ack in in_flight.drain(..) {

@@ -4,9 +4,10 @@
 //! permissions to the nats-server users file (`deploy/nats/nats-server.conf` includes it).
 //!
 //! **Invariant:** a producer's user may publish only under its own sender prefix
-//! (`tw.in.<sender>.>`, the rule `tutorwatch_events::Identity` keeps) and subscribe only to its
-//! own inbox prefix (for PubAcks). Only the service may use the JetStream API, ack, publish
-//! `tw.in.api.>`, dead letters and `tw.out.>`. The seed is never printed.
+//! (`tw.in.<sender>.>`, from `tutorwatch_events::Identity`, whose rule ingest reads the sender
+//! back with) and subscribe only to its own inbox prefix (for PubAcks). Only the service may use
+//! the JetStream API, ack, publish `tw.in.api.>`, dead letters and `tw.out.>`. The seed is never
+//! printed.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -16,7 +17,7 @@ use anyhow::{bail, Context as _};
 use clap::{Subcommand, ValueEnum};
 use serde_json::json;
 use tutorwatch_events::ids::{BankId, OfficerId};
-use tutorwatch_events::{CreditCode, RegionCode, SUBJECT_PREFIX};
+use tutorwatch_events::{CreditCode, Identity, RegionCode, SUBJECT_PREFIX};
 
 /// The users file, relative to the data directory, that `deploy/run.sh` gives nats-server.
 pub const USERS_FILE: &str = "nats/users.conf";
@@ -102,11 +103,6 @@ pub struct Grant {
     pub subscribe: Vec<String>,
 }
 
-/// Writes an identifier as one subject token (`.` becomes `~`), as ingest reads it back.
-fn id_token(id: &str) -> String {
-    id.replace('.', "~")
-}
-
 fn required<'a>(value: &'a Option<String>, flag: &str, role: &str) -> anyhow::Result<&'a str> {
     match value {
         Some(value) => Ok(value),
@@ -119,32 +115,32 @@ fn region(args: &AddArgs, role: &str) -> anyhow::Result<RegionCode> {
     RegionCode::parse(text).map_err(|e| anyhow::anyhow!("--region {text:?}: {e}"))
 }
 
-/// The sender's subject tokens (`tw.in.<sender>.…`) of a producer role, e.g. `bank.icbc~gz`.
-fn sender(args: &AddArgs) -> anyhow::Result<Option<String>> {
+/// The identity a producer role's user proves (`None` for the service and readers).
+fn identity(args: &AddArgs) -> anyhow::Result<Option<Identity>> {
     Ok(Some(match args.role {
         Role::Institution => {
             let text = required(&args.institution, "institution", "institution")?;
-            let code = CreditCode::parse(text)
-                .map_err(|e| anyhow::anyhow!("--institution {text:?}: {e}"))?;
-            format!("inst.{code}")
+            Identity::Institution(
+                CreditCode::parse(text)
+                    .map_err(|e| anyhow::anyhow!("--institution {text:?}: {e}"))?,
+            )
         }
         Role::Bank => {
             let text = required(&args.bank, "bank", "bank")?;
-            let bank = BankId::parse(text).map_err(|e| anyhow::anyhow!("--bank {text:?}: {e}"))?;
-            format!("bank.{}", id_token(bank.as_str()))
-        }
-        Role::Registry => format!("registry.{}", region(args, "registry")?),
-        Role::Officer => {
-            let text = required(&args.officer, "officer", "officer")?;
-            let officer =
-                OfficerId::parse(text).map_err(|e| anyhow::anyhow!("--officer {text:?}: {e}"))?;
-            format!(
-                "officer.{}.{}",
-                region(args, "officer")?,
-                id_token(officer.as_str())
+            Identity::Bank(
+                BankId::parse(text).map_err(|e| anyhow::anyhow!("--bank {text:?}: {e}"))?,
             )
         }
-        Role::Admin => "admin".to_owned(),
+        Role::Registry => Identity::Registry(region(args, "registry")?),
+        Role::Officer => {
+            let text = required(&args.officer, "officer", "officer")?;
+            Identity::Officer {
+                officer: OfficerId::parse(text)
+                    .map_err(|e| anyhow::anyhow!("--officer {text:?}: {e}"))?,
+                region: region(args, "officer")?,
+            }
+        }
+        Role::Admin => Identity::Admin,
         Role::Service | Role::Reader => return Ok(None),
     }))
 }
@@ -175,10 +171,12 @@ pub fn grant(args: &AddArgs) -> anyhow::Result<Grant> {
             bail!("--{flag} does not apply to this --role");
         }
     }
-    if let Some(sender) = sender(args)? {
+    if let Some(identity) = identity(args)? {
+        // The same prefix rule ingest reads the sender back with (`Identity`).
+        let sender = identity.subject_part();
         let inbox = format!("_INBOX.{sender}");
         return Ok(Grant {
-            publish: vec![format!("{SUBJECT_PREFIX}.{sender}.>")],
+            publish: vec![identity.publish_permission()],
             subscribe: vec![format!("{inbox}.>")],
             inbox_prefix: Some(inbox),
             name: sender,

@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
-use tutorwatch_ingest::{Ingest, IngestStats};
+use tutorwatch_ingest::{Ingest, IngestStats, RecentRefusals};
 use tutorwatch_projector::{Follow, Live, ProjectorStats};
 use tutorwatch_store::{EventLog, ProjectionStore};
 
@@ -83,6 +83,18 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyh
         .context("loading the API tokens")?,
     );
 
+    let secret_file = settings
+        .api
+        .idempotency_secret_file
+        .clone()
+        .unwrap_or_else(|| settings.data_dir.join(crate::api::idempotency::SECRET_FILE));
+    let idempotency_secret = Arc::new(
+        crate::api::idempotency::load_or_create(&secret_file)
+            .context("loading the idempotency secret")?,
+    );
+    let trust = Arc::new(settings.trust.clone());
+    let refusals = Arc::new(RecentRefusals::default());
+
     let nats = connect_nats(&settings.nats_url, &settings.nats).await?;
     let stats = Arc::new(IngestStats::default());
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -92,7 +104,9 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyh
         log: Arc::clone(&log),
         settings: settings.ingest.clone(),
         validation: Arc::clone(&validation),
+        trust: Arc::clone(&trust),
         stats: Arc::clone(&stats),
+        refusals: Arc::clone(&refusals),
     };
     let mut ingest_task = tokio::spawn(tutorwatch_ingest::run(ingest, stop_rx.clone()));
     let projector_stats = Arc::new(ProjectorStats::default());
@@ -126,6 +140,9 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyh
         nats: nats.clone(),
         tokens,
         validation: Arc::clone(&validation),
+        trust,
+        refusals,
+        idempotency_secret,
         settings: Arc::new(settings.api.clone()),
         shutdown: stop_rx.clone(),
     });

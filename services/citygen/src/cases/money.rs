@@ -1,6 +1,8 @@
 //! Planted money cases: prepayment caps just exceeded, fees outside supervised accounts or on
-//! loans, releases ahead of lessons, unpaid and late refunds (and one paid on the last day), escrow coverage just below its thresholds, an
-//! account closed while owed, a guidance price 1 fen over, and a sale while black-listed.
+//! loans, releases ahead of lessons, unpaid and late refunds (and one paid on the last day, and
+//! one paid on day 9 whose bank sends it after other banks' clocks passed day 15), escrow
+//! coverage just below its thresholds, an account closed while owed, a guidance price 1 fen
+//! over, and a sale while black-listed.
 
 use tutorwatch_events::escrow::{
     DailyBalanceStated, FundsReleased, RefundPaid, RefundRequested, SupervisedAccountClosed,
@@ -140,6 +142,18 @@ pub(super) fn plant(case: &mut Case<'_>) -> Result<Option<Vec<Expected>>, GenErr
                     amount: Fen::new(50_000),
                 },
             );
+            // Its bank's own statement for 6 December proves the deadline passed at the bank
+            // that pays the refund (other banks' clocks do not count).
+            let day = jiff::civil::date(2025, 12, 6);
+            em.emit(
+                &inst.who,
+                local(crate::clock::add_days(day, 1)?, 0, 30, 0, 0)?,
+                DailyBalanceStated {
+                    account: inst.account.clone(),
+                    date: day,
+                    balance: Fen::new(150_000),
+                },
+            );
             vec![expect(
                 RuleId::RefundProrata,
                 identity(&[&"refund", &e]),
@@ -189,6 +203,39 @@ pub(super) fn plant(case: &mut Case<'_>) -> Result<Option<Vec<Expected>>, GenErr
                     vec![requested],
                 )]
             }
+        }
+        "refund_paid_day_9_sent_after_other_banks_day_15" => {
+            // Requested on 20 November, paid on the 29th (day 9), but the bank's backlog is
+            // sent on 20 December, after other banks' statements past 5 December. The deadline
+            // is judged by this bank's clock (it pays the refund), so the payment is in time.
+            let charge = fee(
+                inst,
+                100_000,
+                10,
+                (DAY, crate::clock::add_days(DAY, 60)?),
+                Some(account.clone()),
+            )?;
+            let contract = charge.contract.clone();
+            em.emit(&inst.who, published, charge);
+            em.emit(
+                &inst.who,
+                at(jiff::civil::date(2025, 11, 20), 10)?,
+                RefundRequested {
+                    contract: contract.clone(),
+                    amount: Fen::new(50_000),
+                },
+            );
+            em.emit_sent(
+                &inst.who,
+                at(jiff::civil::date(2025, 11, 29), 15)?,
+                at(jiff::civil::date(2025, 12, 20), 9)?,
+                RefundPaid {
+                    contract,
+                    account: Some(account.clone()),
+                    amount: Fen::new(50_000),
+                },
+            );
+            Vec::new()
         }
         "escrow_coverage_109_99" | "escrow_coverage_100_00" | "escrow_coverage_99_99" => {
             let (balance, rule) = match name {

@@ -1,17 +1,80 @@
 //! Authentication: the `Authorization: Bearer <token>` header turned into a [`Principal`], and
-//! recorded on the request's tracing span.
+//! recorded on the request's tracing span. Write routes take a [`Writer`]: the principal and the
+//! handle of the token that proved it, which the log records with every event written.
 
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
 
+use tutorwatch_events::ids::TokenId;
+use tutorwatch_events::Sender;
+
 use super::principal::Principal;
 use super::problem::Problem;
 use super::state::AppState;
+use super::tokens::hash_token;
 
 /// A caller that presented a valid token.
 #[derive(Debug, Clone)]
 pub struct Caller(pub Principal);
+
+/// A caller that writes: the principal and the handle of its token (the first 12 hex digits of
+/// the token's hash, as `token list` shows it), recorded in the log with what it writes.
+#[derive(Debug, Clone)]
+pub struct Writer {
+    pub principal: Principal,
+    pub token: TokenId,
+}
+
+impl Writer {
+    /// The sender the log records: the principal's identity, through the API with this token.
+    pub fn sender(&self) -> Sender {
+        Sender {
+            identity: self.principal.identity(),
+            api_token: Some(self.token.clone()),
+        }
+    }
+}
+
+/// The handle recorded for a token.
+fn token_handle(token: &str) -> Result<TokenId, Problem> {
+    TokenId::parse(&hash_token(token)[..12]).map_err(|e| Problem::internal(&e))
+}
+
+impl FromRequestParts<AppState> for Writer {
+    type Rejection = Problem;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Caller(principal) = Caller::from_request_parts(parts, state).await?;
+        let token = bearer(parts)?;
+        Ok(Writer {
+            principal,
+            token: token_handle(token)?,
+        })
+    }
+}
+
+/// The bearer token in the request's `Authorization` header.
+fn bearer(parts: &Parts) -> Result<&str, Problem> {
+    let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+        return Err(
+            Problem::unauthenticated("send a bearer token: Authorization: Bearer tw_...")
+                .at("header.authorization"),
+        );
+    };
+    value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .ok_or_else(|| {
+            Problem::unauthenticated("the Authorization header must be `Bearer <token>`")
+                .at("header.authorization")
+        })
+}
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = Problem;
@@ -20,21 +83,7 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
-            return Err(Problem::unauthenticated(
-                "send a bearer token: Authorization: Bearer tw_...",
-            )
-            .at("header.authorization"));
-        };
-        let token = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .ok_or_else(|| {
-                Problem::unauthenticated("the Authorization header must be `Bearer <token>`")
-                    .at("header.authorization")
-            })?;
+        let token = bearer(parts)?;
         let principal = state.tokens.principal(token).ok_or_else(|| {
             Problem::unauthenticated("the token is unknown or revoked").at("header.authorization")
         })?;

@@ -9,7 +9,7 @@ use serde::Serialize;
 use tutorwatch_events::{decode_json, CreditCode, EventId, LoggedEvent, RegionCode, UtcTime};
 use utoipa::ToSchema;
 
-use super::caller::Caller;
+use super::caller::{Caller, Writer};
 use super::extract::JsonBytes;
 use super::offload::{blocking, logged_by_id};
 use super::problem::Problem;
@@ -60,14 +60,14 @@ pub struct EventBody {
 )]
 pub async fn post_event(
     State(state): State<AppState>,
-    Caller(principal): Caller,
+    writer: Writer,
     JsonBytes(body): JsonBytes,
 ) -> Result<Response, Problem> {
     let envelope = decode_json(&body).map_err(|error| match error.field() {
         Some(field) => Problem::invalid(field, error.to_string()),
         None => Problem::bad_request(error.to_string()).at("body"),
     })?;
-    submit(&state, &principal, envelope).await
+    submit(&state, &writer, envelope).await
 }
 
 /// Where an event is.

@@ -13,7 +13,7 @@ use tutorwatch_events::Event;
 use tutorwatch_store::{FeedPage, FeedQuery, StoredFinding};
 use utoipa::ToSchema;
 
-use super::caller::Caller;
+use super::caller::{Caller, Writer};
 use super::extract::{ApiJson, ApiQuery};
 use super::feed::{allowed_query, AllowedQuery, FeedParams};
 use super::offload::blocking;
@@ -254,12 +254,13 @@ pub struct ActionRequest {
 )]
 pub async fn act_on_finding(
     State(state): State<AppState>,
-    Caller(principal): Caller,
+    writer: Writer,
     Path(id): Path<String>,
     headers: HeaderMap,
     ApiJson(request): ApiJson<ActionRequest>,
 ) -> Result<Response, Problem> {
-    let officer = match &principal {
+    let principal = &writer.principal;
+    let officer = match principal {
         Principal::Officer { officer, .. } => officer.clone(),
         Principal::Admin => {
             tutorwatch_events::ids::OfficerId::parse("admin").map_err(|e| Problem::internal(&e))?
@@ -271,7 +272,7 @@ pub async fn act_on_finding(
             )))
         }
     };
-    let stored = visible_finding(&state, &principal, &id).await?;
+    let stored = visible_finding(&state, principal, &id).await?;
     let event = Event::OfficerActed(OfficerActed {
         finding: stored.finding.id,
         officer: officer.clone(),
@@ -283,11 +284,12 @@ pub async fn act_on_finding(
         region: stored.finding.region,
     };
     let envelope = envelope_for(
-        event_id_for(&principal, &headers)?,
+        &state,
+        event_id_for(&state, principal, &headers)?,
         &producer_principal,
         stored.finding.institution.clone(),
-        stored.finding.region,
         event,
-    )?;
-    submit(&state, &Principal::Admin, envelope).await
+    )
+    .await?;
+    submit(&state, &writer, envelope).await
 }

@@ -10,7 +10,9 @@
 //! # Layout
 //! - `principal`, `tokens`, `caller`: who may do what, bearer tokens, authentication.
 //! - `problem`, `extract`: errors and the extractors that produce them.
-//! - `submit`: the write path; `schedules`, `events`, `findings`: the write and read routes.
+//! - `submit`: the write path (the trust policy's pre-check, publishing, waiting);
+//!   `idempotency`: keyed ids from `Idempotency-Key`; `schedules`, `events`, `findings`: the
+//!   write and read routes.
 //! - `feed`: jurisdiction-checked feed queries; `stream`: the live feed (SSE).
 //! - `institutions`, `lists`: an institution's record; the public lists.
 //! - `views`: the JSON shapes answered; `ops`: health, readiness, stats, metrics.
@@ -21,6 +23,7 @@ mod events;
 mod extract;
 mod feed;
 mod findings;
+pub mod idempotency;
 mod institutions;
 mod lists;
 mod offload;

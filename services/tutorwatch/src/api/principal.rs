@@ -1,15 +1,15 @@
 //! Who is calling: the principals bearer tokens stand for, and what each may see and do.
 //!
-//! An institution acts only for itself; a bank posts escrow events as itself; an officer reads
-//! and acts within a jurisdiction (a region code and every region below it); a registry posts
-//! registry events for its region; an admin may do anything. Callers without a token see only
-//! the public lists.
+//! An institution reads only itself; an officer (and a registry) reads within a jurisdiction (a
+//! region code and every region below it); an admin reads everything; banks read no feed.
+//! Callers without a token see only the public lists. What a principal may *write* is the trust
+//! policy's to decide (`tutorwatch_trust`), from the identity a principal proves.
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use tutorwatch_events::ids::{BankId, OfficerId};
-use tutorwatch_events::{CreditCode, Family, Producer, RegionCode};
+use tutorwatch_events::{CreditCode, Identity, Producer, RegionCode};
 use utoipa::ToSchema;
 
 /// What a token stands for.
@@ -88,33 +88,19 @@ impl Principal {
         }
     }
 
-    /// Why the principal may not send an event of `family` about `institution` in `region`
-    /// (`None`: it may). Supervision events (case actions) go through the findings' action
-    /// route, which checks the finding's jurisdiction.
-    pub fn refuses(
-        &self,
-        family: Family,
-        institution: &CreditCode,
-        region: RegionCode,
-    ) -> Option<String> {
-        match (self, family) {
-            (Principal::Admin, _) => None,
-            (
-                Principal::Institution {
-                    institution: own, ..
-                },
-                Family::Schedule,
-            ) => (own != institution)
-                .then(|| "an institution may only send events about itself".to_owned()),
-            (Principal::Bank { .. }, Family::Escrow) => None,
-            (Principal::Registry { region: j }, Family::Registry)
-            | (Principal::Officer { region: j, .. }, Family::Advertising) => (!within(*j, region))
-                .then(|| format!("region {region} is outside your jurisdiction {j}")),
-            (principal, family) => Some(format!(
-                "{} principals may not send {} events",
-                principal.role(),
-                family.as_str()
-            )),
+    /// The identity the principal proves: what the trust policy judges its writes by.
+    pub fn identity(&self) -> Identity {
+        match self {
+            Principal::Institution { institution, .. } => {
+                Identity::Institution(institution.clone())
+            }
+            Principal::Bank { bank } => Identity::Bank(bank.clone()),
+            Principal::Officer { officer, region } => Identity::Officer {
+                officer: officer.clone(),
+                region: *region,
+            },
+            Principal::Registry { region } => Identity::Registry(*region),
+            Principal::Admin => Identity::Admin,
         }
     }
 
@@ -156,20 +142,5 @@ mod tests {
         assert!(district.may_read(&code, region("440203")));
         assert!(!district.may_read(&code, region("440200")));
         assert!(!district.may_read(&code, region("440204")));
-    }
-
-    #[test]
-    fn institutions_send_only_their_own_schedules() {
-        let own = CreditCode::parse(tutorwatch_events::examples::SAMPLE_CREDIT_CODE).expect("code");
-        let other = tutorwatch_events::examples::synthetic_credit_code(7);
-        let me = Principal::Institution {
-            institution: own.clone(),
-            region: region("440200"),
-        };
-        assert_eq!(me.refuses(Family::Schedule, &own, region("440200")), None);
-        assert!(me
-            .refuses(Family::Schedule, &other, region("440200"))
-            .is_some());
-        assert!(me.refuses(Family::Escrow, &own, region("440200")).is_some());
     }
 }

@@ -11,11 +11,11 @@ use tutorwatch_events::ids::{CourseId, Text};
 use tutorwatch_events::schedule::{
     CourseCancelled, CoursePublished, CourseRescheduled, LessonDelivered, Session,
 };
-use tutorwatch_events::{CreditCode, Event, LoggedEvent, RegionCode, UtcTime};
+use tutorwatch_events::{CreditCode, Event, LoggedEvent, UtcTime};
 use tutorwatch_store::StoredFinding;
 use utoipa::ToSchema;
 
-use super::caller::Caller;
+use super::caller::{Caller, Writer};
 use super::extract::ApiJson;
 use super::principal::Principal;
 use super::problem::Problem;
@@ -23,12 +23,9 @@ use super::state::AppState;
 use super::submit::{envelope_for, event_id_for, submit, Written};
 use super::views::FindingView;
 
-fn institution_of(principal: &Principal) -> Result<(CreditCode, RegionCode), Problem> {
+fn institution_of(principal: &Principal) -> Result<CreditCode, Problem> {
     match principal {
-        Principal::Institution {
-            institution,
-            region,
-        } => Ok((institution.clone(), *region)),
+        Principal::Institution { institution, .. } => Ok(institution.clone()),
         other => Err(Problem::forbidden(format!(
             "schedules are sent by institutions, not {} principals",
             other.role()
@@ -38,24 +35,26 @@ fn institution_of(principal: &Principal) -> Result<(CreditCode, RegionCode), Pro
 
 async fn send(
     state: &AppState,
-    principal: &Principal,
+    writer: &Writer,
     headers: &HeaderMap,
     event: Event,
 ) -> Result<Response, Problem> {
-    let (institution, region) = institution_of(principal)?;
+    let principal = &writer.principal;
+    let institution = institution_of(principal)?;
     let envelope = envelope_for(
-        event_id_for(principal, headers)?,
+        state,
+        event_id_for(state, principal, headers)?,
         principal,
         institution,
-        region,
         event,
-    )?;
+    )
+    .await?;
     // The body is the event's data, so name fields as the body does (`sessions[0].end`).
     envelope.validate(&state.validation).map_err(|e| {
         let field = e.field.strip_prefix("data.").unwrap_or(&e.field).to_owned();
         Problem::invalid(field, e.to_string())
     })?;
-    submit(state, principal, envelope).await
+    submit(state, writer, envelope).await
 }
 
 fn course_id(text: &str) -> Result<CourseId, Problem> {
@@ -82,11 +81,11 @@ fn course_id(text: &str) -> Result<CourseId, Problem> {
 )]
 pub async fn publish_schedule(
     State(state): State<AppState>,
-    Caller(principal): Caller,
+    writer: Writer,
     headers: HeaderMap,
     ApiJson(course): ApiJson<CoursePublished>,
 ) -> Result<Response, Problem> {
-    send(&state, &principal, &headers, Event::CoursePublished(course)).await
+    send(&state, &writer, &headers, Event::CoursePublished(course)).await
 }
 
 /// A course's new sessions.
@@ -119,7 +118,7 @@ pub struct Reschedule {
 )]
 pub async fn reschedule(
     State(state): State<AppState>,
-    Caller(principal): Caller,
+    writer: Writer,
     Path(course): Path<String>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<Reschedule>,
@@ -128,7 +127,7 @@ pub async fn reschedule(
         course: course_id(&course)?,
         sessions: body.sessions,
     });
-    send(&state, &principal, &headers, event).await
+    send(&state, &writer, &headers, event).await
 }
 
 /// Why a course is cancelled.
@@ -160,7 +159,7 @@ pub struct Cancel {
 )]
 pub async fn cancel(
     State(state): State<AppState>,
-    Caller(principal): Caller,
+    writer: Writer,
     Path(course): Path<String>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<Cancel>,
@@ -169,7 +168,7 @@ pub async fn cancel(
         course: course_id(&course)?,
         reason: body.reason,
     });
-    send(&state, &principal, &headers, event).await
+    send(&state, &writer, &headers, event).await
 }
 
 /// Report a delivered lesson.
@@ -191,11 +190,11 @@ pub async fn cancel(
 )]
 pub async fn deliver_lesson(
     State(state): State<AppState>,
-    Caller(principal): Caller,
+    writer: Writer,
     headers: HeaderMap,
     ApiJson(lesson): ApiJson<LessonDelivered>,
 ) -> Result<Response, Problem> {
-    send(&state, &principal, &headers, Event::LessonDelivered(lesson)).await
+    send(&state, &writer, &headers, Event::LessonDelivered(lesson)).await
 }
 
 /// What a schedule would raise.
@@ -229,14 +228,15 @@ pub async fn check_schedule(
     Caller(principal): Caller,
     ApiJson(course): ApiJson<CoursePublished>,
 ) -> Result<Json<CheckResult>, Problem> {
-    let (institution, region) = institution_of(&principal)?;
+    let institution = institution_of(&principal)?;
     let envelope = envelope_for(
+        &state,
         tutorwatch_events::EventId::new_v7(),
         &principal,
         institution,
-        region,
         Event::CoursePublished(course),
-    )?;
+    )
+    .await?;
     envelope
         .validate(&state.validation)
         .map_err(|e| Problem::invalid(e.field.clone(), e.to_string()))?;

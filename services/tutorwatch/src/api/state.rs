@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use tutorwatch_events::ValidationContext;
-use tutorwatch_ingest::IngestStats;
+use tutorwatch_ingest::{IngestStats, RecentRefusals};
 use tutorwatch_projector::{Live, ProjectorStats};
 use tutorwatch_store::{EventLog, ProjectionStore};
+use tutorwatch_trust::TrustSettings;
 
 use super::tokens::{TokenRecord, TokenStore};
 
@@ -24,6 +25,9 @@ pub struct ApiSettings {
     pub request_timeout_ms: u64,
     /// Tokens from the settings file (hash and principal), beside `<data_dir>/tokens.jsonl`.
     pub tokens: Vec<TokenRecord>,
+    /// The file holding the secret that keys event ids derived from `Idempotency-Key`s
+    /// (default `<data_dir>/idempotency.key`, created on first start).
+    pub idempotency_secret_file: Option<std::path::PathBuf>,
 }
 
 impl Default for ApiSettings {
@@ -33,6 +37,7 @@ impl Default for ApiSettings {
             body_bytes_max: 256 * 1024,
             request_timeout_ms: 10_000,
             tokens: Vec::new(),
+            idempotency_secret_file: None,
         }
     }
 }
@@ -55,6 +60,12 @@ pub struct AppState {
     pub nats: async_nats::Client,
     pub tokens: Arc<TokenStore>,
     pub validation: Arc<ValidationContext>,
+    /// The trust policy's settings, for the pre-check of writes.
+    pub trust: Arc<TrustSettings>,
+    /// Refusals ingest made at append time, for writes waiting on their events.
+    pub refusals: Arc<RecentRefusals>,
+    /// The key of event ids derived from `Idempotency-Key`s.
+    pub idempotency_secret: Arc<[u8; 32]>,
     pub settings: Arc<ApiSettings>,
     /// Turns true when the service shuts down: live streams end then.
     pub shutdown: tokio::sync::watch::Receiver<bool>,

@@ -1,28 +1,33 @@
-//! The write path every route shares: validate an event, publish it to JetStream with
-//! `Nats-Msg-Id` = event id, and answer `201` once ingest made it durable in the log (or `202`
-//! if that takes longer than `write_wait_ms`, with the id to poll at `GET /v1/events/{id}`).
+//! The write path every route shares: authorise an event by the trust policy (against the log's
+//! facts, for a quick and typed answer), validate it, publish it to JetStream on the service's
+//! API subject for the calling token (`tw.in.api.<token>.<sender>.…`, with `Nats-Msg-Id` = event
+//! id), and answer `201` once ingest made it durable in the log (or `202` if that takes longer
+//! than `write_wait_ms`, with the id to poll at `GET /v1/events/{id}`). Ingest judges the event
+//! again at append time — that judgement is the one that counts — and a refusal there is
+//! answered as soon as it is made.
 //!
 //! Retrying a write is safe: the same event id (or the same `Idempotency-Key` from the same
 //! principal) is recognised in the log however long ago it was written, and answered with the
-//! first write's sequence; a different body under the same id is `409`.
+//! first write's sequence; a different body under the same id is `409`, and so is an id another
+//! producer already holds. Ids derived from an `Idempotency-Key` are keyed with the server's
+//! secret, so nobody can compute (and take first) another principal's id.
 
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 use tokio::time::Instant;
-use tutorwatch_events::ids::{AccountId, BankId};
-use tutorwatch_events::{encode, Envelope, Event, EventId, LoggedEvent, UtcTime};
+use tutorwatch_events::{encode, Envelope, EventId, LoggedEvent, Sender, UtcTime};
+use tutorwatch_ingest::Refused;
+use tutorwatch_trust::{authorise, FactsError, Refusal, RefusalCode, Scratch};
 use utoipa::ToSchema;
-use uuid::Uuid;
 
+use super::caller::Writer;
+use super::idempotency;
 use super::offload::{blocking, logged_by_id};
 use super::principal::Principal;
 use super::problem::Problem;
 use super::state::AppState;
-
-/// The namespace of event ids derived from an `Idempotency-Key`.
-const IDEMPOTENCY_NAMESPACE: Uuid = Uuid::from_u128(0x5d0c_3f4e_8a1b_4c2d_9e6f_7a8b_9c0d_1e2f);
 
 /// The longest `Idempotency-Key` accepted.
 const IDEMPOTENCY_KEY_MAX: usize = 200;
@@ -55,8 +60,13 @@ pub enum WriteStatus {
     Accepted,
 }
 
-/// The event id of a request: from its `Idempotency-Key` (stable per principal), else new.
-pub fn event_id_for(principal: &Principal, headers: &HeaderMap) -> Result<EventId, Problem> {
+/// The event id of a request: from its `Idempotency-Key` (stable per principal, keyed with the
+/// server's secret), else new.
+pub fn event_id_for(
+    state: &AppState,
+    principal: &Principal,
+    headers: &HeaderMap,
+) -> Result<EventId, Problem> {
     let Some(key) = headers.get("idempotency-key") else {
         return Ok(EventId::new_v7());
     };
@@ -70,18 +80,19 @@ pub fn event_id_for(principal: &Principal, headers: &HeaderMap) -> Result<EventI
                 format!("must be 1 to {IDEMPOTENCY_KEY_MAX} visible ASCII characters"),
             )
         })?;
-    let name = format!("{principal}\n{key}");
-    Ok(EventId::from_uuid(Uuid::new_v5(
-        &IDEMPOTENCY_NAMESPACE,
-        name.as_bytes(),
-    )))
+    Ok(idempotency::event_id(
+        &state.idempotency_secret,
+        principal,
+        key,
+    ))
 }
 
 fn invalid_event(error: &tutorwatch_events::ValidationError) -> Problem {
     Problem::invalid(error.field.clone(), error.to_string())
 }
 
-/// The sequence of an event already in the log, after checking a retry carries the same event.
+/// The sequence of an event already in the log, after checking a retry carries the same event
+/// from the same producer.
 async fn already_logged(state: &AppState, envelope: &Envelope) -> Result<Option<u64>, Problem> {
     let (log, id) = (state.log.clone(), envelope.event_id);
     let Some(LoggedEvent {
@@ -92,10 +103,14 @@ async fn already_logged(state: &AppState, envelope: &Envelope) -> Result<Option<
     else {
         return Ok(None);
     };
-    if logged.event != envelope.event
-        || logged.institution != envelope.institution
-        || logged.producer != envelope.producer
-    {
+    if logged.producer != envelope.producer {
+        return Err(Problem::conflict(format!(
+            "event id {} is already in the log (sequence {seq}) for another producer's event; use a new event id or Idempotency-Key",
+            envelope.event_id
+        ))
+        .at("event_id"));
+    }
+    if logged.event != envelope.event || logged.institution != envelope.institution {
         return Err(Problem::conflict(format!(
             "event {} is already in the log (sequence {seq}) with different content; use a new event id or Idempotency-Key",
             envelope.event_id
@@ -105,87 +120,52 @@ async fn already_logged(state: &AppState, envelope: &Envelope) -> Result<Option<
     Ok(Some(seq))
 }
 
-/// The supervised account an escrow event concerns, and the field naming it.
-fn account_of(event: &Event) -> Option<(&AccountId, &'static str)> {
-    match event {
-        Event::SupervisedAccountClosed(e) => Some((&e.account, "data.account")),
-        Event::FundsReleased(e) => Some((&e.account, "data.account")),
-        Event::DailyBalanceStated(e) => Some((&e.account, "data.account")),
-        Event::RiskReserveDeposited(e) => Some((&e.account, "data.account")),
-        Event::RefundPaid(e) => e.account.as_ref().map(|a| (a, "data.account")),
-        Event::FeeCollected(e) => e
-            .supervised_account
-            .as_ref()
-            .map(|a| (a, "data.supervised_account")),
-        _ => None,
+/// A refusal by the trust policy as a problem: 403 naming the field, or 422 for a future date.
+pub fn refusal_problem(refusal: &Refusal) -> Problem {
+    match refusal.code {
+        RefusalCode::Unauthorised => Problem::forbidden(refusal.reason.clone()).at(refusal.field),
+        RefusalCode::FutureDated => Problem::invalid(refusal.field, refusal.reason.clone()),
     }
 }
 
-/// A bank acts only for the supervised accounts it holds: it opens accounts in its own name, and
-/// may not post about an account the log says another bank holds. (An account the projections
-/// have not seen yet is let through: the projections flag escrow events about unknown accounts.)
-fn check_bank_holds_account(
-    state: &AppState,
-    bank: &BankId,
-    envelope: &Envelope,
-) -> Result<(), Problem> {
-    if let Event::SupervisedAccountOpened(opened) = &envelope.event {
-        if &opened.bank != bank {
-            return Err(Problem::forbidden(format!(
-                "bank {bank} may not open accounts held by bank {}",
-                opened.bank
-            ))
-            .at("data.bank"));
-        }
-        return Ok(());
-    }
-    let Some((account, field)) = account_of(&envelope.event) else {
-        return Ok(());
+/// A refusal ingest made at append time, as a problem.
+fn refused_problem(refused: &Refused) -> Problem {
+    let problem = match refused.code {
+        "unauthorised" => Problem::forbidden(refused.reason.clone()),
+        "conflict" => Problem::conflict(refused.reason.clone()),
+        _ => Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "refused",
+            "Refused",
+            refused.reason.clone(),
+        ),
     };
-    let holder = state
-        .live
-        .read(|projector| {
-            projector
-                .facts()
-                .institution(&envelope.institution)
-                .and_then(|i| i.account_banks.get(account).cloned())
-        })
-        .flatten();
-    match holder {
-        Some(holder) if &holder != bank => {
-            Err(Problem::forbidden(format!("account {account} is held by another bank")).at(field))
-        }
-        _ => Ok(()),
+    match refused.field {
+        Some(field) => problem.at(field),
+        None => problem,
     }
 }
 
-/// Authorises, validates, publishes and waits: the whole write.
+/// Judges the event by the trust policy against the log's committed facts, storing nothing.
+async fn precheck(state: &AppState, sender: &Sender, envelope: &Envelope) -> Result<(), Problem> {
+    let (log, trust) = (state.log.clone(), state.trust.clone());
+    let (sender, envelope) = (sender.clone(), envelope.clone());
+    let verdict = blocking(move || {
+        let mut scratch =
+            Scratch::new(|key: &[u8]| log.fact(key).map_err(|e| FactsError(Box::new(e))));
+        authorise(&sender, &envelope, UtcTime::now(), &trust, &mut scratch)
+    })
+    .await?;
+    verdict.map_err(|refusal| refusal_problem(&refusal))
+}
+
+/// Authorises, validates, publishes and waits: the whole write, on behalf of `caller`.
 pub async fn submit(
     state: &AppState,
-    principal: &Principal,
+    writer: &Writer,
     envelope: Envelope,
 ) -> Result<Response, Problem> {
-    if let Some(reason) = principal.refuses(
-        envelope.event.family(),
-        &envelope.institution,
-        envelope.region,
-    ) {
-        return Err(Problem::forbidden(reason));
-    }
-    if let Principal::Bank { bank } = principal {
-        check_bank_holds_account(state, bank, &envelope)?;
-    }
-    if let Some(required) = principal.producer() {
-        if envelope.producer != required {
-            return Err(Problem::forbidden(format!(
-                "events you send must name producer {required:?}"
-            ))
-            .at("producer"));
-        }
-    }
-    envelope
-        .validate(&state.validation)
-        .map_err(|e| invalid_event(&e))?;
+    let sender = writer.sender();
     let event_type = envelope.event.event_type().to_owned();
     let written = |status, seq, replayed| Written {
         event_id: envelope.event_id,
@@ -201,14 +181,23 @@ pub async fn submit(
         )
             .into_response());
     }
+    precheck(state, &sender, &envelope).await?;
+    envelope
+        .validate(&state.validation)
+        .map_err(|e| invalid_event(&e))?;
 
     let mut head = state.log.subscribe();
+    let mut refusals = state.refusals.subscribe();
     let mut headers = async_nats::HeaderMap::new();
     headers.insert("Nats-Msg-Id", envelope.event_id.to_string().as_str());
     let jetstream = async_nats::jetstream::new(state.nats.clone());
     let publish = async {
         jetstream
-            .publish_with_headers(envelope.subject(), headers, encode(&envelope).into())
+            .publish_with_headers(
+                envelope.subject_as(&sender),
+                headers,
+                encode(&envelope).into(),
+            )
             .await
             .map_err(|e| e.to_string())?
             .await
@@ -219,18 +208,19 @@ pub async fn submit(
         Ok(Err(error)) => {
             tracing::warn!(%error, "publishing a write to JetStream failed");
             return Err(Problem::unavailable(
-                "the event could not be handed to JetStream; nothing was written, retry later",
+                "JetStream did not confirm the event; it may have been written: retry with the same Idempotency-Key (or event id), which is safe",
             ));
         }
         Err(_) => {
             return Err(Problem::unavailable(
-                "JetStream did not acknowledge the event in time; retry with the same Idempotency-Key or event id",
+                "JetStream did not confirm the event in time; it may have been written: retry with the same Idempotency-Key (or event id), which is safe",
             ))
         }
     }
     let deadline = Instant::now() + state.settings.write_wait();
     loop {
         head.borrow_and_update();
+        refusals.borrow_and_update();
         let (log, id) = (state.log.clone(), envelope.event_id);
         let seq = blocking(move || log.seq_of(&id)).await?;
         if let Some(seq) = seq {
@@ -240,10 +230,16 @@ pub async fn submit(
             )
                 .into_response());
         }
-        if tokio::time::timeout_at(deadline, head.changed())
-            .await
-            .is_err()
-        {
+        if let Some(refused) = state.refusals.get(&envelope.event_id) {
+            return Err(refused_problem(&refused));
+        }
+        let changed = async {
+            tokio::select! {
+                changed = head.changed() => changed.is_ok(),
+                changed = refusals.changed() => changed.is_ok(),
+            }
+        };
+        if !matches!(tokio::time::timeout_at(deadline, changed).await, Ok(true)) {
             let location = format!("/v1/events/{}", envelope.event_id);
             return Ok((
                 StatusCode::ACCEPTED,
@@ -255,17 +251,40 @@ pub async fn submit(
     }
 }
 
-/// The envelope of an event a principal sends through a convenience route.
-pub fn envelope_for(
+/// The region `institution` is registered in, by the log's facts (403 if it is not registered:
+/// events about it are refused for everyone but the registry).
+pub async fn registered_region(
+    state: &AppState,
+    institution: &tutorwatch_events::CreditCode,
+) -> Result<tutorwatch_events::RegionCode, Problem> {
+    let (log, code) = (state.log.clone(), institution.clone());
+    let fact = blocking(move || {
+        let mut scratch =
+            Scratch::new(|key: &[u8]| log.fact(key).map_err(|e| FactsError(Box::new(e))));
+        tutorwatch_trust::Facts::new(&mut scratch).institution(&code)
+    })
+    .await?;
+    fact.map(|f| f.region).ok_or_else(|| {
+        Problem::forbidden(format!(
+            "institution {institution} is not registered; only a registry can introduce an institution"
+        ))
+        .at("institution")
+    })
+}
+
+/// The envelope of an event a principal sends through a convenience route, about `institution`
+/// in the region its registration names.
+pub async fn envelope_for(
+    state: &AppState,
     event_id: EventId,
     principal: &Principal,
     institution: tutorwatch_events::CreditCode,
-    region: tutorwatch_events::RegionCode,
     event: tutorwatch_events::Event,
 ) -> Result<Envelope, Problem> {
     let producer = principal
         .producer()
         .ok_or_else(|| Problem::forbidden("this route is for institutions and officers"))?;
+    let region = registered_region(state, &institution).await?;
     Ok(Envelope {
         event_id,
         institution,

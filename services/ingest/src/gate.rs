@@ -1,0 +1,55 @@
+//! Ingest's admission gate: the trust policy, judged inside the log's append against the facts
+//! as of each event's place in the log, and the rule that an id already held by another producer
+//! is a conflict, not a duplicate.
+
+use tutorwatch_events::{Envelope, LogRecord, Sender, UtcTime};
+use tutorwatch_store::{FactsOverlay, Gate, StoreError};
+use tutorwatch_trust::{authorise, FactKv, FactsError, Refusal, TrustSettings};
+
+/// The facts overlay of one append, as the policy's key-value interface.
+struct OverlayKv<'a, 't>(&'a mut FactsOverlay<'t>);
+
+impl FactKv for OverlayKv<'_, '_> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, FactsError> {
+        self.0.get(key).map_err(|e| FactsError(Box::new(e)))
+    }
+
+    fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
+        self.0.put(key, value);
+    }
+}
+
+/// Judges one batch: `offered[i]` is offer `i`'s envelope and its proven sender.
+pub(crate) struct PolicyGate<'b> {
+    pub offered: &'b [(Envelope, Sender)],
+    pub received_at: UtcTime,
+    pub settings: &'b TrustSettings,
+}
+
+impl Gate for PolicyGate<'_> {
+    type Refusal = Refusal;
+
+    fn is_retry(&mut self, index: usize, stored: &LogRecord) -> Result<bool, StoreError> {
+        let stored = stored.envelope().map_err(|e| StoreError::Corrupt {
+            seq: stored.seq,
+            reason: e.to_string(),
+        })?;
+        Ok(stored.producer == self.offered[index].0.producer)
+    }
+
+    fn admit(
+        &mut self,
+        index: usize,
+        facts: &mut FactsOverlay<'_>,
+    ) -> Result<Result<(), Refusal>, StoreError> {
+        let (envelope, sender) = &self.offered[index];
+        authorise(
+            sender,
+            envelope,
+            self.received_at,
+            self.settings,
+            &mut OverlayKv(facts),
+        )
+        .map_err(|e| StoreError::Gate(Box::new(e)))
+    }
+}

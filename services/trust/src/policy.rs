@@ -1,0 +1,333 @@
+//! The authorisation policy: whether `sender` may have `envelope` accepted, given the log's facts
+//! as of the event's place in the log and the time it was received. On acceptance the facts the
+//! event establishes are written to the same facts (so the next event of the batch sees them).
+//!
+//! The rules, in the order they are checked:
+//! 1. **Channel.** Case actions (`supervision`) enter only through the service's own identity:
+//!    the HTTP API, which has checked the officer's jurisdiction over the finding.
+//! 2. **Identity.** A sender speaks only as itself (its event's `producer`); the operator (admin)
+//!    may speak as any producer.
+//! 3. **Family.** Institutions send `schedule`, banks `escrow`, registries `registry`, officers
+//!    `advertising` (and, through the API, `supervision`).
+//! 4. **Clock.** `occurred_at` (and a balance statement's date) may not run ahead of the time the
+//!    event is received by more than the configured skew.
+//! 5. **Facts have owners.** An institution's region is set by its registration only, by a
+//!    registry whose jurisdiction holds it, in the province its credit code was issued in; a
+//!    re-registration (a transfer) needs a registry holding the current region too. Every other
+//!    event must name the registered region, and an unregistered institution is refused for
+//!    everyone but a registry registering it. Registries and officers act within their
+//!    jurisdiction. An account belongs to the bank that opened it, for the institution it was
+//!    opened for, forever; a bank posts only about accounts it holds, and about an institution
+//!    only while it holds an open account there (a fee or refund through an account that is not
+//!    a supervised one included: the escrow rules flag those).
+
+use jiff::tz::TimeZone;
+use tutorwatch_events::ids::{AccountId, BankId};
+use tutorwatch_events::{Envelope, Event, Family, Identity, Producer, RegionCode, Sender, UtcTime};
+
+use crate::facts::{AccountFact, FactKv, Facts, FactsError, InstitutionFact};
+use crate::refusal::Refusal;
+use crate::settings::TrustSettings;
+
+/// The policy's answer: accepted, or refused with the reason.
+pub type Verdict = Result<(), Refusal>;
+
+/// The civil time bank statement dates are written in (the whole country keeps one).
+const STATEMENT_TIME_ZONE: &str = "Asia/Shanghai";
+
+/// Judges `envelope` from `sender`, received at `received_at`, against the facts in `kv`; when
+/// it is accepted, records the facts it establishes in `kv`.
+pub fn authorise<K: FactKv + ?Sized>(
+    sender: &Sender,
+    envelope: &Envelope,
+    received_at: UtcTime,
+    settings: &TrustSettings,
+    kv: &mut K,
+) -> Result<Verdict, FactsError> {
+    if let Err(refusal) = check_sender(sender, envelope) {
+        return Ok(Err(refusal));
+    }
+    if let Err(refusal) = check_clock(envelope, received_at, settings) {
+        return Ok(Err(refusal));
+    }
+    let mut facts = Facts::new(kv);
+    check_and_record_facts(sender, envelope, &mut facts)
+}
+
+/// Rules 1 to 3: channel, identity, family.
+fn check_sender(sender: &Sender, envelope: &Envelope) -> Verdict {
+    let family = envelope.event.family();
+    if family == Family::Supervision && sender.api_token.is_none() {
+        return Err(Refusal::unauthorised(
+            "type",
+            "case actions (supervision events) are accepted only through the HTTP API",
+        ));
+    }
+    if !sender.identity.may_speak_as(&envelope.producer) {
+        return Err(Refusal::unauthorised(
+            "producer",
+            format!(
+                "{} may not send events as {}",
+                sender.identity,
+                producer_name(&envelope.producer)
+            ),
+        ));
+    }
+    let allowed = match &envelope.producer {
+        Producer::Institution(_) => family == Family::Schedule,
+        Producer::Bank(_) => family == Family::Escrow,
+        Producer::Registry(_) => family == Family::Registry,
+        Producer::Officer(_) => matches!(family, Family::Advertising | Family::Supervision),
+    };
+    if !allowed {
+        return Err(Refusal::unauthorised(
+            "type",
+            format!(
+                "{} may not send {} events",
+                producer_name(&envelope.producer),
+                family.as_str()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn producer_name(producer: &Producer) -> String {
+    match producer {
+        Producer::Institution(code) => format!("institution {code}"),
+        Producer::Bank(bank) => format!("bank {bank}"),
+        Producer::Registry(region) => format!("registry {region}"),
+        Producer::Officer(officer) => format!("officer {officer}"),
+    }
+}
+
+/// Rule 4: no producer's clock runs ahead of the receiving clock by more than the skew.
+fn check_clock(envelope: &Envelope, received_at: UtcTime, settings: &TrustSettings) -> Verdict {
+    let skew = i64::from(settings.clock_skew_max_s);
+    let ahead = envelope.occurred_at.seconds_since(&received_at);
+    if ahead > skew {
+        return Err(Refusal::future_dated(
+            "occurred_at",
+            format!(
+                "occurred_at {} is {ahead} s ahead of the time the event was received ({received_at}); at most {skew} s is allowed",
+                envelope.occurred_at
+            ),
+        ));
+    }
+    if let Event::DailyBalanceStated(statement) = &envelope.event {
+        let zone = TimeZone::get(STATEMENT_TIME_ZONE).unwrap_or(TimeZone::UTC);
+        let latest = received_at
+            .timestamp()
+            .checked_add(jiff::SignedDuration::from_secs(skew))
+            .map(|t| t.to_zoned_datetime(zone).date());
+        if latest.is_ok_and(|latest| statement.date > latest) {
+            return Err(Refusal::future_dated(
+                "data.date",
+                format!(
+                    "a balance statement dated {} cannot be sent before that day ({received_at} was received)",
+                    statement.date
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The supervised account an escrow event names, and the field naming it.
+fn account_of(event: &Event) -> Option<(&AccountId, &'static str)> {
+    match event {
+        Event::SupervisedAccountOpened(e) => Some((&e.account, "data.account")),
+        Event::SupervisedAccountClosed(e) => Some((&e.account, "data.account")),
+        Event::FundsReleased(e) => Some((&e.account, "data.account")),
+        Event::DailyBalanceStated(e) => Some((&e.account, "data.account")),
+        Event::RiskReserveDeposited(e) => Some((&e.account, "data.account")),
+        Event::RefundPaid(e) => e.account.as_ref().map(|a| (a, "data.account")),
+        Event::FeeCollected(e) => e
+            .supervised_account
+            .as_ref()
+            .map(|a| (a, "data.supervised_account")),
+        _ => None,
+    }
+}
+
+/// Rule 5: the facts, checked and, on acceptance, recorded.
+fn check_and_record_facts<K: FactKv + ?Sized>(
+    sender: &Sender,
+    envelope: &Envelope,
+    facts: &mut Facts<'_, K>,
+) -> Result<Verdict, FactsError> {
+    let code = &envelope.institution;
+    if let Event::InstitutionRegistered(registered) = &envelope.event {
+        let Producer::Registry(jurisdiction) = &envelope.producer else {
+            return Ok(Err(Refusal::unauthorised(
+                "producer",
+                "only a registry registers institutions",
+            )));
+        };
+        let region = registered.region;
+        if !jurisdiction.contains(&region) {
+            return Ok(Err(Refusal::unauthorised(
+                "data.region",
+                format!("region {region} is outside the jurisdiction of registry {jurisdiction}"),
+            )));
+        }
+        if let Ok(issued_in) = RegionCode::parse(code.registering_region()) {
+            if issued_in.province() != region.province() {
+                return Ok(Err(Refusal::unauthorised(
+                    "data.region",
+                    format!(
+                        "credit code {code} was issued in region {issued_in}, province {}; it cannot be registered in province {}",
+                        issued_in.province(),
+                        region.province()
+                    ),
+                )));
+            }
+        }
+        if let Some(current) = facts.institution(code)? {
+            if !jurisdiction.contains(&current.region) {
+                return Ok(Err(Refusal::unauthorised(
+                    "institution",
+                    format!(
+                        "institution {code} is registered in region {}, outside the jurisdiction of registry {jurisdiction}; only a registry holding it can re-register or transfer it",
+                        current.region
+                    ),
+                )));
+            }
+        }
+        facts.set_institution(code, &InstitutionFact { region });
+        return Ok(Ok(()));
+    }
+
+    let Some(registered) = facts.institution(code)? else {
+        return Ok(Err(Refusal::unauthorised(
+            "institution",
+            format!("institution {code} is not registered; only a registry can introduce an institution"),
+        )));
+    };
+    if envelope.region != registered.region {
+        return Ok(Err(Refusal::unauthorised(
+            "region",
+            format!(
+                "institution {code} is registered in region {}; events about it must name that region, not {}",
+                registered.region, envelope.region
+            ),
+        )));
+    }
+    match &envelope.producer {
+        Producer::Institution(own) if own != code => Ok(Err(Refusal::unauthorised(
+            "institution",
+            "an institution may only send events about itself",
+        ))),
+        Producer::Institution(_) => Ok(Ok(())),
+        Producer::Registry(jurisdiction) => Ok(within(*jurisdiction, registered.region)),
+        Producer::Officer(_) => match &sender.identity {
+            Identity::Officer { region, .. } => Ok(within(*region, registered.region)),
+            _ => Ok(Ok(())),
+        },
+        Producer::Bank(bank) => check_and_record_bank(bank, envelope, facts),
+    }
+}
+
+fn within(jurisdiction: RegionCode, region: RegionCode) -> Verdict {
+    if jurisdiction.contains(&region) {
+        Ok(())
+    } else {
+        Err(Refusal::unauthorised(
+            "institution",
+            format!("the institution is registered in region {region}, outside your jurisdiction {jurisdiction}"),
+        ))
+    }
+}
+
+/// A bank's escrow event: accounts it holds, institutions where it holds an open account.
+fn check_and_record_bank<K: FactKv + ?Sized>(
+    bank: &BankId,
+    envelope: &Envelope,
+    facts: &mut Facts<'_, K>,
+) -> Result<Verdict, FactsError> {
+    let code = &envelope.institution;
+    let Some((account, field)) = account_of(&envelope.event) else {
+        return Ok(if facts.open_accounts(code, bank)? > 0 {
+            Ok(())
+        } else {
+            Err(Refusal::unauthorised(
+                "producer",
+                format!("bank {bank} holds no open supervised account for institution {code}"),
+            ))
+        });
+    };
+    let held = facts.account(account)?;
+    if let Event::SupervisedAccountOpened(opened) = &envelope.event {
+        if &opened.bank != bank {
+            return Ok(Err(Refusal::unauthorised(
+                "data.bank",
+                format!(
+                    "bank {bank} may not open accounts in the name of bank {}",
+                    opened.bank
+                ),
+            )));
+        }
+        if let Some(held) = &held {
+            if let Some(refusal) = not_ours(bank, code, account, field, held) {
+                return Ok(Err(refusal));
+            }
+        }
+        let opened = AccountFact {
+            bank: bank.clone(),
+            institution: code.clone(),
+            open: true,
+        };
+        facts.set_account(account, &opened)?;
+        return Ok(Ok(()));
+    }
+    let Some(held) = held else {
+        // A fee or refund paid through an account that is not a supervised one is the bank's to
+        // report (the escrow rules flag it), as long as it supervises the institution; the
+        // account-keeping events need an account the bank holds.
+        if matches!(
+            envelope.event,
+            Event::FeeCollected(_) | Event::RefundPaid(_)
+        ) && facts.open_accounts(code, bank)? > 0
+        {
+            return Ok(Ok(()));
+        }
+        return Ok(Err(Refusal::unauthorised(
+            field,
+            format!("account {account} was never opened by bank {bank} for institution {code}; a bank posts only about accounts it holds"),
+        )));
+    };
+    if let Some(refusal) = not_ours(bank, code, account, field, &held) {
+        return Ok(Err(refusal));
+    }
+    if matches!(envelope.event, Event::SupervisedAccountClosed(_)) {
+        let closed = AccountFact {
+            open: false,
+            ..held
+        };
+        facts.set_account(account, &closed)?;
+    }
+    Ok(Ok(()))
+}
+
+/// Why `bank` may not post about `account` for `code`, if it may not.
+fn not_ours(
+    bank: &BankId,
+    code: &tutorwatch_events::CreditCode,
+    account: &AccountId,
+    field: &'static str,
+    held: &AccountFact,
+) -> Option<Refusal> {
+    if &held.bank != bank {
+        return Some(Refusal::unauthorised(
+            field,
+            format!("account {account} is held by another bank"),
+        ));
+    }
+    if &held.institution != code {
+        return Some(Refusal::unauthorised(
+            field,
+            format!("account {account} was opened for another institution"),
+        ));
+    }
+    None
+}
