@@ -411,6 +411,34 @@ async fn serve_ingests_what_producers_publish_over_tls_with_their_own_keys() {
     )
     .await;
 
+    // An API write: the service publishes it on `tw.in.api.<token>.…` with its own key.
+    let issued = std::process::Command::new(crate::helpers::binary())
+        .args(["token", "issue", "--role", "admin", "--data"])
+        .arg(&service.data_dir)
+        .output()
+        .expect("Failed to run tutorwatch token issue");
+    assert!(issued.status.success(), "{issued:?}");
+    let issued: serde_json::Value = serde_json::from_slice(&issued.stdout).expect("JSON");
+    let token = issued["token"].as_str().expect("a token");
+    let again = run_as(
+        &server,
+        Path::new(&seed_file),
+        &inbox,
+        &["example", "registry.institution_registered"],
+    );
+    let response = reqwest::Client::new()
+        .post(format!("{}/v1/events", service.http))
+        .bearer_auth(token)
+        .header("Content-Type", "application/json")
+        .body(again)
+        .send()
+        .await
+        .expect("the API answers");
+    let status = response.status().as_u16();
+    let body = response.text().await.unwrap_or_default();
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(service.logged_events().await, Some(2));
+
     // The admin loader (its key minted at the start) publishes a small city on `tw.in.admin.…`.
     let printed = run_as(
         &server,
@@ -433,7 +461,7 @@ async fn serve_ingests_what_producers_publish_over_tls_with_their_own_keys() {
         .expect("gen prints `events: N`");
     assert!(sent > 100, "{printed}");
     wait_until(Duration::from_secs(60), "the city in the log", || async {
-        service.logged_events().await == Some(1 + sent)
+        service.logged_events().await == Some(2 + sent)
     })
     .await;
     assert_eq!(service.ingest_counter("dead_lettered").await, Some(0));
