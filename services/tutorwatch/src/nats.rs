@@ -239,6 +239,12 @@ pub async fn connect_once(
         .connect_options()
         .await?
         .name(name)
+        .event_callback(|event| async move {
+            if let async_nats::Event::ServerError(error) = event {
+                // e.g. a publish outside the key's prefix: the server drops it, and says so here.
+                tracing::error!(%error, "NATS refused a request");
+            }
+        })
         .connect(url)
         .await
         .with_context(|| format!("connecting to NATS at {url} ({})", settings.describe()))
