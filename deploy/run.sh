@@ -22,13 +22,17 @@ if [ -z "$tw" ]; then
   tw=./target/release/tutorwatch
 fi
 
+# The data directory is owner-only (`serve` refuses one its group or others can enter); an
+# existing one is left as it is, and `serve` names the fix if it is shared.
+data="${TW_DATA_DIR:-./data}"
+mkdir -p -m 700 "$data"
+
 if [ -n "${TW_NATS_URL:-}" ]; then
   echo "TW_NATS_URL is set: using the NATS server at $TW_NATS_URL as you configured it" \
     "(credentials and TLS from TW_NATS_* or [nats]); run.sh starts no server" >&2
   exec "$tw" serve "$@"
 fi
 
-data="${TW_DATA_DIR:-./data}"
 nats_dir="$data/nats"
 port="${TW_NATS_PORT:-4223}"
 mkdir -p "$nats_dir"

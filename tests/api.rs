@@ -48,7 +48,6 @@ impl Api {
         let nats = NatsServer::start();
         let dir = tempfile::tempdir().expect("temp dir");
         let data = dir.path().join("data");
-        std::fs::create_dir_all(&data).expect("data dir");
         let code_b = tutorwatch_events::examples::synthetic_credit_code(7).to_string();
         let admin = issue(&data, &["--role", "admin"]);
         let institution = issue(

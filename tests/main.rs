@@ -14,3 +14,5 @@ mod nats_auth;
 mod projections;
 mod storage_faults;
 mod tidy;
+mod tokens;
+mod trust;

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{AdId, CourseId, Text};
 use crate::money::Fen;
-use crate::validate::{positive, Problem, Validate, Validation, ValidationError};
+use crate::validate::{display_text, positive, Problem, Validate, Validation, ValidationError};
 
 /// Where an advertisement was placed (rule AD_CHANNEL_BAN names the banned ones).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -71,6 +71,7 @@ pub struct AdvertisementObserved {
 
 impl Validate for AdvertisementObserved {
     fn validate(&self) -> Validation {
+        display_text("data.description", &self.description)?;
         if let Some(price) = self.claimed_former_price {
             positive("data.claimed_former_price", price.get())?;
         }

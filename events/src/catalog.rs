@@ -68,16 +68,10 @@ pub struct EventTypeInfo {
     pub version: u16,
 }
 
-impl Validate for LicenceSuspended {}
-impl Validate for LicenceRevoked {}
-impl Validate for LicenceRestored {}
-impl Validate for SiteAdded {}
 impl Validate for TeacherLeft {}
-impl Validate for CourseCancelled {}
 impl Validate for SupervisedAccountOpened {}
 impl Validate for SupervisedAccountClosed {}
 impl Validate for DailyBalanceStated {}
-impl Validate for OfficerActed {}
 
 fn decode_current<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
     postcard::from_bytes(bytes).map_err(|e| DecodeError::Payload(e.to_string()))

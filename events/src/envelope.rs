@@ -40,20 +40,11 @@ pub struct Envelope {
 }
 
 impl Envelope {
-    /// Validates the envelope and its event: typed errors that name the field at fault.
+    /// Validates the envelope and its event: typed errors that name the field at fault. Who may
+    /// send what (an institution only about itself, …) is the trust policy's to judge, not
+    /// validation's.
     pub fn validate(&self, ctx: &ValidationContext) -> Validation {
         credit_code("institution", &self.institution, ctx)?;
-        if let Producer::Institution(code) = &self.producer {
-            if code != &self.institution {
-                return Err(ValidationError::new(
-                    "producer",
-                    Problem::Inconsistent(format!(
-                        "institution {code} cannot send events about institution {}",
-                        self.institution
-                    )),
-                ));
-            }
-        }
         if let Event::InstitutionRegistered(registered) = &self.event {
             if registered.region != self.region {
                 return Err(ValidationError::new(

@@ -7,6 +7,7 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization as _;
 use uuid::Uuid;
 
 /// The longest identifier token, in bytes.
@@ -204,7 +205,14 @@ impl fmt::Display for StudentRef {
     }
 }
 
-/// Free text of at most [`TEXT_CHARS_MAX`] characters, with no control characters.
+/// Free text of at most [`TEXT_CHARS_MAX`] characters, with no control characters, kept in
+/// Unicode normalisation form C (NFC).
+///
+/// Parsing (and so deserialising, from JSON or postcard) normalises, so text that differs only in
+/// how it is composed (`é` as one code point or as `e` + U+0301) is stored, compared and shown as
+/// one. Parsing never refuses more than it did before normalisation was added: an entry already
+/// in the log decodes as it always did. What readers must not be shown (bidi controls, invisible
+/// text) is refused by validation, before an event is accepted (`validate::display_text`).
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Text(String);
@@ -228,7 +236,12 @@ impl Text {
         if text.chars().any(char::is_control) {
             return Err(TextError::Control);
         }
-        Ok(Self(text.to_owned()))
+        // The limits are checked on the text as given, so normalising can never make a stored
+        // entry fail to decode; validation checks the normalised length of new input.
+        if unicode_normalization::is_nfc(text) {
+            return Ok(Self(text.to_owned()));
+        }
+        Ok(Self(text.nfc().collect()))
     }
 
     /// The text.
@@ -373,5 +386,21 @@ mod tests {
         assert!(Text::parse("韶关市浈江区某某培训学校").is_ok());
         assert_eq!(Text::parse("a\u{0}b"), Err(TextError::Control));
         assert_eq!(Text::parse(&"字".repeat(501)), Err(TextError::TooLong(501)));
+    }
+
+    #[test]
+    fn text_is_kept_in_nfc_whichever_way_it_arrives() {
+        let decomposed = "Caf\u{65}\u{301} 学校";
+        let composed = "Caf\u{e9} 学校";
+        let text = Text::parse(decomposed).expect("valid text");
+        assert_eq!(text.as_str(), composed);
+        assert_eq!(text, Text::parse(composed).expect("valid text"));
+        let from_json: Text =
+            serde_json::from_str(&serde_json::to_string(decomposed).expect("encodes"))
+                .expect("decodes");
+        assert_eq!(from_json.as_str(), composed);
+        let postcard = postcard::to_allocvec(decomposed).expect("encodes");
+        let from_postcard: Text = postcard::from_bytes(&postcard).expect("decodes");
+        assert_eq!(from_postcard.as_str(), composed);
     }
 }

@@ -82,7 +82,7 @@ schema!(
 );
 schema!(
     Text,
-    string("Free text, at most 500 characters.").max_length(Some(TEXT_CHARS_MAX))
+    string("Free text, at most 500 characters, stored in Unicode NFC. Control and format characters (bidi controls, zero-width characters) and text with nothing visible are refused.").max_length(Some(TEXT_CHARS_MAX))
 );
 schema!(
     StudentRef,

@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{CertificateNo, LicenceNo, SiteId, TeacherId, Text};
 use crate::kinds::{Category, LicensedModes, Subject};
 use crate::region::RegionCode;
-use crate::validate::{list_len, Problem, Validate, Validation, ValidationError, LIST_ITEMS_MAX};
+use crate::validate::{
+    display_text, list_len, Problem, Validate, Validation, ValidationError, LIST_ITEMS_MAX,
+};
 
 /// The time zone institutions are judged in unless their registration says otherwise.
 pub const DEFAULT_TIME_ZONE: &str = "Asia/Shanghai";
@@ -53,6 +55,7 @@ impl Validate for InstitutionRegistered {
         if self.name.as_str().trim().is_empty() {
             return Err(ValidationError::new("data.name", Problem::Empty));
         }
+        display_text("data.name", &self.name)?;
         list_len("data.subjects", &self.subjects, LIST_ITEMS_MAX, true)?;
         list_len(
             "data.approved_sites",
@@ -60,6 +63,9 @@ impl Validate for InstitutionRegistered {
             LIST_ITEMS_MAX,
             false,
         )?;
+        for (i, site) in self.approved_sites.iter().enumerate() {
+            display_text(&format!("data.approved_sites[{i}].address"), &site.address)?;
+        }
         if let Some(subject) = self.subjects.iter().find(|s| s.category() != self.category) {
             return Err(ValidationError::new(
                 "data.subjects",
@@ -93,12 +99,24 @@ pub struct LicenceSuspended {
     pub until: Option<Date>,
 }
 
+impl Validate for LicenceSuspended {
+    fn validate(&self) -> Validation {
+        display_text("data.reason", &self.reason)
+    }
+}
+
 /// The licence was revoked (吊销).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LicenceRevoked {
     pub reason: Text,
+}
+
+impl Validate for LicenceRevoked {
+    fn validate(&self) -> Validation {
+        display_text("data.reason", &self.reason)
+    }
 }
 
 /// A suspended licence was restored.
@@ -109,12 +127,24 @@ pub struct LicenceRestored {
     pub note: Text,
 }
 
+impl Validate for LicenceRestored {
+    fn validate(&self) -> Validation {
+        display_text("data.note", &self.note)
+    }
+}
+
 /// Another teaching site was approved.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SiteAdded {
     pub site: Site,
+}
+
+impl Validate for SiteAdded {
+    fn validate(&self) -> Validation {
+        display_text("data.site.address", &self.site.address)
+    }
 }
 
 /// A teacher joined the institution. No personal data: the id is the institution's own token.

@@ -7,8 +7,8 @@ use crate::kinds::{GradeBand, Mode, Subject};
 use crate::money::Fen;
 use crate::time::UtcTime;
 use crate::validate::{
-    list_len, ordered, positive, Problem, Validate, Validation, ValidationError, LIST_ITEMS_MAX,
-    SESSIONS_PER_COURSE_MAX,
+    display_text, list_len, ordered, positive, Problem, Validate, Validation, ValidationError,
+    LIST_ITEMS_MAX, SESSIONS_PER_COURSE_MAX,
 };
 
 /// One planned lesson.
@@ -61,6 +61,7 @@ pub struct CoursePublished {
 
 impl Validate for CoursePublished {
     fn validate(&self) -> Validation {
+        display_text("data.title", &self.title)?;
         list_len("data.teachers", &self.teachers, LIST_ITEMS_MAX, false)?;
         positive("data.class_size_max", u64::from(self.class_size_max))?;
         if self.mode == Mode::Offline && self.site.is_none() {
@@ -95,6 +96,12 @@ impl Validate for CourseRescheduled {
 pub struct CourseCancelled {
     pub course: CourseId,
     pub reason: Text,
+}
+
+impl Validate for CourseCancelled {
+    fn validate(&self) -> Validation {
+        display_text("data.reason", &self.reason)
+    }
 }
 
 /// A lesson took place, with its actual times.

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{FindingId, OfficerId, Text};
 use crate::money::Fen;
+use crate::validate::{display_text, Validate, Validation};
 
 /// The penalty types of the 2023 administrative penalty measures (处罚办法, Art. 5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -46,4 +47,10 @@ pub struct OfficerActed {
     pub officer: OfficerId,
     pub action: CaseAction,
     pub note: Text,
+}
+
+impl Validate for OfficerActed {
+    fn validate(&self) -> Validation {
+        display_text("data.note", &self.note)
+    }
 }

@@ -166,20 +166,6 @@ fn legacy_codes_pass_only_when_configured() {
 }
 
 #[test]
-fn an_institution_cannot_speak_for_another() {
-    let mut envelope = example(7, &ExampleParams::new(EventId::new_v7()));
-    envelope.producer =
-        Producer::Institution(CreditCode::parse("91350100M000100Y43").expect("well-formed"));
-    assert_eq!(
-        envelope
-            .validate(&ValidationContext::default())
-            .expect_err("mismatch")
-            .field,
-        "producer"
-    );
-}
-
-#[test]
 fn zero_amounts_are_refused() {
     let mut v = {
         let envelope = example(13, &ExampleParams::new(EventId::new_v7()));
@@ -219,4 +205,167 @@ fn synthetic_credit_codes_are_valid_and_distinct() {
         .collect();
     assert_eq!(codes.len(), 500);
     assert!(codes.iter().all(CreditCode::checksum_is_valid));
+}
+
+/// The JSON of the example of `event_type`.
+fn example_json(event_type: &str) -> serde_json::Value {
+    let index = EVENT_TYPES
+        .iter()
+        .position(|info| info.name == event_type)
+        .expect("a catalogued event type");
+    let envelope = example(index, &ExampleParams::new(EventId::new_v7()));
+    serde_json::from_slice(&encode_json(&envelope).expect("encodes")).expect("json")
+}
+
+/// What validation says about the example of `event_type` with the field at `pointer` set to
+/// `text`.
+fn with_text(event_type: &str, pointer: &str, text: &str) -> Result<Envelope, ValidationError> {
+    let mut v = example_json(event_type);
+    *v.pointer_mut(pointer).expect("the example has the field") = serde_json::json!(text);
+    let envelope = decode_json(&serde_json::to_vec(&v).expect("json")).expect("decodes");
+    envelope.validate(&ValidationContext::default())?;
+    Ok(envelope)
+}
+
+fn name_problem(name: &str) -> Problem {
+    let error = with_text("registry.institution_registered", "/data/name", name)
+        .expect_err("must be refused");
+    assert_eq!(error.field, "data.name", "{error}");
+    error.problem
+}
+
+#[test]
+fn names_with_bidi_controls_are_refused() {
+    for c in [
+        '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}',
+        '\u{2068}', '\u{2069}', '\u{200E}', '\u{200F}', '\u{061C}',
+    ] {
+        assert_eq!(
+            name_problem(&format!("韶关{c}培训学校")),
+            Problem::BidiControl(c)
+        );
+    }
+    let error = name_problem("学校\u{202E}gpj.exe");
+    assert!(error.to_string().contains("U+202E"), "{error}");
+}
+
+#[test]
+fn names_with_other_format_characters_are_refused() {
+    // Zero-width space and joiners, the BOM, a soft hyphen, a tag character, a line separator.
+    for c in [
+        '\u{200B}',
+        '\u{200C}',
+        '\u{200D}',
+        '\u{2060}',
+        '\u{FEFF}',
+        '\u{00AD}',
+        '\u{E0041}',
+        '\u{2028}',
+    ] {
+        assert_eq!(
+            name_problem(&format!("韶关{c}培训学校")),
+            Problem::InvisibleCharacter(c)
+        );
+    }
+}
+
+#[test]
+fn control_characters_in_names_are_refused_when_decoding_as_before() {
+    let mut v = example_json("registry.institution_registered");
+    v["data"]["name"] = serde_json::json!("韶关\u{7}培训学校");
+    assert_eq!(json_error(&v).field(), Some("data.name"));
+}
+
+#[test]
+fn names_with_nothing_visible_are_refused() {
+    for name in [
+        "\u{3164}",
+        "\u{3164}\u{3164} \u{115F}",
+        "\u{2800}",
+        " \u{3000}\u{FE0F}",
+        "\u{034F}\u{3164}",
+    ] {
+        assert_eq!(name_problem(name), Problem::NothingVisible, "{name:?}");
+    }
+    // Only whitespace stays what it was: empty.
+    assert_eq!(name_problem(" \u{3000} "), Problem::Empty);
+}
+
+#[test]
+fn ordinary_names_pass_and_are_normalised_to_nfc() {
+    for name in [
+        "韶关市浈江区某某培训学校",
+        "Ｏｎｅ　Ｓｃｈｏｏｌ",
+        "École Montréal (广州) 有限公司",
+        "A\u{301}\u{0327} 🏫 ١٢٣ עברית",
+    ] {
+        assert!(
+            with_text("registry.institution_registered", "/data/name", name).is_ok(),
+            "{name:?}"
+        );
+    }
+    let envelope = with_text(
+        "registry.institution_registered",
+        "/data/name",
+        "E\u{301}cole du soir",
+    )
+    .expect("valid");
+    let Event::InstitutionRegistered(registered) = &envelope.event else {
+        panic!("an institution registration");
+    };
+    assert_eq!(registered.name.as_str(), "\u{C9}cole du soir");
+    // The postcard the log would store carries the normalised name.
+    assert_eq!(decode(&encode(&envelope)).expect("decodes"), envelope);
+}
+
+#[test]
+fn every_text_that_people_read_is_checked() {
+    for (event_type, pointer, field) in [
+        (
+            "registry.institution_registered",
+            "/data/approved_sites/0/address",
+            "data.approved_sites[0].address",
+        ),
+        ("registry.licence_suspended", "/data/reason", "data.reason"),
+        ("registry.licence_revoked", "/data/reason", "data.reason"),
+        ("registry.licence_restored", "/data/note", "data.note"),
+        (
+            "registry.site_added",
+            "/data/site/address",
+            "data.site.address",
+        ),
+        ("schedule.course_published", "/data/title", "data.title"),
+        ("schedule.course_cancelled", "/data/reason", "data.reason"),
+        (
+            "advertising.ad_observed",
+            "/data/description",
+            "data.description",
+        ),
+        ("supervision.officer_acted", "/data/note", "data.note"),
+    ] {
+        let error = with_text(event_type, pointer, "ok\u{202E}txt").expect_err("a bidi control");
+        assert_eq!(
+            (error.field.as_str(), &error.problem),
+            (field, &Problem::BidiControl('\u{202E}')),
+            "{event_type}"
+        );
+        let error = with_text(event_type, pointer, "\u{3164}").expect_err("nothing visible");
+        assert_eq!(error.field, field, "{event_type}");
+        assert!(
+            with_text(event_type, pointer, "正常的文字").is_ok(),
+            "{event_type}"
+        );
+    }
+}
+
+#[test]
+fn a_logged_event_with_a_refused_name_still_decodes() {
+    // An entry written before these rules: validation refuses such a name now, but the log's
+    // bytes must keep decoding (and keep their hash), so the refusal is not in parsing.
+    let mut v = example_json("registry.institution_registered");
+    v["data"]["name"] = serde_json::json!("学校\u{202E}\u{200B}");
+    let envelope = decode_json(&serde_json::to_vec(&v).expect("json")).expect("decodes");
+    assert!(envelope.validate(&ValidationContext::default()).is_err());
+    let bytes = encode(&envelope);
+    assert_eq!(decode(&bytes).expect("still decodes"), envelope);
 }

@@ -3,11 +3,16 @@
 //! Parsing the newtypes already enforces formats (credit codes, region codes, tokens, text
 //! limits). What is left for validation are the rules that span fields (an end before its start),
 //! amounts that must be positive, collection sizes, and the credit-code checksum, which depends on
-//! configuration (the list of legacy codes that fail it but are legally valid).
+//! configuration (the list of legacy codes that fail it but are legally valid). Free text that
+//! people read is checked here too (`display_text`): bidi controls and invisible text are
+//! refused before an event is accepted, never when a logged one is decoded.
 
 use std::collections::BTreeSet;
 
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory as _};
+
 use crate::credit_code::CreditCode;
+use crate::ids::{Text, TEXT_CHARS_MAX};
 
 /// The most lesson sessions one course event may carry.
 pub const SESSIONS_PER_COURSE_MAX: usize = 1_000;
@@ -45,6 +50,19 @@ pub enum Problem {
     Empty,
     #[error("{0}")]
     Inconsistent(String),
+    #[error("contains the bidirectional control {}, which can make text display in another order than it is stored", code_point(*.0))]
+    BidiControl(char),
+    #[error("contains the invisible control or format character {}", code_point(*.0))]
+    InvisibleCharacter(char),
+    #[error("has nothing visible: only whitespace or invisible characters")]
+    NothingVisible,
+    #[error("is {0} characters long once normalised (NFC), the most is {TEXT_CHARS_MAX}")]
+    TooLongNormalised(usize),
+}
+
+/// `U+202E`: how a code point is named in messages.
+fn code_point(c: char) -> String {
+    format!("U+{:04X}", u32::from(c))
 }
 
 /// A field that failed validation, and why.
@@ -118,6 +136,75 @@ pub fn ordered<T: PartialOrd + std::fmt::Display>(field: &str, start: &T, end: &
                 start: start.to_string(),
                 end: end.to_string(),
             },
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `c` reorders text on screen: the embeddings, overrides and isolates (U+202A–U+202E,
+/// U+2066–U+2069) and the implicit marks (U+200E, U+200F, U+061C).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// Whether `c` is a control or format character (categories Cc, Cf: zero-width spaces and
+/// joiners, the BOM, soft hyphens, tags) or a line or paragraph separator (Zl, Zp).
+fn is_invisible_control(c: char) -> bool {
+    matches!(
+        c.general_category(),
+        GeneralCategory::Control
+            | GeneralCategory::Format
+            | GeneralCategory::LineSeparator
+            | GeneralCategory::ParagraphSeparator
+    )
+}
+
+/// Whether `c` shows nothing by itself: whitespace, and the default-ignorable code points that
+/// are letters or marks (Hangul fillers, the combining grapheme joiner, variation selectors,
+/// Khmer inherent vowels, Mongolian variation selectors), and the blank Braille pattern.
+fn is_blank(c: char) -> bool {
+    c.is_whitespace()
+        || is_invisible_control(c)
+        || matches!(
+            c,
+            '\u{034F}'
+                | '\u{115F}'
+                | '\u{1160}'
+                | '\u{17B4}'
+                | '\u{17B5}'
+                | '\u{180B}'..='\u{180F}'
+                | '\u{2800}'
+                | '\u{3164}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{FFA0}'
+                | '\u{1BCA0}'..='\u{1BCA3}'
+                | '\u{1D173}'..='\u{1D17A}'
+                | '\u{E0000}'..='\u{E0FFF}'
+        )
+}
+
+/// Checks free text that reaches a public page or an officer's screen (names, addresses, titles,
+/// reasons, notes, ad text): no bidi controls, no other control or format characters, and, when
+/// there is any text, something visible. `Text` is already NFC (parsing normalises); its length
+/// is checked again here because normalising can, rarely, lengthen it.
+///
+/// This is validation, not parsing, so entries already in the log keep decoding.
+pub fn display_text(field: &str, text: &Text) -> Validation {
+    let text = text.as_str();
+    if let Some(c) = text.chars().find(|&c| is_bidi_control(c)) {
+        return Err(ValidationError::new(field, Problem::BidiControl(c)));
+    }
+    if let Some(c) = text.chars().find(|&c| is_invisible_control(c)) {
+        return Err(ValidationError::new(field, Problem::InvisibleCharacter(c)));
+    }
+    if !text.is_empty() && text.chars().all(is_blank) {
+        return Err(ValidationError::new(field, Problem::NothingVisible));
+    }
+    let chars = text.chars().count();
+    if chars > TEXT_CHARS_MAX {
+        return Err(ValidationError::new(
+            field,
+            Problem::TooLongNormalised(chars),
         ));
     }
     Ok(())

@@ -27,7 +27,8 @@ impl Context<'_> {
             })
     }
 
-    /// A finding about the event's institution and region.
+    /// A finding about the event's institution, filed under the region the facts hold for it
+    /// (its registration's).
     pub fn draft(&self, event: &LoggedEvent, rule: RuleId, at: UtcTime) -> Draft {
         Draft {
             rule,
@@ -36,7 +37,10 @@ impl Context<'_> {
             figures: Vec::new(),
             description: String::new(),
             institution: event.envelope.institution.clone(),
-            region: event.envelope.region,
+            region: self
+                .facts
+                .institution(&event.envelope.institution)
+                .map_or(event.envelope.region, |i| i.region),
             occurred_at: at,
             time_zone: self.time_zone(&event.envelope.institution).to_owned(),
             evidence: vec![evidence(event)],

@@ -81,7 +81,8 @@ pub struct Teacher {
 /// What the log says about one institution.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Institution {
-    /// The region of the latest event about it.
+    /// Where it is supervised: the region of its registration (before one, of the latest event
+    /// about it). Findings are filed under it.
     pub region: RegionCode,
     pub registration: Option<Registration>,
     pub licence: LicenceState,
@@ -205,7 +206,14 @@ impl Facts {
             .institutions
             .entry(code.clone())
             .or_insert_with(|| Institution::new(envelope.region));
-        institution.region = envelope.region;
+        // The region belongs to the registration: once registered, only a registration moves
+        // it, whatever region other events name (the trust policy refuses those; old logs may
+        // hold them).
+        if institution.registration.is_none()
+            || matches!(envelope.event, Event::InstitutionRegistered(_))
+        {
+            institution.region = envelope.region;
+        }
         self.clocks.advance(
             &envelope.producer,
             ProducerClocks::proven_by(event, institution.time_zone()),

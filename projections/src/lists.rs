@@ -80,7 +80,7 @@ pub struct ListEntry {
     pub institution: CreditCode,
     /// The registered name (`None` for an institution the registry never registered).
     pub name: Option<String>,
-    /// Where it is supervised (the region of the latest event about it).
+    /// Where it is supervised (the region the facts hold: its registration's).
     pub region: Option<RegionCode>,
     pub status: ListStatus,
     /// The event that moved it to this status, and when that happened.

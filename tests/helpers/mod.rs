@@ -6,7 +6,7 @@ mod service;
 mod wait;
 
 pub use nats::NatsServer;
-pub use publish::{producer_subject, publish_all, Publisher};
+pub use publish::{publish_all, Publisher};
 pub use service::{binary, Service};
 pub use wait::wait_until;
 

@@ -66,6 +66,13 @@ impl Service {
     }
 
     fn unstarted(nats_url: &str, data_dir: &Path, args: Vec<String>) -> Self {
+        // `serve` refuses a data directory others can enter, and `tempfile` makes directories
+        // with the default permissions (0755 under the usual umask): make an existing one 0700.
+        if data_dir.is_dir() {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o700))
+                .expect("Failed to make the data directory owner-only");
+        }
         Self {
             args,
             launcher: Vec::new(),
@@ -154,6 +161,21 @@ impl Service {
     /// What the service wrote on stderr so far.
     pub fn stderr(&self) -> String {
         std::fs::read_to_string(&self.stderr_path).unwrap_or_default()
+    }
+
+    /// GET a path with a bearer token; the status and JSON body, or `None` while it does not
+    /// answer.
+    pub async fn get_json_with(&self, path: &str, token: &str) -> Option<(u16, serde_json::Value)> {
+        let response = self
+            .http_client
+            .get(format!("{}{path}", self.http))
+            .bearer_auth(token)
+            .timeout(Duration::from_secs(2))
+            .send()
+            .await
+            .ok()?;
+        let status = response.status().as_u16();
+        Some((status, response.json().await.unwrap_or_default()))
     }
 
     /// GET a path and return the status and JSON body, or `None` while it does not answer.

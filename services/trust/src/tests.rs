@@ -201,6 +201,25 @@ fn the_region_belongs_to_the_registration() {
 }
 
 #[test]
+fn an_institution_sends_only_about_itself() {
+    let mut memory = registered();
+    let other = tutorwatch_events::examples::synthetic_credit_code(7);
+    let mut about_other = of_type("schedule.course_cancelled");
+    about_other.institution = other;
+    let institution = Sender::direct(Identity::Institution(own()));
+    let refusal = authorise(
+        &institution,
+        &about_other,
+        received(),
+        &TrustSettings::default(),
+        &mut memory,
+    )
+    .expect("memory facts never fail")
+    .expect_err("refused");
+    assert_eq!(refusal.code, RefusalCode::Unauthorised);
+}
+
+#[test]
 fn an_officer_reaches_only_institutions_in_their_jurisdiction() {
     let mut memory = registered();
     let ad = of_type("advertising.ad_observed");

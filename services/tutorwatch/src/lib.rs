@@ -8,6 +8,7 @@
 //! - `nats`: the `[nats]` settings (credentials, TLS, inbox prefix) and the connect options
 //!   `serve`, `publish` and `gen --publish` use; `nats_cmd`: `tutorwatch nats user add`, which
 //!   mints NKey users with least-privilege permissions for the server's users file.
+//! - `data_dir`: the data directory created owner-only, and refused by `serve` when shared.
 //! - `telemetry`: the tracing subscriber.
 //! - `token_cmd`: `tutorwatch token issue|list|revoke`.
 //! - `serve`: wires the log, ingest and the HTTP endpoints together, and shuts them down.
@@ -24,6 +25,7 @@ pub mod bench_http;
 pub mod check_cmd;
 pub mod cli;
 pub mod config;
+pub mod data_dir;
 pub mod gen_cmd;
 pub mod nats;
 pub mod nats_cmd;

@@ -54,12 +54,8 @@ pub async fn connect_nats(
 /// Runs the service until `shutdown` completes.
 pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
     let validation = Arc::new(settings.validation_context()?);
-    std::fs::create_dir_all(&settings.data_dir).with_context(|| {
-        format!(
-            "creating the data directory {}",
-            settings.data_dir.display()
-        )
-    })?;
+    crate::data_dir::create(&settings.data_dir)?;
+    crate::data_dir::ensure_private(&settings.data_dir)?;
     let log = Arc::new(
         EventLog::open(&settings.data_dir.join("log"))
             .with_context(|| format!("opening the log in {}", settings.data_dir.display()))?,

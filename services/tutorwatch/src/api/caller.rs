@@ -12,7 +12,7 @@ use tutorwatch_events::Sender;
 use super::principal::Principal;
 use super::problem::Problem;
 use super::state::AppState;
-use super::tokens::hash_token;
+use super::tokens::{hash_token, Refusal};
 
 /// A caller that presented a valid token.
 #[derive(Debug, Clone)]
@@ -84,8 +84,14 @@ impl FromRequestParts<AppState> for Caller {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let token = bearer(parts)?;
-        let principal = state.tokens.principal(token).ok_or_else(|| {
-            Problem::unauthenticated("the token is unknown or revoked").at("header.authorization")
+        let principal = state.tokens.authenticate(token).map_err(|refusal| {
+            let detail = match refusal {
+                Refusal::Unknown => "the token is unknown or revoked".to_owned(),
+                Refusal::Expired(at) => {
+                    format!("the token expired at {at}; ask for a new one")
+                }
+            };
+            Problem::unauthenticated(detail).at("header.authorization")
         })?;
         tracing::Span::current().record("principal", tracing::field::display(&principal));
         Ok(Caller(principal))

@@ -67,6 +67,12 @@ pub async fn post_event(
         Some(field) => Problem::invalid(field, error.to_string()),
         None => Problem::bad_request(error.to_string()).at("body"),
     })?;
+    if envelope.event.family() == tutorwatch_events::Family::Supervision {
+        return Err(Problem::forbidden(
+            "case actions are sent with POST /v1/findings/{id}/actions, which checks the finding is in your jurisdiction",
+        )
+        .at("type"));
+    }
     submit(&state, &writer, envelope).await
 }
 
