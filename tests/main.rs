@@ -10,6 +10,7 @@ mod cli;
 mod crash;
 mod dead_letters;
 mod ingest;
+mod limits;
 mod nats_auth;
 mod projections;
 mod storage_faults;

@@ -94,6 +94,24 @@ where
 /// The bank every example escrow event comes from.
 pub const SAMPLE_BANK: &str = "bank-1";
 
+/// The API token handle example case actions are recorded with.
+pub const SAMPLE_API_TOKEN: &str = "0000examples";
+
+/// The subject an example is published on: its producer's own, or, for a case action (which
+/// only the service sends), the service's API subject for [`SAMPLE_API_TOKEN`]. Tests and the
+/// benchmark publish on servers without permissions, standing in for the service there.
+pub fn subject_of(envelope: &Envelope) -> String {
+    let identity = crate::Identity::own(&envelope.producer, envelope.region);
+    if envelope.event.family() == crate::Family::Supervision {
+        envelope.subject_as(&crate::Sender {
+            identity,
+            api_token: Some(parse(crate::ids::TokenId::parse(SAMPLE_API_TOKEN))),
+        })
+    } else {
+        envelope.subject()
+    }
+}
+
 /// The bank every example escrow event comes from.
 pub fn sample_bank() -> BankId {
     parse(BankId::parse(SAMPLE_BANK))

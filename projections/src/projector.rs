@@ -51,10 +51,11 @@ pub struct ProjectorState {
     by_institution: BTreeMap<CreditCode, BTreeSet<FindingId>>,
 }
 
-/// The shape of the projector's state, findings and list entries. Bump it whenever one of them
-/// changes shape: stores and snapshots carry it, and a mismatch makes the service rebuild the
-/// projections from the log instead of misreading them.
-pub const STATE_FORMAT: u32 = 4;
+/// The shape of the projector's state, findings and list entries, and of the projection store's
+/// rows and indexes. Bump it whenever one of them changes shape: stores and snapshots carry it,
+/// and a mismatch makes the service rebuild the projections from the log instead of misreading
+/// them. (5: producer clocks in the facts, and the store's list index by status.)
+pub const STATE_FORMAT: u32 = 5;
 
 /// What derived data was computed under: the policy version and the state format, e.g.
 /// `cn-national-2025.1+state2`.

@@ -3,8 +3,8 @@
 
 use async_nats::jetstream::{self, context::PublishAckFuture};
 use async_nats::HeaderMap;
-use tutorwatch_events::ids::TokenId;
-use tutorwatch_events::{encode, encode_json, Envelope, Family, Identity, Sender};
+use tutorwatch_events::examples::subject_of;
+use tutorwatch_events::{encode, encode_json, Envelope};
 
 /// How many publishes are in flight before their acks are awaited.
 const IN_FLIGHT_MAX: usize = 512;
@@ -60,28 +60,12 @@ async fn send(
         encode(envelope)
     };
     js.publish_with_headers(
-        producer_subject(envelope),
+        subject_of(envelope),
         headers(envelope, with_msg_id, json),
         payload.into(),
     )
     .await
     .expect("Failed to publish")
-}
-
-/// The subject a producer would publish `envelope` on with its own credentials; case actions,
-/// which only the service may send, on the service's API subject (the test servers have no
-/// permissions, so the harness can stand in for the service here).
-pub fn producer_subject(envelope: &Envelope) -> String {
-    let identity = Identity::own(&envelope.producer, envelope.region);
-    if envelope.event.family() == Family::Supervision {
-        let token = TokenId::parse("testharness1").expect("a valid token id");
-        envelope.subject_as(&Sender {
-            identity,
-            api_token: Some(token),
-        })
-    } else {
-        envelope.subject()
-    }
 }
 
 /// Publishes every event (postcard unless `json(i)`, with `Nats-Msg-Id` when `with_msg_id(i)`),

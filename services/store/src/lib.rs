@@ -27,6 +27,6 @@ pub use log::{
     EVENTS_PER_APPEND_MAX,
 };
 pub use projection_store::{
-    BadCursor, Cursor, FeedPage, FeedQuery, ProjectionBatch, ProjectionStore, Scope, StatusTag,
-    StoredFinding, FEED_PAGE_MAX, FEED_SCAN_MAX,
+    BadCursor, Cursor, FeedPage, FeedQuery, ListPage, ProjectionBatch, ProjectionStore, Scope,
+    StatusTag, StoredFinding, FEED_PAGE_MAX, FEED_SCAN_MAX,
 };

@@ -14,13 +14,16 @@ mod feed;
 mod keys;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Bound;
 use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tutorwatch_events::ids::FindingId;
 use tutorwatch_events::{CreditCode, LoggedEvent};
-use tutorwatch_projections::{Change, Finding, ListEntry, Outcome, Projector, Snapshot};
+use tutorwatch_projections::{
+    Change, Finding, ListEntry, ListStatus, Outcome, Projector, Snapshot,
+};
 
 pub use feed::{
     BadCursor, Cursor, FeedPage, FeedQuery, Scope, StatusTag, FEED_PAGE_MAX, FEED_SCAN_MAX,
@@ -48,6 +51,15 @@ pub struct StoredFinding {
 struct StoredFindingRef<'a> {
     raised_seq: u64,
     finding: &'a Finding,
+}
+
+/// One page of a list, from [`ProjectionStore::list_page`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListPage {
+    /// In credit-code order.
+    pub entries: Vec<ListEntry>,
+    /// Pass as `after` for the next page; `None` at the end of the list.
+    pub next: Option<CreditCode>,
 }
 
 /// What one projector batch changed, to be written in one go.
@@ -177,8 +189,16 @@ impl ProjectionStore {
         }
         for institution in &institutions {
             let key = keys::list_entry(institution);
+            // The list index: drop the institution from every list, then put it on its own
+            // (a batch keeps the last write per key, so an unchanged entry stays put).
+            for status in keys::LIST_STATUSES {
+                writes.remove(keys::list_index(status, institution));
+            }
             match projector.list_entry(institution) {
-                Some(entry) => writes.insert(key, encode("a list entry", entry)?),
+                Some(entry) => {
+                    writes.insert(keys::list_index(entry.status, institution), &[][..]);
+                    writes.insert(key, encode("a list entry", entry)?);
+                }
                 None => writes.remove(key),
             }
         }
@@ -282,6 +302,55 @@ impl ProjectionStore {
                 decode(&key, &value)
             })
             .collect()
+    }
+
+    /// One page of a list (black, white or unlisted), in credit-code order: at most `limit`
+    /// entries after `after`, and the credit code to continue after when there are more. Reads
+    /// the list index, so a page costs `limit` reads however many institutions there are.
+    pub fn list_page(
+        &self,
+        status: ListStatus,
+        after: Option<&CreditCode>,
+        limit: usize,
+    ) -> Result<ListPage, StoreError> {
+        let prefix = keys::list_index_prefix(status);
+        let start = match after {
+            Some(code) => Bound::Excluded(keys::list_index(status, code)),
+            None => Bound::Included(prefix.to_vec()),
+        };
+        let mut entries = Vec::new();
+        let mut more = false;
+        for key in self
+            .tree
+            .range::<Vec<u8>, _>((start, Bound::Unbounded))
+            .keys()
+        {
+            let key = key?;
+            if !key.starts_with(&prefix) {
+                break;
+            }
+            if entries.len() == limit {
+                more = true;
+                break;
+            }
+            // The index key ends with the credit code, the list entry's key is `l` + the same.
+            let entry_key = keys::list_entry_of_index(&key, prefix.len());
+            let value =
+                self.tree
+                    .get(&entry_key)?
+                    .ok_or_else(|| StoreError::CorruptProjection {
+                        key: keys::describe(&key),
+                        reason: "the list index names an institution without a list entry".into(),
+                    })?;
+            let entry: ListEntry = decode(&entry_key, &value)?;
+            entries.push(entry);
+        }
+        let next = if more {
+            entries.last().map(|e| e.institution.clone())
+        } else {
+            None
+        };
+        Ok(ListPage { entries, next })
     }
 
     /// All findings and list entries, for `projections::digest` (equal to a fresh replay's

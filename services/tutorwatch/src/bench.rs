@@ -18,7 +18,9 @@ use anyhow::{bail, Context as _};
 use async_nats::jetstream::{self, consumer::pull, stream};
 use futures::StreamExt;
 use tokio::sync::watch;
-use tutorwatch_events::examples::{stream, stream_range, synthetic_credit_code, ExampleParams};
+use tutorwatch_events::examples::{
+    stream, stream_range, subject_of, synthetic_credit_code, ExampleParams,
+};
 use tutorwatch_events::{encode, Envelope, ValidationContext, EVENT_TYPES};
 use tutorwatch_ingest::{Ingest, IngestSettings, IngestStats};
 use tutorwatch_projector::{Follow, ProjectorStats};
@@ -91,7 +93,7 @@ fn generated_messages(count: usize) -> tokio::sync::mpsc::Receiver<Vec<Message>>
                 .map(|e| {
                     let mut headers = async_nats::HeaderMap::new();
                     headers.insert("Nats-Msg-Id", e.event_id.to_string().as_str());
-                    (e.subject(), headers, bytes::Bytes::from(encode(&e)))
+                    (subject_of(&e), headers, bytes::Bytes::from(encode(&e)))
                 })
                 .collect();
             if tx.blocking_send(chunk).is_err() {

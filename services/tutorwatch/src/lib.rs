@@ -2,7 +2,7 @@
 //!
 //! # Layout
 //! - `cli`: the commands (`serve`, `log stats`, `log verify`, `replay`, `findings`, `lists`,
-//!   `token`, `openapi`, `gen`, `check`, `example`, `publish`, `bench`).
+//!   `token`, `nats user add`, `openapi`, `gen`, `check`, `example`, `publish`, `bench`).
 //! - `replay`: rebuilding projections from the log, what-if diffs, and reading stored findings.
 //! - `config`: typed settings from a TOML file with `TW_*` environment overrides.
 //! - `nats`: the `[nats]` settings (credentials, TLS, inbox prefix) and the connect options
@@ -12,6 +12,7 @@
 //! - `telemetry`: the tracing subscriber.
 //! - `token_cmd`: `tutorwatch token issue|list|revoke`.
 //! - `serve`: wires the log, ingest and the HTTP endpoints together, and shuts them down.
+//! - `listener`: HTTP connections, capped in number and timed while they send a request's head.
 //! - `api`: the HTTP API (officers, institutions, banks, the public) and its OpenAPI document.
 //! - `outbound`: new findings published on NATS (`tw.out.findings.<region>.<rule>`).
 //! - `bench`: ingest measured against its ceilings; `bench_http`: the query API timed under
@@ -27,6 +28,7 @@ pub mod cli;
 pub mod config;
 pub mod data_dir;
 pub mod gen_cmd;
+pub mod listener;
 pub mod nats;
 pub mod nats_cmd;
 pub mod outbound;

@@ -1,6 +1,7 @@
 //! `tutorwatch serve`: opens the log and the projection store, connects to NATS, runs ingest, the
-//! projector (following the log) and the HTTP endpoints, and shuts everything down in order on
-//! SIGINT or SIGTERM: finish the batch in hand, flush, ack, snapshot, exit.
+//! projector (following the log) and the HTTP endpoints (through `listener`, which caps and
+//! times connections), and shuts everything down in order on SIGINT or SIGTERM: finish the
+//! batch in hand, flush, ack, snapshot, exit.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use tutorwatch_store::{EventLog, ProjectionStore};
 use crate::api::tokens::{TokenStore, TOKEN_FILE};
 use crate::api::{app, AppState};
 use crate::config::Settings;
+use crate::listener::ConnectionLimits;
 
 /// How long the HTTP server may take to drain after shutdown is asked for.
 const HTTP_DRAIN_MAX: Duration = Duration::from_secs(5);
@@ -53,6 +55,14 @@ pub async fn connect_nats(
 
 /// Runs the service until `shutdown` completes.
 pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        settings.api.connections_max > 0,
+        "api.connections_max must be at least 1"
+    );
+    anyhow::ensure!(
+        settings.api.header_read_timeout_ms > 0,
+        "api.header_read_timeout_ms must be at least 1"
+    );
     let validation = Arc::new(settings.validation_context()?);
     crate::data_dir::create(&settings.data_dir)?;
     crate::data_dir::ensure_private(&settings.data_dir)?;
@@ -142,14 +152,16 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyh
         settings: Arc::new(settings.api.clone()),
         shutdown: stop_rx.clone(),
     });
-    let mut http_stop = stop_rx.clone();
-    let http_task = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                let _ = http_stop.wait_for(|stop| *stop).await;
-            })
-            .await
-    });
+    let connection_limits = ConnectionLimits {
+        connections_max: settings.api.connections_max,
+        header_read_timeout: settings.api.header_read_timeout(),
+    };
+    let http_task = tokio::spawn(crate::listener::serve(
+        listener,
+        router,
+        connection_limits,
+        stop_rx.clone(),
+    ));
 
     // Either shutdown is asked for, or a worker stops by itself (the log cannot be written, or
     // a log entry cannot be projected): then everything stops, and the error is the exit status.

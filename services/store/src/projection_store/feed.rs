@@ -21,6 +21,8 @@ pub const FEED_PAGE_MAX: usize = 1_000;
 
 /// The most index entries one query looks at. With selective filters a page can come back short
 /// (even empty) with a `next` cursor: the scan stopped here so that one request stays cheap.
+/// With `within`, the scan goes on past it until it has seen a finding within reach (the only
+/// kind a cursor may name).
 pub const FEED_SCAN_MAX: usize = 20_000;
 
 /// A stable, short tag per [`FindingStatus`] variant, as stored in the status index.
@@ -175,6 +177,10 @@ pub struct FeedQuery {
     pub occurred_from: Option<UtcTime>,
     /// Only findings that occurred before this instant.
     pub occurred_until: Option<UtcTime>,
+    /// Only findings in this region or below it: the reach of the caller, when the scope alone
+    /// does not keep to it (an officer asking for one institution). Findings outside it are
+    /// skipped and never become a page's `next`, so a cursor never points at one.
+    pub within: Option<RegionCode>,
 }
 
 impl FeedQuery {
@@ -189,12 +195,20 @@ impl FeedQuery {
             status: None,
             occurred_from: None,
             occurred_until: None,
+            within: None,
         }
+    }
+
+    /// Whether a finding is within the query's reach (`within`).
+    pub fn reaches(&self, finding: &Finding) -> bool {
+        self.within
+            .is_none_or(|region| region.contains(&finding.region))
     }
 
     /// Whether a finding passes the filters.
     pub fn matches(&self, finding: &Finding) -> bool {
-        self.rule.is_none_or(|rule| finding.rule == rule)
+        self.reaches(finding)
+            && self.rule.is_none_or(|rule| finding.rule == rule)
             && self.min_severity.is_none_or(|s| finding.severity >= s)
             && self
                 .status
@@ -241,15 +255,23 @@ impl ProjectionStore {
                 });
             }
             let cursor = keys::cursor_of(&key)?;
-            last = Some(cursor);
+            if query.within.is_none() {
+                last = Some(cursor);
+            }
             scanned += 1;
             // An index entry without its row can only be seen while `clear` runs: skip it.
             if let Some(stored) = self.finding(&cursor.id)? {
-                if query.matches(&stored.finding) {
-                    findings.push(stored);
+                if query.reaches(&stored.finding) {
+                    // Only a finding within reach may become the next page's cursor.
+                    last = Some(cursor);
+                    if query.matches(&stored.finding) {
+                        findings.push(stored);
+                    }
                 }
             }
-            if findings.len() >= limit || scanned >= FEED_SCAN_MAX {
+            // Stop at a full page, or once the scan is long enough and has a cursor within
+            // reach to continue from (without one it goes on, so every page makes progress).
+            if findings.len() >= limit || (scanned >= FEED_SCAN_MAX && last.is_some()) {
                 break;
             }
         }

@@ -12,6 +12,7 @@
 //! | `i` `u` len(1) rule id(len) seq(8) id(16)            | empty: by rule                      |
 //! | `i` `s` status tag(1) seq(8) id(16)                  | empty: by status                    |
 //! | `l` credit code                                      | format byte + postcard `ListEntry`  |
+//! | `s` list status(1) credit code                       | empty: the list entries by status (`b` black, `w` white, `u` unlisted), in credit-code order, so a page of one list reads only that page |
 //! | `m` `applied_seq`                                    | u64 big-endian: last log seq written |
 //! | `m` `policy_version`                                 | UTF-8: the policy version and state format the rows were computed under |
 //! | `m` `snapshot`                                       | format byte + postcard `(u64, Snapshot)` |
@@ -26,7 +27,7 @@ use std::collections::BTreeSet;
 use tutorwatch_events::ids::FindingId;
 use tutorwatch_events::region::RegionLevel;
 use tutorwatch_events::{CreditCode, RegionCode};
-use tutorwatch_projections::Finding;
+use tutorwatch_projections::{Finding, ListStatus};
 
 use super::feed::{Cursor, Scope, StatusTag};
 use crate::error::StoreError;
@@ -34,6 +35,7 @@ use crate::error::StoreError;
 const FINDING: u8 = b'f';
 const INDEX: u8 = b'i';
 const LIST: u8 = b'l';
+const LIST_BY_STATUS: u8 = b's';
 const META: u8 = b'm';
 
 const BY_ALL: u8 = b'a';
@@ -76,6 +78,42 @@ pub(super) fn list_entry(institution: &CreditCode) -> Vec<u8> {
 /// The prefix every list entry starts with.
 pub(super) fn lists_prefix() -> [u8; 1] {
     [LIST]
+}
+
+/// The byte a list status is stored as in the list index. Stable: changing one orphans stored
+/// index entries.
+fn list_status_byte(status: ListStatus) -> u8 {
+    match status {
+        ListStatus::Black => b'b',
+        ListStatus::White => b'w',
+        ListStatus::Unlisted => b'u',
+    }
+}
+
+/// Every list status, for removing an entry's index key whatever status it had.
+pub(super) const LIST_STATUSES: [ListStatus; 3] =
+    [ListStatus::Black, ListStatus::White, ListStatus::Unlisted];
+
+/// The prefix of one list's index: every key of that list starts with it.
+pub(super) fn list_index_prefix(status: ListStatus) -> [u8; 2] {
+    [LIST_BY_STATUS, list_status_byte(status)]
+}
+
+/// The index key of an institution on the list `status`.
+pub(super) fn list_index(status: ListStatus, institution: &CreditCode) -> Vec<u8> {
+    let mut key = Vec::with_capacity(2 + institution.as_str().len());
+    key.extend_from_slice(&list_index_prefix(status));
+    key.extend_from_slice(institution.as_str().as_bytes());
+    key
+}
+
+/// The key of the list entry a list index key (of a prefix `prefix_len` long) points at.
+pub(super) fn list_entry_of_index(index_key: &[u8], prefix_len: usize) -> Vec<u8> {
+    let code = index_key.get(prefix_len..).unwrap_or_default();
+    let mut key = Vec::with_capacity(1 + code.len());
+    key.push(LIST);
+    key.extend_from_slice(code);
+    key
 }
 
 /// The key of a meta row.

@@ -8,7 +8,9 @@ use tutorwatch_events::supervision::CaseAction;
 use tutorwatch_events::{
     CreditCode, Envelope, Event, EventId, LoggedEvent, RegionCode, UtcTime, EVENT_TYPES,
 };
-use tutorwatch_projections::{digest, FindingStatus, Policy, Projector, RuleId, Severity};
+use tutorwatch_projections::{
+    digest, FindingStatus, ListStatus, Policy, Projector, RuleId, Severity,
+};
 
 use super::*;
 
@@ -477,4 +479,148 @@ fn cursors_have_a_stable_text_form() {
     for tag in StatusTag::ALL {
         assert_eq!(StatusTag::parse(tag.as_str()), Some(*tag));
     }
+}
+
+/// Every credit code on list `status`, read a page of `limit` at a time.
+fn listed(store: &ProjectionStore, status: ListStatus, limit: usize) -> Vec<CreditCode> {
+    let mut codes = Vec::new();
+    let mut after: Option<CreditCode> = None;
+    loop {
+        let page = store
+            .list_page(status, after.as_ref(), limit)
+            .expect("reads");
+        assert!(page.entries.len() <= limit);
+        assert!(page.entries.iter().all(|e| e.status == status));
+        codes.extend(page.entries.iter().map(|e| e.institution.clone()));
+        match page.next {
+            Some(next) => {
+                assert_eq!(Some(&next), codes.last(), "next is the page's last code");
+                after = Some(next);
+            }
+            None => return codes,
+        }
+    }
+}
+
+/// What the list index must give: the stored entries of that status, in credit-code order.
+fn expected_listed(store: &ProjectionStore, status: ListStatus) -> Vec<CreditCode> {
+    store
+        .list_entries()
+        .expect("reads")
+        .into_iter()
+        .filter(|e| e.status == status)
+        .map(|e| e.institution)
+        .collect()
+}
+
+#[test]
+fn list_pages_come_from_the_status_index_and_follow_moves() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = ProjectionStore::open(dir.path()).expect("opens");
+    let mut scenario = Scenario::new();
+    for n in 0..4 {
+        let code = credit_code("440203", n);
+        scenario.institution(&code, "440203", &format!("r{n}"));
+    }
+    // Two that were never registered: they teach without a licence.
+    let unlicensed: Vec<CreditCode> = (5..7).map(|n| credit_code("440203", n)).collect();
+    for code in &unlicensed {
+        for event_code in &SCENARIO_CODES[3..] {
+            let params = scenario.params(code, "440203", "u");
+            scenario.apply(example(index_of(*event_code), &params));
+        }
+    }
+    scenario.write(&store, false);
+    let statuses = [ListStatus::Black, ListStatus::White, ListStatus::Unlisted];
+    let check = |store: &ProjectionStore| {
+        for status in statuses {
+            let expected = expected_listed(store, status);
+            assert_eq!(listed(store, status, 1), expected, "{status:?}, pages of 1");
+            assert_eq!(listed(store, status, 2), expected, "{status:?}, pages of 2");
+            let whole = store.list_page(status, None, 1_000).expect("reads");
+            assert_eq!(whole.next, None);
+            assert_eq!(whole.entries.len(), expected.len());
+        }
+    };
+    check(&store);
+    let occupied = statuses
+        .iter()
+        .filter(|s| !expected_listed(&store, **s).is_empty())
+        .count();
+    assert!(occupied >= 2, "the scenario puts institutions on two lists");
+    assert_eq!(
+        statuses
+            .iter()
+            .map(|s| expected_listed(&store, *s).len())
+            .sum::<usize>(),
+        6
+    );
+
+    // An officer resolves the findings that put one of them on the black list: it moves lists,
+    // and the index moves with it.
+    let moved = &unlicensed[0];
+    let status_of = |store: &ProjectionStore| {
+        store
+            .list_entry(moved)
+            .expect("reads")
+            .expect("listed")
+            .status
+    };
+    let before = status_of(&store);
+    assert_eq!(before, ListStatus::Black);
+    for id in institution_ids(&scenario.projector, moved) {
+        scenario.officer_acts(id, CaseAction::Resolved);
+    }
+    scenario.write(&store, false);
+    let after = status_of(&store);
+    assert_ne!(
+        before, after,
+        "resolving its findings moves it off the black list"
+    );
+    check(&store);
+    assert!(!listed(&store, before, 1_000).contains(moved));
+    assert!(listed(&store, after, 1_000).contains(moved));
+}
+
+#[test]
+fn a_query_within_a_region_never_hands_out_a_cursor_outside_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = ProjectionStore::open(dir.path()).expect("opens");
+    let mut scenario = Scenario::new();
+    let inside = credit_code("440203", 1);
+    let outside = credit_code("350102", 2);
+    let also_inside = credit_code("440203", 3);
+    scenario.institution(&inside, "440203", "a");
+    scenario.institution(&outside, "350102", "b");
+    scenario.institution(&also_inside, "440203", "c");
+    scenario.write(&store, false);
+    let guangdong = RegionCode::parse("440000").expect("region");
+    let of = |code: &CreditCode| institution_ids(&scenario.projector, code);
+    assert!(!of(&outside).is_empty());
+
+    // Every finding, a page of one at a time, within Guangdong: only its findings come back,
+    // and no `next` names a finding outside it.
+    let mut query = FeedQuery::new(Scope::All);
+    query.limit = 1;
+    query.within = Some(guangdong);
+    let mut seen = Vec::new();
+    loop {
+        let page = store.query(&query).expect("queries");
+        seen.extend(ids(&page));
+        let Some(next) = page.next else { break };
+        let named = store.finding(&next.id).expect("reads").expect("stored");
+        assert!(guangdong.contains(&named.finding.region), "{named:?}");
+        query.after = Some(next);
+    }
+    let expected: BTreeSet<_> = of(&inside).union(&of(&also_inside)).copied().collect();
+    assert_eq!(set(seen.clone()), expected);
+    assert_eq!(seen.len(), expected.len());
+
+    // An institution outside the region: nothing, and no cursor.
+    let mut query = FeedQuery::new(Scope::Institution(outside.clone()));
+    query.limit = 1;
+    query.within = Some(guangdong);
+    let page = store.query(&query).expect("queries");
+    assert!(page.findings.is_empty());
+    assert_eq!(page.next, None);
 }

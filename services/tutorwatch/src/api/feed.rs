@@ -1,6 +1,7 @@
 //! Turning a caller's feed parameters into a store query its role allows: officers see their
 //! jurisdiction (a region and the regions below it), institutions only themselves, admins all.
-//! Shared by the JSON feed, the CSV export and the live stream.
+//! Shared by the JSON feed, the CSV export and the live stream, so every cursor they hand out
+//! (`next`, a finding's `cursor`, an SSE event id) names a finding the caller may see.
 
 use serde::Deserialize;
 use tutorwatch_events::{CreditCode, RegionCode, UtcTime};
@@ -10,6 +11,7 @@ use utoipa::IntoParams;
 
 use super::principal::{within, Principal};
 use super::problem::Problem;
+use super::state::AppState;
 
 /// The feed's filters, as query parameters.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, IntoParams)]
@@ -47,21 +49,18 @@ pub struct FeedParams {
 /// The default page size.
 pub const FEED_PAGE_DEFAULT: usize = 100;
 
-/// A query the caller may run, and the jurisdiction results must still be checked against
-/// (when the scope alone does not guarantee it: an officer asking for one institution).
+/// A query the caller may run. When the scope alone does not keep to the caller's jurisdiction
+/// (an officer asking for one institution), `query.within` does: the store then skips findings
+/// outside it, and never hands out a `next` cursor that names one.
 #[derive(Debug, Clone)]
 pub struct AllowedQuery {
     pub query: FeedQuery,
-    pub keep_only: Option<RegionCode>,
 }
 
 impl AllowedQuery {
     /// Whether a finding belongs in the caller's results.
     pub fn keeps(&self, stored: &StoredFinding) -> bool {
         self.query.matches(&stored.finding)
-            && self
-                .keep_only
-                .is_none_or(|region| within(region, stored.finding.region))
             && match &self.query.scope {
                 Scope::Region(region) => within(*region, stored.finding.region),
                 Scope::Institution(code) => &stored.finding.institution == code,
@@ -116,7 +115,7 @@ pub fn allowed_query(principal: &Principal, params: &FeedParams) -> Result<Allow
             return Err(Problem::invalid("query.until", "must be after `from`"));
         }
     }
-    let mut keep_only = None;
+    let mut reach = None;
     let scope =
         match principal {
             Principal::Bank { .. } => return Err(Problem::forbidden(
@@ -152,7 +151,7 @@ pub fn allowed_query(principal: &Principal, params: &FeedParams) -> Result<Allow
                 }
                 match (&params.institution, params.region) {
                     (Some(code), region) => {
-                        keep_only = Some(region.unwrap_or(*j));
+                        reach = Some(region.unwrap_or(*j));
                         Scope::Institution(code.clone())
                     }
                     (None, region) => Scope::Region(region.unwrap_or(*j)),
@@ -160,7 +159,7 @@ pub fn allowed_query(principal: &Principal, params: &FeedParams) -> Result<Allow
             }
             Principal::Admin => match (&params.institution, params.region) {
                 (Some(code), region) => {
-                    keep_only = region;
+                    reach = region;
                     Scope::Institution(code.clone())
                 }
                 (None, Some(region)) => Scope::Region(region),
@@ -181,7 +180,38 @@ pub fn allowed_query(principal: &Principal, params: &FeedParams) -> Result<Allow
             status,
             occurred_from: params.from,
             occurred_until: params.until,
+            within: reach,
         },
-        keep_only,
     })
+}
+
+/// [`allowed_query`], and for an officer or registry asking for one institution, the check that
+/// the institution is in their jurisdiction: one outside it is refused exactly like an unknown
+/// one (403), so its findings, and the cursors naming them, stay out of reach.
+pub async fn allowed_query_for(
+    state: &AppState,
+    principal: &Principal,
+    params: &FeedParams,
+) -> Result<AllowedQuery, Problem> {
+    let allowed = allowed_query(principal, params)?;
+    if let (Some(jurisdiction), Some(code)) = (principal.jurisdiction(), &params.institution) {
+        let region = state
+            .live
+            .read(|projector| {
+                projector
+                    .facts()
+                    .institution(code)
+                    .map(|known| known.region)
+            })
+            .ok_or_else(|| {
+                Problem::unavailable("the projections are still loading; retry shortly")
+            })?;
+        if !region.is_some_and(|region| within(jurisdiction, region)) {
+            return Err(Problem::forbidden(format!(
+                "no institution {code} in your jurisdiction (or none that you may read)"
+            ))
+            .at("query.institution"));
+        }
+    }
+    Ok(allowed)
 }

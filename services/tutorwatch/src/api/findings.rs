@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 
 use super::caller::{Caller, Writer};
 use super::extract::{ApiJson, ApiQuery};
-use super::feed::{allowed_query, AllowedQuery, FeedParams};
+use super::feed::{allowed_query_for, AllowedQuery, FeedParams};
 use super::offload::blocking;
 use super::principal::Principal;
 use super::problem::Problem;
@@ -56,6 +56,7 @@ async fn page(state: &AppState, allowed: &AllowedQuery) -> Result<FindingPage, P
         (status = 401, description = "No or unknown token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Outside your jurisdiction, or not your institution", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A parameter is invalid", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The projections are still loading", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn list_findings(
@@ -63,7 +64,7 @@ pub async fn list_findings(
     Caller(principal): Caller,
     ApiQuery(params): ApiQuery<FeedParams>,
 ) -> Result<Json<FindingPage>, Problem> {
-    let allowed = allowed_query(&principal, &params)?;
+    let allowed = allowed_query_for(&state, &principal, &params).await?;
     Ok(Json(page(&state, &allowed).await?))
 }
 
@@ -127,6 +128,7 @@ fn csv_row(view: &FindingView) -> [String; 14] {
         (status = 401, description = "No or unknown token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Outside your jurisdiction", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A parameter is invalid", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The projections are still loading", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn export_findings(
@@ -134,7 +136,7 @@ pub async fn export_findings(
     Caller(principal): Caller,
     ApiQuery(params): ApiQuery<FeedParams>,
 ) -> Result<Response, Problem> {
-    let mut allowed = allowed_query(&principal, &params)?;
+    let mut allowed = allowed_query_for(&state, &principal, &params).await?;
     allowed.query.limit = tutorwatch_store::FEED_PAGE_MAX;
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer

@@ -130,6 +130,8 @@ pub async fn get_institution(
     }
     let mut query = FeedQuery::new(Scope::Institution(code.clone()));
     query.limit = RECORD_FINDINGS_MAX;
+    // Its findings filed under a region outside an officer's jurisdiction stay out of reach.
+    query.within = principal.jurisdiction();
     let page = run_query(&state, query).await?;
     let store = state.projections.clone();
     let list_code = code.clone();

@@ -1,5 +1,7 @@
 //! The public black and white lists: no token needed. Each entry shows the name, credit code,
-//! region, status and since when; black-list entries also show why.
+//! region, status and since when; black-list entries also show why. A page is read from the
+//! store's list index, so it costs its own length, not the number of institutions; anonymous
+//! callers are rate-limited per client address (`limits`).
 
 use axum::extract::State;
 use axum::Json;
@@ -50,23 +52,9 @@ async fn list_page(
         ));
     }
     let store = state.projections.clone();
-    let entries = blocking(move || store.list_entries()).await?;
-    let mut matching = entries.iter().filter(|e| e.status == status).filter(|e| {
-        params
-            .after
-            .as_ref()
-            .is_none_or(|after| &e.institution > after)
-    });
-    let institutions: Vec<ListedInstitution> = matching
-        .by_ref()
-        .take(limit)
-        .map(ListedInstitution::of)
-        .collect();
-    let next = if matching.next().is_some() {
-        institutions.last().map(|i| i.credit_code.to_string())
-    } else {
-        None
-    };
+    let page = blocking(move || store.list_page(status, params.after.as_ref(), limit)).await?;
+    let institutions = page.entries.iter().map(ListedInstitution::of).collect();
+    let next = page.next.map(|code| code.to_string());
     Ok(ListPage { institutions, next })
 }
 
@@ -78,6 +66,8 @@ async fn list_page(
         (status = 200, body = ListPage),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests from your address without a token; see `Retry-After`", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
 pub async fn black_list(
@@ -95,6 +85,8 @@ pub async fn black_list(
         (status = 200, body = ListPage),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests from your address without a token; see `Retry-After`", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
 pub async fn white_list(

@@ -17,6 +17,7 @@
 //! - `institutions`, `lists`: an institution's record; the public lists.
 //! - `views`: the JSON shapes answered; `ops`: health, readiness, stats, metrics.
 //! - `offload`: log and store reads off the async threads, failures as 500 problems.
+//! - `limits`: anonymous requests per client address, live streams per principal.
 
 mod caller;
 mod events;
@@ -25,6 +26,7 @@ mod feed;
 mod findings;
 pub mod idempotency;
 mod institutions;
+mod limits;
 mod lists;
 mod offload;
 mod ops;
@@ -43,7 +45,7 @@ use std::time::Duration;
 use axum::extract::{DefaultBodyLimit, MatchedPath};
 use axum::http::Request;
 use axum::routing::get;
-use axum::{middleware, Json, Router};
+use axum::{middleware, Extension, Json, Router};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tracing::field::Empty;
@@ -136,6 +138,7 @@ pub fn app(state: AppState) -> Router {
     let doc = Arc::new(doc);
     let timeout = Duration::from_millis(state.settings.request_timeout_ms);
     let body_max = state.settings.body_bytes_max;
+    let limits = Arc::new(limits::Limits::new(&state.settings));
     router
         .route(
             "/openapi.json",
@@ -144,8 +147,13 @@ pub fn app(state: AppState) -> Router {
                 async move { Json(doc.as_ref().clone()) }
             }),
         )
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            limits::limit_anonymous,
+        ))
         .route_layer(middleware::from_fn(ops::record_request))
         .route_layer(middleware::from_fn(record_route))
+        .layer(Extension(limits))
         .layer(DefaultBodyLimit::max(body_max))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

@@ -102,6 +102,8 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 /// Log, ingest and projector counters.
 #[utoipa::path(get, path = "/v1/log/stats", tag = "ops", responses(
     (status = 200, description = "Counters", body = Object),
+    (status = 429, description = "Too many requests from your address without a token; see `Retry-After`", body = Problem, content_type = "application/problem+json",
+        headers(("Retry-After" = u64, description = "Seconds to wait"))),
     (status = 500, body = Problem, content_type = "application/problem+json"),
 ))]
 pub async fn log_stats(State(state): State<AppState>) -> Result<Response, Problem> {

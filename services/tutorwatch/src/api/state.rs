@@ -23,6 +23,23 @@ pub struct ApiSettings {
     pub body_bytes_max: usize,
     /// How long a request may take before it is answered `408`.
     pub request_timeout_ms: u64,
+    /// How long a connection may take to send a request's head (request line and headers),
+    /// counted from when it connected or from its previous response: a slow head is closed,
+    /// and so is an idle keep-alive connection once this passes.
+    pub header_read_timeout_ms: u64,
+    /// The most HTTP connections served at once. Beyond it, new connections are not accepted:
+    /// they wait in the kernel's listen backlog until a served one closes. Keep it well below
+    /// the process's open-files limit (`ulimit -n`).
+    pub connections_max: usize,
+    /// The most live streams (`GET /v1/findings/stream`) one principal may hold open; the next
+    /// is answered `429` until one closes.
+    pub streams_per_principal_max: usize,
+    /// Requests per second each client address may make to the anonymous routes (the public
+    /// lists, `/v1/log/stats`, `/openapi.json`) without a valid token; `0` turns the limit off.
+    /// Over it: `429` with `Retry-After`.
+    pub anonymous_requests_per_sec: u32,
+    /// How many anonymous requests a client address may make in a burst before the rate applies.
+    pub anonymous_burst: u32,
     /// Tokens from the settings file (hash and principal), beside `<data_dir>/tokens.jsonl`.
     pub tokens: Vec<TokenRecord>,
     /// The file holding the secret that keys event ids derived from `Idempotency-Key`s
@@ -36,6 +53,11 @@ impl Default for ApiSettings {
             write_wait_ms: 2_000,
             body_bytes_max: 256 * 1024,
             request_timeout_ms: 10_000,
+            header_read_timeout_ms: 10_000,
+            connections_max: 512,
+            streams_per_principal_max: 4,
+            anonymous_requests_per_sec: 20,
+            anonymous_burst: 40,
             tokens: Vec::new(),
             idempotency_secret_file: None,
         }
@@ -46,6 +68,11 @@ impl ApiSettings {
     /// The write wait as a duration.
     pub fn write_wait(&self) -> Duration {
         Duration::from_millis(self.write_wait_ms)
+    }
+
+    /// The header read (and keep-alive idle) timeout as a duration.
+    pub fn header_read_timeout(&self) -> Duration {
+        Duration::from_millis(self.header_read_timeout_ms)
     }
 }
 

@@ -3,23 +3,27 @@
 //! reconnects with `Last-Event-ID` (or `?after=`) first gets what it missed from the store, then
 //! the live ones. Status changes of findings already sent come as `finding_updated`. A client too
 //! slow to keep up gets a `resync` event and is disconnected; reconnecting resumes it. Streams end
-//! when the service shuts down.
+//! when the service shuts down. One principal holds at most `api.streams_per_principal_max`
+//! streams at once (`limits`).
 
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::IntoResponse;
+use axum::Extension;
 use futures::stream::Stream;
 use tokio::sync::broadcast::error::RecvError;
 use tutorwatch_store::Cursor;
 
 use super::caller::Caller;
 use super::extract::ApiQuery;
-use super::feed::{allowed_query, parse_cursor, AllowedQuery, FeedParams};
+use super::feed::{allowed_query_for, parse_cursor, AllowedQuery, FeedParams};
 use super::findings::run_query;
+use super::limits::Limits;
 use super::problem::Problem;
 use super::state::AppState;
 use super::views::FindingView;
@@ -57,15 +61,20 @@ fn finding_event(name: &str, view: &FindingView, id: bool) -> SseEvent {
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "You hold the most open streams allowed (`api.streams_per_principal_max`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn stream_findings(
     State(state): State<AppState>,
     Caller(principal): Caller,
+    Extension(limits): Extension<Arc<Limits>>,
     headers: HeaderMap,
     ApiQuery(params): ApiQuery<FeedParams>,
 ) -> Result<impl IntoResponse, Problem> {
-    let mut allowed = allowed_query(&principal, &params)?;
+    let mut allowed = allowed_query_for(&state, &principal, &params).await?;
+    // Held by the stream: when it ends, or the client goes away, the slot is free again.
+    let slot = limits.streams.acquire(&principal)?;
     if let Some(last) = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
@@ -98,6 +107,10 @@ pub async fn stream_findings(
             let _ = shutdown.wait_for(|stop| *stop).await;
         },
     );
+    let stream = futures::StreamExt::map(stream, move |event| {
+        let _held = &slot;
+        event
+    });
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
 }
 
