@@ -11,6 +11,7 @@ mod crash;
 mod dead_letters;
 mod ingest;
 mod limits;
+mod nats_auth;
 mod projections;
 mod storage_faults;
 mod tidy;

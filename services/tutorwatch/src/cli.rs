@@ -10,7 +10,8 @@ use clap::{Parser, Subcommand};
 use serde_json::json;
 use tutorwatch_events::examples::{example, ExampleParams};
 use tutorwatch_events::{
-    decode_json, encode_json, event_type_by_name, EventId, ValidationContext, EVENT_TYPES,
+    decode_json, encode_json, event_type_by_name, EventId, Identity, Sender, ValidationContext,
+    EVENT_TYPES,
 };
 use tutorwatch_store::EventLog;
 
@@ -42,6 +43,12 @@ enum Command {
         #[command(subcommand)]
         command: crate::token_cmd::TokenCommand,
     },
+    /// NATS users for a secured nats-server: mint a producer's, the service's or the admin
+    /// loader's NKey and append it, with least-privilege permissions, to the users file.
+    Nats {
+        #[command(subcommand)]
+        command: crate::nats_cmd::NatsCommand,
+    },
     /// Print the OpenAPI document of the HTTP API.
     Openapi,
     /// Print a well-formed JSON example of an event type (or list the types).
@@ -50,6 +57,7 @@ enum Command {
         event_type: Option<String>,
     },
     /// Validate JSON events (one per line, or one per file) and publish them to JetStream.
+    /// Credentials, TLS and the inbox prefix come from the `[nats]` settings or `TW_NATS_*`.
     Publish {
         /// Files with JSON events; `-` reads standard input.
         #[arg(required = true)]
@@ -57,6 +65,10 @@ enum Command {
         /// NATS URL; defaults to the settings' `nats_url`.
         #[arg(long)]
         nats: Option<String>,
+        /// Publish as the admin loader (`tw.in.admin.…`, its NKey's only prefix), which may send
+        /// any producer's events; by default each event goes on its producer's own prefix.
+        #[arg(long)]
+        admin: bool,
     },
     /// Rebuild every projection from the log and print a digest (counts per rule, a hash of all
     /// findings and list entries). Stop `serve` first.
@@ -177,6 +189,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             crate::token_cmd::run(command, settings.data_dir)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Nats { command } => {
+            let settings = Settings::load(cli.config.as_deref())?;
+            crate::nats_cmd::run(command, &settings.data_dir)
+        }
         Command::Openapi => {
             let doc = crate::api::openapi();
             print_json(&serde_json::to_value(&doc)?)?;
@@ -235,14 +251,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Gen(args) => {
             let settings = Settings::load(cli.config.as_deref())?;
-            crate::gen_cmd::run(&args, &settings.validation_context()?)
+            crate::gen_cmd::run(&args, &settings.validation_context()?, &settings.nats)
         }
         Command::Check(args) => crate::check_cmd::run(&args),
-        Command::Publish { files, nats } => {
+        Command::Publish { files, nats, admin } => {
             let settings = Settings::load(cli.config.as_deref())?;
             let url = nats.unwrap_or_else(|| settings.nats_url.clone());
             let validation = settings.validation_context()?;
-            runtime()?.block_on(publish(&url, &files, &validation))
+            let sender = admin.then(|| Sender::direct(Identity::Admin));
+            runtime()?.block_on(publish(
+                &url,
+                &settings.nats,
+                &files,
+                &validation,
+                sender.as_ref(),
+            ))
         }
     }
 }
@@ -353,30 +376,42 @@ fn read_events(files: &[PathBuf]) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
     Ok(events)
 }
 
-/// Publishes one JSON event on its subject with its id as `Nats-Msg-Id`; returns the ack to
-/// await (so callers may keep several in flight).
+/// The subject `sender` publishes `envelope` on; with no sender, the producer's own.
+pub(crate) fn subject_of(
+    envelope: &tutorwatch_events::Envelope,
+    sender: Option<&Sender>,
+) -> String {
+    match sender {
+        Some(sender) => envelope.subject_as(sender),
+        None => envelope.subject(),
+    }
+}
+
+/// Publishes one JSON event on its subject (as `sender`, or its producer) with its id as
+/// `Nats-Msg-Id`; returns the ack to await (so callers may keep several in flight).
 pub(crate) async fn send_json(
     js: &async_nats::jetstream::Context,
     envelope: &tutorwatch_events::Envelope,
+    sender: Option<&Sender>,
     bytes: Vec<u8>,
 ) -> anyhow::Result<async_nats::jetstream::context::PublishAckFuture> {
     let mut headers = async_nats::HeaderMap::new();
     headers.insert("Nats-Msg-Id", envelope.event_id.to_string().as_str());
     headers.insert("Content-Type", "application/json");
     Ok(js
-        .publish_with_headers(envelope.subject(), headers, bytes.into())
+        .publish_with_headers(subject_of(envelope, sender), headers, bytes.into())
         .await?)
 }
 
 async fn publish(
     url: &str,
+    nats: &crate::nats::NatsSettings,
     files: &[PathBuf],
     validation: &ValidationContext,
+    sender: Option<&Sender>,
 ) -> anyhow::Result<ExitCode> {
     let events = read_events(files)?;
-    let client = async_nats::connect(url)
-        .await
-        .with_context(|| format!("connecting to NATS at {url}"))?;
+    let client = crate::nats::connect_once(url, nats, "tutorwatch publish").await?;
     let js = async_nats::jetstream::new(client);
     let mut failures = 0usize;
     for (place, bytes) in events {
@@ -393,14 +428,14 @@ async fn publish(
             eprintln!("{place}: not sent: {error}");
             continue;
         }
-        let ack = send_json(&js, &envelope, bytes)
+        let ack = send_json(&js, &envelope, sender, bytes)
             .await
             .with_context(|| format!("{place}: publishing"))?
             .await
             .with_context(|| format!("{place}: waiting for JetStream's ack"))?;
         print_json(&json!({
             "event_id": envelope.event_id.to_string(),
-            "subject": envelope.subject(),
+            "subject": subject_of(&envelope, sender),
             "stream_seq": ack.sequence,
             "duplicate": ack.duplicate,
         }))?;

@@ -1,5 +1,6 @@
 //! Settings: defaults, then a TOML file, then the `TW_NATS_URL`, `TW_DATA_DIR` and `TW_HTTP_ADDR`
-//! environment variables, each overriding the one before.
+//! environment variables (and `TW_NATS_<KEY>` for the `[nats]` table), each overriding the one
+//! before.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -24,6 +25,8 @@ pub const DEFAULT_CONFIG_FILE: &str = "tutorwatch.toml";
 pub struct Settings {
     /// Where NATS listens.
     pub nats_url: String,
+    /// How to authenticate to NATS, TLS and the inbox prefix (`crate::nats`).
+    pub nats: crate::nats::NatsSettings,
     /// Where the log (and, later, projection state) lives.
     pub data_dir: PathBuf,
     /// Where the HTTP endpoints listen.
@@ -45,6 +48,7 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             nats_url: "nats://127.0.0.1:4222".into(),
+            nats: crate::nats::NatsSettings::default(),
             data_dir: PathBuf::from("./data"),
             http_addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             legacy_credit_codes: Vec::new(),
@@ -64,6 +68,8 @@ pub enum ConfigError {
     Missing(PathBuf),
     #[error("invalid settings: {0}")]
     Invalid(String),
+    #[error(transparent)]
+    Nats(#[from] crate::nats::NatsSettingsError),
     #[error("legacy_credit_codes: {code:?} is not a well-formed credit code: {reason}")]
     LegacyCode { code: String, reason: String },
     #[error("reading the policy file {path}: {reason}")]
@@ -102,11 +108,17 @@ impl Settings {
             None => figment = figment.merge(Toml::file(DEFAULT_CONFIG_FILE)),
         }
         figment = figment.merge(Env::prefixed("TW_").only(&["nats_url", "data_dir", "http_addr"]));
+        figment = figment.merge(
+            Env::prefixed("TW_NATS_")
+                .only(crate::nats::ENV_KEYS)
+                .map(|key| format!("nats.{key}").into()),
+        );
         let settings: Settings = figment
             .extract()
             .map_err(|e| ConfigError::Invalid(e.to_string()))?;
         settings.validation_context()?;
         settings.policy()?;
+        settings.nats.check()?;
         Ok(settings)
     }
 
@@ -157,6 +169,48 @@ mod tests {
             assert_eq!(settings.data_dir, PathBuf::from("/srv/tw"));
             assert_eq!(settings.ingest.batch_max, 50);
             assert_eq!(settings.http_addr.port(), 8080);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_nats_table_comes_from_the_file_and_tw_nats_variables() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "nats.toml",
+                r#"
+                    [nats]
+                    nkey_seed_file = "/etc/tw/service.nk"
+                    tls_ca_file = "/etc/tw/ca.pem"
+                    inbox_prefix = "_INBOX.service"
+                "#,
+            )?;
+            jail.set_env("TW_NATS_URL", "tls://127.0.0.1:4223");
+            jail.set_env("TW_NATS_TLS_REQUIRED", "true");
+            jail.set_env("TW_NATS_TLS_CA_FILE", "/srv/ca.pem");
+            let settings = Settings::load(Some(Path::new("nats.toml")))
+                .map_err(|e| figment::Error::from(e.to_string()))?;
+            assert_eq!(settings.nats_url, "tls://127.0.0.1:4223");
+            assert_eq!(
+                settings.nats.nkey_seed_file,
+                Some(PathBuf::from("/etc/tw/service.nk"))
+            );
+            assert_eq!(
+                settings.nats.tls_ca_file,
+                Some(PathBuf::from("/srv/ca.pem"))
+            );
+            assert!(settings.nats.tls_required);
+            assert_eq!(
+                settings.nats.inbox_prefix.as_deref(),
+                Some("_INBOX.service")
+            );
+            jail.set_env("TW_NATS_CREDS_FILE", "/etc/tw/service.creds");
+            assert!(matches!(
+                Settings::load(Some(Path::new("nats.toml"))),
+                Err(ConfigError::Nats(crate::nats::NatsSettingsError::ManyAuth(
+                    _
+                )))
+            ));
             Ok(())
         });
     }

@@ -1,6 +1,6 @@
 //! `tutorwatch gen`: generates a seeded synthetic city (see `tutorwatch-citygen`), writes its
-//! events and ground truth as JSON lines, and/or publishes the events to JetStream exactly as
-//! `tutorwatch publish` does.
+//! events and ground truth as JSON lines, and/or publishes the events to JetStream as the admin
+//! loader (`tw.in.admin.…`), as `tutorwatch publish --admin` does.
 //!
 //! **Invariant:** the same flags write byte-identical files; publishing sends each event once
 //! with its id as `Nats-Msg-Id`, so publishing twice adds nothing to the log.
@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context as _};
 use tutorwatch_citygen::{generate, City, Options};
-use tutorwatch_events::{encode_json, ValidationContext};
+use tutorwatch_events::{encode_json, Identity, Sender, ValidationContext};
 
 /// How many publishes are in flight before their acks are awaited.
 const IN_FLIGHT_MAX: usize = 512;
@@ -32,13 +32,18 @@ pub struct GenArgs {
     /// Write DIR/events.jsonl (the JSON wire format `publish` reads) and DIR/truth.jsonl.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Publish the events to this NATS server's JetStream, e.g. nats://127.0.0.1:4222.
+    /// Publish the events to this NATS server's JetStream, e.g. nats://127.0.0.1:4222, with the
+    /// `[nats]` settings' credentials (`TW_NATS_*`; the admin loader's on a secured server).
     #[arg(long, value_name = "URL")]
     publish: Option<String>,
 }
 
 /// Runs `tutorwatch gen`.
-pub fn run(args: &GenArgs, validation: &ValidationContext) -> anyhow::Result<ExitCode> {
+pub fn run(
+    args: &GenArgs,
+    validation: &ValidationContext,
+    nats: &crate::nats::NatsSettings,
+) -> anyhow::Result<ExitCode> {
     if args.out.is_none() && args.publish.is_none() {
         bail!("say where the city goes: --out DIR and/or --publish nats://HOST:PORT");
     }
@@ -71,7 +76,7 @@ pub fn run(args: &GenArgs, validation: &ValidationContext) -> anyhow::Result<Exi
         write(dir, &city)?;
     }
     if let Some(url) = &args.publish {
-        let sent = crate::cli::runtime()?.block_on(publish(url, &city))?;
+        let sent = crate::cli::runtime()?.block_on(publish(url, nats, &city))?;
         println!("events: {sent}");
     }
     Ok(ExitCode::SUCCESS)
@@ -103,17 +108,21 @@ fn write(dir: &Path, city: &City) -> anyhow::Result<()> {
 }
 
 /// Publishes every event as `tutorwatch publish` does; returns how many distinct ids were sent.
-async fn publish(url: &str, city: &City) -> anyhow::Result<usize> {
-    let client = async_nats::connect(url)
-        .await
-        .with_context(|| format!("connecting to NATS at {url}"))?;
+async fn publish(
+    url: &str,
+    nats: &crate::nats::NatsSettings,
+    city: &City,
+) -> anyhow::Result<usize> {
+    let client = crate::nats::connect_once(url, nats, "tutorwatch gen").await?;
+    // The operator's loader: `tw.in.admin.…`, the one prefix the admin's NKey may publish under.
+    let admin = Sender::direct(Identity::Admin);
     let js = async_nats::jetstream::new(client);
     let mut in_flight = Vec::with_capacity(IN_FLIGHT_MAX);
     let mut ids = BTreeSet::new();
     let total = city.events.len();
     for (i, envelope) in city.events.iter().enumerate() {
         let bytes = encode_json(envelope)?;
-        in_flight.push(crate::cli::send_json(&js, envelope, bytes).await?);
+        in_flight.push(crate::cli::send_json(&js, envelope, Some(&admin), bytes).await?);
         ids.insert(envelope.event_id);
         if in_flight.len() == IN_FLIGHT_MAX {
             for ack in in_flight.drain(..) {

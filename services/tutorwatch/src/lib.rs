@@ -2,9 +2,12 @@
 //!
 //! # Layout
 //! - `cli`: the commands (`serve`, `log stats`, `log verify`, `replay`, `findings`, `lists`,
-//!   `token`, `openapi`, `gen`, `check`, `example`, `publish`, `bench`).
+//!   `token`, `nats user add`, `openapi`, `gen`, `check`, `example`, `publish`, `bench`).
 //! - `replay`: rebuilding projections from the log, what-if diffs, and reading stored findings.
 //! - `config`: typed settings from a TOML file with `TW_*` environment overrides.
+//! - `nats`: the `[nats]` settings (credentials, TLS, inbox prefix) and the connect options
+//!   `serve`, `publish` and `gen --publish` use; `nats_cmd`: `tutorwatch nats user add`, which
+//!   mints NKey users with least-privilege permissions for the server's users file.
 //! - `data_dir`: the data directory created owner-only, and refused by `serve` when shared.
 //! - `telemetry`: the tracing subscriber.
 //! - `token_cmd`: `tutorwatch token issue|list|revoke`.
@@ -26,6 +29,8 @@ pub mod config;
 pub mod data_dir;
 pub mod gen_cmd;
 pub mod listener;
+pub mod nats;
+pub mod nats_cmd;
 pub mod outbound;
 pub mod replay;
 pub mod serve;

@@ -22,9 +22,15 @@ use crate::listener::ConnectionLimits;
 /// How long the HTTP server may take to drain after shutdown is asked for.
 const HTTP_DRAIN_MAX: Duration = Duration::from_secs(5);
 
-/// Connects to NATS, retrying in the background if it is not up yet, and logs connection changes.
-pub async fn connect_nats(url: &str) -> anyhow::Result<async_nats::Client> {
-    async_nats::ConnectOptions::new()
+/// Connects to NATS with the `[nats]` settings (credentials, TLS, inbox prefix), retrying in the
+/// background if it is not up yet, and logs connection changes and the server's refusals.
+pub async fn connect_nats(
+    url: &str,
+    nats: &crate::nats::NatsSettings,
+) -> anyhow::Result<async_nats::Client> {
+    tracing::info!(url, auth = %nats.describe(), "connecting to NATS");
+    nats.connect_options()
+        .await?
         .name("tutorwatch")
         .retry_on_initial_connect()
         .event_callback(|event| async move {
@@ -33,6 +39,12 @@ pub async fn connect_nats(url: &str) -> anyhow::Result<async_nats::Client> {
                 async_nats::Event::Disconnected => {
                     tracing::warn!("disconnected from NATS; reconnecting")
                 }
+                async_nats::Event::ServerError(error) => tracing::error!(
+                    %error,
+                    "NATS refused a request (a permissions violation means the user's permissions \
+                     or the inbox prefix do not match what tutorwatch needs: see `tutorwatch nats \
+                     user add --role service`)"
+                ),
                 other => tracing::info!(event = %other, "NATS event"),
             }
         })
@@ -89,7 +101,7 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyh
     let trust = Arc::new(settings.trust.clone());
     let refusals = Arc::new(RecentRefusals::default());
 
-    let nats = connect_nats(&settings.nats_url).await?;
+    let nats = connect_nats(&settings.nats_url, &settings.nats).await?;
     let stats = Arc::new(IngestStats::default());
     let (stop_tx, stop_rx) = watch::channel(false);
 
