@@ -1,9 +1,11 @@
-//! The trust policy from outside, on both paths: one matrix of senders × event families × own and
-//! other institution, region and account, sent once over HTTP (a token per sender) and once over
-//! NATS (the sender's own subject prefix), demanding the same verdict from both — accepted into the
-//! log, or refused (HTTP 403/422, NATS a dead letter whose reason starts with the same code) with
-//! nothing new in the log. Then the attacks the matrix does not cover: id squatting on both paths,
-//! case actions outside the API, and the log recording who sent each event.
+//! The trust policy from outside, on both paths, against the shipped NATS configuration (TLS, an
+//! NKey per sender minted by `tutorwatch nats user add`, each allowed to publish only under its own
+//! subject prefix): one matrix of senders × event families × own and other institution, region and
+//! account, sent once over HTTP (a token per sender) and once over NATS (with the sender's own
+//! credentials), demanding the same verdict from both — accepted into the log, or refused (HTTP
+//! 403/422, NATS a dead letter whose reason starts with the same code) with nothing new in the
+//! log. Then the attacks the matrix does not cover: id squatting on both paths, case actions
+//! outside the API, and the log recording who sent each event.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -13,7 +15,7 @@ use std::time::Duration;
 use async_nats::HeaderMap;
 use serde_json::Value;
 use tutorwatch_events::examples::{example, legal_order, sample_bank, ExampleParams};
-use tutorwatch_events::ids::{AccountId, BankId, OfficerId};
+use tutorwatch_events::ids::{BankId, OfficerId};
 use tutorwatch_events::{
     encode, encode_json, CreditCode, Envelope, Event, EventId, Identity, Producer, RegionCode,
     Sender, UtcTime,
@@ -83,6 +85,9 @@ struct World {
     data: std::path::PathBuf,
     client: reqwest::Client,
     tokens: BTreeMap<&'static str, String>,
+    /// Each sender's own JetStream connection, with its own NATS credentials.
+    producers: BTreeMap<&'static str, async_nats::jetstream::Context>,
+    /// The service's connection (reads the dead-letter stream).
     publisher: Publisher,
 }
 
@@ -173,22 +178,96 @@ fn senders() -> Vec<(&'static str, Vec<String>, Identity)> {
     ]
 }
 
+/// The settings `serve` needs for the secured server: the service's seed, the CA, its inbox.
+fn service_config(server: &NatsServer) -> String {
+    format!(
+        "[nats]\nnkey_seed_file = {:?}\ntls_ca_file = {:?}\ntls_required = true\ninbox_prefix = \"_INBOX.service\"\n",
+        server.keys_dir().join("service.nk"),
+        server.ca_file()
+    )
+}
+
+/// Connects to the secured server with a minted user's seed and inbox prefix, retrying while the
+/// server reloads its users file.
+async fn connect_as(
+    server: &NatsServer,
+    seed_file: &Path,
+    inbox_prefix: &str,
+) -> async_nats::jetstream::Context {
+    let seed = std::fs::read_to_string(seed_file)
+        .expect("reads the seed")
+        .trim()
+        .to_owned();
+    for _ in 0..50 {
+        let connected = async_nats::ConnectOptions::new()
+            .nkey(seed.clone())
+            .custom_inbox_prefix(inbox_prefix)
+            .add_root_certificates(server.ca_file())
+            .connection_timeout(Duration::from_secs(3))
+            .connect(server.url())
+            .await;
+        if let Ok(client) = connected {
+            return async_nats::jetstream::new(client);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "{} could not connect:\n{}",
+        seed_file.display(),
+        server.log()
+    );
+}
+
+/// The `nats user add` flags for a sender's token flags (institutions need no region there).
+fn nats_user_args(token_args: &[String]) -> Vec<&str> {
+    let institution = token_args.iter().any(|a| a == "institution");
+    let mut args = Vec::new();
+    let mut flags = token_args.iter().map(String::as_str);
+    while let Some(flag) = flags.next() {
+        let value = flags.next().expect("flags come with values");
+        if !(institution && flag == "--region") {
+            args.extend([flag, value]);
+        }
+    }
+    args
+}
+
 impl World {
-    /// A service with institutions A and B registered by the city's registry, and bank-1
-    /// holding account `acct-<A>` for A.
+    /// A service on the secured NATS with institutions A and B registered by the city's
+    /// registry, and bank-1 holding account `acct-<A>` for A.
     async fn start() -> World {
-        let nats = NatsServer::start();
+        let nats = NatsServer::start_secured();
         let dir = tempfile::tempdir().expect("temp dir");
         let data = dir.path().join("data");
         std::fs::create_dir_all(&data).expect("data dir");
         let mut tokens = BTreeMap::new();
+        let mut minted = BTreeMap::new();
         for (name, args, _) in senders() {
-            let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            tokens.insert(name, issue(&data, &args));
+            let token_args: Vec<&str> = args.iter().map(String::as_str).collect();
+            tokens.insert(name, issue(&data, &token_args));
+            let user = if name == "admin" {
+                serde_json::json!({
+                    "seed_file": nats.keys_dir().join("admin.nk"),
+                    "inbox_prefix": "_INBOX.admin",
+                })
+            } else {
+                nats.add_user(&nats_user_args(&args))
+            };
+            minted.insert(name, user);
         }
-        let service = Service::start(&nats.url(), &data);
+        nats.reload();
+        let service = Service::start_with_config(&nats.url(), &data, &service_config(&nats));
         service.wait_ready().await;
-        let publisher = Publisher::connect(&nats.url()).await;
+        let mut producers = BTreeMap::new();
+        for (name, user) in &minted {
+            let seed_file =
+                std::path::PathBuf::from(user["seed_file"].as_str().expect("seed file"));
+            let inbox = user["inbox_prefix"].as_str().expect("inbox prefix");
+            producers.insert(*name, connect_as(&nats, &seed_file, inbox).await);
+        }
+        let publisher = Publisher {
+            js: connect_as(&nats, &nats.keys_dir().join("service.nk"), "_INBOX.service").await,
+        };
         let world = World {
             nats,
             service,
@@ -196,6 +275,7 @@ impl World {
             data,
             client: reqwest::Client::new(),
             tokens,
+            producers,
             publisher,
         };
         for (token, envelope) in [
@@ -252,13 +332,28 @@ impl World {
         }
     }
 
-    /// Publishes `envelope` on `sender`'s subject (postcard, with `Nats-Msg-Id`).
-    async fn publish(&self, sender: &Sender, envelope: &Envelope) {
+    /// Publishes `envelope` with sender `name`'s own credentials on its own subject (postcard,
+    /// with `Nats-Msg-Id` unless `msg_id` is false), and waits for the PubAck.
+    async fn publish_as(&self, name: &str, envelope: &Envelope, msg_id: bool) {
+        let identity = senders()
+            .into_iter()
+            .find(|(n, _, _)| *n == name)
+            .map(|(_, _, identity)| identity)
+            .expect("a sender of the matrix");
         let mut headers = HeaderMap::new();
-        headers.insert("Nats-Msg-Id", envelope.event_id.to_string().as_str());
-        self.publisher
-            .raw(&envelope.subject_as(sender), headers, encode(envelope))
-            .await;
+        if msg_id {
+            headers.insert("Nats-Msg-Id", envelope.event_id.to_string().as_str());
+        }
+        self.producers[name]
+            .publish_with_headers(
+                envelope.subject_as(&Sender::direct(identity)),
+                headers,
+                encode(envelope).into(),
+            )
+            .await
+            .expect("publishes")
+            .await
+            .expect("JetStream acknowledges");
     }
 
     /// Where an event ended: in the log, or dead-lettered with a reason code. Waits for either.
@@ -311,8 +406,15 @@ impl World {
         None
     }
 
+    /// The log's length (asked with a token: anonymous callers are rate-limited).
     async fn logged(&self) -> u64 {
-        self.service.logged_events().await.expect("stats")
+        let (status, stats) = self
+            .service
+            .get_json_with("/v1/log/stats", &self.tokens["admin"])
+            .await
+            .expect("the service answers");
+        assert_eq!(status, 200, "{stats}");
+        stats["events"].as_u64().expect("a count")
     }
 }
 
@@ -571,10 +673,6 @@ fn matrix() -> Vec<Case> {
 #[tokio::test]
 async fn both_paths_give_the_same_verdict_for_every_sender_family_and_fact() {
     let world = World::start().await;
-    let identities: BTreeMap<&str, Identity> = senders()
-        .into_iter()
-        .map(|(name, _, identity)| (name, identity))
-        .collect();
     let mut failures = Vec::new();
     for case in matrix() {
         let before = world.logged().await;
@@ -582,9 +680,7 @@ async fn both_paths_give_the_same_verdict_for_every_sender_family_and_fact() {
         let after_http = world.logged().await;
 
         let envelope = (case.envelope)();
-        world
-            .publish(&Sender::direct(identities[case.sender].clone()), &envelope)
-            .await;
+        world.publish_as(case.sender, &envelope, true).await;
         let over_nats = world.fate(envelope.event_id).await;
         let after_nats = world.logged().await;
 
@@ -611,22 +707,17 @@ async fn both_paths_give_the_same_verdict_for_every_sender_family_and_fact() {
 async fn ids_cannot_be_squatted_and_case_actions_enter_only_through_the_api() {
     let mut world = World::start().await;
 
-    // Over NATS: bank-2's event takes an id first; bank-1's event under the same id (sent
+    // Over NATS: the registry's event takes an id first; bank-1's event under the same id (sent
     // without Nats-Msg-Id, so JetStream's window does not drop it) is refused as a conflict, not
     // dropped as a duplicate.
     let squatter_id = EventId::new_v7();
     let mut squat = event("registry.licence_suspended", &code_a());
     squat.event_id = squatter_id;
-    world
-        .publish(&Sender::direct(Identity::Registry(region(CITY))), &squat)
-        .await;
+    world.publish_as("registry_city", &squat, true).await;
     assert_eq!(world.fate(squatter_id).await, Verdict::Accepted);
     let mut victim = event("escrow.fee_collected", &code_a());
     victim.event_id = squatter_id;
-    world
-        .publisher
-        .raw(&victim.subject(), HeaderMap::new(), encode(&victim))
-        .await;
+    world.publish_as("bank_1", &victim, false).await;
     wait_until(
         Duration::from_secs(20),
         "the conflict to be dead-lettered",
@@ -685,16 +776,10 @@ async fn ids_cannot_be_squatted_and_case_actions_enter_only_through_the_api() {
     // POST /v1/events refuses them (they go through the finding's action route).
     let mut acted = event("supervision.officer_acted", &code_a());
     acted.producer = Producer::Officer(OfficerId::parse("officer-1").expect("id"));
-    for sender in [
-        Identity::Officer {
-            officer: OfficerId::parse("officer-1").expect("id"),
-            region: region(CITY),
-        },
-        Identity::Admin,
-    ] {
+    for sender in ["officer_city", "admin"] {
         let mut attempt = acted.clone();
         attempt.event_id = EventId::new_v7();
-        world.publish(&Sender::direct(sender), &attempt).await;
+        world.publish_as(sender, &attempt, true).await;
         assert_eq!(
             world.fate(attempt.event_id).await,
             Verdict::Refused("unauthorised".into())
@@ -745,5 +830,4 @@ async fn ids_cannot_be_squatted_and_case_actions_enter_only_through_the_api() {
         Some(token_hash[..12].to_owned())
     );
     assert_eq!(log.verify(|_| {}).expect("verifies").first_bad, None);
-    let _ = AccountId::parse("unused");
 }
