@@ -12,6 +12,16 @@ ensure_nats_server() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nats-server >&2
 }
 
+# Puts openssl on the machine (deploy/nats/gen-certs.sh makes the TLS certificates with it).
+ensure_openssl() {
+  command -v openssl >/dev/null 2>&1 && return 0
+  echo "openssl is missing: installing it from Debian's packages" >&2
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq openssl >&2
+}
+
 nats_server_bin() {
   command -v nats-server 2>/dev/null || echo /usr/sbin/nats-server
 }

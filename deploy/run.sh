@@ -16,6 +16,7 @@ cd "$(dirname "$0")/.."
 . deploy/lib.sh
 
 ensure_nats_server
+ensure_openssl
 tw="${TW_BIN:-}"
 if [ -z "$tw" ]; then
   cargo build --release --bin tutorwatch

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 . deploy/lib.sh
 
 ensure_nats_server
+ensure_openssl
 export NATS_SERVER_BIN="${NATS_SERVER_BIN:-$(nats_server_bin)}"
 cargo build --bin tutorwatch
 cargo test --workspace "$@"

@@ -784,6 +784,26 @@ async fn ids_cannot_be_squatted_and_case_actions_enter_only_through_the_api() {
             world.fate(attempt.event_id).await,
             Verdict::Refused("unauthorised".into())
         );
+        // Its producer (and the operator) can ask why; anyone else sees nothing.
+        let path = format!("/v1/events/{}", attempt.event_id);
+        let (status, body) = world
+            .service
+            .get_json_with(&path, &world.tokens["officer_city"])
+            .await
+            .expect("answers");
+        assert_eq!(status, 403, "{body}");
+        assert!(
+            body["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("only through the HTTP API")),
+            "{body}"
+        );
+        let (status, _) = world
+            .service
+            .get_json_with(&path, &world.tokens["bank_1"])
+            .await
+            .expect("answers");
+        assert_eq!(status, 404);
     }
     let (status, body) = world
         .post(

@@ -7,7 +7,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
 use tokio::sync::watch;
-use tutorwatch_events::EventId;
+use tutorwatch_events::{EventId, Producer};
 
 /// How many refusals are remembered; beyond that the oldest are forgotten.
 pub const REFUSALS_REMEMBERED: usize = 10_000;
@@ -20,6 +20,8 @@ pub struct Refused {
     /// The field at fault, where there is one.
     pub field: Option<&'static str>,
     pub reason: String,
+    /// The producer the refused event named (who may be told why).
+    pub producer: Producer,
 }
 
 #[derive(Debug, Default)]
@@ -95,6 +97,9 @@ mod tests {
                     code: "unauthorised",
                     field: None,
                     reason: "no".into(),
+                    producer: Producer::Registry(
+                        tutorwatch_events::RegionCode::parse("440200").expect("region"),
+                    ),
                 },
             );
         }

@@ -168,6 +168,7 @@ fn refused(outcome: &AppendOutcome<Refusal>, envelope: &Envelope) -> Option<Refu
             code: refusal.code.as_str(),
             field: Some(refusal.field),
             reason: refusal.reason.clone(),
+            producer: envelope.producer.clone(),
         }),
         AppendOutcome::Conflict(seq) => Some(Refused {
             code: "conflict",
@@ -176,6 +177,7 @@ fn refused(outcome: &AppendOutcome<Refusal>, envelope: &Envelope) -> Option<Refu
                 "event id {} is already in the log (entry {seq}) for another producer's event; choose a new event id",
                 envelope.event_id
             ),
+            producer: envelope.producer.clone(),
         }),
     }
 }

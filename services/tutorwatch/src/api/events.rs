@@ -12,9 +12,10 @@ use utoipa::ToSchema;
 use super::caller::{Caller, Writer};
 use super::extract::JsonBytes;
 use super::offload::{blocking, logged_by_id};
+use super::principal::Principal;
 use super::problem::Problem;
 use super::state::AppState;
-use super::submit::{submit, Written};
+use super::submit::{refused_problem, submit, Written};
 
 /// An event in the JSON wire format (see `tutorwatch example TYPE` for each type's `data`).
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -97,7 +98,9 @@ pub struct EventStatus {
     responses(
         (status = 200, body = EventStatus),
         (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Refused by the trust policy when it was appended (told to its producer)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not in the log (yet), or not yours", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Refused: its id is held by another producer's event (told to its producer)", body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -117,11 +120,23 @@ pub async fn get_event(
             "event {id} is not in the log: if it was accepted moments ago, ask again"
         ))
     };
-    let LoggedEvent {
+    let Some(LoggedEvent {
         seq,
         recorded_at,
         envelope,
-    } = found.ok_or_else(not_found)?;
+    }) = found
+    else {
+        // Refused at append time (after a write was answered 202): its producer learns why.
+        return Err(match state.refusals.get(&event_id) {
+            Some(refused)
+                if principal == Principal::Admin
+                    || principal.producer().as_ref() == Some(&refused.producer) =>
+            {
+                refused_problem(&refused)
+            }
+            _ => not_found(),
+        });
+    };
     let producer_matches = principal.producer().as_ref() == Some(&envelope.producer);
     if !(producer_matches || principal.may_read(&envelope.institution, envelope.region)) {
         return Err(not_found());

@@ -129,7 +129,7 @@ pub fn refusal_problem(refusal: &Refusal) -> Problem {
 }
 
 /// A refusal ingest made at append time, as a problem.
-fn refused_problem(refused: &Refused) -> Problem {
+pub fn refused_problem(refused: &Refused) -> Problem {
     let problem = match refused.code {
         "unauthorised" => Problem::forbidden(refused.reason.clone()),
         "conflict" => Problem::conflict(refused.reason.clone()),
