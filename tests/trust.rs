@@ -730,6 +730,17 @@ async fn ids_cannot_be_squatted_and_case_actions_enter_only_through_the_api() {
         .expect("a dead letter");
     assert!(reason.starts_with("conflict:"), "{reason}");
 
+    // Nobody "retries" another producer's event: the same event from another sender is refused,
+    // not answered as a replay.
+    let (status, body) = world
+        .post(
+            "bank_2",
+            "/v1/events",
+            encode_json(&squat).expect("encodes"),
+        )
+        .await;
+    assert_eq!(status, 403, "{body}");
+
     // Over HTTP: the same id from another producer is 409, never a silent "replayed".
     let (status, body) = world
         .post(

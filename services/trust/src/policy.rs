@@ -54,8 +54,10 @@ pub fn authorise<K: FactKv + ?Sized>(
     check_and_record_facts(sender, envelope, &mut facts)
 }
 
-/// Rules 1 to 3: channel, identity, family.
-fn check_sender(sender: &Sender, envelope: &Envelope) -> Verdict {
+/// Rules 1 to 3 alone (channel, identity, family): whether `sender` may send such an event at
+/// all, whatever the facts. The API asks this before recognising a retry, so nobody "retries"
+/// another producer's event.
+pub fn check_sender(sender: &Sender, envelope: &Envelope) -> Verdict {
     let family = envelope.event.family();
     if family == Family::Supervision && sender.api_token.is_none() {
         return Err(Refusal::unauthorised(

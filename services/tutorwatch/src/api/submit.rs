@@ -174,6 +174,8 @@ pub async fn submit(
         event_type: event_type.clone(),
         replayed,
     };
+    tutorwatch_trust::check_sender(&sender, &envelope)
+        .map_err(|refusal| refusal_problem(&refusal))?;
     if let Some(seq) = already_logged(state, &envelope).await? {
         return Ok((
             StatusCode::CREATED,
