@@ -132,3 +132,29 @@ fn a_former_price_must_have_been_charged_and_the_discount_must_add_up() {
         "20 % off ¥100 is not ¥50"
     );
 }
+
+#[test]
+fn an_event_naming_another_region_cannot_move_a_registered_institution() {
+    let mut log = Log::for_institution(CODE, REGION);
+    log.licensed_subject_institution();
+    // An inspector elsewhere files an ad naming their own city (the trust policy refuses this
+    // today; an old log may still hold it).
+    log.region = region("440300");
+    log.push(
+        "2025-09-01T10:00:00+08:00",
+        ad(AdChannel::PublicPlace, true),
+    );
+    let projector = run(&log.events);
+    let findings = of_rule(&projector, RuleId::AdChannelBan);
+    assert_eq!(findings.len(), 1);
+    assert_eq!(
+        findings[0].region,
+        region(REGION),
+        "filed where it is registered"
+    );
+    let facts = projector
+        .facts()
+        .institution(&code(CODE))
+        .expect("registered");
+    assert_eq!(facts.region, region(REGION));
+}
