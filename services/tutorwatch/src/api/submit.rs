@@ -224,11 +224,20 @@ pub async fn submit(
         head.borrow_and_update();
         refusals.borrow_and_update();
         let (log, id) = (state.log.clone(), envelope.event_id);
-        let seq = blocking(move || log.seq_of(&id)).await?;
-        if let Some(seq) = seq {
+        let logged = blocking(move || logged_by_id(&log, &id)).await?;
+        if let Some(logged) = logged {
+            // The id may have reached JetStream first from another sender (its duplicate window
+            // then dropped ours): the entry is ours only if it is our producer's.
+            if logged.envelope.producer != envelope.producer {
+                return Err(Problem::conflict(format!(
+                    "event id {} is held by another producer's event (sequence {}); use a new event id or Idempotency-Key",
+                    envelope.event_id, logged.seq
+                ))
+                .at("event_id"));
+            }
             return Ok((
                 StatusCode::CREATED,
-                Json(written(WriteStatus::Durable, Some(seq), false)),
+                Json(written(WriteStatus::Durable, Some(logged.seq), false)),
             )
                 .into_response());
         }
