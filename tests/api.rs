@@ -491,12 +491,28 @@ async fn each_role_does_what_it_may_and_is_refused_the_rest() {
         403
     );
 
+    // A due date in the past is refused.
+    let (status, refused) = api
+        .post(
+            &format!("/v1/findings/{finding_id}/actions"),
+            &api.city_officer,
+            &json!({"action": {"rectification_ordered": {"due": "2025-10-01"}}, "note": "too late"}),
+        )
+        .await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(refused["field"], "action.due");
+
     // The city officer orders rectification: an event in the log, then the finding's status.
+    let due = jiff::ZonedDateTime::now()
+        .date()
+        .checked_add(jiff::Span::new().days(30))
+        .expect("a date a month ahead")
+        .to_string();
     let (status, acted) = api
         .post(
             &format!("/v1/findings/{finding_id}/actions"),
             &api.city_officer,
-            &json!({"action": {"rectification_ordered": {"due": "2025-10-01"}}, "note": "shorten the lesson"}),
+            &json!({"action": {"rectification_ordered": {"due": due}}, "note": "shorten the lesson"}),
         )
         .await;
     assert_eq!(status, 201, "{acted}");
@@ -525,7 +541,23 @@ async fn each_role_does_what_it_may_and_is_refused_the_rest() {
         )
         .await;
     assert_eq!(finding["status"], "rectification_ordered");
-    assert_eq!(finding["status_detail"]["due"], "2025-10-01");
+    assert_eq!(finding["status_detail"]["due"], due.as_str());
+    // A case moves forward: acknowledging it now is refused with the reason.
+    let (status, refused) = api
+        .post(
+            &format!("/v1/findings/{finding_id}/actions"),
+            &api.city_officer,
+            &json!({"action": "acknowledged", "note": "seen"}),
+        )
+        .await;
+    assert_eq!(status, 409, "{refused}");
+    assert_eq!(refused["field"], "action");
+    assert!(
+        refused["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("past acknowledgement")),
+        "{refused}"
+    );
     // The institution sees the same on its own record.
     let (status, own_record) = api
         .get(

@@ -11,7 +11,7 @@ use std::fmt;
 use jiff::civil::{Date, DateTime, Time};
 use serde::{Deserialize, Serialize};
 use tutorwatch_events::ids::FindingId;
-use tutorwatch_events::supervision::PenaltyKind;
+use tutorwatch_events::supervision::{CaseAction, PenaltyKind};
 use tutorwatch_events::{CreditCode, EventId, Fen, RegionCode, UtcTime};
 
 /// The namespace of finding ids (UUID v5).
@@ -218,6 +218,31 @@ impl FindingStatus {
         !matches!(self, FindingStatus::Withdrawn | FindingStatus::Resolved)
     }
 
+    /// Why an officer may not take `action` on a finding in this status (`None`: they may).
+    /// A case moves forward: open → acknowledged → rectification ordered → penalised, any of
+    /// them → resolved (closed); a withdrawn or resolved finding takes no action, and nothing
+    /// goes back to "acknowledged".
+    pub fn refuses(&self, action: &CaseAction) -> Option<&'static str> {
+        match (self, action) {
+            (FindingStatus::Withdrawn, _) => Some(
+                "the finding was withdrawn (the plan it was based on changed before the lesson); there is nothing to act on",
+            ),
+            (FindingStatus::Resolved, _) => {
+                Some("the finding is resolved: the case is closed")
+            }
+            (FindingStatus::Acknowledged, CaseAction::Acknowledged) => {
+                Some("the finding is already acknowledged")
+            }
+            (
+                FindingStatus::RectificationOrdered { .. } | FindingStatus::Penalised { .. },
+                CaseAction::Acknowledged,
+            ) => Some(
+                "the case is past acknowledgement (rectification was ordered or a penalty imposed)",
+            ),
+            _ => None,
+        }
+    }
+
     /// A short name, for digests and logs.
     pub fn name(&self) -> &'static str {
         match self {
@@ -316,5 +341,58 @@ mod tests {
     fn measures_read_well() {
         assert_eq!(Measure::Seconds(1860).to_string(), "31 min 0 s");
         assert_eq!(Measure::BasisPoints(9550).to_string(), "95.50 %");
+    }
+}
+
+#[cfg(test)]
+mod case_tests {
+    use super::*;
+
+    #[test]
+    fn a_case_moves_forward_and_closes() {
+        let due = "2030-01-01".parse().expect("date");
+        let fine = CaseAction::Penalty {
+            penalty: PenaltyKind::Fine,
+            fine: Some(Fen::new(100)),
+        };
+        let ordered = CaseAction::RectificationOrdered { due };
+        let penalised = FindingStatus::Penalised {
+            penalty: PenaltyKind::Fine,
+            fine: None,
+        };
+        for (status, action, allowed) in [
+            (FindingStatus::Open, CaseAction::Acknowledged, true),
+            (FindingStatus::Open, CaseAction::Resolved, true),
+            (FindingStatus::Acknowledged, CaseAction::Acknowledged, false),
+            (FindingStatus::Acknowledged, ordered.clone(), true),
+            (
+                FindingStatus::RectificationOrdered { due },
+                CaseAction::Acknowledged,
+                false,
+            ),
+            (
+                FindingStatus::RectificationOrdered { due },
+                ordered.clone(),
+                true,
+            ),
+            (
+                FindingStatus::RectificationOrdered { due },
+                fine.clone(),
+                true,
+            ),
+            (penalised.clone(), CaseAction::Acknowledged, false),
+            (penalised, CaseAction::Resolved, true),
+            (FindingStatus::Resolved, CaseAction::Acknowledged, false),
+            (FindingStatus::Resolved, fine.clone(), false),
+            (FindingStatus::Withdrawn, fine, false),
+            (FindingStatus::Withdrawn, CaseAction::Resolved, false),
+        ] {
+            assert_eq!(
+                status.refuses(&action).is_none(),
+                allowed,
+                "{} + {action:?}",
+                status.name()
+            );
+        }
     }
 }

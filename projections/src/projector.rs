@@ -339,7 +339,8 @@ impl Projector {
 
     fn officer_acted(&mut self, event: &LoggedEvent, acted: &OfficerActed) -> Option<Change> {
         let finding = self.state.findings.get_mut(&acted.finding)?;
-        if finding.status == FindingStatus::Withdrawn {
+        if finding.status.refuses(&acted.action).is_some() {
+            // The API refuses these (409); one that reached the log anyway changes nothing.
             return None;
         }
         let status = match &acted.action {

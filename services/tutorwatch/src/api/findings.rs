@@ -9,7 +9,7 @@ use axum::Json;
 use serde::Deserialize;
 use tutorwatch_events::ids::{FindingId, Text};
 use tutorwatch_events::supervision::{CaseAction, OfficerActed};
-use tutorwatch_events::Event;
+use tutorwatch_events::{Event, UtcTime};
 use tutorwatch_store::{FeedPage, FeedQuery, StoredFinding};
 use utoipa::ToSchema;
 
@@ -275,6 +275,23 @@ pub async fn act_on_finding(
         }
     };
     let stored = visible_finding(&state, principal, &id).await?;
+    if let Some(reason) = stored.finding.status.refuses(&request.action) {
+        return Err(Problem::conflict(reason).at("action"));
+    }
+    if let CaseAction::RectificationOrdered { due } = &request.action {
+        let today = UtcTime::now()
+            .timestamp()
+            .to_zoned_datetime(
+                jiff::tz::TimeZone::get("Asia/Shanghai").unwrap_or(jiff::tz::TimeZone::UTC),
+            )
+            .date();
+        if *due < today {
+            return Err(Problem::invalid(
+                "action.due",
+                format!("the due date {due} is in the past (today is {today})"),
+            ));
+        }
+    }
     let event = Event::OfficerActed(OfficerActed {
         finding: stored.finding.id,
         officer: officer.clone(),
