@@ -134,7 +134,19 @@ impl Diff {
     }
 }
 
-/// Compares two runs: findings added, removed or changed (by id), and list status moves.
+/// Whether two findings say the same thing, whichever policy version labelled them: a what-if
+/// run under another policy file differs in the label on every finding, which is not a change.
+fn same_but_for_version(old: &Finding, new: &Finding) -> bool {
+    if old.policy_version == new.policy_version {
+        return old == new;
+    }
+    let mut relabelled = old.clone();
+    relabelled.policy_version.clone_from(&new.policy_version);
+    &relabelled == new
+}
+
+/// Compares two runs: findings added, removed or changed (by id; a finding whose only difference
+/// is the policy version it was judged under is not changed), and list status moves.
 pub fn diff(old: &Outcome, new: &Outcome) -> Diff {
     let old_findings: BTreeMap<FindingId, &Finding> =
         old.findings.iter().map(|f| (f.id, f)).collect();
@@ -144,13 +156,15 @@ pub fn diff(old: &Outcome, new: &Outcome) -> Diff {
     for (id, finding) in &new_findings {
         match old_findings.get(id) {
             None => result.added.push((*finding).clone()),
-            Some(before) if before != finding => result.changed.push(FindingChanged {
-                id: *id,
-                old_status: before.status.clone(),
-                new_status: finding.status.clone(),
-                old: Box::new((*before).clone()),
-                new: Box::new((*finding).clone()),
-            }),
+            Some(before) if !same_but_for_version(before, finding) => {
+                result.changed.push(FindingChanged {
+                    id: *id,
+                    old_status: before.status.clone(),
+                    new_status: finding.status.clone(),
+                    old: Box::new((*before).clone()),
+                    new: Box::new((*finding).clone()),
+                })
+            }
             Some(_) => {}
         }
     }

@@ -270,6 +270,32 @@ fn restoring_under_another_policy_version_is_refused() {
 }
 
 #[test]
+fn diff_shows_only_real_changes_when_only_the_policy_version_differs() {
+    let mut log = Log::new();
+    log.licensed_subject_institution();
+    let mut outside = fee("k-1", Fen::yuan(1000), 10, "2025-09-01", "2025-11-30");
+    outside.supervised_account = None;
+    log.push("2025-09-01T10:00:00+08:00", outside);
+    let baseline = run(&log.events).outcome();
+    let relabelled_policy = crate::policy::NATIONAL_POLICY_TOML.replacen(
+        "version = \"cn-national-2025.1\"",
+        "version = \"what-if\"",
+        1,
+    );
+    let relabelled = Policy::from_toml(&relabelled_policy).expect("valid");
+    assert_eq!(relabelled.version(), "what-if");
+    let mut what_if = Projector::new(relabelled);
+    for event in &log.events {
+        what_if.apply(event);
+    }
+    let what_if = what_if.outcome();
+    assert!(!what_if.findings.is_empty());
+    assert_ne!(what_if.findings, baseline.findings, "the labels differ");
+    let d = crate::diff(&baseline, &what_if);
+    assert!(d.is_empty(), "{d:?}");
+}
+
+#[test]
 fn diff_reports_added_removed_and_list_moves() {
     let mut log = Log::new();
     log.licensed_subject_institution();
