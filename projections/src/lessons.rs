@@ -63,9 +63,47 @@ fn since(level: Level, from: Date) -> String {
 }
 
 /// Whether a lesson from `start` to `end` (local) ends after `limit` on its start day.
-fn ends_after(start: DateTime, end: DateTime, limit: Time) -> bool {
+/// Whether a lesson from `start` to `end` (local times) runs into a night: after `cutoff` on
+/// any date it touches and before `morning` on the next. Ending exactly at the cut-off, or
+/// starting exactly at the morning hour, is not in the night.
+fn in_night(start: DateTime, end: DateTime, cutoff: Time, morning: Time) -> bool {
     let end = to_second(end);
-    end.date() > start.date() || end.time() > limit
+    let mut date = start.date().yesterday().unwrap_or(start.date());
+    while date <= end.date() {
+        let night_start = date.to_datetime(cutoff);
+        let night_end = date
+            .tomorrow()
+            .map_or(DateTime::MAX, |next| next.to_datetime(morning));
+        if start < night_end && end > night_start {
+            return true;
+        }
+        match date.tomorrow() {
+            Ok(next) => date = next,
+            Err(_) => break,
+        }
+    }
+    false
+}
+
+/// Every local date a lesson from `start` to `end` touches (a lesson ending at midnight does not
+/// touch the next date).
+fn dates_touched(start: DateTime, end: DateTime) -> Vec<Date> {
+    let last = if end > start && end.time() == Time::midnight() {
+        end.date().yesterday().unwrap_or(end.date())
+    } else {
+        end.date()
+    };
+    let mut dates = vec![start.date()];
+    while let Some(&date) = dates.last() {
+        if date >= last {
+            break;
+        }
+        match date.tomorrow() {
+            Ok(next) => dates.push(next),
+            Err(_) => break,
+        }
+    }
+    dates
 }
 
 /// Which stage a course-level judgement is made at.
@@ -708,19 +746,36 @@ fn lesson_findings(
         ),
     };
     if let Some(limit) = end_limit {
-        if ends_after(start, end, *limit.value) {
-            push(
-                end_rule,
-                vec![
-                    Figure::new("actual", Measure::LocalTime(to_second(end).time())),
-                    Figure::new("limit", Measure::LocalTime(*limit.value)),
-                ],
+        let morning = policy
+            .value(region, date, |p| p.night_ends_local.as_ref())
+            .unwrap_or(Time::midnight());
+        if in_night(start, end, *limit.value, morning) {
+            let same_day_end = to_second(end).date() == start.date() && end.time() > *limit.value;
+            let description = if same_day_end {
                 format!(
                     "{noun} ends {} > {} ({})",
                     Measure::LocalTime(to_second(end).time()),
                     Measure::LocalTime(*limit.value),
                     since(limit.level, limit.from)
-                ),
+                )
+            } else {
+                format!(
+                    "{noun} from {} to {} runs into the night: no training between {} and {} ({})",
+                    start.strftime("%Y-%m-%d %H:%M:%S"),
+                    to_second(end).strftime("%Y-%m-%d %H:%M:%S"),
+                    Measure::LocalTime(*limit.value),
+                    Measure::LocalTime(morning),
+                    since(limit.level, limit.from)
+                )
+            };
+            push(
+                end_rule,
+                vec![
+                    Figure::new("actual", Measure::LocalTime(to_second(end).time())),
+                    Figure::new("limit", Measure::LocalTime(*limit.value)),
+                    Figure::new("night_ends", Measure::LocalTime(morning)),
+                ],
+                description,
             );
         }
     }
@@ -735,8 +790,14 @@ fn lesson_findings(
         let childrens_day = policy
             .value(region, date, |p| p.childrens_day_is_holiday.as_ref())
             .unwrap_or(false);
-        let day = policy.day(region, date);
-        if let Some(barred) = day.barred(rule, childrens_day) {
+        // Every local date the lesson touches: 23:50 on the eve of a holiday to 00:20 on it is
+        // training on the holiday.
+        let barred_day = dates_touched(start, end).into_iter().find_map(|date| {
+            let day = policy.day(region, date);
+            day.barred(rule, childrens_day)
+                .map(|barred| (date, day, barred))
+        });
+        if let Some((date, day, barred)) = barred_day {
             let note = if day.calendar_loaded {
                 ""
             } else {

@@ -112,6 +112,8 @@ pub struct ParameterSet {
     pub online_break_min_seconds: Option<Timeline<u32>>,
     pub online_end_local: Option<Timeline<Time>>,
     pub offline_end_local: Option<Timeline<Time>>,
+    /// When the night after the cut-offs ends: no training between a cut-off and this local time.
+    pub night_ends_local: Option<Timeline<Time>>,
     pub subject_no_holiday_weekend_vacation: Option<Timeline<bool>>,
     pub rest_day_rule: Option<Timeline<RestDayRule>>,
     pub childrens_day_is_holiday: Option<Timeline<bool>>,
@@ -173,6 +175,7 @@ pub(crate) fn each_timeline_order(set: &ParameterSet, mut check: impl FnMut(&'st
         online_break_min_seconds,
         online_end_local,
         offline_end_local,
+        night_ends_local,
         subject_no_holiday_weekend_vacation,
         rest_day_rule,
         childrens_day_is_holiday,

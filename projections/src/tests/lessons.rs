@@ -294,6 +294,111 @@ fn subject_training_is_barred_on_holidays_rest_days_and_vacations_but_not_makeup
 }
 
 #[test]
+fn the_night_after_the_cut_off_runs_until_the_morning_whatever_the_date() {
+    let night = |mode: Mode, start: &str, end: &str, rule: RuleId| {
+        let p = deliver(mode, Subject::Mathematics, &[("l-1", start, end)]);
+        of_rule(&p, rule)
+    };
+    // After midnight: an online lesson 00:30-01:00 and an offline one 00:30-01:30.
+    let found = night(
+        Mode::Online,
+        "2025-09-02T00:30:00+08:00",
+        "2025-09-02T01:00:00+08:00",
+        RuleId::OnlineEndBy2100,
+    );
+    assert_eq!(found.len(), 1);
+    assert!(
+        found[0].description.contains("runs into the night"),
+        "{}",
+        found[0].description
+    );
+    assert_eq!(
+        night(
+            Mode::Offline,
+            "2025-09-02T00:30:00+08:00",
+            "2025-09-02T01:30:00+08:00",
+            RuleId::OfflineEndBy2030
+        )
+        .len(),
+        1
+    );
+    // Across midnight, as before.
+    assert_eq!(
+        night(
+            Mode::Online,
+            "2025-09-01T23:40:00+08:00",
+            "2025-09-02T00:10:00+08:00",
+            RuleId::OnlineEndBy2100
+        )
+        .len(),
+        1
+    );
+    // The morning edge: from 06:00:00 is legal, from 05:59:59 is not.
+    assert!(night(
+        Mode::Online,
+        "2025-09-02T06:00:00+08:00",
+        "2025-09-02T06:30:00+08:00",
+        RuleId::OnlineEndBy2100
+    )
+    .is_empty());
+    assert_eq!(
+        night(
+            Mode::Online,
+            "2025-09-02T05:59:59+08:00",
+            "2025-09-02T06:29:59+08:00",
+            RuleId::OnlineEndBy2100
+        )
+        .len(),
+        1
+    );
+    // Daytime lessons are untouched.
+    assert!(night(
+        Mode::Offline,
+        "2025-09-02T09:00:00+08:00",
+        "2025-09-02T10:00:00+08:00",
+        RuleId::OfflineEndBy2030
+    )
+    .is_empty());
+}
+
+#[test]
+fn day_rules_judge_every_local_date_a_lesson_touches() {
+    // 23:50 on the eve of National Day (a Tuesday, a school day) to 00:20 on 1 October.
+    let p = deliver(
+        Mode::Offline,
+        Subject::Mathematics,
+        &[(
+            "l-1",
+            "2025-09-30T23:50:00+08:00",
+            "2025-10-01T00:20:00+08:00",
+        )],
+    );
+    let found = of_rule(&p, RuleId::SubjectNoHolidayWeekendVacation);
+    assert_eq!(found.len(), 1);
+    assert!(
+        found[0].description.contains("2025-10-01"),
+        "{}",
+        found[0].description
+    );
+    // Ending at midnight does not touch the next date.
+    let p = deliver(
+        Mode::Offline,
+        Subject::Mathematics,
+        &[(
+            "l-1",
+            "2025-09-30T23:30:00+08:00",
+            "2025-10-01T00:00:00+08:00",
+        )],
+    );
+    assert!(of_rule(&p, RuleId::SubjectNoHolidayWeekendVacation).is_empty());
+    assert_eq!(
+        of_rule(&p, RuleId::OfflineEndBy2030).len(),
+        1,
+        "it is at night"
+    );
+}
+
+#[test]
 fn non_subject_training_may_run_on_rest_days() {
     let p = subject_lesson_on(REGION, "2025-10-01", Subject::Music);
     assert!(of_rule(&p, RuleId::SubjectNoHolidayWeekendVacation).is_empty());
