@@ -86,6 +86,29 @@ impl RegionCode {
         digits[..2].copy_from_slice(&self.0[..2]);
         RegionCode(digits)
     }
+
+    /// The civil time the region keeps, as an IANA zone: the whole of the mainland keeps Beijing
+    /// time (Asia/Shanghai); Taiwan (71), Hong Kong (81) and Macao (82) keep their own zones, all
+    /// UTC+8. Institutions are judged in their region's civil time, whatever zone they declare.
+    pub fn civil_time_zone(&self) -> &'static str {
+        match &self.0[..2] {
+            b"71" => "Asia/Taipei",
+            b"81" => "Asia/Hong_Kong",
+            b"82" => "Asia/Macau",
+            _ => "Asia/Shanghai",
+        }
+    }
+
+    /// Whether `zone` names the region's civil time (its IANA name or one of that name's links).
+    pub fn keeps_time_zone(&self, zone: &str) -> bool {
+        let civil = self.civil_time_zone();
+        zone == civil
+            || (civil == "Asia/Shanghai"
+                && matches!(
+                    zone,
+                    "PRC" | "Asia/Chongqing" | "Asia/Chungking" | "Asia/Harbin"
+                ))
+    }
 }
 
 impl TryFrom<String> for RegionCode {

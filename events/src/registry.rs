@@ -40,7 +40,8 @@ pub struct InstitutionRegistered {
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub approved_on: Date,
     pub approved_sites: Vec<Site>,
-    /// IANA time zone the institution's lessons are judged in; defaults to Asia/Shanghai.
+    /// The IANA time zone the institution declares; it must be its region's civil time
+    /// (Asia/Shanghai on the mainland). Lessons are judged in the region's civil time.
     #[serde(default = "default_time_zone")]
     pub time_zone: Text,
 }
@@ -81,6 +82,18 @@ impl Validate for InstitutionRegistered {
                 Problem::Inconsistent(format!(
                     "{:?} is not an IANA time zone",
                     self.time_zone.as_str()
+                )),
+            ));
+        }
+        if !self.region.keeps_time_zone(self.time_zone.as_str()) {
+            return Err(ValidationError::new(
+                "data.time_zone",
+                Problem::Inconsistent(format!(
+                    "region {} keeps {} time; {:?} contradicts it (omit the field or send {:?})",
+                    self.region,
+                    self.region.civil_time_zone(),
+                    self.time_zone.as_str(),
+                    self.region.civil_time_zone()
                 )),
             ));
         }

@@ -369,3 +369,29 @@ fn a_logged_event_with_a_refused_name_still_decodes() {
     let bytes = encode(&envelope);
     assert_eq!(decode(&bytes).expect("still decodes"), envelope);
 }
+
+#[test]
+fn a_registration_must_keep_its_region_s_civil_time() {
+    let index = crate::EVENT_TYPES
+        .iter()
+        .position(|t| t.name == "registry.institution_registered")
+        .expect("registrations exist");
+    let mut envelope = example(index, &ExampleParams::new(EventId::new_v7()));
+    for (zone, ok) in [
+        ("Asia/Shanghai", true),
+        ("PRC", true),
+        ("Europe/London", false),
+        ("UTC", false),
+        ("Etc/GMT-14", false),
+        ("Asia/Urumqi", false),
+    ] {
+        if let Event::InstitutionRegistered(registered) = &mut envelope.event {
+            registered.time_zone = crate::ids::Text::parse(zone).expect("text");
+        }
+        let result = envelope.validate(&ValidationContext::default());
+        assert_eq!(result.is_ok(), ok, "{zone}: {result:?}");
+        if let Err(error) = result {
+            assert_eq!(error.field, "data.time_zone");
+        }
+    }
+}

@@ -109,11 +109,11 @@ impl Institution {
         }
     }
 
-    /// The time zone its events are judged in.
-    pub fn time_zone(&self) -> &str {
-        self.registration
-            .as_ref()
-            .map_or(DEFAULT_TIME_ZONE, |r| r.time_zone.as_str())
+    /// The time zone its events are judged in: its region's civil time (the zone it declared at
+    /// registration is not trusted: a Guangdong institution declaring `Europe/London` would
+    /// otherwise escape the evening cut-offs).
+    pub fn time_zone(&self) -> &'static str {
+        self.region.civil_time_zone()
     }
 
     /// Whether it may operate on local date `date`.

@@ -362,6 +362,32 @@ fn the_night_after_the_cut_off_runs_until_the_morning_whatever_the_date() {
 }
 
 #[test]
+fn lessons_are_judged_in_the_region_s_civil_time_whatever_zone_was_declared() {
+    let mut log = Log::new();
+    let mut london = registration(Category::Subject, LicensedModes::Both, true);
+    london.time_zone = text("Europe/London");
+    log.push("2025-01-02T09:00:00+08:00", london);
+    log.push(
+        "2025-08-20T10:00:00+08:00",
+        course(
+            "c-1",
+            Subject::Mathematics,
+            GradeBand::Primary,
+            Mode::Online,
+            vec![session(
+                "l-1",
+                "2025-09-01T20:40:00+08:00",
+                "2025-09-01T21:05:00+08:00",
+            )],
+        ),
+    );
+    let p = run(&log.events);
+    let found = of_rule(&p, RuleId::OnlineEndBy2100);
+    assert_eq!(found.len(), 1, "21:05 Beijing time is after the cut-off");
+    assert_eq!(found[0].time_zone, "Asia/Shanghai");
+}
+
+#[test]
 fn day_rules_judge_every_local_date_a_lesson_touches() {
     // 23:50 on the eve of National Day (a Tuesday, a school day) to 00:20 on 1 October.
     let p = deliver(
