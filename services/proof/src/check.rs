@@ -1,0 +1,199 @@
+//! Checking a log against signed checkpoints (`tutorwatch log verify --checkpoints`): every
+//! checkpoint must carry a good signature by the trusted key, the log must reach its sequence
+//! (else it was rolled back), and the log's entry there must have the hash it signed (else the
+//! log diverges from it: history was rewritten).
+
+use std::path::Path;
+
+use ed25519_dalek::VerifyingKey;
+use tutorwatch_store::{EventLog, StoreError};
+
+use crate::checkpoint::Checkpoint;
+use crate::hex;
+
+/// Why a checkpoints file could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read the checkpoints file {path}")]
+pub struct ReadError {
+    path: std::path::PathBuf,
+    #[source]
+    source: std::io::Error,
+}
+
+/// One line of a checkpoints file: its line number and the checkpoint, or why it is not one.
+pub type CheckpointLine = (usize, Result<Checkpoint, String>);
+
+/// Reads a checkpoints file (one JSON checkpoint a line; blank lines are skipped). A line that
+/// is not a checkpoint is kept as an error, so the check reports it rather than skipping it.
+pub fn read_checkpoints(path: &Path) -> Result<Vec<CheckpointLine>, ReadError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ReadError {
+        path: path.to_owned(),
+        source,
+    })?;
+    Ok(text
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(i, line)| {
+            (
+                i + 1,
+                serde_json::from_str::<Checkpoint>(line).map_err(|e| e.to_string()),
+            )
+        })
+        .collect())
+}
+
+/// A checkpoint the log does not satisfy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckFailure {
+    /// The line of the checkpoints file.
+    pub line: usize,
+    /// The sequence the checkpoint covers (when it could be read).
+    pub seq: Option<u64>,
+    /// `unreadable`, `bad_signature`, `rollback` or `diverges`.
+    pub kind: &'static str,
+    /// A sentence saying what is wrong.
+    pub reason: String,
+}
+
+/// What checking a log against checkpoints found.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CheckReport {
+    /// Checkpoints the log satisfies.
+    pub satisfied: usize,
+    /// The highest sequence a satisfied checkpoint covers.
+    pub highest_seq: u64,
+    /// Every checkpoint it does not, in file order.
+    pub failures: Vec<CheckFailure>,
+}
+
+/// Checks `log` against each checkpoint, trusting only `key`.
+pub fn check_log(
+    log: &EventLog,
+    checkpoints: &[CheckpointLine],
+    key: &VerifyingKey,
+) -> Result<CheckReport, StoreError> {
+    let mut report = CheckReport::default();
+    let last = log.last_seq();
+    for (line, checkpoint) in checkpoints {
+        let fail = |seq, kind, reason| CheckFailure {
+            line: *line,
+            seq,
+            kind,
+            reason,
+        };
+        let checkpoint = match checkpoint {
+            Ok(checkpoint) => checkpoint,
+            Err(reason) => {
+                report.failures.push(fail(
+                    None,
+                    "unreadable",
+                    format!("line {line} is not a checkpoint: {reason}"),
+                ));
+                continue;
+            }
+        };
+        let seq = checkpoint.seq;
+        if let Err(error) = checkpoint.verify(key) {
+            report.failures.push(fail(
+                Some(seq),
+                "bad_signature",
+                format!("the checkpoint of entry {seq} on line {line} is not good: {error}"),
+            ));
+            continue;
+        }
+        if seq > last {
+            report.failures.push(fail(
+                Some(seq),
+                "rollback",
+                format!(
+                    "the log ends at entry {last}, but a checkpoint signed at {} covers entry {seq}: \
+                     {} entries it vouched for are missing (the log was rolled back or truncated)",
+                    checkpoint.time,
+                    seq - last
+                ),
+            ));
+            continue;
+        }
+        if seq == 0 {
+            report.satisfied += 1;
+            continue;
+        }
+        let logged = log.record_at(seq)?.hash;
+        let signed = checkpoint.head_hash().unwrap_or([0; 32]);
+        if logged != signed {
+            report.failures.push(fail(
+                Some(seq),
+                "diverges",
+                format!(
+                    "entry {seq} has hash {}, but the checkpoint signed at {} says {}: the log \
+                     diverges from it (history at or before entry {seq} was rewritten)",
+                    hex::encode(&logged),
+                    checkpoint.time,
+                    checkpoint.head_hash
+                ),
+            ));
+            continue;
+        }
+        report.satisfied += 1;
+        report.highest_seq = report.highest_seq.max(seq);
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use ed25519_dalek::SigningKey;
+    use tutorwatch_events::examples::{stream, SAMPLE_CREDIT_CODE};
+    use tutorwatch_events::{encode, CreditCode, UtcTime};
+
+    use super::*;
+
+    fn log_with(dir: &Path, n: usize, recorded_at: &str) -> EventLog {
+        let log = EventLog::open(dir).expect("opens");
+        let code = CreditCode::parse(SAMPLE_CREDIT_CODE).expect("a code");
+        let batch: Vec<_> = stream(n, |_| code.clone())
+            .iter()
+            .map(|e| (e.event_id, encode(e)))
+            .collect();
+        log.append(&batch, UtcTime::parse(recorded_at).expect("a time"))
+            .expect("appends");
+        log
+    }
+
+    #[test]
+    fn a_rollback_a_divergence_and_a_bad_signature_are_each_reported() {
+        let key = SigningKey::from_bytes(&[3; 32]);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let long = log_with(&dir.path().join("long"), 12, "2026-01-01T00:00:00Z");
+        let sign = |log: &EventLog, seq: u64| {
+            let hash = log.record_at(seq).expect("an entry").hash;
+            Checkpoint::sign(&key, seq, &hash, UtcTime::now(), "p1")
+        };
+        let good = vec![(1, Ok(sign(&long, 5))), (2, Ok(sign(&long, 12)))];
+        let report = check_log(&long, &good, &key.verifying_key()).expect("checks");
+        assert_eq!(report.failures, vec![]);
+        assert_eq!((report.satisfied, report.highest_seq), (2, 12));
+
+        let short = log_with(&dir.path().join("short"), 7, "2026-01-02T00:00:00Z");
+        let report = check_log(&short, &good, &key.verifying_key()).expect("checks");
+        assert_eq!(report.failures.len(), 2, "{report:?}");
+        assert_eq!(
+            report.failures[0].kind, "diverges",
+            "recorded at another time"
+        );
+        assert_eq!(report.failures[1].kind, "rollback");
+        assert!(report.failures[1].reason.contains("ends at entry 7"));
+
+        let mut forged = sign(&long, 12);
+        forged.seq = 11;
+        let report = check_log(
+            &long,
+            &[(3, Ok(forged)), (4, Err("junk".into()))],
+            &key.verifying_key(),
+        )
+        .expect("checks");
+        let kinds: Vec<_> = report.failures.iter().map(|f| f.kind).collect();
+        assert_eq!(kinds, ["bad_signature", "unreadable"]);
+    }
+}

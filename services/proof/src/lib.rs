@@ -1,0 +1,32 @@
+//! Proof of Tutorwatch's log that holds beyond the machine it runs on.
+//!
+//! The hash chain (`tutorwatch-store`'s `chain`) shows that the entries on disk agree with each
+//! other, but whoever can write the data directory can rewrite history and recompute every hash,
+//! or put back an older copy. A **checkpoint** fixes the log's head, `(seq, head hash, time,
+//! policy version)`, under an Ed25519 signature made with a key kept outside the data directory,
+//! and is copied off the box (a JetStream stream, a file). A log is then checked against every
+//! checkpoint it is given: shorter than one is a rollback, a different hash at its sequence is a
+//! rewrite.
+//!
+//! # Layout
+//! - `key`: the signing key file (`tutorwatch checkpoint keygen`) and public keys as hex.
+//! - `checkpoint`: the signed statement, its canonical bytes, signing and checking a signature.
+//! - `check`: a log against a list of checkpoints.
+//! - `hex`: lower-case hex for hashes, keys and signatures.
+//!
+//! Checkpoints are wire data defined here, beside the code that signs them, not in `events`:
+//! they are about the log, never in it (the same deliberate exception as findings).
+
+mod check;
+mod checkpoint;
+pub mod hex;
+mod key;
+
+pub use check::{
+    check_log, read_checkpoints, CheckFailure, CheckReport, CheckpointLine, ReadError,
+};
+pub use checkpoint::{Checkpoint, CheckpointError, CHECKPOINT_FORMAT};
+pub use key::{generate_key_file, load_signing_key, parse_public_key, KeyError};
+
+/// The Ed25519 types, re-exported so callers need not depend on the crate.
+pub use ed25519_dalek::{SigningKey, VerifyingKey};
