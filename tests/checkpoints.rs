@@ -234,3 +234,115 @@ async fn a_rollback_and_a_rewritten_history_fail_verification_against_checkpoint
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn an_entry_is_proven_offline_and_a_changed_proof_fails() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let (key_file, public) = keygen(root.path());
+    let checkpoints = root.path().join("checkpoints.jsonl");
+    let data = root.path().join("data");
+    std::fs::create_dir(&data).expect("mkdir");
+    let config = format!(
+        "[checkpoints]\nkey_file = {:?}\nfile = {:?}\nevery_events = 10\nevery_secs = 3600\n",
+        path_arg(&key_file),
+        path_arg(&checkpoints)
+    );
+    let nats = NatsServer::start();
+    let mut service = Service::start_with_config(&nats.url(), &data, &config);
+    service.wait_ready().await;
+    let publisher = Publisher::connect(&nats.url()).await;
+    publish_all(&publisher, &sample_events(30), |_| true, |_| false).await;
+    wait_until(Duration::from_secs(20), "30 events", || async {
+        service.logged_events().await == Some(30)
+    })
+    .await;
+    assert!(service.terminate().success(), "{}", service.stderr());
+    let (ok, report, stderr) = verify(&data, Some((&checkpoints, &public)));
+    assert!(ok, "{report} {stderr}");
+    assert_eq!(report["checkpoints"]["highest_seq"], 30);
+
+    let data_arg = path_arg(&data);
+    let checkpoints_arg = path_arg(&checkpoints);
+    let prove = |seq: &str| {
+        tutorwatch(&[
+            "log",
+            "prove",
+            "--data",
+            &data_arg,
+            "--seq",
+            seq,
+            "--checkpoints",
+            &checkpoints_arg,
+        ])
+    };
+    let output = prove("12");
+    assert!(output.status.success(), "{output:?}");
+    let proof = output.stdout;
+    let printed: serde_json::Value = serde_json::from_slice(&proof).expect("the proof is JSON");
+    assert_eq!(printed["seq"], 12);
+    assert_eq!(printed["tree_size"], 30, "under the latest checkpoint");
+    assert_eq!(printed["checkpoint"]["seq"], 30);
+    let logged = EventLog::open(&data.join("log"))
+        .expect("opens")
+        .record_at(12)
+        .expect("entry 12")
+        .envelope()
+        .expect("decodes")
+        .event_id;
+    assert_eq!(printed["event"]["event_id"], logged.to_string());
+
+    // Offline: only the proof file and the public key.
+    let proof_file = root.path().join("proof.json");
+    let check = |bytes: &[u8], key: &str| {
+        std::fs::write(&proof_file, bytes).expect("writes the proof");
+        tutorwatch(&["log", "check-proof", &path_arg(&proof_file), "--key", key])
+    };
+    let output = check(&proof, &public);
+    assert!(output.status.success(), "{output:?}");
+    let said = stdout_json(&output);
+    assert_eq!(said["ok"], true);
+    assert_eq!(said["seq"], 12);
+    assert_eq!(said["event_id"], logged.to_string());
+    assert_eq!(said["checkpoint"]["seq"], 30);
+
+    // Another key does not vouch for it.
+    let other = root.path().join("other");
+    std::fs::create_dir(&other).expect("mkdir");
+    let (_, other_public) = keygen(&other);
+    let output = check(&proof, &other_public);
+    assert!(!output.status.success());
+    assert_eq!(stdout_json(&output)["ok"], false);
+
+    // A changed byte anywhere fails: in the entry, the event shown, the path, the checkpoint.
+    // (The proof crate's unit test changes every byte in turn.)
+    let text = String::from_utf8(proof.clone()).expect("UTF-8");
+    let mut places: Vec<usize> = [
+        "\"record\":\"",
+        "\"event\":{",
+        "\"path\":[\"",
+        "\"merkle_root\":\"",
+        "\"signature\":\"",
+    ]
+    .iter()
+    .map(|field| text.find(field).expect("the field is there") + field.len() + 3)
+    .collect();
+    places.push(proof.len() / 2);
+    places.push(proof.len() - 2);
+    for at in places {
+        let mut changed = proof.clone();
+        changed[at] ^= 0x01;
+        let output = check(&changed, &public);
+        assert!(
+            !output.status.success(),
+            "byte {at} changed, still verifies: {}",
+            String::from_utf8_lossy(&changed)
+        );
+        assert_eq!(stdout_json(&output)["ok"], false);
+        assert!(String::from_utf8_lossy(&output.stderr).contains("does not hold"));
+    }
+
+    // An entry no checkpoint covers yet cannot be proven.
+    let output = prove("31");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("after the latest checkpoint"));
+}

@@ -1,8 +1,10 @@
 //! Checking a log against signed checkpoints (`tutorwatch log verify --checkpoints`): every
 //! checkpoint must carry a good signature by the trusted key, the log must reach its sequence
-//! (else it was rolled back), and the log's entry there must have the hash it signed (else the
-//! log diverges from it: history was rewritten).
+//! (else it was rolled back), and the log's entry there must have the hash it signed, and the
+//! entries up to it the Merkle root it signed (else the log diverges from it: history was
+//! rewritten).
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use ed25519_dalek::VerifyingKey;
@@ -10,6 +12,11 @@ use tutorwatch_store::{EventLog, StoreError};
 
 use crate::checkpoint::Checkpoint;
 use crate::hex;
+use crate::merkle::Frontier;
+use crate::proof::leaf_of;
+
+/// How many entries are read at a time.
+const READ_CHUNK: usize = 10_000;
 
 /// Why a checkpoints file could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -67,7 +74,9 @@ pub struct CheckReport {
     pub failures: Vec<CheckFailure>,
 }
 
-/// Checks `log` against each checkpoint, trusting only `key`.
+/// Checks `log` against each checkpoint, trusting only `key`: signature, length, the hash at
+/// its sequence, and the Merkle root of the entries up to it (the log is read once more for the
+/// roots, up to the highest checkpoint).
 pub fn check_log(
     log: &EventLog,
     checkpoints: &[CheckpointLine],
@@ -75,6 +84,8 @@ pub fn check_log(
 ) -> Result<CheckReport, StoreError> {
     let mut report = CheckReport::default();
     let last = log.last_seq();
+    // Checkpoints whose head hash matches, by sequence: their roots are checked next.
+    let mut pending: BTreeMap<u64, Vec<(usize, &Checkpoint)>> = BTreeMap::new();
     for (line, checkpoint) in checkpoints {
         let fail = |seq, kind, reason| CheckFailure {
             line: *line,
@@ -115,29 +126,60 @@ pub fn check_log(
             ));
             continue;
         }
-        if seq == 0 {
-            report.satisfied += 1;
-            continue;
+        if seq > 0 {
+            let logged = log.record_at(seq)?.hash;
+            if hex::encode(&logged) != checkpoint.head_hash {
+                report.failures.push(fail(
+                    Some(seq),
+                    "diverges",
+                    format!(
+                        "entry {seq} has hash {}, but the checkpoint signed at {} says {}: the log \
+                         diverges from it (history at or before entry {seq} was rewritten)",
+                        hex::encode(&logged),
+                        checkpoint.time,
+                        checkpoint.head_hash
+                    ),
+                ));
+                continue;
+            }
         }
-        let logged = log.record_at(seq)?.hash;
-        let signed = checkpoint.head_hash().unwrap_or([0; 32]);
-        if logged != signed {
-            report.failures.push(fail(
-                Some(seq),
-                "diverges",
-                format!(
-                    "entry {seq} has hash {}, but the checkpoint signed at {} says {}: the log \
-                     diverges from it (history at or before entry {seq} was rewritten)",
-                    hex::encode(&logged),
-                    checkpoint.time,
-                    checkpoint.head_hash
-                ),
-            ));
-            continue;
-        }
-        report.satisfied += 1;
-        report.highest_seq = report.highest_seq.max(seq);
+        pending.entry(seq).or_default().push((*line, checkpoint));
     }
+    let mut frontier = Frontier::default();
+    for (&seq, waiting) in &pending {
+        while frontier.size() < seq {
+            let want = usize::try_from(seq - frontier.size())
+                .unwrap_or(usize::MAX)
+                .min(READ_CHUNK);
+            let records = log.read_from(frontier.size() + 1, want)?;
+            assert!(
+                !records.is_empty(),
+                "the log holds every entry up to its head ({seq} <= {last})"
+            );
+            for record in &records {
+                frontier.push(leaf_of(record));
+            }
+        }
+        let root = hex::encode(&frontier.root());
+        for (line, checkpoint) in waiting {
+            if root != checkpoint.merkle_root {
+                report.failures.push(CheckFailure {
+                    line: *line,
+                    seq: Some(seq),
+                    kind: "diverges",
+                    reason: format!(
+                        "the Merkle root of entries 1 to {seq} is {root}, but the checkpoint \
+                         signed at {} says {}: the log diverges from it",
+                        checkpoint.time, checkpoint.merkle_root
+                    ),
+                });
+                continue;
+            }
+            report.satisfied += 1;
+            report.highest_seq = report.highest_seq.max(seq);
+        }
+    }
+    report.failures.sort_by_key(|f| f.line);
     Ok(report)
 }
 
@@ -168,7 +210,9 @@ mod tests {
         let long = log_with(&dir.path().join("long"), 12, "2026-01-01T00:00:00Z");
         let sign = |log: &EventLog, seq: u64| {
             let hash = log.record_at(seq).expect("an entry").hash;
-            Checkpoint::sign(&key, seq, &hash, UtcTime::now(), "p1")
+            let leaves = crate::proof::leaves(log, seq).expect("reads");
+            let root = crate::merkle::root(&leaves);
+            Checkpoint::sign(&key, seq, &hash, &root, UtcTime::now(), "p1")
         };
         let good = vec![(1, Ok(sign(&long, 5))), (2, Ok(sign(&long, 12)))];
         let report = check_log(&long, &good, &key.verifying_key()).expect("checks");
@@ -184,6 +228,15 @@ mod tests {
         );
         assert_eq!(report.failures[1].kind, "rollback");
         assert!(report.failures[1].reason.contains("ends at entry 7"));
+
+        // The right head hash with a wrong root is caught too.
+        let head = long.record_at(12).expect("an entry").hash;
+        let wrong_root = Checkpoint::sign(&key, 12, &head, &[0; 32], UtcTime::now(), "p1");
+        let report =
+            check_log(&long, &[(5, Ok(wrong_root))], &key.verifying_key()).expect("checks");
+        assert_eq!(report.failures.len(), 1);
+        assert_eq!(report.failures[0].kind, "diverges");
+        assert!(report.failures[0].reason.contains("Merkle root"));
 
         let mut forged = sign(&long, 12);
         forged.seq = 11;

@@ -12,23 +12,29 @@ pub fn encode(bytes: &[u8]) -> String {
     out
 }
 
-/// Exactly `N` bytes from hex (either case); `None` if `text` is anything else.
+/// Exactly `N` bytes from lower-case hex; `None` if `text` is anything else. Only the form
+/// `encode` writes is read, so one value has one spelling (a proof changed in any byte fails).
 pub fn decode<const N: usize>(text: &str) -> Option<[u8; N]> {
-    let text = text.as_bytes();
     if text.len() != N * 2 {
+        return None;
+    }
+    decode_vec(text)?.try_into().ok()
+}
+
+/// Bytes from lower-case hex of any even length; `None` if `text` is anything else.
+pub fn decode_vec(text: &str) -> Option<Vec<u8>> {
+    let text = text.as_bytes();
+    if text.len() % 2 != 0 {
         return None;
     }
     let digit = |c: u8| match c {
         b'0'..=b'9' => Some(c - b'0'),
         b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
         _ => None,
     };
-    let mut out = [0u8; N];
-    for (i, pair) in text.chunks_exact(2).enumerate() {
-        out[i] = (digit(pair[0])? << 4) | digit(pair[1])?;
-    }
-    Some(out)
+    text.chunks_exact(2)
+        .map(|pair| Some((digit(pair[0])? << 4) | digit(pair[1])?))
+        .collect()
 }
 
 #[cfg(test)]
@@ -39,7 +45,10 @@ mod tests {
     fn round_trips_and_refuses_the_wrong_length_or_digits() {
         let bytes = [0x00, 0x01, 0xab, 0xff];
         assert_eq!(encode(&bytes), "0001abff");
-        assert_eq!(decode::<4>("0001ABff"), Some(bytes));
+        assert_eq!(decode::<4>("0001abff"), Some(bytes));
+        assert_eq!(decode::<4>("0001ABff"), None, "one spelling only");
+        assert_eq!(decode_vec("0001abff"), Some(bytes.to_vec()));
+        assert_eq!(decode_vec("0001abf"), None);
         assert_eq!(decode::<4>("0001abf"), None);
         assert_eq!(decode::<4>("0001abfg"), None);
         assert_eq!(decode::<3>("0001abff"), None);

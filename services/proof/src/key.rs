@@ -73,19 +73,20 @@ pub fn load_signing_key(path: &Path) -> Result<SigningKey, KeyError> {
         }
     }
     let text = std::fs::read_to_string(path).map_err(read)?;
-    let secret = hex::decode::<SECRET_KEY_LENGTH>(text.trim())
+    let secret = hex::decode::<SECRET_KEY_LENGTH>(&text.trim().to_ascii_lowercase())
         .ok_or_else(|| KeyError::Malformed(path.to_owned()))?;
     Ok(SigningKey::from_bytes(&secret))
 }
 
 /// A public key given as hex, or as the path of a file holding it (e.g. `KEY.pub`).
 pub fn parse_public_key(given: &str) -> Result<VerifyingKey, KeyError> {
-    let text = match hex::decode::<32>(given.trim()) {
-        Some(_) => given.trim().to_owned(),
+    let inline = given.trim().to_ascii_lowercase();
+    let text = match hex::decode::<32>(&inline) {
+        Some(_) => inline,
         None => std::fs::read_to_string(given)
             .map_err(|_| KeyError::PublicKey(given.to_owned()))?
             .trim()
-            .to_owned(),
+            .to_ascii_lowercase(),
     };
     let bytes = hex::decode::<32>(&text).ok_or_else(|| KeyError::PublicKey(given.to_owned()))?;
     VerifyingKey::from_bytes(&bytes).map_err(|_| KeyError::BadPoint(given.to_owned()))

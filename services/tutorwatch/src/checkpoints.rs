@@ -1,10 +1,13 @@
 //! Signed checkpoints while `serve` runs: every `every_events` new entries or `every_secs`
 //! seconds (whichever comes first, and only when the log has grown), and once more at shutdown
-//! after ingest's last batch, the log's head `(seq, head hash, time, policy version)` is signed
+//! after ingest's last batch, the log's head `(seq, head hash, Merkle root, time, policy
+//! version)` is signed
 //! with the key in `[checkpoints] key_file` (`TW_CHECKPOINT_KEY_FILE`), appended as one JSON
 //! line to the checkpoints file (fsynced), and published on `tw.checkpoints` into a JetStream
 //! stream of its own (`TW_CHECKPOINTS`, its own retention), so a copy survives the machine.
-//! `tutorwatch log verify --checkpoints FILE --key PUBKEY` checks a log against them.
+//! `tutorwatch log verify --checkpoints FILE --key PUBKEY` checks a log against them. The Merkle
+//! root comes from a frontier (`tutorwatch_proof::merkle::Frontier`) built once from the log at
+//! start and advanced by the new entries at each checkpoint.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -16,7 +19,8 @@ use async_nats::jetstream::{self, stream};
 use serde::Deserialize;
 use tokio::sync::watch;
 use tutorwatch_events::UtcTime;
-use tutorwatch_proof::{Checkpoint, SigningKey};
+use tutorwatch_proof::merkle::Frontier;
+use tutorwatch_proof::{leaf_of, Checkpoint, SigningKey};
 use tutorwatch_store::EventLog;
 
 /// The subject checkpoints are published on.
@@ -24,6 +28,9 @@ pub const CHECKPOINT_SUBJECT: &str = "tw.checkpoints";
 
 /// The checkpoints file's name in the data directory when `[checkpoints] file` is unset.
 pub const DEFAULT_FILE: &str = "checkpoints.jsonl";
+
+/// How many entries the frontier reads at a time.
+const READ_CHUNK: usize = 10_000;
 
 /// How long a publish may wait for JetStream's ack before the checkpoint is logged as unsent.
 const PUBLISH_ACK_MAX: Duration = Duration::from_secs(5);
@@ -77,6 +84,8 @@ pub struct Checkpointer {
     pub jetstream: jetstream::Context,
     pub settings: CheckpointSettings,
     pub policy_version: String,
+    /// The Merkle frontier over the entries signed so far.
+    pub frontier: Frontier,
 }
 
 impl Checkpointer {
@@ -94,15 +103,61 @@ impl Checkpointer {
         Ok(())
     }
 
+    /// Advances the frontier to entry `seq` (reading the log off the async threads) and
+    /// returns that entry's hash.
+    async fn advance(&mut self, seq: u64) -> anyhow::Result<[u8; 32]> {
+        let log = Arc::clone(&self.log);
+        let mut frontier = std::mem::take(&mut self.frontier);
+        let (frontier, hash) = tokio::task::spawn_blocking(move || {
+            let mut hash = None;
+            while frontier.size() < seq {
+                let want = usize::try_from(seq - frontier.size())
+                    .unwrap_or(usize::MAX)
+                    .min(READ_CHUNK);
+                let records = log.read_from(frontier.size() + 1, want)?;
+                anyhow::ensure!(
+                    !records.is_empty(),
+                    "the log has no entry {}",
+                    frontier.size() + 1
+                );
+                for record in &records {
+                    assert_eq!(record.seq, frontier.size() + 1, "the log has no gaps");
+                    frontier.push(leaf_of(record));
+                    hash = Some(record.hash);
+                }
+            }
+            let hash = match hash {
+                Some(hash) => hash,
+                None => log.record_at(seq)?.hash,
+            };
+            anyhow::Ok((frontier, hash))
+        })
+        .await
+        .context("the Merkle frontier's reader failed")??;
+        self.frontier = frontier;
+        Ok(hash)
+    }
+
     /// Signs the head if it moved past `last`; returns the sequence signed (or `last`).
-    async fn sign_if_moved(&self, last: u64) -> anyhow::Result<u64> {
+    async fn sign_if_moved(&mut self, last: u64) -> anyhow::Result<u64> {
         let seq = self.log.last_seq();
         if seq == last {
             return Ok(last);
         }
-        let hash = self.log.record_at(seq)?.hash;
-        let checkpoint =
-            Checkpoint::sign(&self.key, seq, &hash, UtcTime::now(), &self.policy_version);
+        let hash = self.advance(seq).await?;
+        assert_eq!(
+            self.frontier.size(),
+            seq,
+            "the root covers exactly entries 1..=seq"
+        );
+        let checkpoint = Checkpoint::sign(
+            &self.key,
+            seq,
+            &hash,
+            &self.frontier.root(),
+            UtcTime::now(),
+            &self.policy_version,
+        );
         let line = checkpoint.to_json_line();
         append_line(&self.file, &line)
             .with_context(|| format!("appending a checkpoint to {}", self.file.display()))?;
@@ -138,7 +193,7 @@ impl Checkpointer {
 impl Checkpointer {
     /// [`Checkpointer::sign_if_moved`], logging a failure (the service keeps running; the next
     /// checkpoint tries again).
-    async fn sign_logged(&self, last: u64) -> u64 {
+    async fn sign_logged(&mut self, last: u64) -> u64 {
         match self.sign_if_moved(last).await {
             Ok(seq) => seq,
             Err(error) => {
@@ -160,7 +215,7 @@ fn append_line(path: &Path, line: &str) -> std::io::Result<()> {
 
 /// Runs until `stop` turns true, then signs the head one last time.
 pub async fn run(
-    checkpointer: Checkpointer,
+    mut checkpointer: Checkpointer,
     mut stop: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     if let Err(error) = checkpointer.ensure_stream().await {

@@ -165,6 +165,29 @@ enum LogCommand {
         #[arg(long, value_name = "PUBKEY", requires = "checkpoints")]
         key: Option<String>,
     },
+    /// Print, as one line of JSON, the proof that entry N is in the log the latest checkpoint
+    /// signed: the entry, its Merkle audit path and the checkpoint. Anyone with the public key
+    /// can check it with `log check-proof`, without the log.
+    Prove {
+        /// The data directory (the log is in DIR/log).
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// The entry to prove.
+        #[arg(long, value_name = "N")]
+        seq: u64,
+        /// The checkpoints file; DIR/checkpoints.jsonl by default.
+        #[arg(long, value_name = "FILE")]
+        checkpoints: Option<PathBuf>,
+    },
+    /// Check a proof written by `log prove`, offline: exit 0 and say what it proves, or exit 1
+    /// and say why not.
+    CheckProof {
+        /// The proof file.
+        file: PathBuf,
+        /// The checkpoint signer's public key: 64 hex digits, or a file holding them.
+        #[arg(long, value_name = "PUBKEY")]
+        key: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -356,6 +379,15 @@ fn log_command(command: LogCommand) -> anyhow::Result<ExitCode> {
             checkpoints,
             key,
         } => verify_log(&data, checkpoints.as_deref().zip(key.as_deref())),
+        LogCommand::Prove {
+            data,
+            seq,
+            checkpoints,
+        } => {
+            let file = checkpoints.unwrap_or_else(|| data.join(crate::checkpoints::DEFAULT_FILE));
+            prove(&data, seq, &file)
+        }
+        LogCommand::CheckProof { file, key } => check_proof(&file, &key),
     }
 }
 
@@ -415,6 +447,80 @@ fn verify_log(data: &Path, checkpoints: Option<(&Path, &str)>) -> anyhow::Result
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// `tutorwatch log prove`: the proof of entry `seq` under the latest checkpoint in `file`.
+fn prove(data: &Path, seq: u64, file: &Path) -> anyhow::Result<ExitCode> {
+    let lines = tutorwatch_proof::read_checkpoints(file)?;
+    let latest = lines
+        .iter()
+        .filter_map(|(_, checkpoint)| checkpoint.as_ref().ok())
+        .max_by_key(|checkpoint| checkpoint.seq)
+        .with_context(|| format!("{} holds no checkpoint", file.display()))?;
+    if seq > latest.seq {
+        bail!(
+            "entry {seq} is after the latest checkpoint in {} (entry {}): it can be proven once a \
+             checkpoint covers it",
+            file.display(),
+            latest.seq
+        );
+    }
+    let log = open_log(data)?;
+    let proof = tutorwatch_proof::build_proof(&log, seq, latest)
+        .with_context(|| format!("proving entry {seq}"))?;
+    std::io::stdout()
+        .lock()
+        .write_all(proof.to_json_line().as_bytes())?;
+    eprintln!(
+        "the proof of entry {seq} under the checkpoint of entry {} signed at {}",
+        latest.seq, latest.time
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `tutorwatch log check-proof`: checks a proof offline with the trusted key.
+fn check_proof(file: &Path, key: &str) -> anyhow::Result<ExitCode> {
+    let key = tutorwatch_proof::parse_public_key(key)?;
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    match tutorwatch_proof::verify_proof(&bytes, &key) {
+        Ok(proven) => {
+            let envelope = proven.record.envelope()?;
+            let checkpoint = &proven.checkpoint;
+            print_json(&json!({
+                "ok": true,
+                "seq": proven.seq,
+                "event_id": envelope.event_id.to_string(),
+                "type": envelope.event.info().name,
+                "institution": envelope.institution.as_str(),
+                "recorded_at": proven.record.recorded_at,
+                "checkpoint": {
+                    "seq": checkpoint.seq,
+                    "time": checkpoint.time,
+                    "policy_version": checkpoint.policy_version,
+                    "merkle_root": checkpoint.merkle_root,
+                },
+            }))?;
+            eprintln!(
+                "proven: event {} ({}) is entry {} of the log whose first {} entries the key {} \
+                 signed at {}",
+                envelope.event_id,
+                envelope.event.info().name,
+                proven.seq,
+                checkpoint.seq,
+                checkpoint.public_key,
+                checkpoint.time
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(error) => {
+            print_json(&json!({"ok": false, "reason": error.to_string()}))?;
+            eprintln!(
+                "error: the proof in {} does not hold: {error}",
+                file.display()
+            );
+            Ok(ExitCode::FAILURE)
+        }
+    }
 }
 
 fn print_example(event_type: Option<&str>) -> anyhow::Result<()> {

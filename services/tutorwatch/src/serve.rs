@@ -155,6 +155,7 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyh
                     jetstream: async_nats::jetstream::new(nats.clone()),
                     settings: settings.checkpoints.clone(),
                     policy_version: policy_version.clone(),
+                    frontier: Default::default(),
                 },
                 checkpoint_stop_rx,
             )))
