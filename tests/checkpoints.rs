@@ -233,6 +233,19 @@ async fn a_rollback_and_a_rewritten_history_fail_verification_against_checkpoint
         stderr.contains("the log ends at entry 7") && stderr.contains("covers entry 27"),
         "{stderr}"
     );
+
+    // `serve` refuses to carry on from the rolled-back log (and to sign it), saying why.
+    let mut restarted = Service::start_with_config(&nats.url(), &data, &config);
+    let status = restarted
+        .wait_exit(Duration::from_secs(20))
+        .expect("serve stops by itself");
+    assert!(!status.success());
+    let stderr = restarted.stderr();
+    assert!(
+        stderr.contains("does not match the latest checkpoint")
+            && stderr.contains("the log ends at entry 7"),
+        "{stderr}"
+    );
 }
 
 #[tokio::test]

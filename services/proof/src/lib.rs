@@ -28,7 +28,8 @@ pub mod merkle;
 mod proof;
 
 pub use check::{
-    check_log, read_checkpoints, CheckFailure, CheckReport, CheckpointLine, ReadError,
+    check_log, latest_checkpoint_problem, read_checkpoints, CheckFailure, CheckReport,
+    CheckpointLine, ReadError,
 };
 pub use checkpoint::{Checkpoint, CheckpointError, CHECKPOINT_FORMAT};
 pub use key::{generate_key_file, load_signing_key, parse_public_key, KeyError};

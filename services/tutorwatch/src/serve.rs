@@ -71,6 +71,21 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyh
             .with_context(|| format!("opening the log in {}", settings.data_dir.display()))?,
     );
     tracing::info!(data_dir = %settings.data_dir.display(), last_seq = log.last_seq(), "log open");
+    let checkpoints_file = settings.checkpoints.file_in(&settings.data_dir);
+    if checkpoints_file.exists() {
+        let lines = tutorwatch_proof::read_checkpoints(&checkpoints_file)?;
+        if let Some(problem) = tutorwatch_proof::latest_checkpoint_problem(&log, &lines)? {
+            anyhow::bail!(
+                "the log in {} does not match the latest checkpoint in {}: {problem}. Refusing to \
+                 serve (and to sign) a log that lost acknowledged entries. Check it with \
+                 `tutorwatch log verify --checkpoints`, restore the data directory from a backup \
+                 that passes, or, to carry on from this log on purpose, move the checkpoints file \
+                 aside (keep it: it is the record of what was lost)",
+                settings.data_dir.display(),
+                checkpoints_file.display()
+            );
+        }
+    }
     let policy = settings.policy()?;
     let projections = Arc::new(
         ProjectionStore::open(&settings.data_dir.join("projections")).with_context(|| {
