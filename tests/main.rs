@@ -5,6 +5,7 @@
 mod helpers;
 
 mod api;
+mod checkpoints;
 mod city;
 mod cli;
 mod crash;

@@ -466,3 +466,70 @@ async fn serve_ingests_what_producers_publish_over_tls_with_their_own_keys() {
     .await;
     assert_eq!(service.ingest_counter("dead_lettered").await, Some(0));
 }
+
+#[tokio::test]
+async fn serve_publishes_its_checkpoints_with_the_service_key() {
+    let server = NatsServer::start_secured();
+    let root = tempfile::tempdir().expect("Failed to create a directory");
+    let key_file = root.path().join("checkpoint.key");
+    let keygen = std::process::Command::new(crate::helpers::binary())
+        .args(["checkpoint", "keygen", "--out"])
+        .arg(&key_file)
+        .output()
+        .expect("Failed to run tutorwatch checkpoint keygen");
+    assert!(keygen.status.success(), "{keygen:?}");
+    let config = format!(
+        "{}[checkpoints]\nkey_file = {:?}\nevery_events = 1\n",
+        service_config(&server),
+        key_file
+    );
+    let data = root.path().join("data");
+    let mut service = Service::start_with_config(&server.url(), &data, &config);
+    service.wait_ready().await;
+    let example = run_as(
+        &server,
+        &server.keys_dir().join("admin.nk"),
+        "_INBOX.admin",
+        &["example", "registry.institution_registered"],
+    );
+    let file = root.path().join("registration.json");
+    std::fs::write(&file, example).expect("write the event");
+    run_as(
+        &server,
+        &server.keys_dir().join("admin.nk"),
+        "_INBOX.admin",
+        &["publish", "--admin", file.to_str().expect("a UTF-8 path")],
+    );
+    wait_until(Duration::from_secs(20), "the event in the log", || async {
+        service.logged_events().await == Some(1)
+    })
+    .await;
+    assert!(service.terminate().success(), "{}", service.stderr());
+
+    // The shipped grant lets the service publish on tw.checkpoints: the stream holds the same
+    // checkpoint as the file in the data directory.
+    let client = connect(
+        &server,
+        Some(&server.keys_dir().join("service.nk")),
+        Some("_INBOX.service"),
+        true,
+    )
+    .await
+    .expect("the service's key connects");
+    let stream = async_nats::jetstream::new(client.nats)
+        .get_stream("TW_CHECKPOINTS")
+        .await
+        .expect("serve created the checkpoint stream");
+    let message = stream
+        .get_last_raw_message_by_subject("tw.checkpoints")
+        .await
+        .expect("a checkpoint was published");
+    let published: serde_json::Value =
+        serde_json::from_slice(&message.payload).expect("a checkpoint is JSON");
+    assert_eq!(published["seq"], 1);
+    let written = std::fs::read_to_string(data.join("checkpoints.jsonl"))
+        .expect("the default checkpoints file");
+    let last: serde_json::Value =
+        serde_json::from_str(written.lines().last().expect("a line")).expect("JSON");
+    assert_eq!(published, last);
+}

@@ -37,6 +37,11 @@ enum Command {
         #[command(subcommand)]
         command: LogCommand,
     },
+    /// The key that signs checkpoints of the log.
+    Checkpoint {
+        #[command(subcommand)]
+        command: CheckpointCommand,
+    },
     /// Issue, list and revoke API tokens (kept as hashes in DATA_DIR/tokens.jsonl; works while
     /// `serve` runs).
     Token {
@@ -145,11 +150,54 @@ enum LogCommand {
         #[arg(long, value_name = "DIR")]
         data: PathBuf,
     },
-    /// Walk the log, check the hash chain, and name the first entry that does not match.
+    /// Walk the log, check the hash chain, and name the first entry that does not match; with
+    /// --checkpoints, also fail if the log is shorter than, or diverges from, any signed
+    /// checkpoint (a rollback or a rewrite), or a checkpoint's signature does not verify.
     Verify {
         /// The data directory (the log is in DIR/log).
         #[arg(long, value_name = "DIR")]
         data: PathBuf,
+        /// A checkpoints file (one signed checkpoint per line, as `serve` writes them or as
+        /// copied from the TW_CHECKPOINTS stream).
+        #[arg(long, value_name = "FILE", requires = "key")]
+        checkpoints: Option<PathBuf>,
+        /// The checkpoint signer's public key: 64 hex digits, or a file holding them.
+        #[arg(long, value_name = "PUBKEY", requires = "checkpoints")]
+        key: Option<String>,
+    },
+    /// Print, as one line of JSON, the proof that entry N is in the log the latest checkpoint
+    /// signed: the entry, its Merkle audit path and the checkpoint. Anyone with the public key
+    /// can check it with `log check-proof`, without the log.
+    Prove {
+        /// The data directory (the log is in DIR/log).
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// The entry to prove.
+        #[arg(long, value_name = "N")]
+        seq: u64,
+        /// The checkpoints file; DIR/checkpoints.jsonl by default.
+        #[arg(long, value_name = "FILE")]
+        checkpoints: Option<PathBuf>,
+    },
+    /// Check a proof written by `log prove`, offline: exit 0 and say what it proves, or exit 1
+    /// and say why not.
+    CheckProof {
+        /// The proof file.
+        file: PathBuf,
+        /// The checkpoint signer's public key: 64 hex digits, or a file holding them.
+        #[arg(long, value_name = "PUBKEY")]
+        key: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CheckpointCommand {
+    /// Make a new Ed25519 signing key, write it to FILE (mode 0600; never overwrites) and its
+    /// public key to FILE.pub, and print the public key. Keep FILE outside the data directory.
+    Keygen {
+        /// Where the secret key goes.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
     },
 }
 
@@ -184,6 +232,27 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Log { command } => log_command(command),
+        Command::Checkpoint {
+            command: CheckpointCommand::Keygen { out },
+        } => {
+            let key = tutorwatch_proof::generate_key_file(&out)?;
+            let public = tutorwatch_proof::hex::encode(key.verifying_key().as_bytes());
+            let public_file = PathBuf::from(format!("{}.pub", out.display()));
+            std::fs::write(&public_file, format!("{public}\n"))
+                .with_context(|| format!("writing {}", public_file.display()))?;
+            eprintln!(
+                "wrote the signing key to {} (mode 0600: keep it outside the data directory) and \
+                 the public key to {}",
+                out.display(),
+                public_file.display()
+            );
+            print_json(&json!({
+                "key_file": out,
+                "public_key_file": public_file,
+                "public_key": public,
+            }))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Token { command } => {
             let settings = Settings::load(cli.config.as_deref())?;
             crate::token_cmd::run(command, settings.data_dir)?;
@@ -305,26 +374,151 @@ fn log_command(command: LogCommand) -> anyhow::Result<ExitCode> {
             }))?;
             Ok(ExitCode::SUCCESS)
         }
-        LogCommand::Verify { data } => {
-            let log = open_log(&data)?;
-            let last = log.last_seq();
-            let report = log.verify(|seq| eprintln!("verified {seq} of {last} entries"))?;
-            match report.first_bad {
-                None => {
-                    print_json(&json!({"ok": true, "verified": report.verified}))?;
-                    Ok(ExitCode::SUCCESS)
-                }
-                Some((seq, reason)) => {
-                    print_json(&json!({
-                        "ok": false,
-                        "verified": report.verified,
-                        "first_bad_seq": seq,
-                        "reason": reason,
-                    }))?;
-                    eprintln!("error: log entry {seq} does not match: {reason}");
-                    Ok(ExitCode::FAILURE)
-                }
-            }
+        LogCommand::Verify {
+            data,
+            checkpoints,
+            key,
+        } => verify_log(&data, checkpoints.as_deref().zip(key.as_deref())),
+        LogCommand::Prove {
+            data,
+            seq,
+            checkpoints,
+        } => {
+            let file = checkpoints.unwrap_or_else(|| data.join(crate::checkpoints::DEFAULT_FILE));
+            prove(&data, seq, &file)
+        }
+        LogCommand::CheckProof { file, key } => check_proof(&file, &key),
+    }
+}
+
+/// `tutorwatch log verify`: the chain, and the log against signed checkpoints when given.
+fn verify_log(data: &Path, checkpoints: Option<(&Path, &str)>) -> anyhow::Result<ExitCode> {
+    let trusted = match checkpoints {
+        None => None,
+        Some((file, key)) => Some((
+            tutorwatch_proof::read_checkpoints(file)?,
+            tutorwatch_proof::parse_public_key(key)?,
+            file,
+        )),
+    };
+    let log = open_log(data)?;
+    let last = log.last_seq();
+    let report = log.verify(|seq| eprintln!("verified {seq} of {last} entries"))?;
+    let mut out = json!({"ok": report.first_bad.is_none(), "verified": report.verified});
+    let mut ok = true;
+    if let Some((seq, reason)) = &report.first_bad {
+        out["first_bad_seq"] = json!(seq);
+        out["reason"] = json!(reason);
+        eprintln!("error: log entry {seq} does not match: {reason}");
+        ok = false;
+    }
+    if let Some((lines, key, file)) = trusted {
+        let checked = tutorwatch_proof::check_log(&log, &lines, &key)?;
+        if lines.is_empty() {
+            eprintln!("error: {} holds no checkpoints", file.display());
+            ok = false;
+        }
+        for failure in &checked.failures {
+            eprintln!("error: {}", failure.reason);
+            ok = false;
+        }
+        out["checkpoints"] = json!({
+            "given": lines.len(),
+            "satisfied": checked.satisfied,
+            "highest_seq": checked.highest_seq,
+            "failures": checked.failures.iter().map(|f| json!({
+                "line": f.line,
+                "seq": f.seq,
+                "kind": f.kind,
+                "reason": f.reason,
+            })).collect::<Vec<_>>(),
+        });
+        if ok {
+            eprintln!(
+                "the log agrees with all {} checkpoints, up to entry {}",
+                checked.satisfied, checked.highest_seq
+            );
+        }
+    }
+    out["ok"] = json!(ok);
+    print_json(&out)?;
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// `tutorwatch log prove`: the proof of entry `seq` under the latest checkpoint in `file`.
+fn prove(data: &Path, seq: u64, file: &Path) -> anyhow::Result<ExitCode> {
+    let lines = tutorwatch_proof::read_checkpoints(file)?;
+    let latest = lines
+        .iter()
+        .filter_map(|(_, checkpoint)| checkpoint.as_ref().ok())
+        .max_by_key(|checkpoint| checkpoint.seq)
+        .with_context(|| format!("{} holds no checkpoint", file.display()))?;
+    if seq > latest.seq {
+        bail!(
+            "entry {seq} is after the latest checkpoint in {} (entry {}): it can be proven once a \
+             checkpoint covers it",
+            file.display(),
+            latest.seq
+        );
+    }
+    let log = open_log(data)?;
+    let proof = tutorwatch_proof::build_proof(&log, seq, latest)
+        .with_context(|| format!("proving entry {seq}"))?;
+    std::io::stdout()
+        .lock()
+        .write_all(proof.to_json_line().as_bytes())?;
+    eprintln!(
+        "the proof of entry {seq} under the checkpoint of entry {} signed at {}",
+        latest.seq, latest.time
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `tutorwatch log check-proof`: checks a proof offline with the trusted key.
+fn check_proof(file: &Path, key: &str) -> anyhow::Result<ExitCode> {
+    let key = tutorwatch_proof::parse_public_key(key)?;
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    match tutorwatch_proof::verify_proof(&bytes, &key) {
+        Ok(proven) => {
+            let envelope = proven.record.envelope()?;
+            let checkpoint = &proven.checkpoint;
+            print_json(&json!({
+                "ok": true,
+                "seq": proven.seq,
+                "event_id": envelope.event_id.to_string(),
+                "type": envelope.event.info().name,
+                "institution": envelope.institution.as_str(),
+                "recorded_at": proven.record.recorded_at,
+                "checkpoint": {
+                    "seq": checkpoint.seq,
+                    "time": checkpoint.time,
+                    "policy_version": checkpoint.policy_version,
+                    "merkle_root": checkpoint.merkle_root,
+                },
+            }))?;
+            eprintln!(
+                "proven: event {} ({}) is entry {} of the log whose first {} entries the key {} \
+                 signed at {}",
+                envelope.event_id,
+                envelope.event.info().name,
+                proven.seq,
+                checkpoint.seq,
+                checkpoint.public_key,
+                checkpoint.time
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(error) => {
+            print_json(&json!({"ok": false, "reason": error.to_string()}))?;
+            eprintln!(
+                "error: the proof in {} does not hold: {error}",
+                file.display()
+            );
+            Ok(ExitCode::FAILURE)
         }
     }
 }

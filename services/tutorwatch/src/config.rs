@@ -1,6 +1,6 @@
 //! Settings: defaults, then a TOML file, then the `TW_NATS_URL`, `TW_DATA_DIR` and `TW_HTTP_ADDR`
-//! environment variables (and `TW_NATS_<KEY>` for the `[nats]` table), each overriding the one
-//! before.
+//! environment variables (and `TW_NATS_<KEY>` for the `[nats]` table, `TW_CHECKPOINT_KEY_FILE`
+//! for `[checkpoints] key_file`), each overriding the one before.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -42,6 +42,8 @@ pub struct Settings {
     pub api: ApiSettings,
     /// The trust policy's settings (`[trust]`: the clock skew allowed).
     pub trust: TrustSettings,
+    /// Signed checkpoints of the log (`[checkpoints]`; off without a key file).
+    pub checkpoints: crate::checkpoints::CheckpointSettings,
 }
 
 impl Default for Settings {
@@ -57,6 +59,7 @@ impl Default for Settings {
             projector: FollowSettings::default(),
             api: ApiSettings::default(),
             trust: TrustSettings::default(),
+            checkpoints: crate::checkpoints::CheckpointSettings::default(),
         }
     }
 }
@@ -112,6 +115,11 @@ impl Settings {
             Env::prefixed("TW_NATS_")
                 .only(crate::nats::ENV_KEYS)
                 .map(|key| format!("nats.{key}").into()),
+        );
+        figment = figment.merge(
+            Env::raw()
+                .only(&["TW_CHECKPOINT_KEY_FILE"])
+                .map(|_| "checkpoints.key_file".into()),
         );
         let settings: Settings = figment
             .extract()
@@ -169,6 +177,40 @@ mod tests {
             assert_eq!(settings.data_dir, PathBuf::from("/srv/tw"));
             assert_eq!(settings.ingest.batch_max, 50);
             assert_eq!(settings.http_addr.port(), 8080);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_checkpoint_key_file_comes_from_the_file_or_tw_checkpoint_key_file() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "cp.toml",
+                r#"
+                    [checkpoints]
+                    key_file = "/etc/tw/checkpoint.key"
+                    every_events = 500
+                "#,
+            )?;
+            let settings = Settings::load(Some(Path::new("cp.toml")))
+                .map_err(|e| figment::Error::from(e.to_string()))?;
+            assert_eq!(
+                settings.checkpoints.key_file,
+                Some(PathBuf::from("/etc/tw/checkpoint.key"))
+            );
+            assert_eq!(settings.checkpoints.every_events, 500);
+            assert_eq!(settings.checkpoints.every_secs, 60);
+            assert_eq!(
+                settings.checkpoints.file_in(Path::new("/srv/tw")),
+                PathBuf::from("/srv/tw/checkpoints.jsonl")
+            );
+            jail.set_env("TW_CHECKPOINT_KEY_FILE", "/run/keys/cp.key");
+            let settings = Settings::load(Some(Path::new("cp.toml")))
+                .map_err(|e| figment::Error::from(e.to_string()))?;
+            assert_eq!(
+                settings.checkpoints.key_file,
+                Some(PathBuf::from("/run/keys/cp.key"))
+            );
             Ok(())
         });
     }

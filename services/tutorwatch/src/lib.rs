@@ -24,6 +24,7 @@ pub mod api;
 pub mod bench;
 pub mod bench_http;
 pub mod check_cmd;
+pub mod checkpoints;
 pub mod cli;
 pub mod config;
 pub mod data_dir;

@@ -6,8 +6,8 @@
 //! **Invariant:** a producer's user may publish only under its own sender prefix
 //! (`tw.in.<sender>.>`, from `tutorwatch_events::Identity`, whose rule ingest reads the sender
 //! back with) and subscribe only to its own inbox prefix (for PubAcks). Only the service may use
-//! the JetStream API, ack, publish `tw.in.api.>`, dead letters and `tw.out.>`. The seed is never
-//! printed.
+//! the JetStream API, ack, publish `tw.in.api.>`, dead letters, `tw.out.>` and `tw.checkpoints`.
+//! The seed is never printed.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -192,6 +192,7 @@ pub fn grant(args: &AddArgs) -> anyhow::Result<Grant> {
                 format!("{SUBJECT_PREFIX}.api.>"),
                 format!("{}.>", tutorwatch_events::DLQ_PREFIX),
                 "tw.out.>".to_owned(),
+                crate::checkpoints::CHECKPOINT_SUBJECT.to_owned(),
             ],
             subscribe: vec![format!("{SERVICE_INBOX_PREFIX}.>")],
         },
@@ -399,6 +400,7 @@ mod tests {
         );
         let service = grant(&args(Role::Service)).expect("the service");
         assert!(service.publish.contains(&"tw.in.api.>".to_owned()));
+        assert!(service.publish.contains(&"tw.checkpoints".to_owned()));
         assert!(!service.publish.iter().any(|s| s == "tw.in.>"));
     }
 

@@ -71,6 +71,21 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyh
             .with_context(|| format!("opening the log in {}", settings.data_dir.display()))?,
     );
     tracing::info!(data_dir = %settings.data_dir.display(), last_seq = log.last_seq(), "log open");
+    let checkpoints_file = settings.checkpoints.file_in(&settings.data_dir);
+    if checkpoints_file.exists() {
+        let lines = tutorwatch_proof::read_checkpoints(&checkpoints_file)?;
+        if let Some(problem) = tutorwatch_proof::latest_checkpoint_problem(&log, &lines)? {
+            anyhow::bail!(
+                "the log in {} does not match the latest checkpoint in {}: {problem}. Refusing to \
+                 serve (and to sign) a log that lost acknowledged entries. Check it with \
+                 `tutorwatch log verify --checkpoints`, restore the data directory from a backup \
+                 that passes, or, to carry on from this log on purpose, move the checkpoints file \
+                 aside (keep it: it is the record of what was lost)",
+                settings.data_dir.display(),
+                checkpoints_file.display()
+            );
+        }
+    }
     let policy = settings.policy()?;
     let projections = Arc::new(
         ProjectionStore::open(&settings.data_dir.join("projections")).with_context(|| {
@@ -81,6 +96,7 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyh
         })?,
     );
     tracing::info!(policy_version = policy.version(), "policy loaded");
+    let policy_version = policy.version().to_owned();
     let tokens = Arc::new(
         TokenStore::open(
             settings.data_dir.join(TOKEN_FILE),
@@ -126,6 +142,40 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyh
         live: Arc::clone(&live),
     };
     let mut projector_task = tokio::spawn(tutorwatch_projector::run(follow, stop_rx.clone()));
+
+    let (checkpoint_stop_tx, checkpoint_stop_rx) = watch::channel(false);
+    let checkpoint_task = match &settings.checkpoints.key_file {
+        None => {
+            tracing::warn!(
+                "no checkpoint key ([checkpoints] key_file, TW_CHECKPOINT_KEY_FILE): the log's \
+                 head is not signed, so a rollback or a rewrite of the data directory cannot be \
+                 proven"
+            );
+            None
+        }
+        Some(key_file) => {
+            let key = tutorwatch_proof::load_signing_key(key_file)
+                .context("loading the checkpoint signing key")?;
+            let file = settings.checkpoints.file_in(&settings.data_dir);
+            tracing::info!(
+                file = %file.display(),
+                public_key = tutorwatch_proof::hex::encode(key.verifying_key().as_bytes()),
+                "signing checkpoints"
+            );
+            Some(tokio::spawn(crate::checkpoints::run(
+                crate::checkpoints::Checkpointer {
+                    log: Arc::clone(&log),
+                    key,
+                    file,
+                    jetstream: async_nats::jetstream::new(nats.clone()),
+                    settings: settings.checkpoints.clone(),
+                    policy_version: policy_version.clone(),
+                    frontier: Default::default(),
+                },
+                checkpoint_stop_rx,
+            )))
+        }
+    };
 
     let listener = TcpListener::bind(settings.http_addr)
         .await
@@ -181,6 +231,18 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyh
         }
     };
     let _ = outbound_task.await;
+    // The last checkpoint covers ingest's last batch.
+    let _ = checkpoint_stop_tx.send(true);
+    if let Some(task) = checkpoint_task {
+        match task.await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::error!(
+                error = format!("{error:#}"),
+                "could not make the last checkpoint"
+            ),
+            Err(error) => tracing::error!(%error, "the checkpoint task failed"),
+        }
+    }
     if tokio::time::timeout(HTTP_DRAIN_MAX, http_task)
         .await
         .is_err()

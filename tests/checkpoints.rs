@@ -1,0 +1,361 @@
+//! Signed checkpoints (issue 12): `serve` signs the log's head with a key kept outside the data
+//! directory, writes each checkpoint to a file and publishes it on `tw.checkpoints`, and
+//! `tutorwatch log verify --checkpoints` catches what the hash chain alone passes: a data
+//! directory put back from an older copy (a rollback) and an entry rewritten with every hash
+//! after it recomputed.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use tutorwatch_events::UtcTime;
+use tutorwatch_store::{record_hash, EventLog};
+
+use crate::helpers::*;
+
+fn tutorwatch(args: &[&str]) -> Output {
+    Command::new(binary())
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("Failed to run tutorwatch")
+}
+
+fn stdout_json(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+fn path_arg(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+/// `tutorwatch checkpoint keygen --out DIR/checkpoint.key`: the key file and the public key.
+fn keygen(dir: &Path) -> (PathBuf, String) {
+    let key_file = dir.join("checkpoint.key");
+    let output = tutorwatch(&["checkpoint", "keygen", "--out", &path_arg(&key_file)]);
+    assert!(output.status.success(), "{output:?}");
+    let printed = stdout_json(&output);
+    let public = printed["public_key"]
+        .as_str()
+        .expect("keygen prints the public key")
+        .to_owned();
+    assert_eq!(public.len(), 64);
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&key_file)
+            .expect("the key file exists")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "the key file is owner-only");
+    }
+    let again = tutorwatch(&["checkpoint", "keygen", "--out", &path_arg(&key_file)]);
+    assert!(!again.status.success(), "keygen never overwrites a key");
+    (key_file, public)
+}
+
+fn verify(data: &Path, checkpoints: Option<(&Path, &str)>) -> (bool, serde_json::Value, String) {
+    let data = path_arg(data);
+    let mut args = vec!["log", "verify", "--data", data.as_str()];
+    let file;
+    if let Some((path, key)) = checkpoints {
+        file = path_arg(path);
+        args.extend(["--checkpoints", file.as_str(), "--key", key]);
+    }
+    let output = tutorwatch(&args);
+    (
+        output.status.success(),
+        stdout_json(&output),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    let status = Command::new("cp")
+        .arg("-a")
+        .arg(from)
+        .arg(to)
+        .status()
+        .expect("Failed to run cp");
+    assert!(status.success());
+}
+
+/// Rewrites entry `seq` (a new `recorded_at`) and recomputes the hash of it and of every entry
+/// after it, through the store's own API: what someone who can write the data directory can do.
+fn rewrite_history(data: &Path, seq: u64) {
+    let log = EventLog::open(&data.join("log")).expect("Failed to open the log");
+    let mut records = log
+        .read_from(seq, usize::MAX)
+        .expect("Failed to read the log");
+    let mut prev_hash = records[0].prev_hash;
+    for (i, record) in records.iter_mut().enumerate() {
+        if i == 0 {
+            record.recorded_at =
+                UtcTime::parse("2020-01-01T00:00:00Z").expect("a well-formed time");
+        }
+        record.prev_hash = prev_hash;
+        record.hash = record_hash(&prev_hash, record);
+        prev_hash = record.hash;
+        log.tamper_for_tests(record.seq, &record.encode())
+            .expect("Failed to rewrite an entry");
+    }
+}
+
+#[tokio::test]
+async fn a_rollback_and_a_rewritten_history_fail_verification_against_checkpoints() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let keys = root.path().join("keys");
+    std::fs::create_dir(&keys).expect("mkdir");
+    let (key_file, public) = keygen(&keys);
+    let checkpoints = root.path().join("checkpoints.jsonl");
+    let data = root.path().join("data");
+    std::fs::create_dir(&data).expect("mkdir");
+    let config = format!(
+        "[checkpoints]\nkey_file = {:?}\nfile = {:?}\nevery_events = 1000\nevery_secs = 3600\n",
+        path_arg(&key_file),
+        path_arg(&checkpoints)
+    );
+
+    let nats = NatsServer::start();
+    let mut service = Service::start_with_config(&nats.url(), &data, &config);
+    service.wait_ready().await;
+    let events = sample_events(27);
+    let publisher = Publisher::connect(&nats.url()).await;
+    publish_all(&publisher, &events[..7], |_| true, |_| false).await;
+    wait_until(Duration::from_secs(20), "7 events", || async {
+        service.logged_events().await == Some(7)
+    })
+    .await;
+    assert!(service.terminate().success(), "{}", service.stderr());
+
+    // The copy a rollback would restore.
+    let copy = root.path().join("copy-after-7");
+    copy_dir(&data, &copy);
+
+    service.restart();
+    service.wait_ready().await;
+    publish_all(&publisher, &events[7..], |_| true, |_| false).await;
+    wait_until(Duration::from_secs(20), "27 events", || async {
+        service.logged_events().await == Some(27)
+    })
+    .await;
+    // Shutdown signs the head: a checkpoint of entry 27.
+    assert!(service.terminate().success(), "{}", service.stderr());
+
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&checkpoints)
+        .expect("serve wrote the checkpoints file")
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a checkpoint is JSON"))
+        .collect();
+    let seqs: Vec<u64> = lines.iter().filter_map(|l| l["seq"].as_u64()).collect();
+    assert!(seqs.contains(&7), "{seqs:?}");
+    assert_eq!(seqs.last(), Some(&27), "{seqs:?}");
+    assert!(lines.iter().all(|l| l["public_key"] == public.as_str()));
+
+    // The same checkpoint went off the box, on its own stream.
+    let client = async_nats::connect(nats.url()).await.expect("connects");
+    let js = async_nats::jetstream::new(client);
+    let stream = js
+        .get_stream("TW_CHECKPOINTS")
+        .await
+        .expect("serve created the checkpoint stream");
+    let published = stream
+        .get_last_raw_message_by_subject("tw.checkpoints")
+        .await
+        .expect("a checkpoint was published");
+    let published: serde_json::Value =
+        serde_json::from_slice(&published.payload).expect("the message is a checkpoint");
+    assert_eq!(&published, lines.last().expect("a checkpoint"));
+
+    // The log as written agrees with every checkpoint.
+    let (ok, report, stderr) = verify(&data, Some((&checkpoints, &public)));
+    assert!(ok, "{report} {stderr}");
+    assert_eq!(report["verified"], 27);
+    assert_eq!(report["checkpoints"]["highest_seq"], 27);
+    assert_eq!(report["checkpoints"]["failures"], serde_json::json!([]));
+
+    // A key other than the signer's is not trusted.
+    let other = root.path().join("other");
+    std::fs::create_dir(&other).expect("mkdir");
+    let (_, other_public) = keygen(&other);
+    let (ok, report, _) = verify(&data, Some((&checkpoints, &other_public)));
+    assert!(!ok);
+    assert_eq!(
+        report["checkpoints"]["failures"][0]["kind"],
+        "bad_signature"
+    );
+
+    // Rewriting history and recomputing every hash after it passes the chain alone, but not
+    // the checkpoints.
+    let rewritten = root.path().join("rewritten");
+    copy_dir(&data, &rewritten);
+    rewrite_history(&rewritten, 10);
+    let (ok, report, _) = verify(&rewritten, None);
+    assert!(ok, "the chain alone cannot tell: {report}");
+    let (ok, report, stderr) = verify(&rewritten, Some((&checkpoints, &public)));
+    assert!(!ok, "{report}");
+    assert_eq!(report["ok"], false);
+    let failures = report["checkpoints"]["failures"]
+        .as_array()
+        .expect("failures");
+    assert!(
+        failures
+            .iter()
+            .any(|f| f["kind"] == "diverges" && f["seq"] == 27),
+        "{report}"
+    );
+    assert!(stderr.contains("diverges"), "{stderr}");
+
+    // Put the data directory back from the copy made after 7 events: the chain is intact, so
+    // plain verification passes, but 20 acknowledged events are gone and the checkpoints say so.
+    std::fs::remove_dir_all(&data).expect("rm");
+    std::fs::rename(&copy, &data).expect("restores the copy");
+    let (ok, report, _) = verify(&data, None);
+    assert!(ok, "{report}");
+    assert_eq!(report["verified"], 7);
+    let (ok, report, stderr) = verify(&data, Some((&checkpoints, &public)));
+    assert!(!ok, "{report}");
+    let failures = report["checkpoints"]["failures"]
+        .as_array()
+        .expect("failures");
+    assert!(
+        failures
+            .iter()
+            .any(|f| f["kind"] == "rollback" && f["seq"] == 27),
+        "{report}"
+    );
+    assert!(
+        stderr.contains("the log ends at entry 7") && stderr.contains("covers entry 27"),
+        "{stderr}"
+    );
+
+    // `serve` refuses to carry on from the rolled-back log (and to sign it), saying why.
+    let mut restarted = Service::start_with_config(&nats.url(), &data, &config);
+    let status = restarted
+        .wait_exit(Duration::from_secs(20))
+        .expect("serve stops by itself");
+    assert!(!status.success());
+    let stderr = restarted.stderr();
+    assert!(
+        stderr.contains("does not match the latest checkpoint")
+            && stderr.contains("the log ends at entry 7"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn an_entry_is_proven_offline_and_a_changed_proof_fails() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let (key_file, public) = keygen(root.path());
+    let checkpoints = root.path().join("checkpoints.jsonl");
+    let data = root.path().join("data");
+    std::fs::create_dir(&data).expect("mkdir");
+    let config = format!(
+        "[checkpoints]\nkey_file = {:?}\nfile = {:?}\nevery_events = 10\nevery_secs = 3600\n",
+        path_arg(&key_file),
+        path_arg(&checkpoints)
+    );
+    let nats = NatsServer::start();
+    let mut service = Service::start_with_config(&nats.url(), &data, &config);
+    service.wait_ready().await;
+    let publisher = Publisher::connect(&nats.url()).await;
+    publish_all(&publisher, &sample_events(30), |_| true, |_| false).await;
+    wait_until(Duration::from_secs(20), "30 events", || async {
+        service.logged_events().await == Some(30)
+    })
+    .await;
+    assert!(service.terminate().success(), "{}", service.stderr());
+    let (ok, report, stderr) = verify(&data, Some((&checkpoints, &public)));
+    assert!(ok, "{report} {stderr}");
+    assert_eq!(report["checkpoints"]["highest_seq"], 30);
+
+    let data_arg = path_arg(&data);
+    let checkpoints_arg = path_arg(&checkpoints);
+    let prove = |seq: &str| {
+        tutorwatch(&[
+            "log",
+            "prove",
+            "--data",
+            &data_arg,
+            "--seq",
+            seq,
+            "--checkpoints",
+            &checkpoints_arg,
+        ])
+    };
+    let output = prove("12");
+    assert!(output.status.success(), "{output:?}");
+    let proof = output.stdout;
+    let printed: serde_json::Value = serde_json::from_slice(&proof).expect("the proof is JSON");
+    assert_eq!(printed["seq"], 12);
+    assert_eq!(printed["tree_size"], 30, "under the latest checkpoint");
+    assert_eq!(printed["checkpoint"]["seq"], 30);
+    let logged = EventLog::open(&data.join("log"))
+        .expect("opens")
+        .record_at(12)
+        .expect("entry 12")
+        .envelope()
+        .expect("decodes")
+        .event_id;
+    assert_eq!(printed["event"]["event_id"], logged.to_string());
+
+    // Offline: only the proof file and the public key.
+    let proof_file = root.path().join("proof.json");
+    let check = |bytes: &[u8], key: &str| {
+        std::fs::write(&proof_file, bytes).expect("writes the proof");
+        tutorwatch(&["log", "check-proof", &path_arg(&proof_file), "--key", key])
+    };
+    let output = check(&proof, &public);
+    assert!(output.status.success(), "{output:?}");
+    let said = stdout_json(&output);
+    assert_eq!(said["ok"], true);
+    assert_eq!(said["seq"], 12);
+    assert_eq!(said["event_id"], logged.to_string());
+    assert_eq!(said["checkpoint"]["seq"], 30);
+
+    // Another key does not vouch for it.
+    let other = root.path().join("other");
+    std::fs::create_dir(&other).expect("mkdir");
+    let (_, other_public) = keygen(&other);
+    let output = check(&proof, &other_public);
+    assert!(!output.status.success());
+    assert_eq!(stdout_json(&output)["ok"], false);
+
+    // A changed byte anywhere fails: in the entry, the event shown, the path, the checkpoint.
+    // (The proof crate's unit test changes every byte in turn.)
+    let text = String::from_utf8(proof.clone()).expect("UTF-8");
+    let mut places: Vec<usize> = [
+        "\"record\":\"",
+        "\"event\":{",
+        "\"path\":[\"",
+        "\"merkle_root\":\"",
+        "\"signature\":\"",
+    ]
+    .iter()
+    .map(|field| text.find(field).expect("the field is there") + field.len() + 3)
+    .collect();
+    places.push(proof.len() / 2);
+    places.push(proof.len() - 2);
+    for at in places {
+        let mut changed = proof.clone();
+        changed[at] ^= 0x01;
+        let output = check(&changed, &public);
+        assert!(
+            !output.status.success(),
+            "byte {at} changed, still verifies: {}",
+            String::from_utf8_lossy(&changed)
+        );
+        assert_eq!(stdout_json(&output)["ok"], false);
+        assert!(String::from_utf8_lossy(&output.stderr).contains("does not hold"));
+    }
+
+    // An entry no checkpoint covers yet cannot be proven.
+    let output = prove("31");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("after the latest checkpoint"));
+}
