@@ -592,6 +592,54 @@ async fn each_role_does_what_it_may_and_is_refused_the_rest() {
 }
 
 #[tokio::test]
+async fn lessons_in_a_year_without_its_holiday_calendar_are_reported_by_readiness() {
+    let api = Api::start().await;
+    let (_, ready) = api.get("/readyz", None).await;
+    assert_eq!(ready["warnings"], json!([]), "{ready}");
+    let mut next_year = course("c-2027", 20, 0);
+    next_year["sessions"] = json!([{
+        "lesson": "c-2027-1",
+        "start": "2027-03-01T19:00:00+08:00",
+        "end": "2027-03-01T19:20:00+08:00",
+    }]);
+    let (status, written) = api
+        .post("/v1/schedules", &api.institution, &next_year)
+        .await;
+    assert_eq!(status, 201, "{written}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let ready = loop {
+        let (status, ready) = api.get("/readyz", None).await;
+        assert_eq!(
+            status, 200,
+            "a warning does not make the service unready: {ready}"
+        );
+        if ready["warnings"].as_array().is_some_and(|w| !w.is_empty()) || Instant::now() > deadline
+        {
+            break ready;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let warnings = ready["warnings"].as_array().expect("warnings");
+    assert_eq!(warnings.len(), 1, "{ready}");
+    assert!(
+        warnings[0].as_str().is_some_and(|w| w.contains("2027")),
+        "{ready}"
+    );
+    let response = api
+        .client
+        .get(api.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics answer");
+    let text = response.text().await.expect("text");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("tutorwatch_calendar_gap_years") && l.ends_with(" 1")),
+        "{text}"
+    );
+}
+
+#[tokio::test]
 async fn retries_do_not_create_second_events() {
     let api = Api::start().await;
     let (first_status, first) = api

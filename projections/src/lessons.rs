@@ -85,6 +85,28 @@ fn in_night(start: DateTime, end: DateTime, cutoff: Time, morning: Time) -> bool
     false
 }
 
+/// The years of the local dates `event`'s lessons touch whose official holiday schedule the
+/// policy does not have: the day rules there know only the fixed-date holidays, so the service
+/// reports them (readiness, a metric, the log).
+pub fn years_without_calendar(
+    policy: &crate::policy::Policy,
+    event: &LoggedEvent,
+) -> std::collections::BTreeSet<i16> {
+    let zone = event.envelope.region.civil_time_zone();
+    let spans: Vec<(UtcTime, UtcTime)> = match &event.envelope.event {
+        Event::CoursePublished(c) => c.sessions.iter().map(|s| (s.start, s.end)).collect(),
+        Event::CourseRescheduled(c) => c.sessions.iter().map(|s| (s.start, s.end)).collect(),
+        Event::LessonDelivered(l) => vec![(l.start, l.end)],
+        _ => Vec::new(),
+    };
+    spans
+        .into_iter()
+        .flat_map(|(start, end)| dates_touched(local_time(zone, start), local_time(zone, end)))
+        .map(|date| date.year())
+        .filter(|year| !policy.has_calendar(*year))
+        .collect()
+}
+
 /// Every local date a lesson from `start` to `end` touches (a lesson ending at midnight does not
 /// touch the next date).
 fn dates_touched(start: DateTime, end: DateTime) -> Vec<Date> {

@@ -116,6 +116,21 @@ impl DayFacts {
     }
 }
 
+/// The statutory holidays on fixed Gregorian dates (全国年节及纪念日放假办法, as revised in 2024):
+/// 元旦 1 January, 劳动节 1 May (and 2 May from 2025), 国庆节 1 to 3 October. They apply in a
+/// year whose official schedule is not loaded. The lunar and solar-term holidays (春节, 清明,
+/// 端午, 中秋) and the bridging days and make-up working days cannot be known without the year's
+/// notice: a year without its calendar is reported (see `Policy::has_calendar`).
+pub fn fixed_date_holiday(date: Date) -> Option<&'static str> {
+    match (date.month(), date.day()) {
+        (1, 1) => Some("元旦 (fixed date)"),
+        (5, 1) => Some("劳动节 (fixed date)"),
+        (5, 2) if date.year() >= 2025 => Some("劳动节 (fixed date)"),
+        (10, 1..=3) => Some("国庆节 (fixed date)"),
+        _ => None,
+    }
+}
+
 /// Whether the day is a Saturday or a Sunday.
 pub fn is_weekend(date: Date) -> bool {
     matches!(date.weekday(), Weekday::Saturday | Weekday::Sunday)

@@ -217,7 +217,13 @@ impl Policy {
         self.lookup(region, date, get).map(|v| *v.value)
     }
 
-    /// What the calendar says about `date` in `region`.
+    /// Whether the official holiday schedule of `year` is loaded.
+    pub fn has_calendar(&self, year: i16) -> bool {
+        self.calendar.contains_key(&year)
+    }
+
+    /// What the calendar says about `date` in `region` (in a year whose schedule is not loaded,
+    /// the fixed-date statutory holidays only).
     pub fn day(&self, region: RegionCode, date: Date) -> DayFacts {
         let year = self.calendar.get(&date.year());
         let chain = self.chain(region);
@@ -237,7 +243,11 @@ impl Policy {
         DayFacts {
             date,
             weekend: is_weekend(date),
-            holiday: national_holiday.or(regional_holiday),
+            holiday: national_holiday.or(regional_holiday).or_else(|| {
+                year.is_none()
+                    .then(|| calendar::fixed_date_holiday(date).map(str::to_owned))
+                    .flatten()
+            }),
             makeup_workday: year.is_some_and(|y| y.makeup_workdays.contains(&date)),
             vacation,
             calendar_loaded: year.is_some(),

@@ -388,6 +388,69 @@ fn lessons_are_judged_in_the_region_s_civil_time_whatever_zone_was_declared() {
 }
 
 #[test]
+fn a_year_without_its_calendar_keeps_the_fixed_date_holidays_and_is_reported() {
+    // The national policy has the 2025 and 2026 schedules, not 2027's.
+    let p = deliver(
+        Mode::Offline,
+        Subject::Mathematics,
+        &[(
+            "l-1",
+            "2027-10-01T09:00:00+08:00",
+            "2027-10-01T10:00:00+08:00",
+        )],
+    );
+    let found = of_rule(&p, RuleId::SubjectNoHolidayWeekendVacation);
+    assert_eq!(found.len(), 1, "National Day is a fixed date");
+    assert!(
+        found[0]
+            .description
+            .contains("no official holiday calendar loaded"),
+        "{}",
+        found[0].description
+    );
+    // A weekday with no fixed holiday is not barred (its bridging days are unknown).
+    let p = deliver(
+        Mode::Offline,
+        Subject::Mathematics,
+        &[(
+            "l-1",
+            "2027-10-08T09:00:00+08:00",
+            "2027-10-08T10:00:00+08:00",
+        )],
+    );
+    assert!(of_rule(&p, RuleId::SubjectNoHolidayWeekendVacation).is_empty());
+
+    let mut log = Log::new();
+    let lesson = log.push(
+        "2027-10-08T10:00:00+08:00",
+        delivered(
+            "c-1",
+            "l-1",
+            "2027-10-08T09:00:00+08:00",
+            "2027-10-08T10:00:00+08:00",
+        ),
+    );
+    let gaps = crate::lessons::years_without_calendar(&policy(), &lesson);
+    assert_eq!(gaps.into_iter().collect::<Vec<_>>(), vec![2027]);
+    let covered = log.push(
+        "2026-10-08T10:00:00+08:00",
+        delivered(
+            "c-1",
+            "l-2",
+            "2026-12-31T23:30:00+08:00",
+            "2027-01-01T00:30:00+08:00",
+        ),
+    );
+    assert_eq!(
+        crate::lessons::years_without_calendar(&policy(), &covered)
+            .into_iter()
+            .collect::<Vec<_>>(),
+        vec![2027],
+        "a lesson across New Year touches 2027"
+    );
+}
+
+#[test]
 fn day_rules_judge_every_local_date_a_lesson_touches() {
     // 23:50 on the eve of National Day (a Tuesday, a school day) to 00:20 on 1 October.
     let p = deliver(

@@ -67,6 +67,8 @@ enum Step {
         snapshot: bool,
         /// The findings the batch raised or changed (not those re-applied after a restart).
         changed: Vec<FindingId>,
+        /// Years of the batch's lessons whose official holiday schedule the policy lacks.
+        calendar_gaps: std::collections::BTreeSet<i16>,
     },
 }
 
@@ -187,7 +189,12 @@ fn step(
     );
     let _entered = span.enter();
     let mut batch = ProjectionBatch::default();
+    let mut calendar_gaps = std::collections::BTreeSet::new();
     for event in &events {
+        calendar_gaps.extend(tutorwatch_projections::lessons::years_without_calendar(
+            projector.policy(),
+            event,
+        ));
         let changes = projector.apply(event);
         batch.record(event, changes);
     }
@@ -217,6 +224,7 @@ fn step(
         new_findings,
         snapshot: batch.snapshot,
         changed,
+        calendar_gaps,
     })
 }
 
@@ -300,9 +308,18 @@ pub async fn run(
                 to_seq,
                 new_findings,
                 snapshot,
+                calendar_gaps,
                 ..
             } => {
                 stats.record_batch(to_seq, new_findings);
+                for year in calendar_gaps {
+                    if stats.note_calendar_gap(year) {
+                        tracing::warn!(
+                            year,
+                            "lessons in {year} are judged without that year's official holiday schedule: only the fixed-date statutory holidays (1/1, 5/1, 10/1-10/3), weekends and configured vacations apply; add the year's calendar to the policy"
+                        );
+                    }
+                }
                 if snapshot {
                     snapshot_seq = to_seq;
                     stats.set_snapshot_seq(to_seq);

@@ -1,6 +1,8 @@
 //! Counters the follower keeps, for logs, readiness and metrics.
 
+use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 
 /// Live counters, shared between the follower and whoever reports on it.
 #[derive(Debug, Default)]
@@ -9,6 +11,9 @@ pub struct ProjectorStats {
     snapshot_seq: AtomicU64,
     findings_raised: AtomicU64,
     batches: AtomicU64,
+    /// Years of lessons judged without the year's official holiday schedule (one entry per
+    /// year, so bounded by the calendar).
+    calendar_gaps: Mutex<BTreeSet<i16>>,
 }
 
 /// A copy of the counters at one moment.
@@ -39,6 +44,23 @@ impl ProjectorStats {
 
     pub(crate) fn set_snapshot_seq(&self, seq: u64) {
         self.snapshot_seq.store(seq, Ordering::Relaxed);
+    }
+
+    /// Notes that lessons in `year` were judged without its holiday schedule; true the first
+    /// time the year is noted.
+    pub(crate) fn note_calendar_gap(&self, year: i16) -> bool {
+        match self.calendar_gaps.lock() {
+            Ok(mut gaps) => gaps.insert(year),
+            Err(poisoned) => poisoned.into_inner().insert(year),
+        }
+    }
+
+    /// The years judged without their official holiday schedule, in order.
+    pub fn calendar_gaps(&self) -> Vec<i16> {
+        match self.calendar_gaps.lock() {
+            Ok(gaps) => gaps.iter().copied().collect(),
+            Err(poisoned) => poisoned.into_inner().iter().copied().collect(),
+        }
     }
 
     /// The counters now.

@@ -68,6 +68,9 @@ pub struct Readiness {
     pub log_writable: bool,
     pub last_seq: u64,
     pub projector_lag: u64,
+    /// Warnings that do not make the service unready: e.g. lessons judged in a year whose
+    /// official holiday schedule the policy lacks.
+    pub warnings: Vec<String>,
 }
 
 /// Readiness: NATS connected, ingest reading, the log writable.
@@ -90,6 +93,16 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
             .log
             .last_seq()
             .saturating_sub(state.projector.snapshot().applied_seq),
+        warnings: state
+            .projector
+            .calendar_gaps()
+            .into_iter()
+            .map(|year| {
+                format!(
+                    "lessons in {year} are judged without that year's official holiday schedule (only fixed-date holidays apply); add it to the policy"
+                )
+            })
+            .collect(),
     };
     let status = if body.nats_connected && body.ingest_reading && body.log_writable {
         StatusCode::OK
@@ -150,6 +163,8 @@ pub async fn metrics_text(State(state): State<AppState>) -> Response {
         metrics::gauge!("tutorwatch_ingest_duplicates_total").set(ingest.duplicates as f64);
         metrics::gauge!("tutorwatch_ingest_dead_lettered_total").set(ingest.dead_lettered as f64);
         metrics::gauge!("tutorwatch_findings_raised_total").set(projector.findings_raised as f64);
+        metrics::gauge!("tutorwatch_calendar_gap_years")
+            .set(state.projector.calendar_gaps().len() as f64);
     }
     let text = prometheus()
         .map(PrometheusHandle::render)
