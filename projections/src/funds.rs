@@ -361,14 +361,15 @@ impl FundRules {
                     .build(&id),
             );
         }
-        if let Some(category) = category {
-            findings.extend(prepay_caps(ctx, event, fee, category, date, &id));
-        }
-
         let key = ContractKey {
             institution: institution.clone(),
             contract: fee.contract.clone(),
         };
+        if let Some(category) = category {
+            let prepaid = Prepaid::after(self.contracts.get(&key), fee);
+            findings.extend(prepay_caps(ctx, event, fee, &prepaid, category, date, &id));
+        }
+
         let contract = self.contracts.entry(key).or_insert_with(|| Contract {
             course: fee.course.clone(),
             account: fee.supervised_account.clone(),
@@ -572,11 +573,68 @@ fn overdue(ctx: &Context<'_>, event: &LoggedEvent, pending: PendingRefund) -> Fi
         .build(&identity(&[&"refund", &pending.requested.event_id]))
 }
 
-/// PREPAY_MAX_3M_60H and PREPAY_MAX_5000 for one charge.
+/// What a contract holds prepaid and not yet delivered once a charge is added: the caps apply to
+/// that, not to each charge alone, so splitting a purchase into several charges (变相收取) does not
+/// escape them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Prepaid {
+    amount: Fen,
+    lessons: u64,
+    service_start: Date,
+    service_end: Date,
+    /// Whether earlier charges of the contract are still undelivered (otherwise this is the
+    /// charge alone).
+    with_earlier: bool,
+}
+
+impl Prepaid {
+    fn after(contract: Option<&Contract>, fee: &FeeCollected) -> Prepaid {
+        let alone = Prepaid {
+            amount: fee.amount,
+            lessons: u64::from(fee.lessons),
+            service_start: fee.service_start,
+            service_end: fee.service_end,
+            with_earlier: false,
+        };
+        let Some(c) = contract else {
+            return alone;
+        };
+        let undelivered_lessons = u64::from(c.lessons).saturating_sub(c.released_lessons);
+        let undelivered_amount = c
+            .amount
+            .saturating_sub(c.released)
+            .saturating_sub(c.refunded);
+        if undelivered_lessons == 0 && undelivered_amount.is_zero() {
+            return alone;
+        }
+        Prepaid {
+            amount: undelivered_amount.saturating_add(fee.amount),
+            lessons: undelivered_lessons.saturating_add(u64::from(fee.lessons)),
+            service_start: c.service_start.min(fee.service_start),
+            service_end: c.service_end.max(fee.service_end),
+            with_earlier: true,
+        }
+    }
+
+    /// How the finding names what was judged.
+    fn subject(&self, fee: &FeeCollected) -> String {
+        if self.with_earlier {
+            format!(
+                "contract {} holds {} prepaid and undelivered after a charge of {}",
+                fee.contract, self.amount, fee.amount
+            )
+        } else {
+            format!("one charge of {}", fee.amount)
+        }
+    }
+}
+
+/// PREPAY_MAX_3M_60H and PREPAY_MAX_5000 for what a contract holds prepaid after a charge.
 fn prepay_caps(
     ctx: &Context<'_>,
     event: &LoggedEvent,
     fee: &FeeCollected,
+    prepaid: &Prepaid,
     category: Category,
     date: Date,
     id: &str,
@@ -594,43 +652,39 @@ fn prepay_caps(
     let mut problems = Vec::new();
     let mut draft = ctx.draft(event, RuleId::PrepayMax3m60h, at);
     if let Some(months) = months {
-        let limit_end = fee
+        let limit_end = prepaid
             .service_start
             .checked_add(jiff::Span::new().months(i64::from(months)))
             .ok();
-        if limit_end.is_some_and(|end| fee.service_end >= end) {
+        if limit_end.is_some_and(|end| prepaid.service_end >= end) {
             draft = draft
                 .figure(Figure::new(
                     "service_start",
-                    Measure::Date(fee.service_start),
+                    Measure::Date(prepaid.service_start),
                 ))
-                .figure(Figure::new("service_end", Measure::Date(fee.service_end)))
+                .figure(Figure::new(
+                    "service_end",
+                    Measure::Date(prepaid.service_end),
+                ))
                 .figure(Figure::new("limit", Measure::Months(months)));
             problems.push(format!(
                 "service period {}..{} spans more than {months} months",
-                fee.service_start, fee.service_end
+                prepaid.service_start, prepaid.service_end
             ));
         }
     }
     if let Some(max) = lessons {
-        if fee.lessons > max {
+        if prepaid.lessons > u64::from(max) {
             draft = draft
-                .figure(Figure::new(
-                    "lessons",
-                    Measure::Count(u64::from(fee.lessons)),
-                ))
+                .figure(Figure::new("lessons", Measure::Count(prepaid.lessons)))
                 .figure(Figure::new("limit", Measure::Count(u64::from(max))));
-            problems.push(format!("{} lessons > {max}", fee.lessons));
+            problems.push(format!("{} lessons > {max}", prepaid.lessons));
         }
     }
     if !problems.is_empty() {
         findings.push(
             draft
-                .describe(format!(
-                    "one charge of {}: {}",
-                    fee.amount,
-                    problems.join("; ")
-                ))
+                .describe(format!("{}: {}", prepaid.subject(fee), problems.join("; ")))
                 .build(id),
         );
     }
@@ -638,14 +692,19 @@ fn prepay_caps(
         p.prepay_max_fen.as_ref().and_then(|c| c.get(category))
     }) {
         let cap_fen = Fen::new(*cap.value);
-        if fee.amount > cap_fen {
+        if prepaid.amount > cap_fen {
+            let judged = if prepaid.with_earlier {
+                format!("{}: {}", prepaid.subject(fee), prepaid.amount)
+            } else {
+                format!("one charge of {}", fee.amount)
+            };
             findings.push(
                 ctx.draft(event, RuleId::PrepayMax5000, at)
-                    .figure(Figure::new("amount", Measure::Money(fee.amount)))
+                    .figure(Figure::new("amount", Measure::Money(prepaid.amount)))
                     .figure(Figure::new("limit", Measure::Money(cap_fen)))
                     .describe(format!(
-                        "one charge of {} > {cap_fen} ({}, from {})",
-                        fee.amount, cap.level, cap.from
+                        "{judged} > {cap_fen} ({}, from {})",
+                        cap.level, cap.from
                     ))
                     .build(id),
             );

@@ -512,3 +512,90 @@ fn guidance_prices_allow_ten_percent_above_the_base() {
     assert!(published(Fen::yuan(66)).is_empty());
     assert_eq!(published(Fen::new(6601)).len(), 1);
 }
+
+/// A licensed institution with a music course, then `fees` (and releases) in order.
+fn with_charges(charges: Vec<(&str, Event)>) -> Projector {
+    let mut log = Log::new();
+    log.licensed_subject_institution();
+    log.push(
+        "2025-08-20T10:00:00+08:00",
+        course(
+            "c-1",
+            Subject::Music,
+            GradeBand::Primary,
+            Mode::Offline,
+            vec![session(
+                "l-1",
+                "2025-09-01T17:00:00+08:00",
+                "2025-09-01T17:30:00+08:00",
+            )],
+        ),
+    );
+    for (at, event) in charges {
+        log.push(at, event);
+    }
+    run(&log.events)
+}
+
+#[test]
+fn split_charges_on_one_contract_are_judged_together() {
+    // 40 + 40 lessons minutes apart: 80 prepaid and undelivered > 60.
+    let p = with_charges(vec![
+        (
+            "2025-09-01T10:00:00+08:00",
+            music_fee(Fen::yuan(1000), 40, "2025-09-01", "2025-11-01").into(),
+        ),
+        (
+            "2025-09-01T10:05:00+08:00",
+            music_fee(Fen::yuan(1000), 40, "2025-09-01", "2025-11-01").into(),
+        ),
+    ]);
+    let found = of_rule(&p, RuleId::PrepayMax3m60h);
+    assert_eq!(found.len(), 1, "the second charge crosses the cap");
+    assert!(
+        found[0].description.contains("80 lessons > 60")
+            && found[0].description.contains("prepaid and undelivered"),
+        "{}",
+        found[0].description
+    );
+    // ¥3,000 + ¥3,000 on a non-subject contract: ¥6,000 > ¥5,000.
+    let p = with_charges(vec![
+        (
+            "2025-09-01T10:00:00+08:00",
+            music_fee(Fen::yuan(3000), 10, "2025-09-01", "2025-11-01").into(),
+        ),
+        (
+            "2025-09-01T10:05:00+08:00",
+            music_fee(Fen::yuan(3000), 10, "2025-09-01", "2025-11-01").into(),
+        ),
+    ]);
+    assert_eq!(of_rule(&p, RuleId::PrepayMax5000).len(), 1);
+    // What was delivered and released no longer counts: 40, 30 released, then 40 = 50.
+    let p = with_charges(vec![
+        (
+            "2025-09-01T10:00:00+08:00",
+            music_fee(Fen::yuan(1000), 40, "2025-09-01", "2025-11-01").into(),
+        ),
+        (
+            "2025-10-01T10:00:00+08:00",
+            release("k-1", Fen::yuan(750), 30).into(),
+        ),
+        (
+            "2025-10-01T10:05:00+08:00",
+            music_fee(Fen::yuan(1000), 40, "2025-10-01", "2025-11-30").into(),
+        ),
+    ]);
+    assert!(of_rule(&p, RuleId::PrepayMax3m60h).is_empty());
+    // Exactly at the cap (30 + 30) is legal.
+    let p = with_charges(vec![
+        (
+            "2025-09-01T10:00:00+08:00",
+            music_fee(Fen::yuan(1000), 30, "2025-09-01", "2025-11-01").into(),
+        ),
+        (
+            "2025-09-01T10:05:00+08:00",
+            music_fee(Fen::yuan(1000), 30, "2025-09-01", "2025-11-01").into(),
+        ),
+    ]);
+    assert!(of_rule(&p, RuleId::PrepayMax3m60h).is_empty());
+}
