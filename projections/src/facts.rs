@@ -58,6 +58,13 @@ pub enum LicenceState {
     Revoked { by: Evidence },
 }
 
+/// A change of an institution's licence and when the registry made it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LicenceChange {
+    pub at: UtcTime,
+    pub state: LicenceState,
+}
+
 /// Whether an institution may operate on a given day, and if not, why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Standing {
@@ -86,6 +93,10 @@ pub struct Institution {
     pub region: RegionCode,
     pub registration: Option<Registration>,
     pub licence: LicenceState,
+    /// Every change of the licence, dated by when the registry made it (its `occurred_at`), in
+    /// that order: a lesson is judged by the standing on its own date, whenever it is reported.
+    /// Grows only with registry acts on this institution.
+    pub licence_history: Vec<LicenceChange>,
     pub sites: BTreeSet<SiteId>,
     pub teachers: BTreeMap<TeacherId, Teacher>,
     pub open_accounts: BTreeSet<AccountId>,
@@ -101,6 +112,7 @@ impl Institution {
             region,
             registration: None,
             licence: LicenceState::Active,
+            licence_history: Vec::new(),
             sites: BTreeSet::new(),
             teachers: BTreeMap::new(),
             open_accounts: BTreeSet::new(),
@@ -116,15 +128,51 @@ impl Institution {
         self.region.civil_time_zone()
     }
 
-    /// Whether it may operate on local date `date`.
+    /// Records the licence state just set as a change made at `at`, in date order (a registry's
+    /// backdated act lands where it belongs; acts at the same instant keep log order), and makes
+    /// the current state the latest-dated act's.
+    fn record_licence_change(&mut self, at: UtcTime) {
+        let position = self
+            .licence_history
+            .partition_point(|change| change.at <= at);
+        self.licence_history.insert(
+            position,
+            LicenceChange {
+                at,
+                state: self.licence.clone(),
+            },
+        );
+        // The licence stands as the latest-dated act left it, whatever order acts arrived in.
+        if let Some(latest) = self.licence_history.last() {
+            self.licence = latest.state.clone();
+        }
+    }
+
+    /// Whether it may operate on local date `date`, by the licence as it stands now.
     pub fn standing(&self, date: Date) -> Standing {
+        self.standing_under(&self.licence, date)
+    }
+
+    /// Whether it could operate at `at` (local date `date`), by the licence as it stood then:
+    /// the last change the registry made at or before `at`.
+    pub fn standing_at(&self, at: UtcTime, date: Date) -> Standing {
+        let then = self
+            .licence_history
+            .iter()
+            .rev()
+            .find(|change| change.at <= at)
+            .map_or(&LicenceState::Active, |change| &change.state);
+        self.standing_under(then, date)
+    }
+
+    fn standing_under(&self, licence: &LicenceState, date: Date) -> Standing {
         let Some(registration) = &self.registration else {
             return Standing::Unlicensed;
         };
         if date < registration.approved_on {
             return Standing::Unlicensed;
         }
-        match &self.licence {
+        match licence {
             LicenceState::Active => Standing::Licensed,
             LicenceState::Suspended { until, by } => match until {
                 Some(until) if date > *until => Standing::Licensed,
@@ -236,15 +284,23 @@ impl Facts {
                     evidence: by,
                 });
                 institution.licence = LicenceState::Active;
+                institution.record_licence_change(envelope.occurred_at);
                 institution.sites = r.approved_sites.iter().map(|s| s.id.clone()).collect();
             }
             Event::LicenceSuspended(s) => {
                 institution.licence = LicenceState::Suspended { until: s.until, by };
+                institution.record_licence_change(envelope.occurred_at);
             }
-            Event::LicenceRevoked(_) => institution.licence = LicenceState::Revoked { by },
+            Event::LicenceRevoked(_) => {
+                institution.licence = LicenceState::Revoked { by };
+                institution.record_licence_change(envelope.occurred_at);
+            }
             // A restoration lifts a suspension and, if it comes after a revocation (an appeal),
             // the revocation too.
-            Event::LicenceRestored(_) => institution.licence = LicenceState::Active,
+            Event::LicenceRestored(_) => {
+                institution.licence = LicenceState::Active;
+                institution.record_licence_change(envelope.occurred_at);
+            }
             Event::SiteAdded(s) => {
                 institution.sites.insert(s.site.id.clone());
             }

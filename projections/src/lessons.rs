@@ -493,7 +493,7 @@ pub(crate) fn standing_finding(
         return None;
     }
     let institution = ctx.facts.institution(&event.envelope.institution)?;
-    let (rule, why, extra) = match institution.standing(date) {
+    let (rule, why, extra) = match institution.standing_at(at, date) {
         Standing::Licensed => return None,
         Standing::Unlicensed => (RuleId::OperatingUnlicensed, "without a licence", None),
         Standing::Suspended(by) => (

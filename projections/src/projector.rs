@@ -54,8 +54,9 @@ pub struct ProjectorState {
 /// The shape of the projector's state, findings and list entries, and of the projection store's
 /// rows and indexes. Bump it whenever one of them changes shape: stores and snapshots carry it,
 /// and a mismatch makes the service rebuild the projections from the log instead of misreading
-/// them. (5: producer clocks in the facts, and the store's list index by status.)
-pub const STATE_FORMAT: u32 = 5;
+/// them. (5: producer clocks in the facts, and the store's list index by status; 6: each
+/// institution's dated licence history.)
+pub const STATE_FORMAT: u32 = 6;
 
 /// What derived data was computed under: the policy version and the state format, e.g.
 /// `cn-national-2025.1+state2`.

@@ -835,6 +835,96 @@ fn operating_without_a_valid_licence() {
     );
 }
 
+#[test]
+fn a_lesson_is_judged_by_the_licence_as_it_stood_on_its_own_date() {
+    let lesson = |id: &str, start: &str, end: &str| delivered("c-9", id, start, end);
+    // Taught before the suspension, reported after it: nothing.
+    let mut log = Log::new();
+    log.licensed_subject_institution();
+    log.push(
+        "2025-09-10T10:00:00+08:00",
+        LicenceSuspended {
+            reason: text("整改"),
+            until: None,
+        },
+    );
+    log.push(
+        "2025-09-12T10:00:00+08:00",
+        lesson(
+            "l-early",
+            "2025-09-05T17:00:00+08:00",
+            "2025-09-05T17:30:00+08:00",
+        ),
+    );
+    assert!(of_rule(&run(&log.events), RuleId::OperatingSuspended).is_empty());
+
+    // Taught during the suspension, reported after the reinstatement: a finding.
+    log.push(
+        "2025-09-20T10:00:00+08:00",
+        tutorwatch_events::registry::LicenceRestored {
+            note: text("整改完成"),
+        },
+    );
+    log.push(
+        "2025-09-25T10:00:00+08:00",
+        lesson(
+            "l-during",
+            "2025-09-15T17:00:00+08:00",
+            "2025-09-15T17:30:00+08:00",
+        ),
+    );
+    // And one after the reinstatement: nothing.
+    log.push(
+        "2025-09-25T10:05:00+08:00",
+        lesson(
+            "l-after",
+            "2025-09-22T17:00:00+08:00",
+            "2025-09-22T17:30:00+08:00",
+        ),
+    );
+    let p = run(&log.events);
+    let found = of_rule(&p, RuleId::OperatingSuspended);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let during = log.events[6].envelope.event_id;
+    assert!(
+        found[0].evidence.iter().any(|e| e.event_id == during),
+        "the finding is about the lesson taught during the suspension: {found:?}"
+    );
+    let institution = p.facts().institution(&code(CODE)).expect("registered");
+    assert_eq!(
+        institution.licence_history.len(),
+        3,
+        "registered, suspended, restored"
+    );
+    assert!(matches!(
+        institution.licence,
+        crate::facts::LicenceState::Active
+    ));
+
+    // A restoration dated before a suspension, sent after it, does not lift it.
+    let mut log = Log::new();
+    log.licensed_subject_institution();
+    log.push(
+        "2025-09-10T10:00:00+08:00",
+        LicenceSuspended {
+            reason: text("整改"),
+            until: None,
+        },
+    );
+    log.push(
+        "2025-09-05T10:00:00+08:00",
+        tutorwatch_events::registry::LicenceRestored {
+            note: text("补录")
+        },
+    );
+    let p = run(&log.events);
+    let institution = p.facts().institution(&code(CODE)).expect("registered");
+    assert!(matches!(
+        institution.licence,
+        crate::facts::LicenceState::Suspended { .. }
+    ));
+}
+
 fn online_course_with(sessions: Vec<tutorwatch_events::schedule::Session>) -> Log {
     let mut log = Log::new();
     log.licensed_subject_institution();
