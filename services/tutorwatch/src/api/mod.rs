@@ -110,6 +110,7 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(findings::list_findings))
         .routes(routes!(findings::export_findings))
         .routes(routes!(findings::get_finding))
+        .routes(routes!(findings::get_evidence))
         .routes(routes!(findings::act_on_finding))
         .routes(routes!(stream::stream_findings))
         .routes(routes!(institutions::get_institution))
