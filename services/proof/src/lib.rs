@@ -17,6 +17,7 @@
 //! - `proof`: inclusion proofs (an entry, its audit path, the checkpoint), made and checked.
 //! - `evidence`: evidence bundles: a finding, its evidence entries with their inclusion proofs
 //!   and the checkpoint, checked offline.
+//! - `list`: signed snapshots of the public black and white lists.
 //! - `hex`: lower-case hex for hashes, keys and signatures.
 //!
 //! Checkpoints are wire data defined here, beside the code that signs them, not in `events`:
@@ -27,6 +28,7 @@ mod checkpoint;
 mod evidence;
 pub mod hex;
 mod key;
+mod list;
 pub mod merkle;
 mod proof;
 
@@ -40,6 +42,7 @@ pub use evidence::{
     BUNDLE_FORMAT,
 };
 pub use key::{generate_key_file, load_signing_key, parse_public_key, KeyError};
+pub use list::{verify_list, ListError, SignedList, LIST_FORMAT};
 pub use proof::{
     build_proof, leaf_of, leaves, verify_proof, InclusionProof, ProofError, Proven, PROOF_FORMAT,
 };
