@@ -394,7 +394,8 @@ async fn get_bytes(service: &Service, path: &str, token: &str) -> (u16, Vec<u8>,
 }
 
 #[tokio::test]
-async fn a_findings_evidence_bundle_verifies_offline_and_a_changed_byte_fails() {
+async fn a_findings_evidence_bundle_and_the_list_snapshots_verify_offline_and_a_changed_byte_fails()
+{
     const CODE: &str = "52440200MJL123454R";
     const CITY: &str = "440200";
     let root = tempfile::tempdir().expect("tempdir");
@@ -496,6 +497,43 @@ async fn a_findings_evidence_bundle_verifies_offline_and_a_changed_byte_fails() 
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     let id = finding["id"].as_str().expect("an id").to_owned();
+    // The licence is revoked and a lesson is delivered anyway: the institution goes on the black
+    // list, with a finding as its reason.
+    let revoked = serde_json::json!({
+        "event_id": uuid::Uuid::now_v7(),
+        "type": "registry.licence_revoked",
+        "version": 1,
+        "institution": CODE,
+        "region": CITY,
+        "producer": {"registry": CITY},
+        "occurred_at": "2025-08-15T09:00:00+08:00",
+        "data": {"reason": "吊销"},
+    });
+    let response = post(&admin, "/v1/events", revoked).await.expect("answers");
+    assert_eq!(response.status().as_u16(), 201);
+    let lesson = serde_json::json!({
+        "course": "c-late", "lesson": "c-late-1",
+        "start": "2025-09-01T20:40:00+08:00", "end": "2025-09-01T21:00:01+08:00",
+        "site": null, "teachers": [], "attendees": 12,
+    });
+    let response = post(&institution, "/v1/lessons", lesson)
+        .await
+        .expect("answers");
+    assert_eq!(response.status().as_u16(), 201);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while service
+        .get_json("/v1/lists/black")
+        .await
+        .map(|(_, list)| list["institutions"][0]["credit_code"] != CODE)
+        .unwrap_or(true)
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not black-listed: {}",
+            service.stderr()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     assert_eq!(finding["evidence"][0]["event_id"], written["event_id"]);
     let path = format!("/v1/findings/{id}/evidence");
 
@@ -520,7 +558,84 @@ async fn a_findings_evidence_bundle_verifies_offline_and_a_changed_byte_fails() 
     assert_eq!(status, 200, "the institution itself may have it");
     assert_eq!(get_bytes(&service, &path, &stranger).await.0, 404);
     assert_eq!(get_bytes(&service, &path, &admin).await.0, 200);
+
+    // The signed list snapshots (public: no token), the same lists the plain routes give.
+    let mut snapshots = Vec::new();
+    for list in ["black", "white"] {
+        let response = reqwest::Client::new()
+            .get(format!("{}/v1/lists/{list}/snapshot", service.http))
+            .send()
+            .await
+            .expect("answers");
+        assert_eq!(response.status().as_u16(), 200);
+        let bytes = response.bytes().await.expect("a body").to_vec();
+        let snapshot: serde_json::Value = serde_json::from_slice(&bytes).expect("JSON");
+        let (status, plain) = service
+            .get_json(&format!("/v1/lists/{list}?limit=1000"))
+            .await
+            .expect("answers");
+        assert_eq!(status, 200);
+        assert_eq!(snapshot["institutions"], plain["institutions"], "{list}");
+        assert_eq!(snapshot["list"], list);
+        assert_eq!(snapshot["checkpoint"]["public_key"], public.as_str());
+        assert!(snapshot["checkpoint"]["seq"].as_u64() <= snapshot["applied_seq"].as_u64());
+        snapshots.push(bytes);
+    }
+    let listed: Vec<String> = snapshots
+        .iter()
+        .flat_map(|bytes| {
+            let snapshot: serde_json::Value = serde_json::from_slice(bytes).expect("JSON");
+            snapshot["institutions"]
+                .as_array()
+                .expect("an array")
+                .iter()
+                .map(|i| i["credit_code"].as_str().expect("a code").to_owned())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(listed, [CODE], "the institution is on exactly one list");
+    let black: serde_json::Value = serde_json::from_slice(&snapshots[0]).expect("JSON");
+    assert_eq!(black["institutions"][0]["credit_code"], CODE);
+    assert!(
+        !black["institutions"][0]["reasons"][0]["findings"]
+            .as_array()
+            .expect("the reason's findings")
+            .is_empty(),
+        "{black}"
+    );
+    let (status, _, _) = get_bytes(&service, "/v1/lists/grey/snapshot", &admin).await;
+    assert_eq!(status, 422);
     assert!(service.terminate().success(), "{}", service.stderr());
+
+    let snapshot_file = root.path().join("snapshot.json");
+    let verify_snapshot = |bytes: &[u8], key: &str| {
+        std::fs::write(&snapshot_file, bytes).expect("writes the snapshot");
+        tutorwatch(&[
+            "snapshot",
+            "verify",
+            &path_arg(&snapshot_file),
+            "--key",
+            key,
+        ])
+    };
+    for snapshot in &snapshots {
+        let output = verify_snapshot(snapshot, &public);
+        assert!(output.status.success(), "{output:?}");
+        assert_eq!(stdout_json(&output)["ok"], true);
+        let mut places: Vec<usize> = (0..snapshot.len()).step_by(29).collect();
+        places.push(snapshot.len() - 2);
+        for at in places {
+            let mut changed = snapshot.clone();
+            changed[at] ^= 0x01;
+            let output = verify_snapshot(&changed, &public);
+            assert!(
+                !output.status.success(),
+                "byte {at} changed, the snapshot still verifies: {}",
+                String::from_utf8_lossy(&changed)
+            );
+            assert_eq!(stdout_json(&output)["ok"], false);
+        }
+    }
 
     // Offline: only the bundle and the public key.
     let file = root.path().join("bundle.json");

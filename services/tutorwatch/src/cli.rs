@@ -43,6 +43,11 @@ enum Command {
         #[command(subcommand)]
         command: EvidenceCommand,
     },
+    /// Signed snapshots of the public lists (`GET /v1/lists/{black,white}/snapshot`).
+    Snapshot {
+        #[command(subcommand)]
+        command: SnapshotCommand,
+    },
     /// The key that signs checkpoints of the log.
     Checkpoint {
         #[command(subcommand)]
@@ -223,6 +228,18 @@ enum EvidenceCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum SnapshotCommand {
+    /// Check a list snapshot offline: exit 0 and say what it holds, or exit 1 and say why not.
+    Verify {
+        /// The snapshot file.
+        file: PathBuf,
+        /// The signer's public key: 64 hex digits, or a file holding them.
+        #[arg(long, value_name = "PUBKEY")]
+        key: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum CheckpointCommand {
     /// Make a new Ed25519 signing key, write it to FILE (mode 0600; never overwrites) and its
     /// public key to FILE.pub, and print the public key. Keep FILE outside the data directory.
@@ -264,6 +281,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Log { command } => log_command(command),
+        Command::Snapshot {
+            command: SnapshotCommand::Verify { file, key },
+        } => crate::evidence_cmd::verify_snapshot(&file, &key),
         Command::Evidence { command } => match command {
             EvidenceCommand::Export {
                 id,

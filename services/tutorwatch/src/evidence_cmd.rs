@@ -2,7 +2,8 @@
 //! `tutorwatch evidence export ID` build one with [`bundle_for`], under the latest checkpoint in
 //! the checkpoints file (it must cover every evidence entry), signed with the checkpoint key;
 //! `tutorwatch evidence verify FILE --key PUBKEY` checks one offline (`tutorwatch_proof`'s
-//! `verify_bundle`) and says what it proves.
+//! `verify_bundle`) and says what it proves. `tutorwatch snapshot verify` does the same for a
+//! signed list snapshot (`GET /v1/lists/{black,white}/snapshot`).
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -33,8 +34,13 @@ pub enum ExportError {
     Bundle(#[source] BundleError),
 }
 
-/// The latest checkpoint in `file` signed by `key`, if any.
-fn latest_checkpoint(file: &Path, key: &SigningKey) -> Result<Option<Checkpoint>, ExportError> {
+/// The latest checkpoint in `file` signed by `key` (at or before entry `at_most`, when given),
+/// if any.
+pub fn latest_checkpoint(
+    file: &Path,
+    key: &SigningKey,
+    at_most: Option<u64>,
+) -> Result<Option<Checkpoint>, ExportError> {
     if !file.exists() {
         return Ok(None);
     }
@@ -44,6 +50,7 @@ fn latest_checkpoint(file: &Path, key: &SigningKey) -> Result<Option<Checkpoint>
         .into_iter()
         .filter_map(|(_, checkpoint)| checkpoint.ok())
         .filter(|checkpoint| checkpoint.public_key == public)
+        .filter(|checkpoint| at_most.is_none_or(|most| checkpoint.seq <= most))
         .max_by_key(|checkpoint| checkpoint.seq))
 }
 
@@ -60,7 +67,7 @@ pub fn bundle_for(
         .map(|e| e.seq)
         .max()
         .unwrap_or(0);
-    let checkpoint = latest_checkpoint(&signer.checkpoints_file, &signer.key)?;
+    let checkpoint = latest_checkpoint(&signer.checkpoints_file, &signer.key, None)?;
     let covered = checkpoint.as_ref().map_or(0, |c| c.seq);
     let Some(checkpoint) = checkpoint.filter(|c| c.seq >= last) else {
         return Err(ExportError::NotCheckpointed { last, covered });
@@ -165,6 +172,49 @@ pub fn verify(file: &Path, key: &str) -> anyhow::Result<ExitCode> {
             crate::cli::print_json(&json!({"ok": false, "reason": error.to_string()}))?;
             eprintln!(
                 "error: the evidence bundle in {} does not hold: {error}",
+                file.display()
+            );
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+/// `tutorwatch snapshot verify FILE --key PUBKEY`: exit 0 and say what it holds, or exit 1.
+pub fn verify_snapshot(file: &Path, key: &str) -> anyhow::Result<ExitCode> {
+    let key = tutorwatch_proof::parse_public_key(key)?;
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    match tutorwatch_proof::verify_list(&bytes, &key) {
+        Ok(snapshot) => {
+            let institutions = snapshot.institutions.as_array().map_or(0, Vec::len);
+            crate::cli::print_json(&json!({
+                "ok": true,
+                "list": snapshot.list,
+                "applied_seq": snapshot.applied_seq,
+                "institutions": institutions,
+                "time": snapshot.time,
+                "checkpoint": snapshot.checkpoint.as_ref().map(|c| json!({
+                    "seq": c.seq,
+                    "time": c.time,
+                    "merkle_root": c.merkle_root,
+                })),
+            }))?;
+            eprintln!(
+                "verified: the {} list of {institutions} institutions after log entry {}, signed                  by {} at {}{}",
+                snapshot.list,
+                snapshot.applied_seq,
+                snapshot.public_key,
+                snapshot.time,
+                match &snapshot.checkpoint {
+                    Some(c) => format!(", resting on the checkpoint of entry {}", c.seq),
+                    None => ", before any checkpoint".to_owned(),
+                }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(error) => {
+            crate::cli::print_json(&json!({"ok": false, "reason": error.to_string()}))?;
+            eprintln!(
+                "error: the list snapshot in {} does not hold: {error}",
                 file.display()
             );
             Ok(ExitCode::FAILURE)

@@ -100,6 +100,7 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(ops::metrics_text))
         .routes(routes!(lists::black_list))
         .routes(routes!(lists::white_list))
+        .routes(routes!(lists::list_snapshot))
         .routes(routes!(schedules::publish_schedule))
         .routes(routes!(schedules::reschedule))
         .routes(routes!(schedules::cancel))
