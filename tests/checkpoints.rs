@@ -359,3 +359,372 @@ async fn an_entry_is_proven_offline_and_a_changed_proof_fails() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("after the latest checkpoint"));
 }
+
+/// Issues a token with the CLI; returns the token.
+fn issue_token(data: &Path, args: &[&str]) -> String {
+    let mut all = vec!["token", "issue"];
+    all.extend(args);
+    let data = path_arg(data);
+    all.extend(["--data", data.as_str()]);
+    let output = tutorwatch(&all);
+    assert!(output.status.success(), "{output:?}");
+    stdout_json(&output)["token"]
+        .as_str()
+        .expect("a token")
+        .to_owned()
+}
+
+/// `GET path` with a token: the status and the body's bytes.
+async fn get_bytes(service: &Service, path: &str, token: &str) -> (u16, Vec<u8>, String) {
+    let response = reqwest::Client::new()
+        .get(format!("{}{path}", service.http))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("the service answers");
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let body = response.bytes().await.expect("a body").to_vec();
+    (status, body, content_type)
+}
+
+#[tokio::test]
+async fn a_findings_evidence_bundle_and_the_list_snapshots_verify_offline_and_a_changed_byte_fails()
+{
+    const CODE: &str = "52440200MJL123454R";
+    const CITY: &str = "440200";
+    let root = tempfile::tempdir().expect("tempdir");
+    let (key_file, public) = keygen(root.path());
+    let checkpoints = root.path().join("checkpoints.jsonl");
+    let data = root.path().join("data");
+    let admin = issue_token(&data, &["--role", "admin"]);
+    let institution = issue_token(
+        &data,
+        &[
+            "--role",
+            "institution",
+            "--institution",
+            CODE,
+            "--region",
+            CITY,
+        ],
+    );
+    let officer = issue_token(
+        &data,
+        &["--role", "officer", "--officer", "city-1", "--region", CITY],
+    );
+    let stranger = issue_token(
+        &data,
+        &[
+            "--role",
+            "officer",
+            "--officer",
+            "gx-1",
+            "--region",
+            "450000",
+        ],
+    );
+    // No checkpoint while the service runs (only at shutdown), so the first request finds the
+    // evidence not yet checkpointed.
+    let config = format!(
+        "[checkpoints]\nkey_file = {:?}\nfile = {:?}\nevery_events = 100000\nevery_secs = 3600\n",
+        path_arg(&key_file),
+        path_arg(&checkpoints)
+    );
+    let nats = NatsServer::start();
+    let mut service = Service::start_with_config(&nats.url(), &data, &config);
+    service.wait_ready().await;
+    let client = reqwest::Client::new();
+    let post = |token: &str, path: &str, body: serde_json::Value| {
+        client
+            .post(format!("{}{path}", service.http))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+    };
+    let registration = serde_json::json!({
+        "event_id": uuid::Uuid::now_v7(),
+        "type": "registry.institution_registered",
+        "version": 1,
+        "institution": CODE,
+        "region": CITY,
+        "producer": {"registry": CITY},
+        "occurred_at": "2025-08-01T09:00:00+08:00",
+        "data": {
+            "name": "韶关市某某培训学校", "region": CITY, "category": "subject",
+            "subjects": ["mathematics"], "modes": "both", "non_profit": true,
+            "licence": "lic-a1", "approved_on": "2020-03-01",
+            "approved_sites": [{"id": "site-a1", "address": "韶关市浈江区风度中路1号"}],
+        }
+    });
+    let response = post(&admin, "/v1/events", registration)
+        .await
+        .expect("answers");
+    assert_eq!(response.status().as_u16(), 201);
+    // An online lesson ending one second after 21:00.
+    let late = serde_json::json!({
+        "course": "c-late", "title": "五年级数学", "subject": "mathematics",
+        "grade_band": "primary", "mode": "online", "site": null, "teachers": [],
+        "price_per_lesson": 3000, "class_size_max": 30,
+        "sessions": [{"lesson": "c-late-1", "start": "2025-09-01T20:40:00+08:00",
+                      "end": "2025-09-01T21:00:01+08:00"}],
+    });
+    let response = post(&institution, "/v1/schedules", late)
+        .await
+        .expect("answers");
+    assert_eq!(response.status().as_u16(), 201);
+    let written: serde_json::Value = response.json().await.expect("JSON");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let finding = loop {
+        if let Some((200, page)) = service
+            .get_json_with("/v1/findings?rule=ONLINE_END_BY_2100", &officer)
+            .await
+        {
+            if let Some(found) = page["findings"].as_array().and_then(|f| f.first()) {
+                break found.clone();
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no ONLINE_END_BY_2100 finding: {}",
+            service.stderr()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let id = finding["id"].as_str().expect("an id").to_owned();
+    // The licence is revoked and a lesson is delivered anyway: the institution goes on the black
+    // list, with a finding as its reason.
+    let revoked = serde_json::json!({
+        "event_id": uuid::Uuid::now_v7(),
+        "type": "registry.licence_revoked",
+        "version": 1,
+        "institution": CODE,
+        "region": CITY,
+        "producer": {"registry": CITY},
+        "occurred_at": "2025-08-15T09:00:00+08:00",
+        "data": {"reason": "吊销"},
+    });
+    let response = post(&admin, "/v1/events", revoked).await.expect("answers");
+    assert_eq!(response.status().as_u16(), 201);
+    let lesson = serde_json::json!({
+        "course": "c-late", "lesson": "c-late-1",
+        "start": "2025-09-01T20:40:00+08:00", "end": "2025-09-01T21:00:01+08:00",
+        "site": null, "teachers": [], "attendees": 12,
+    });
+    let response = post(&institution, "/v1/lessons", lesson)
+        .await
+        .expect("answers");
+    assert_eq!(response.status().as_u16(), 201);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while service
+        .get_json("/v1/lists/black")
+        .await
+        .map(|(_, list)| list["institutions"][0]["credit_code"] != CODE)
+        .unwrap_or(true)
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not black-listed: {}",
+            service.stderr()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(finding["evidence"][0]["event_id"], written["event_id"]);
+    let path = format!("/v1/findings/{id}/evidence");
+
+    // Not yet checkpointed: 409, retry later. Hidden: 404, like a missing finding.
+    let (status, body, content_type) = get_bytes(&service, &path, &institution).await;
+    assert_eq!(status, 409, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(content_type, "application/problem+json");
+    assert!(String::from_utf8_lossy(&body).contains("not yet checkpointed"));
+    let (status, _, _) = get_bytes(&service, &path, &stranger).await;
+    assert_eq!(status, 404);
+    let missing = format!("/v1/findings/{}/evidence", uuid::Uuid::nil());
+    assert_eq!(get_bytes(&service, &missing, &officer).await.0, 404);
+
+    // The shutdown checkpoint covers it.
+    assert!(service.terminate().success(), "{}", service.stderr());
+    service.restart();
+    service.wait_ready().await;
+    let (status, bundle, content_type) = get_bytes(&service, &path, &officer).await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&bundle));
+    assert_eq!(content_type, "application/json");
+    let (status, _, _) = get_bytes(&service, &path, &institution).await;
+    assert_eq!(status, 200, "the institution itself may have it");
+    assert_eq!(get_bytes(&service, &path, &stranger).await.0, 404);
+    assert_eq!(get_bytes(&service, &path, &admin).await.0, 200);
+
+    // The signed list snapshots (public: no token), the same lists the plain routes give.
+    let mut snapshots = Vec::new();
+    for list in ["black", "white"] {
+        let response = reqwest::Client::new()
+            .get(format!("{}/v1/lists/{list}/snapshot", service.http))
+            .send()
+            .await
+            .expect("answers");
+        assert_eq!(response.status().as_u16(), 200);
+        let bytes = response.bytes().await.expect("a body").to_vec();
+        let snapshot: serde_json::Value = serde_json::from_slice(&bytes).expect("JSON");
+        let (status, plain) = service
+            .get_json(&format!("/v1/lists/{list}?limit=1000"))
+            .await
+            .expect("answers");
+        assert_eq!(status, 200);
+        assert_eq!(snapshot["institutions"], plain["institutions"], "{list}");
+        assert_eq!(snapshot["list"], list);
+        assert_eq!(snapshot["checkpoint"]["public_key"], public.as_str());
+        assert!(snapshot["checkpoint"]["seq"].as_u64() <= snapshot["applied_seq"].as_u64());
+        snapshots.push(bytes);
+    }
+    let listed: Vec<String> = snapshots
+        .iter()
+        .flat_map(|bytes| {
+            let snapshot: serde_json::Value = serde_json::from_slice(bytes).expect("JSON");
+            snapshot["institutions"]
+                .as_array()
+                .expect("an array")
+                .iter()
+                .map(|i| i["credit_code"].as_str().expect("a code").to_owned())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(listed, [CODE], "the institution is on exactly one list");
+    let black: serde_json::Value = serde_json::from_slice(&snapshots[0]).expect("JSON");
+    assert_eq!(black["institutions"][0]["credit_code"], CODE);
+    assert!(
+        !black["institutions"][0]["reasons"][0]["findings"]
+            .as_array()
+            .expect("the reason's findings")
+            .is_empty(),
+        "{black}"
+    );
+    let (status, _, _) = get_bytes(&service, "/v1/lists/grey/snapshot", &admin).await;
+    assert_eq!(status, 422);
+    assert!(service.terminate().success(), "{}", service.stderr());
+
+    let snapshot_file = root.path().join("snapshot.json");
+    let verify_snapshot = |bytes: &[u8], key: &str| {
+        std::fs::write(&snapshot_file, bytes).expect("writes the snapshot");
+        tutorwatch(&[
+            "snapshot",
+            "verify",
+            &path_arg(&snapshot_file),
+            "--key",
+            key,
+        ])
+    };
+    for snapshot in &snapshots {
+        let output = verify_snapshot(snapshot, &public);
+        assert!(output.status.success(), "{output:?}");
+        assert_eq!(stdout_json(&output)["ok"], true);
+        let mut places: Vec<usize> = (0..snapshot.len()).step_by(29).collect();
+        places.push(snapshot.len() - 2);
+        for at in places {
+            let mut changed = snapshot.clone();
+            changed[at] ^= 0x01;
+            let output = verify_snapshot(&changed, &public);
+            assert!(
+                !output.status.success(),
+                "byte {at} changed, the snapshot still verifies: {}",
+                String::from_utf8_lossy(&changed)
+            );
+            assert_eq!(stdout_json(&output)["ok"], false);
+        }
+    }
+
+    // Offline: only the bundle and the public key.
+    let file = root.path().join("bundle.json");
+    let verify = |bytes: &[u8], key: &str| {
+        std::fs::write(&file, bytes).expect("writes the bundle");
+        tutorwatch(&["evidence", "verify", &path_arg(&file), "--key", key])
+    };
+    let output = verify(&bundle, &public);
+    assert!(output.status.success(), "{output:?}");
+    let said = stdout_json(&output);
+    assert_eq!(said["ok"], true);
+    assert_eq!(said["finding"], id.as_str());
+    assert_eq!(said["rule"], "ONLINE_END_BY_2100");
+    assert_eq!(said["institution"], CODE);
+    assert_eq!(said["events"][0]["event_id"], written["event_id"]);
+    assert_eq!(said["events"][0]["seq"], finding["evidence"][0]["seq"]);
+    assert_eq!(said["events"][0]["type"], "schedule.course_published");
+    assert!(said["checkpoint"]["seq"].as_u64() >= finding["evidence"][0]["seq"].as_u64());
+    let parsed: serde_json::Value = serde_json::from_slice(&bundle).expect("JSON");
+    assert_eq!(parsed["finding"]["id"], id.as_str());
+    assert_eq!(
+        parsed["evidence"][0]["event"]["event_id"],
+        written["event_id"]
+    );
+
+    // Another key does not vouch for it.
+    let other = root.path().join("other");
+    std::fs::create_dir(&other).expect("mkdir");
+    let (_, other_public) = keygen(&other);
+    assert!(!verify(&bundle, &other_public).status.success());
+
+    // A changed byte in each field, and every 61st byte, fails (the proof crate's unit test
+    // changes every byte in turn).
+    let text = String::from_utf8(bundle.clone()).expect("UTF-8");
+    let mut places: Vec<usize> = [
+        "\"finding\":{",
+        "\"description\":\"",
+        "\"status\":",
+        "\"rule\":\"",
+        "\"figures\":[",
+        "\"record_format\":",
+        "\"recorded_at\":\"",
+        "\"prev_hash\":\"",
+        "\"hash\":\"",
+        "\"sender\":{",
+        "\"event_bytes\":\"",
+        "\"event\":{",
+        "\"path\":[\"",
+        "\"checkpoint\":{",
+        "\"head_hash\":\"",
+        "\"merkle_root\":\"",
+        "\"signature\":\"",
+    ]
+    .iter()
+    .map(|field| {
+        text.find(field)
+            .unwrap_or_else(|| panic!("{field} is there"))
+            + field.len()
+            + 1
+    })
+    .collect();
+    places.extend((0..bundle.len()).step_by(61));
+    places.push(bundle.len() - 2);
+    for at in places {
+        let mut changed = bundle.clone();
+        changed[at] ^= 0x01;
+        let output = verify(&changed, &public);
+        assert!(
+            !output.status.success(),
+            "byte {at} changed, still verifies: {}",
+            String::from_utf8_lossy(&changed)
+        );
+        assert_eq!(stdout_json(&output)["ok"], false);
+    }
+
+    // The CLI exports the same bundle from the stopped service's data directory.
+    let settings = data.with_extension("toml");
+    let output = tutorwatch(&[
+        "--config",
+        &path_arg(&settings),
+        "evidence",
+        "export",
+        &id,
+        "--data",
+        &path_arg(&data),
+    ]);
+    assert!(output.status.success(), "{output:?}");
+    assert!(verify(&output.stdout, &public).status.success());
+    let exported: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(exported["finding"], parsed["finding"]);
+    assert_eq!(exported["evidence"], parsed["evidence"]);
+}

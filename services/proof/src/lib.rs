@@ -15,6 +15,9 @@
 //! - `merkle`: an RFC 6962 Merkle tree over the entries (with BLAKE3); checkpoints carry its
 //!   root, so one entry can be proven to be in a checkpointed log without the rest of it.
 //! - `proof`: inclusion proofs (an entry, its audit path, the checkpoint), made and checked.
+//! - `evidence`: evidence bundles: a finding, its evidence entries with their inclusion proofs
+//!   and the checkpoint, checked offline.
+//! - `list`: signed snapshots of the public black and white lists.
 //! - `hex`: lower-case hex for hashes, keys and signatures.
 //!
 //! Checkpoints are wire data defined here, beside the code that signs them, not in `events`:
@@ -22,8 +25,10 @@
 
 mod check;
 mod checkpoint;
+mod evidence;
 pub mod hex;
 mod key;
+mod list;
 pub mod merkle;
 mod proof;
 
@@ -32,7 +37,12 @@ pub use check::{
     CheckpointLine, ReadError,
 };
 pub use checkpoint::{Checkpoint, CheckpointError, CHECKPOINT_FORMAT};
+pub use evidence::{
+    build_bundle, verify_bundle, BundleError, EvidenceBundle, EvidenceEntry, ProvenBundle,
+    BUNDLE_FORMAT,
+};
 pub use key::{generate_key_file, load_signing_key, parse_public_key, KeyError};
+pub use list::{verify_list, ListError, SignedList, LIST_FORMAT};
 pub use proof::{
     build_proof, leaf_of, leaves, verify_proof, InclusionProof, ProofError, Proven, PROOF_FORMAT,
 };

@@ -50,6 +50,7 @@ pub async fn serve(parts: Parts, token_dir: &std::path::Path) -> anyhow::Result<
             &token_dir.join("bench-idempotency.key"),
         )?),
         settings: Arc::new(ApiSettings::default()),
+        evidence: None,
         shutdown: parts.shutdown,
     });
     let listener = TcpListener::bind("127.0.0.1:0").await?;

@@ -37,6 +37,17 @@ enum Command {
         #[command(subcommand)]
         command: LogCommand,
     },
+    /// Evidence bundles: a finding with its evidence events, their inclusion proofs and the
+    /// signed checkpoint, as one file anyone with the public key can check offline.
+    Evidence {
+        #[command(subcommand)]
+        command: EvidenceCommand,
+    },
+    /// Signed snapshots of the public lists (`GET /v1/lists/{black,white}/snapshot`).
+    Snapshot {
+        #[command(subcommand)]
+        command: SnapshotCommand,
+    },
     /// The key that signs checkpoints of the log.
     Checkpoint {
         #[command(subcommand)]
@@ -191,6 +202,44 @@ enum LogCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum EvidenceCommand {
+    /// Print a finding's evidence bundle as one line of JSON, under the latest checkpoint (which
+    /// must cover its evidence), signed with the checkpoint key (`[checkpoints] key_file`,
+    /// TW_CHECKPOINT_KEY_FILE). Stop `serve` first, or use `GET /v1/findings/{id}/evidence`.
+    Export {
+        /// The finding's id (UUID).
+        id: String,
+        /// The data directory (the log is in DIR/log, the projections in DIR/projections).
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// The checkpoints file; the settings' `[checkpoints] file` or DIR/checkpoints.jsonl by
+        /// default.
+        #[arg(long, value_name = "FILE")]
+        checkpoints: Option<PathBuf>,
+    },
+    /// Check a bundle offline: exit 0 and say what it proves, or exit 1 and say why not.
+    Verify {
+        /// The bundle file.
+        file: PathBuf,
+        /// The signer's public key: 64 hex digits, or a file holding them.
+        #[arg(long, value_name = "PUBKEY")]
+        key: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SnapshotCommand {
+    /// Check a list snapshot offline: exit 0 and say what it holds, or exit 1 and say why not.
+    Verify {
+        /// The snapshot file.
+        file: PathBuf,
+        /// The signer's public key: 64 hex digits, or a file holding them.
+        #[arg(long, value_name = "PUBKEY")]
+        key: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum CheckpointCommand {
     /// Make a new Ed25519 signing key, write it to FILE (mode 0600; never overwrites) and its
     /// public key to FILE.pub, and print the public key. Keep FILE outside the data directory.
@@ -232,6 +281,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Log { command } => log_command(command),
+        Command::Snapshot {
+            command: SnapshotCommand::Verify { file, key },
+        } => crate::evidence_cmd::verify_snapshot(&file, &key),
+        Command::Evidence { command } => match command {
+            EvidenceCommand::Export {
+                id,
+                data,
+                checkpoints,
+            } => {
+                let settings = Settings::load(cli.config.as_deref())?;
+                crate::evidence_cmd::export(&id, &data, checkpoints, &settings)
+            }
+            EvidenceCommand::Verify { file, key } => crate::evidence_cmd::verify(&file, &key),
+        },
         Command::Checkpoint {
             command: CheckpointCommand::Keygen { out },
         } => {

@@ -28,6 +28,7 @@ pub mod checkpoints;
 pub mod cli;
 pub mod config;
 pub mod data_dir;
+pub mod evidence_cmd;
 pub mod gen_cmd;
 pub mod listener;
 pub mod nats;

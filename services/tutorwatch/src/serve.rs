@@ -144,6 +144,7 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyh
     let mut projector_task = tokio::spawn(tutorwatch_projector::run(follow, stop_rx.clone()));
 
     let (checkpoint_stop_tx, checkpoint_stop_rx) = watch::channel(false);
+    let mut evidence = None;
     let checkpoint_task = match &settings.checkpoints.key_file {
         None => {
             tracing::warn!(
@@ -157,6 +158,10 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyh
             let key = tutorwatch_proof::load_signing_key(key_file)
                 .context("loading the checkpoint signing key")?;
             let file = settings.checkpoints.file_in(&settings.data_dir);
+            evidence = Some(Arc::new(crate::evidence_cmd::EvidenceSigner {
+                key: key.clone(),
+                checkpoints_file: file.clone(),
+            }));
             tracing::info!(
                 file = %file.display(),
                 public_key = tutorwatch_proof::hex::encode(key.verifying_key().as_bytes()),
@@ -200,6 +205,7 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyh
         refusals,
         idempotency_secret,
         settings: Arc::new(settings.api.clone()),
+        evidence,
         shutdown: stop_rx.clone(),
     });
     let connection_limits = ConnectionLimits {

@@ -220,6 +220,56 @@ pub async fn get_finding(
     Ok(Json(FindingView::from(&stored)))
 }
 
+/// A finding's evidence bundle (issue 12): the finding, its evidence events in wire form with
+/// their log records and inclusion proofs, and the signed checkpoint they rest on, signed as a
+/// whole; `tutorwatch evidence verify FILE --key PUBKEY` checks it offline. Same access as
+/// `GET /v1/findings/{id}`.
+#[utoipa::path(
+    get, path = "/v1/findings/{id}/evidence", tag = "findings",
+    params(("id" = String, Path, description = "The finding's id (UUID)")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The evidence bundle (one JSON object, `tutorwatch_proof::EvidenceBundle`)", body = Object),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such finding that you may see", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The evidence is not yet checkpointed: retry after the next checkpoint", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The service signs no checkpoints (no checkpoint key)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_evidence(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let stored = visible_finding(&state, &principal, &id).await?;
+    let Some(signer) = state.evidence.clone() else {
+        return Err(Problem::unavailable(
+            "this service signs no checkpoints ([checkpoints] key_file), so it gives no evidence bundles",
+        ));
+    };
+    let log = state.log.clone();
+    let bundle = tokio::task::spawn_blocking(move || {
+        crate::evidence_cmd::bundle_for(&log, &stored, &signer)
+    })
+    .await
+    .map_err(|e| Problem::internal(&e))?;
+    match bundle {
+        Ok(bundle) => Ok((
+            [(header::CONTENT_TYPE, "application/json")],
+            bundle.to_json_line(),
+        )
+            .into_response()),
+        Err(error @ crate::evidence_cmd::ExportError::NotCheckpointed { .. }) => {
+            Err(Problem::conflict(error.to_string()).at("path.id"))
+        }
+        Err(error) => Err(Problem::internal(&format!(
+            "{:#}",
+            anyhow::Error::new(error)
+        ))),
+    }
+}
+
 /// An officer's action on a finding.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -25,6 +25,7 @@ use super::state::{ApiSettings, AppState};
 pub const RATE_LIMITED_ROUTES: &[&str] = &[
     "/v1/lists/black",
     "/v1/lists/white",
+    "/v1/lists/{list}/snapshot",
     "/v1/log/stats",
     "/openapi.json",
 ];

@@ -94,6 +94,8 @@ pub struct AppState {
     /// The key of event ids derived from `Idempotency-Key`s.
     pub idempotency_secret: Arc<[u8; 32]>,
     pub settings: Arc<ApiSettings>,
+    /// The checkpoint key and file, for evidence bundles (`None`: no checkpoint key, no bundles).
+    pub evidence: Option<Arc<crate::evidence_cmd::EvidenceSigner>>,
     /// Turns true when the service shuts down: live streams end then.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
 }
