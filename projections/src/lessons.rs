@@ -160,6 +160,24 @@ impl LessonRules {
             institution: envelope.institution.clone(),
             course: course.clone(),
         };
+        let mut changes = match &envelope.event {
+            Event::CoursePublished(_) | Event::CourseRescheduled(_) | Event::LessonDelivered(_) => {
+                raise(standing_registration(ctx, event).into_iter().collect())
+            }
+            _ => Vec::new(),
+        };
+        changes.extend(self.judge(ctx, event, &key));
+        changes
+    }
+
+    /// The event's own rules.
+    fn judge(
+        &mut self,
+        ctx: &Context<'_>,
+        event: &LoggedEvent,
+        key: &dyn Fn(&CourseId) -> CourseKey,
+    ) -> Vec<FindingChange> {
+        let envelope = &event.envelope;
         match &envelope.event {
             Event::InstitutionRegistered(r) => raise(registration(ctx, event, r)),
             Event::TeacherHired(t) => raise(hire(ctx, event, t)),
@@ -325,6 +343,46 @@ fn raise(findings: Vec<Finding>) -> Vec<FindingChange> {
 
 fn local_date(ctx: &Context<'_>, event: &LoggedEvent, at: UtcTime) -> Date {
     local_time(ctx.time_zone(&event.envelope.institution), at).date()
+}
+
+/// SUBJECT_MUST_BE_NONPROFIT as a standing fact, judged again at each activity of the
+/// institution: a subject institution registered for-profit before the rule took effect breaks it
+/// from the day the rule took effect. The finding has the registration's id (so it is raised once,
+/// whether at registration or later) and is dated to when the breach began.
+fn standing_registration(ctx: &Context<'_>, event: &LoggedEvent) -> Option<Finding> {
+    let institution = ctx.facts.institution(&event.envelope.institution)?;
+    let registration = institution.registration.as_ref()?;
+    if registration.category != Category::Subject || registration.non_profit {
+        return None;
+    }
+    let region = institution.region;
+    let today = local_date(ctx, event, event.envelope.occurred_at);
+    let rule = ctx
+        .policy
+        .lookup(region, today, |p| p.subject_must_be_nonprofit.as_ref())?;
+    if !*rule.value {
+        return None;
+    }
+    let began = UtcTime::from_timestamp(
+        rule.from
+            .max(registration.approved_on)
+            .in_tz(institution.time_zone())
+            .ok()?
+            .timestamp(),
+    );
+    Some(
+        ctx.draft(event, RuleId::SubjectMustBeNonprofit, began)
+            .figure(Figure::new(
+                "registered",
+                Measure::Text("for-profit".into()),
+            ))
+            .with_evidence(registration.evidence)
+            .describe(format!(
+                "subject-training institution registered as for-profit (must be non-profit since {}), still operating",
+                rule.from
+            ))
+            .build(&identity(&[&"reg", &registration.evidence.event_id])),
+    )
 }
 
 /// SUBJECT_MUST_BE_NONPROFIT, judged when an institution registers.

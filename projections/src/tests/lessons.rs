@@ -925,6 +925,63 @@ fn a_lesson_is_judged_by_the_licence_as_it_stood_on_its_own_date() {
     ));
 }
 
+#[test]
+fn a_for_profit_registration_from_before_the_rule_is_judged_when_the_institution_operates() {
+    let lesson = |id: &str, start: &str, end: &str| delivered("c-9", id, start, end);
+    let mut log = Log::new();
+    // Registered for-profit in 2020, before SUBJECT_MUST_BE_NONPROFIT (2021-07-24).
+    log.push(
+        "2020-03-01T09:00:00+08:00",
+        registration(Category::Subject, LicensedModes::Both, false),
+    );
+    assert!(of_rule(&run(&log.events), RuleId::SubjectMustBeNonprofit).is_empty());
+    // Still teaching in 2025: the breach is found, dated to when the rule took effect.
+    log.push(
+        "2025-09-01T18:00:00+08:00",
+        lesson(
+            "l-1",
+            "2025-09-01T17:00:00+08:00",
+            "2025-09-01T17:30:00+08:00",
+        ),
+    );
+    log.push(
+        "2025-09-02T18:00:00+08:00",
+        lesson(
+            "l-2",
+            "2025-09-02T17:00:00+08:00",
+            "2025-09-02T17:30:00+08:00",
+        ),
+    );
+    let found = of_rule(&run(&log.events), RuleId::SubjectMustBeNonprofit);
+    assert_eq!(found.len(), 1, "once, however often it operates");
+    assert_eq!(found[0].occurred_at, t("2021-07-24T00:00:00+08:00"));
+    let registration_id = log.events[0].envelope.event_id;
+    assert!(found[0]
+        .evidence
+        .iter()
+        .any(|e| e.event_id == registration_id));
+
+    // Registered for-profit after the rule: found at registration, not again at a lesson.
+    let mut log = Log::new();
+    log.push(
+        "2025-03-01T09:00:00+08:00",
+        registration(Category::Subject, LicensedModes::Both, false),
+    );
+    let at_registration = of_rule(&run(&log.events), RuleId::SubjectMustBeNonprofit);
+    log.push(
+        "2025-09-01T18:00:00+08:00",
+        lesson(
+            "l-1",
+            "2025-09-01T17:00:00+08:00",
+            "2025-09-01T17:30:00+08:00",
+        ),
+    );
+    assert_eq!(
+        of_rule(&run(&log.events), RuleId::SubjectMustBeNonprofit),
+        at_registration
+    );
+}
+
 fn online_course_with(sessions: Vec<tutorwatch_events::schedule::Session>) -> Log {
     let mut log = Log::new();
     log.licensed_subject_institution();
