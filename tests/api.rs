@@ -3,7 +3,6 @@
 //! findings on `tw.out`, and bad input answered with problem documents.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -14,20 +13,6 @@ use crate::helpers::*;
 
 const CODE_A: &str = "52440200MJL123454R";
 const CITY: &str = "440200";
-
-/// Issues a token with the CLI, as an operator would; returns the token.
-fn issue(data: &Path, args: &[&str]) -> String {
-    let output = Command::new(binary())
-        .args(["token", "issue"])
-        .args(args)
-        .arg("--data")
-        .arg(data)
-        .output()
-        .expect("runs tutorwatch token issue");
-    assert!(output.status.success(), "{output:?}");
-    let issued: Value = serde_json::from_slice(&output.stdout).expect("JSON");
-    issued["token"].as_str().expect("a token").to_owned()
-}
 
 struct Api {
     nats: NatsServer,
@@ -49,8 +34,8 @@ impl Api {
         let dir = tempfile::tempdir().expect("temp dir");
         let data = dir.path().join("data");
         let code_b = tutorwatch_events::examples::synthetic_credit_code(7).to_string();
-        let admin = issue(&data, &["--role", "admin"]);
-        let institution = issue(
+        let admin = issue_token(&data, &["--role", "admin"]);
+        let institution = issue_token(
             &data,
             &[
                 "--role",
@@ -61,11 +46,11 @@ impl Api {
                 CITY,
             ],
         );
-        let city_officer = issue(
+        let city_officer = issue_token(
             &data,
             &["--role", "officer", "--officer", "city-1", "--region", CITY],
         );
-        let other_officer = issue(
+        let other_officer = issue_token(
             &data,
             &[
                 "--role",
@@ -76,7 +61,7 @@ impl Api {
                 "450000",
             ],
         );
-        let district_officer = issue(
+        let district_officer = issue_token(
             &data,
             &[
                 "--role",
@@ -87,7 +72,7 @@ impl Api {
                 "440203",
             ],
         );
-        let bank = issue(&data, &["--role", "bank", "--bank", "bank-1"]);
+        let bank = issue_token(&data, &["--role", "bank", "--bank", "bank-1"]);
         let service = Service::start(&nats.url(), &data);
         service.wait_ready().await;
         let api = Api {
@@ -361,7 +346,7 @@ async fn each_role_does_what_it_may_and_is_refused_the_rest() {
         (403, Some("data.bank"))
     );
     // Another bank may not post about the account bank-1 holds.
-    let bank_2 = issue(
+    let bank_2 = issue_token(
         &api.service.data_dir,
         &["--role", "bank", "--bank", "bank-2"],
     );
@@ -396,11 +381,11 @@ async fn each_role_does_what_it_may_and_is_refused_the_rest() {
     );
     // A registry sends registry events for its own region only; an officer observes ads in
     // its jurisdiction.
-    let registry = issue(
+    let registry = issue_token(
         &api.service.data_dir,
         &["--role", "registry", "--region", CITY],
     );
-    let far_registry = issue(
+    let far_registry = issue_token(
         &api.service.data_dir,
         &["--role", "registry", "--region", "450000"],
     );

@@ -360,20 +360,6 @@ async fn an_entry_is_proven_offline_and_a_changed_proof_fails() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("after the latest checkpoint"));
 }
 
-/// Issues a token with the CLI; returns the token.
-fn issue_token(data: &Path, args: &[&str]) -> String {
-    let mut all = vec!["token", "issue"];
-    all.extend(args);
-    let data = path_arg(data);
-    all.extend(["--data", data.as_str()]);
-    let output = tutorwatch(&all);
-    assert!(output.status.success(), "{output:?}");
-    stdout_json(&output)["token"]
-        .as_str()
-        .expect("a token")
-        .to_owned()
-}
-
 /// `GET path` with a token: the status and the body's bytes.
 async fn get_bytes(service: &Service, path: &str, token: &str) -> (u16, Vec<u8>, String) {
     let response = reqwest::Client::new()

@@ -5,8 +5,6 @@
 //! an officer cannot page into an institution outside the jurisdiction.
 
 use std::io::ErrorKind;
-use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -17,20 +15,6 @@ use crate::helpers::*;
 
 const CITY: &str = "440200";
 const CODE_A: &str = "52440200MJL123454R";
-
-/// Issues a token with the CLI; returns the token.
-fn issue(data: &Path, args: &[&str]) -> String {
-    let output = Command::new(binary())
-        .args(["token", "issue"])
-        .args(args)
-        .arg("--data")
-        .arg(data)
-        .output()
-        .expect("runs tutorwatch token issue");
-    assert!(output.status.success(), "{output:?}");
-    let issued: Value = serde_json::from_slice(&output.stdout).expect("JSON");
-    issued["token"].as_str().expect("a token").to_owned()
-}
 
 /// A well-formed credit code registered in `region`, varied by `n`.
 fn credit_code(region: &str, n: u32) -> String {
@@ -98,7 +82,7 @@ impl Limited {
         let dir = tempfile::tempdir().expect("temp dir");
         let data = dir.path().join("data");
         std::fs::create_dir_all(&data).expect("data dir");
-        let admin = issue(&data, &["--role", "admin"]);
+        let admin = issue_token(&data, &["--role", "admin"]);
         let service = Service::start_with_config(&nats.url(), &data, config);
         service.wait_ready().await;
         Limited {
@@ -292,7 +276,7 @@ async fn at_the_connection_cap_new_connections_wait_for_a_free_slot() {
 #[tokio::test]
 async fn live_streams_are_capped_per_principal_and_a_closed_stream_frees_its_slot() {
     let api = Limited::start("[api]\nstreams_per_principal_max = 2\n").await;
-    let officer = issue(
+    let officer = issue_token(
         &api.data,
         &["--role", "officer", "--officer", "city-1", "--region", CITY],
     );
@@ -429,7 +413,7 @@ async fn the_public_lists_page_through_the_list_index() {
         });
         let (status, body) = api.post("/v1/events", &api.admin, &revoked).await;
         assert_eq!(status, 201, "{body}");
-        let token = issue(
+        let token = issue_token(
             &api.data,
             &[
                 "--role",
@@ -502,12 +486,12 @@ async fn the_public_lists_page_through_the_list_index() {
 #[tokio::test]
 async fn an_officer_cannot_page_into_an_institution_outside_the_jurisdiction() {
     let api = Limited::start("").await;
-    let city_officer = issue(
+    let city_officer = issue_token(
         &api.data,
         &["--role", "officer", "--officer", "city-1", "--region", CITY],
     );
     let guangxi = "450100";
-    let guangxi_officer = issue(
+    let guangxi_officer = issue_token(
         &api.data,
         &[
             "--role",
@@ -528,7 +512,7 @@ async fn an_officer_cannot_page_into_an_institution_outside_the_jurisdiction() {
         .await;
     assert_eq!(status, 201, "{body}");
     for (code, region, course) in [(&outside, guangxi, "gx"), (&CODE_A.to_owned(), CITY, "sg")] {
-        let token = issue(
+        let token = issue_token(
             &api.data,
             &[
                 "--role",

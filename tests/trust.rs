@@ -9,7 +9,6 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use async_nats::HeaderMap;
@@ -41,19 +40,6 @@ fn code_unknown() -> CreditCode {
 
 fn region(code: &str) -> RegionCode {
     RegionCode::parse(code).expect("region")
-}
-
-fn issue(data: &Path, args: &[&str]) -> String {
-    let output = Command::new(binary())
-        .args(["token", "issue"])
-        .args(args)
-        .arg("--data")
-        .arg(data)
-        .output()
-        .expect("runs tutorwatch token issue");
-    assert!(output.status.success(), "{output:?}");
-    let issued: Value = serde_json::from_slice(&output.stdout).expect("JSON");
-    issued["token"].as_str().expect("a token").to_owned()
 }
 
 /// An example event of `name` about `institution`, with a fresh id, dated now.
@@ -244,7 +230,7 @@ impl World {
         let mut minted = BTreeMap::new();
         for (name, args, _) in senders() {
             let token_args: Vec<&str> = args.iter().map(String::as_str).collect();
-            tokens.insert(name, issue(&data, &token_args));
+            tokens.insert(name, issue_token(&data, &token_args));
             let user = if name == "admin" {
                 serde_json::json!({
                     "seed_file": nats.keys_dir().join("admin.nk"),

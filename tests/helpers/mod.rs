@@ -3,11 +3,13 @@
 mod nats;
 mod publish;
 mod service;
+mod tokens;
 mod wait;
 
 pub use nats::NatsServer;
 pub use publish::{publish_all, Publisher};
 pub use service::{binary, Service};
+pub use tokens::issue_token;
 pub use wait::wait_until;
 
 /// A loopback port nobody listens on right now.
