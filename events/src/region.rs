@@ -99,6 +99,13 @@ impl RegionCode {
         }
     }
 
+    /// The local date at `at` in the region's civil time.
+    pub fn local_date(&self, at: crate::time::UtcTime) -> jiff::civil::Date {
+        let zone = jiff::tz::TimeZone::get(self.civil_time_zone())
+            .unwrap_or_else(|_| jiff::tz::TimeZone::fixed(jiff::tz::offset(8)));
+        zone.to_datetime(at.timestamp()).date()
+    }
+
     /// Whether `zone` names the region's civil time (its IANA name or one of that name's links).
     pub fn keeps_time_zone(&self, zone: &str) -> bool {
         let civil = self.civil_time_zone();

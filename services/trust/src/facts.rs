@@ -21,6 +21,9 @@ use tutorwatch_events::{CreditCode, RegionCode};
 #[error("reading the log's facts failed")]
 pub struct FactsError(#[source] pub Box<dyn std::error::Error + Send + Sync>);
 
+/// What reading one fact gives: its value, if it is set, or the store's error.
+pub type FactRead = Result<Option<Vec<u8>>, FactsError>;
+
 /// Where facts live: the log's facts tree (through the batch's pending writes), or a scratch
 /// copy for checks that must not write.
 pub trait FactKv {

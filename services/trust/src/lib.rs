@@ -19,7 +19,7 @@ mod settings;
 #[cfg(test)]
 mod tests;
 
-pub use facts::{AccountFact, FactKv, Facts, FactsError, InstitutionFact, Scratch};
+pub use facts::{AccountFact, FactKv, FactRead, Facts, FactsError, InstitutionFact, Scratch};
 pub use policy::{authorise, check_sender, Verdict};
 pub use refusal::{Refusal, RefusalCode};
 pub use settings::TrustSettings;

@@ -21,7 +21,6 @@
 //!    only while it holds an open account there (a fee or refund through an account that is not
 //!    a supervised one included: the escrow rules flag those).
 
-use jiff::tz::TimeZone;
 use tutorwatch_events::ids::{AccountId, BankId};
 use tutorwatch_events::{Envelope, Event, Family, Identity, Producer, RegionCode, Sender, UtcTime};
 
@@ -31,9 +30,6 @@ use crate::settings::TrustSettings;
 
 /// The policy's answer: accepted, or refused with the reason.
 pub type Verdict = Result<(), Refusal>;
-
-/// The civil time bank statement dates are written in (the whole country keeps one).
-const STATEMENT_TIME_ZONE: &str = "Asia/Shanghai";
 
 /// Judges `envelope` from `sender`, received at `received_at`, against the facts in `kv`; when
 /// it is accepted, records the facts it establishes in `kv`.
@@ -117,11 +113,11 @@ fn check_clock(envelope: &Envelope, received_at: UtcTime, settings: &TrustSettin
         ));
     }
     if let Event::DailyBalanceStated(statement) = &envelope.event {
-        let zone = TimeZone::get(STATEMENT_TIME_ZONE).unwrap_or(TimeZone::UTC);
+        // A statement date is a date in the region's civil time.
         let latest = received_at
             .timestamp()
             .checked_add(jiff::SignedDuration::from_secs(skew))
-            .map(|t| t.to_zoned_datetime(zone).date());
+            .map(|t| envelope.region.local_date(UtcTime::from_timestamp(t)));
         if latest.is_ok_and(|latest| statement.date > latest) {
             return Err(Refusal::future_dated(
                 "data.date",

@@ -329,12 +329,7 @@ pub async fn act_on_finding(
         return Err(Problem::conflict(reason).at("action"));
     }
     if let CaseAction::RectificationOrdered { due } = &request.action {
-        let today = UtcTime::now()
-            .timestamp()
-            .to_zoned_datetime(
-                jiff::tz::TimeZone::get("Asia/Shanghai").unwrap_or(jiff::tz::TimeZone::UTC),
-            )
-            .date();
+        let today = stored.finding.region.local_date(UtcTime::now());
         if *due < today {
             return Err(Problem::invalid(
                 "action.due",

@@ -19,7 +19,8 @@ use serde::Serialize;
 use tokio::time::Instant;
 use tutorwatch_events::{encode, Envelope, EventId, LoggedEvent, Sender, UtcTime};
 use tutorwatch_ingest::Refused;
-use tutorwatch_trust::{authorise, FactsError, Refusal, RefusalCode, Scratch};
+use tutorwatch_store::EventLog;
+use tutorwatch_trust::{authorise, FactRead, FactsError, Refusal, RefusalCode, Scratch};
 use utoipa::ToSchema;
 
 use super::caller::Writer;
@@ -146,14 +147,24 @@ pub fn refused_problem(refused: &Refused) -> Problem {
     }
 }
 
+/// The log's committed facts, read through a scratch copy: whatever is judged with it is stored
+/// nowhere.
+fn committed_facts(log: &EventLog) -> Scratch<impl Fn(&[u8]) -> FactRead + '_> {
+    Scratch::new(move |key: &[u8]| log.fact(key).map_err(|e| FactsError(Box::new(e))))
+}
+
 /// Judges the event by the trust policy against the log's committed facts, storing nothing.
 async fn precheck(state: &AppState, sender: &Sender, envelope: &Envelope) -> Result<(), Problem> {
     let (log, trust) = (state.log.clone(), state.trust.clone());
     let (sender, envelope) = (sender.clone(), envelope.clone());
     let verdict = blocking(move || {
-        let mut scratch =
-            Scratch::new(|key: &[u8]| log.fact(key).map_err(|e| FactsError(Box::new(e))));
-        authorise(&sender, &envelope, UtcTime::now(), &trust, &mut scratch)
+        authorise(
+            &sender,
+            &envelope,
+            UtcTime::now(),
+            &trust,
+            &mut committed_facts(&log),
+        )
     })
     .await?;
     verdict.map_err(|refusal| refusal_problem(&refusal))
@@ -270,9 +281,7 @@ pub async fn registered_region(
 ) -> Result<tutorwatch_events::RegionCode, Problem> {
     let (log, code) = (state.log.clone(), institution.clone());
     let fact = blocking(move || {
-        let mut scratch =
-            Scratch::new(|key: &[u8]| log.fact(key).map_err(|e| FactsError(Box::new(e))));
-        tutorwatch_trust::Facts::new(&mut scratch).institution(&code)
+        tutorwatch_trust::Facts::new(&mut committed_facts(&log)).institution(&code)
     })
     .await?;
     fact.map(|f| f.region).ok_or_else(|| {
