@@ -93,10 +93,11 @@ fn decode_json<T: DeserializeOwned>(data: serde_json::Value) -> Result<T, Decode
 }
 
 fn encode_payload<T: Serialize>(data: &T) -> Vec<u8> {
-    // Encoding our own in-memory structs into a Vec cannot fail: postcard only fails on types it
-    // cannot represent (maps with non-string keys in human-readable mode, unsized sequences),
-    // and none of the event types have those; the round-trip tests cover every type.
-    postcard::to_allocvec(data).unwrap_or_default()
+    // postcard only fails on types it cannot represent (unsized sequences, `serialize_str` of a
+    // non-UTF-8 `collect_str`), and no event type has those; the round-trip tests cover every
+    // type. An empty payload would be stored and hashed as if it were the event, so a failure
+    // must stop here rather than be papered over.
+    postcard::to_allocvec(data).expect("postcard encodes every event type (round-trip tested)")
 }
 
 macro_rules! catalog {

@@ -7,8 +7,8 @@
 use tutorwatch_events::{CreditCode, LoggedEvent, RegionCode, UtcTime};
 
 use crate::facts::{evidence, local_time, Facts};
-use crate::finding::{finding_id, Basis, Evidence, Figure, Finding, FindingStatus, RuleId};
 use crate::policy::Policy;
+use tutorwatch_findings::{finding_id, Basis, Evidence, Figure, Finding, FindingStatus, RuleId};
 
 /// The read-only view a projection judges an event with.
 #[derive(Debug, Clone, Copy)]
@@ -53,7 +53,7 @@ impl Context<'_> {
 #[derive(Debug, Clone)]
 pub struct Draft {
     rule: RuleId,
-    severity: Option<crate::finding::Severity>,
+    severity: Option<tutorwatch_findings::Severity>,
     basis: Basis,
     figures: Vec<Figure>,
     description: String,
@@ -73,7 +73,7 @@ impl Draft {
     }
 
     /// Overrides the rule's default severity.
-    pub fn severity(mut self, severity: crate::finding::Severity) -> Self {
+    pub fn severity(mut self, severity: tutorwatch_findings::Severity) -> Self {
         self.severity = Some(severity);
         self
     }

@@ -16,7 +16,7 @@ use tutorwatch_events::schedule::Session;
 use tutorwatch_events::{CreditCode, Event, Fen, LoggedEvent, RegionCode, UtcTime};
 
 use crate::clocks::ProducerClocks;
-use crate::finding::Evidence;
+use tutorwatch_findings::Evidence;
 
 /// The evidence reference of a logged event.
 pub fn evidence(event: &LoggedEvent) -> Evidence {

@@ -8,37 +8,34 @@
 //! # Layout
 //! - `policy`: the figures each rule uses, with effective dates, regional overrides and the
 //!   holiday calendar.
-//! - `finding`: findings, rule ids, severities, statuses, and the changes projections emit.
 //! - `clocks`: per producer, the latest instant its own events prove has passed; deadlines are
 //!   judged by the clock of the producer whose action is awaited.
 //! - `facts`: what the log says about institutions and courses, shared by the rule projections;
 //!   `context`: the view a rule judges with and the finding builder.
-//! - `lessons`, `funds`, `ads`: the rule projections; `lists`: the black/white list.
+//! - `rules`: the rules, filed by area (time, preschool, licence, staff, funds, pricing,
+//!   advertising, lists) behind one interface, and the mechanics of plans.
+//! - `lists`: who is on the black and white lists.
 //! - `projector`: runs all of them, applies officers' actions, snapshots and restores.
-//! - `digest`: counts, a hash of all findings, and diffs between two runs.
+//!
+//! What they produce (the rule catalogue, findings, list entries, changes, digests) is defined in
+//! `tutorwatch-findings`, so that the projection store does not depend on the rules.
 //!
 //! USCC_FORMAT, USCC_CHECKSUM (with legacy exceptions) and ADMIN_DIV_CODE are enforced at ingest
 //! by `tutorwatch_events::credit_code`, `tutorwatch_events::region` and
 //! `tutorwatch_events::validate`: an event that fails them never reaches the log, so no finding
 //! is needed here.
 
-pub mod ads;
 pub mod clocks;
 pub mod context;
-pub mod digest;
 pub mod facts;
-pub mod finding;
-pub mod funds;
-pub mod lessons;
 pub mod lists;
 pub mod policy;
 pub mod projector;
+mod rules;
 
 #[cfg(test)]
 mod tests;
 
-pub use digest::{diff, digest, Diff, Digest, Outcome};
-pub use finding::{Basis, Evidence, Finding, FindingStatus, RuleId, Severity};
-pub use lists::{ListEntry, ListMove, ListStatus};
 pub use policy::{Policy, PolicyError};
-pub use projector::{derivation, Change, Projector, RestoreError, Snapshot, STATE_FORMAT};
+pub use projector::{derivation, Projector, RestoreError, Snapshot, STATE_FORMAT};
+pub use rules::time::years_without_calendar;

@@ -10,6 +10,10 @@
 //! every finding behind it (a `supervision.officer_acted` event), never by time passing.
 //! Only findings about what actually happened (not withdrawable plans) put anyone on it.
 //!
+//! Which rules' findings put an institution on the black list, and which mean a category
+//! mismatch, is the `list` column of the rule catalogue (`tutorwatch_findings::rule`), read here
+//! through exhaustive matches.
+//!
 //! **Cost:** the projector reports every finding that changed ([`Lists::finding_changed`]) and
 //! the list keeps, per institution, only what its judgement needs (the black reasons' finding
 //! sets, the serious findings in time order, the standing mismatch and critical findings), so
@@ -25,79 +29,11 @@ use tutorwatch_events::kinds::Category;
 use tutorwatch_events::{CreditCode, EventId, RegionCode, UtcTime};
 
 use crate::facts::{local_time, Facts, Standing};
-use crate::finding::{Basis, Evidence, Finding, FindingStatus, RuleId, Severity};
 use crate::policy::Policy;
-
-/// Where an institution stands on the lists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ListStatus {
-    White,
-    Unlisted,
-    Black,
-}
-
-/// Why an institution is black, or why it is not white.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReasonKind {
-    // Black.
-    OperatingWithoutLicence,
-    SeriousFundFinding,
-    RepeatedViolations,
-    // Not white.
-    NotRegistered,
-    LicenceNotActive,
-    CategoryMismatch,
-    SubjectNotNonProfit,
-    NoSupervisedAccount,
-    StandingCriticalFinding,
-}
-
-/// At most this many findings (and their evidence events) are listed in a [`ListReason`]; the
-/// reason's `findings_total` says how many there are in all.
-///
-/// The listed ones are the first in finding-id order. Ids are derived from content, not time, so
-/// this is a stable, deterministic sample, not the most recent findings.
-pub const REASON_EVIDENCE_MAX: usize = 20;
-
-/// One reason, with (a bounded sample of) the findings and events behind it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ListReason {
-    pub kind: ReasonKind,
-    /// The first [`REASON_EVIDENCE_MAX`] findings behind the reason, by id.
-    pub findings: Vec<FindingId>,
-    /// How many findings are behind the reason in all (`findings` may list fewer).
-    pub findings_total: usize,
-    /// The evidence events of the listed findings, and the facts' events (a registration, a
-    /// suspension) the reason rests on, sorted.
-    pub events: Vec<EventId>,
-}
-
-/// An institution's list entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ListEntry {
-    pub institution: CreditCode,
-    /// The registered name (`None` for an institution the registry never registered).
-    pub name: Option<String>,
-    /// Where it is supervised (the region the facts hold: its registration's).
-    pub region: Option<RegionCode>,
-    pub status: ListStatus,
-    /// The event that moved it to this status, and when that happened.
-    pub since: Evidence,
-    pub since_at: UtcTime,
-    pub reasons: Vec<ListReason>,
-}
-
-/// An institution changed list status.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ListMove {
-    pub institution: CreditCode,
-    pub from: ListStatus,
-    pub to: ListStatus,
-    pub at: Evidence,
-    pub reasons: Vec<ListReason>,
-}
+use tutorwatch_findings::list::{
+    ListEntry, ListMove, ListReason, ListStatus, ReasonKind, REASON_EVIDENCE_MAX,
+};
+use tutorwatch_findings::{Basis, Evidence, Finding, FindingStatus, ListRole, RuleId, Severity};
 
 /// The list projection's state.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -147,22 +83,19 @@ struct FindingLedger {
     dirty: BTreeSet<ReasonKind>,
 }
 
-/// The rules whose standing findings mean a category mismatch.
-const MISMATCH_RULES: [RuleId; 3] = [
-    RuleId::LicenseModeMatch,
-    RuleId::NonsubjectNoSubjectContent,
-    RuleId::OnlineSubjectLicense,
-];
-
+/// The black-list reason a rule's findings give, from the rule catalogue's list roles.
 fn black_kind(rule: RuleId) -> Option<ReasonKind> {
-    match rule {
-        RuleId::OperatingUnlicensed | RuleId::OperatingRevoked => {
-            Some(ReasonKind::OperatingWithoutLicence)
-        }
-        RuleId::PrepayDedicatedAccount
-        | RuleId::EscrowShortfall
-        | RuleId::AccountClosedWhileOwed => Some(ReasonKind::SeriousFundFinding),
-        _ => None,
+    match rule.spec().list {
+        ListRole::Black(kind) => Some(kind),
+        ListRole::Mismatch | ListRole::Counts | ListRole::Own => None,
+    }
+}
+
+/// Whether a rule's standing findings mean a category mismatch (catalogue: `ListRole::Mismatch`).
+fn is_mismatch(rule: RuleId) -> bool {
+    match rule.spec().list {
+        ListRole::Mismatch => true,
+        ListRole::Black(_) | ListRole::Counts | ListRole::Own => false,
     }
 }
 
@@ -172,7 +105,9 @@ fn counts(finding: &Finding) -> bool {
 
 /// Whether a finding counts towards repeated violations.
 fn is_serious(finding: &Finding) -> bool {
-    counts(finding) && finding.severity >= Severity::High && finding.rule != RuleId::BlackWhiteList
+    counts(finding)
+        && finding.severity >= Severity::High
+        && finding.rule.spec().list != ListRole::Own
 }
 
 /// Puts `id` in `set` or takes it out.
@@ -196,7 +131,7 @@ impl FindingLedger {
         set_membership(
             &mut self.mismatch,
             finding.id,
-            standing && MISMATCH_RULES.contains(&finding.rule),
+            standing && is_mismatch(finding.rule),
         );
         set_membership(
             &mut self.critical,

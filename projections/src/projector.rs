@@ -12,31 +12,14 @@ use tutorwatch_events::supervision::{CaseAction, OfficerActed};
 use tutorwatch_events::{CreditCode, Event, LoggedEvent};
 
 use crate::context::Context;
-use crate::digest::{self, Digest, Outcome};
 use crate::facts::{evidence, Facts};
-use crate::finding::{
-    identity, Evidence, Figure, Finding, FindingChange, FindingStatus, Measure, RuleId,
-};
-use crate::funds::{raise, FundRules};
-use crate::lessons::LessonRules;
-use crate::lists::{ListEntry, ListMove, ListStatus, Lists};
+use crate::lists::Lists;
 use crate::policy::Policy;
-
-/// What applying one event changed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Change {
-    Raised(Box<Finding>),
-    Withdrawn {
-        id: FindingId,
-        by: Evidence,
-    },
-    StatusChanged {
-        id: FindingId,
-        status: FindingStatus,
-        by: Evidence,
-    },
-    ListMoved(ListMove),
-}
+use crate::rules::Rules;
+use tutorwatch_findings::digest::{self, Digest, Outcome};
+use tutorwatch_findings::{
+    Change, Finding, FindingChange, FindingStatus, ListEntry, ProjectionSource, ReasonKind,
+};
 
 /// Everything the projector knows, except the policy (which is configuration).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,8 +27,9 @@ pub struct ProjectorState {
     /// The sequence of the last event applied (0: none).
     last_seq: u64,
     facts: Facts,
-    lessons: LessonRules,
-    funds: FundRules,
+    /// The rules' own state (the plans' findings, then the fund books: the snapshot's layout is
+    /// the same as when they were two fields).
+    rules: Rules,
     lists: Lists,
     findings: BTreeMap<FindingId, Finding>,
     by_institution: BTreeMap<CreditCode, BTreeSet<FindingId>>,
@@ -235,22 +219,7 @@ impl Projector {
             policy: &self.policy,
             facts: &self.state.facts,
         };
-        let mut requested = self.state.lessons.apply(&ctx, event);
-        requested.extend(raise(self.state.funds.apply(&ctx, event)));
-        requested.extend(raise(crate::ads::apply(&ctx, event)));
-        if let (Event::FeeCollected(fee), ListStatus::Black) =
-            (&event.envelope.event, status_before)
-        {
-            let finding = ctx
-                .draft(event, RuleId::BlackWhiteList, event.envelope.occurred_at)
-                .figure(Figure::new("list", Measure::Text("black".into())))
-                .describe(format!(
-                    "black-listed institution collected {} under contract {} (only white-listed institutions may sell)",
-                    fee.amount, fee.contract
-                ))
-                .build(&identity(&[&"sale", &event.envelope.event_id]));
-            requested.push(FindingChange::Raise(Box::new(finding)));
-        }
+        let requested = self.state.rules.apply(&ctx, event, status_before);
 
         let mut changes = Vec::new();
         // An institution's list entry is recomputed when a finding about it changes (below) or
@@ -265,7 +234,7 @@ impl Projector {
             entry
                 .reasons
                 .iter()
-                .any(|r| r.kind == crate::lists::ReasonKind::LicenceNotActive)
+                .any(|r| r.kind == ReasonKind::LicenceNotActive)
         });
         if waits_on_licence || affects_list_standing(&event.envelope.event) {
             touched.insert(institution);
@@ -363,5 +332,26 @@ impl Projector {
             status,
             by,
         })
+    }
+}
+
+impl ProjectionSource for Projector {
+    /// The snapshot and the sequence it was taken at.
+    type Snapshot = (u64, Snapshot);
+
+    fn finding(&self, id: &FindingId) -> Option<&Finding> {
+        Projector::finding(self, id)
+    }
+
+    fn list_entry(&self, institution: &CreditCode) -> Option<&ListEntry> {
+        Projector::list_entry(self, institution)
+    }
+
+    fn derivation(&self) -> String {
+        derivation(&self.policy)
+    }
+
+    fn snapshot(&self) -> Self::Snapshot {
+        (self.last_seq(), Projector::snapshot(self))
     }
 }

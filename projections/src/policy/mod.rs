@@ -98,11 +98,15 @@ impl Policy {
     /// Parses and validates a policy file.
     pub fn from_toml(text: &str) -> Result<Policy, PolicyError> {
         let deserializer = toml::Deserializer::new(text);
-        let file: PolicyFile =
-            serde_path_to_error::deserialize(deserializer).map_err(|e| PolicyError::Syntax {
-                key: e.path().to_string(),
-                message: e.into_inner().message().to_owned(),
-            })?;
+        let file: PolicyFile = serde_path_to_error::deserialize(deserializer).map_err(|e| {
+            let key = e.path().to_string();
+            let message = e.into_inner().message().to_owned();
+            if message == params::UNORDERED {
+                PolicyError::Unordered { key }
+            } else {
+                PolicyError::Syntax { key, message }
+            }
+        })?;
         Policy::validate(file)
     }
 
@@ -257,15 +261,6 @@ impl Policy {
 }
 
 fn check_parameters(key: &str, set: &ParameterSet) -> Result<(), PolicyError> {
-    let mut unordered = None;
-    params::each_timeline_order(set, |name, ordered| {
-        if !ordered && unordered.is_none() {
-            unordered = Some(format!("{key}.{name}"));
-        }
-    });
-    if let Some(key) = unordered {
-        return Err(PolicyError::Unordered { key });
-    }
     if let Some(tables) = &set.guide_prices {
         for (i, table) in tables.0.iter().enumerate() {
             if table.value.bands.iter().any(|b| b.unit_minutes == 0) {

@@ -1,7 +1,9 @@
 //! The policy's parameters: every figure a rule uses, each as a timeline of values with the date
 //! each value took effect, so an event is judged by the value in force on its local date.
 //!
-//! **Invariant:** a validated [`Timeline`] is sorted by `from` with no two entries on one date.
+//! **Invariant:** a [`Timeline`] is sorted by `from` with no two entries on one date: it cannot be
+//! deserialised otherwise, so every parameter, present or added later, is checked without a list
+//! of them to keep.
 
 use jiff::civil::{Date, Time};
 use serde::{Deserialize, Serialize};
@@ -17,9 +19,22 @@ pub struct Dated<T> {
 }
 
 /// The values a parameter took over time.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct Timeline<T>(pub Vec<Dated<T>>);
+
+/// The deserialisation error of a timeline out of order (`PolicyError::Unordered` names its key).
+pub(crate) const UNORDERED: &str = "entries must be in increasing `from` order, one per date";
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Timeline<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let timeline = Timeline(Vec::<Dated<T>>::deserialize(deserializer)?);
+        if !timeline.is_ordered() {
+            return Err(serde::de::Error::custom(UNORDERED));
+        }
+        Ok(timeline)
+    }
+}
 
 impl<T> Timeline<T> {
     /// The entry in force on `date`: the latest one that took effect on or before it.
@@ -153,58 +168,4 @@ pub struct ParameterSet {
     // Lists (section K).
     pub blacklist_repeat_count: Option<Timeline<u32>>,
     pub blacklist_repeat_window_days: Option<Timeline<u32>>,
-}
-
-/// Calls `check(name, ordered)` for every timeline of the set, for validation.
-pub(crate) fn each_timeline_order(set: &ParameterSet, mut check: impl FnMut(&'static str, bool)) {
-    macro_rules! plain {
-        ($($field:ident),* $(,)?) => {
-            $( if let Some(timeline) = &set.$field { check(stringify!($field), timeline.is_ordered()); } )*
-        };
-    }
-    macro_rules! per_category {
-        ($($field:ident),* $(,)?) => {
-            $( if let Some(per) = &set.$field {
-                if let Some(t) = &per.subject { check(concat!(stringify!($field), ".subject"), t.is_ordered()); }
-                if let Some(t) = &per.non_subject { check(concat!(stringify!($field), ".non_subject"), t.is_ordered()); }
-            } )*
-        };
-    }
-    plain!(
-        online_lesson_max_seconds,
-        online_break_min_seconds,
-        online_end_local,
-        offline_end_local,
-        night_ends_local,
-        subject_no_holiday_weekend_vacation,
-        rest_day_rule,
-        childrens_day_is_holiday,
-        preschool_no_online,
-        preschool_no_offline_subject,
-        operating_requires_licence,
-        subject_must_be_nonprofit,
-        online_subject_license,
-        license_mode_match,
-        nonsubject_no_subject_content,
-        multi_site_unapproved,
-        teacher_qual_subject,
-        no_inservice_teacher,
-        foreign_staff_abroad_ban,
-        prepay_dedicated_account,
-        no_training_loan,
-        release_per_lesson,
-        escrow_warn_coverage_bp,
-        escrow_serious_coverage_bp,
-        account_closed_while_owed,
-        refund_days_max,
-        guide_prices,
-        no_fake_original_price,
-        discount_tolerance_fen,
-        ad_channel_ban,
-        ad_banned_channels,
-        ad_school_supplies,
-        blacklist_repeat_count,
-        blacklist_repeat_window_days,
-    );
-    per_category!(prepay_max_months, prepay_max_lessons, prepay_max_fen);
 }

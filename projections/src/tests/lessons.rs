@@ -6,7 +6,7 @@ use tutorwatch_events::schedule::{CourseCancelled, CourseRescheduled};
 use tutorwatch_events::Producer;
 
 use super::*;
-use crate::finding::{Basis, FindingStatus, Measure};
+use tutorwatch_findings::{Basis, FindingStatus, Measure};
 
 /// A licensed institution with an online and an offline maths course, then `lessons` delivered.
 fn deliver(mode: Mode, subject: Subject, lessons: &[(&str, &str, &str)]) -> Projector {
@@ -430,7 +430,7 @@ fn a_year_without_its_calendar_keeps_the_fixed_date_holidays_and_is_reported() {
             "2027-10-08T10:00:00+08:00",
         ),
     );
-    let gaps = crate::lessons::years_without_calendar(&policy(), &lesson);
+    let gaps = crate::rules::time::years_without_calendar(&policy(), &lesson);
     assert_eq!(gaps.into_iter().collect::<Vec<_>>(), vec![2027]);
     let covered = log.push(
         "2026-10-08T10:00:00+08:00",
@@ -442,7 +442,7 @@ fn a_year_without_its_calendar_keeps_the_fixed_date_holidays_and_is_reported() {
         ),
     );
     assert_eq!(
-        crate::lessons::years_without_calendar(&policy(), &covered)
+        crate::rules::time::years_without_calendar(&policy(), &covered)
             .into_iter()
             .collect::<Vec<_>>(),
         vec![2027],
@@ -687,7 +687,7 @@ fn subject_institutions_must_be_non_profit() {
     );
     assert_eq!(
         of_rule(&run(&log.events), RuleId::SubjectMustBeNonprofit)[0].severity,
-        crate::Severity::Crit
+        tutorwatch_findings::Severity::Crit
     );
     let mut log = Log::for_institution(FOR_PROFIT_CODE, REGION);
     log.push(
@@ -696,7 +696,7 @@ fn subject_institutions_must_be_non_profit() {
     );
     assert_eq!(
         of_rule(&run(&log.events), RuleId::SubjectMustBeNonprofit)[0].severity,
-        crate::Severity::Med
+        tutorwatch_findings::Severity::Med
     );
     let mut log = Log::new();
     log.push(

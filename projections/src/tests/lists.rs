@@ -4,7 +4,7 @@ use tutorwatch_events::kinds::{GradeBand, Mode, Subject};
 use tutorwatch_events::supervision::CaseAction;
 
 use super::*;
-use crate::lists::{ListReason, ListStatus, ReasonKind, REASON_EVIDENCE_MAX};
+use tutorwatch_findings::list::{ListReason, ListStatus, ReasonKind, REASON_EVIDENCE_MAX};
 
 fn reason_of(p: &Projector, kind: ReasonKind) -> Option<ListReason> {
     p.list_entry(&code(CODE))
@@ -96,7 +96,7 @@ fn collecting_outside_escrow_blacklists_until_an_officer_resolves_it() {
     assert_eq!(status(&p), ListStatus::White);
     assert_eq!(
         p.finding(&finding.id).map(|f| f.status.clone()),
-        Some(crate::FindingStatus::Resolved)
+        Some(tutorwatch_findings::FindingStatus::Resolved)
     );
 }
 

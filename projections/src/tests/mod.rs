@@ -2,6 +2,7 @@
 //! deterministic event ids, so every test (and every replay) sees the same log.
 
 mod ads;
+mod catalogue;
 mod funds;
 mod lessons;
 mod lists;
@@ -24,9 +25,9 @@ use tutorwatch_events::{
     CreditCode, Envelope, Event, EventId, Family, Fen, LoggedEvent, Producer, RegionCode, UtcTime,
 };
 
-use crate::finding::{Finding, RuleId};
 use crate::policy::Policy;
 use crate::projector::Projector;
+use tutorwatch_findings::{Finding, RuleId};
 
 pub const CODE: &str = "52440200MJL123454R";
 /// A valid enterprise ("91") code, for for-profit institutions.

@@ -253,7 +253,7 @@ proptest! {
         let second = run(&log);
         prop_assert_eq!(first.outcome(), second.outcome());
         prop_assert_eq!(first.digest(), second.digest());
-        prop_assert!(crate::diff(&first.outcome(), &second.outcome()).is_empty());
+        prop_assert!(tutorwatch_findings::diff(&first.outcome(), &second.outcome()).is_empty());
         // Applying the log twice changes nothing the second time.
         let mut again = run(&log);
         for event in &log {
@@ -291,7 +291,7 @@ fn diff_shows_only_real_changes_when_only_the_policy_version_differs() {
     let what_if = what_if.outcome();
     assert!(!what_if.findings.is_empty());
     assert_ne!(what_if.findings, baseline.findings, "the labels differ");
-    let d = crate::diff(&baseline, &what_if);
+    let d = tutorwatch_findings::diff(&baseline, &what_if);
     assert!(d.is_empty(), "{d:?}");
 }
 
@@ -304,12 +304,15 @@ fn diff_reports_added_removed_and_list_moves() {
     outside.supervised_account = None;
     log.push("2025-09-01T10:00:00+08:00", outside);
     let after = run(&log.events).outcome();
-    let d = crate::diff(&before, &after);
+    let d = tutorwatch_findings::diff(&before, &after);
     assert_eq!(d.added.len(), 1);
     assert!(d.removed.is_empty());
     assert_eq!(d.list_moves.len(), 1);
-    assert_eq!(d.list_moves[0].new, Some(crate::ListStatus::Black));
-    let back = crate::diff(&after, &before);
+    assert_eq!(
+        d.list_moves[0].new,
+        Some(tutorwatch_findings::ListStatus::Black)
+    );
+    let back = tutorwatch_findings::diff(&after, &before);
     assert_eq!(back.removed.len(), 1);
     let digest = run(&log.events).digest();
     assert_eq!(
@@ -320,5 +323,5 @@ fn diff_reports_added_removed_and_list_moves() {
         Some(1)
     );
     assert_eq!(digest.hash.len(), 64);
-    assert_ne!(digest.hash, crate::digest(&before).hash);
+    assert_ne!(digest.hash, tutorwatch_findings::digest(&before).hash);
 }

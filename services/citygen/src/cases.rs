@@ -13,7 +13,7 @@ use tutorwatch_events::ids::{AccountId, AdId, SiteId};
 use tutorwatch_events::kinds::LicensedModes;
 use tutorwatch_events::schedule::LessonDelivered;
 use tutorwatch_events::{EventId, Fen, RegionCode, UtcTime};
-use tutorwatch_projections::finding::identity;
+use tutorwatch_findings::identity;
 
 use crate::clock::local;
 use crate::emit::Emitter;

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use tutorwatch_events::{encode_json, LoggedEvent, UtcTime};
-use tutorwatch_projections::finding::FindingStatus;
+use tutorwatch_findings::FindingStatus;
 use tutorwatch_projections::policy::Policy;
 use tutorwatch_projections::projector::Projector;
 
@@ -100,7 +100,7 @@ fn projector_agrees(seed: u64) {
         "missed: {missed:#?}\nextra: {extra:#?}"
     );
     let covered: std::collections::BTreeSet<_> = city.truth.iter().map(|e| e.rule).collect();
-    let uncovered: Vec<_> = tutorwatch_projections::finding::RuleId::ALL
+    let uncovered: Vec<_> = tutorwatch_findings::RuleId::ALL
         .iter()
         .filter(|rule| !covered.contains(rule))
         .collect();
@@ -138,6 +138,27 @@ fn the_day_9_refund_is_sent_after_other_banks_clocks_passed_its_deadline() {
         assert!(
             overtaken,
             "seed {seed}: no other bank's clock passed the deadline first"
+        );
+    }
+}
+
+#[test]
+fn the_rule_catalogue_and_the_planted_cases_name_each_other() {
+    let planted: std::collections::BTreeSet<&str> = crate::cases::CASES.iter().copied().collect();
+    let mut named = std::collections::BTreeSet::new();
+    for rule in tutorwatch_findings::RuleId::ALL {
+        for case in rule.spec().city_cases {
+            assert!(
+                planted.contains(case),
+                "{rule} names city case {case}, which the city does not plant"
+            );
+            named.insert(*case);
+        }
+    }
+    for case in planted {
+        assert!(
+            named.contains(case),
+            "the city plants {case}, which no rule of the catalogue names"
         );
     }
 }

@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 use tutorwatch_events::ids::FindingId;
 use tutorwatch_events::{CreditCode, EventId};
-use tutorwatch_projections::finding::{finding_id, RuleId};
+use tutorwatch_findings::{finding_id, RuleId};
 
 /// The status class an expected finding must end in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -3,8 +3,8 @@
 /// What stops ingest from starting or running.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
-    #[error("JetStream: {0}")]
-    JetStream(String),
+    #[error("a JetStream request failed")]
+    JetStream(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("stream {stream} exists with a configuration ingest cannot use: {problem}")]
     StreamMismatch { stream: String, problem: String },
     #[error("the event log failed")]
@@ -14,7 +14,7 @@ pub enum IngestError {
 }
 
 impl IngestError {
-    pub(crate) fn jetstream(error: impl std::fmt::Display) -> Self {
-        IngestError::JetStream(error.to_string())
+    pub(crate) fn jetstream(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        IngestError::JetStream(Box::new(error))
     }
 }

@@ -16,6 +16,6 @@ pub enum ProjectorError {
     #[error("expected log entry {expected}, the log returned entry {found}")]
     Gap { expected: u64, found: u64 },
     /// A blocking task panicked or was cancelled.
-    #[error("the projector's worker task failed: {0}")]
-    Task(String),
+    #[error("the projector's worker task failed")]
+    Task(#[source] tokio::task::JoinError),
 }

@@ -12,7 +12,8 @@ use std::sync::Arc;
 use tokio::sync::watch;
 use tracing::field::Empty;
 use tutorwatch_events::ids::FindingId;
-use tutorwatch_projections::{Change, Policy, Projector, RestoreError};
+use tutorwatch_findings::Change;
+use tutorwatch_projections::{Policy, Projector, RestoreError};
 use tutorwatch_store::{EventLog, ProjectionBatch, ProjectionStore, StoreError};
 
 use crate::error::ProjectorError;
@@ -77,7 +78,7 @@ async fn blocking<T: Send + 'static>(
 ) -> Result<T, ProjectorError> {
     tokio::task::spawn_blocking(work)
         .await
-        .map_err(|e| ProjectorError::Task(e.to_string()))?
+        .map_err(ProjectorError::Task)?
 }
 
 /// Drops every stored row and starts from the first event.
@@ -118,7 +119,7 @@ fn resume(
         );
         return rebuild(store, policy);
     }
-    let loaded = match store.load_snapshot() {
+    let loaded = match store.load_snapshot::<Projector>() {
         Ok(loaded) => loaded,
         // Derived data that no longer decodes is rebuilt from the log, never trusted.
         Err(StoreError::CorruptProjection { key, reason }) => {
@@ -191,7 +192,7 @@ fn step(
     let mut batch = ProjectionBatch::default();
     let mut calendar_gaps = std::collections::BTreeSet::new();
     for event in &events {
-        calendar_gaps.extend(tutorwatch_projections::lessons::years_without_calendar(
+        calendar_gaps.extend(tutorwatch_projections::years_without_calendar(
             projector.policy(),
             event,
         ));

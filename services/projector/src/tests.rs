@@ -8,8 +8,9 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tutorwatch_events::examples::{example, ExampleParams};
 use tutorwatch_events::{encode, CreditCode, Envelope, EventId, RegionCode, UtcTime, EVENT_TYPES};
+use tutorwatch_findings::{digest, Digest, RuleId};
 use tutorwatch_projections::policy::NATIONAL_POLICY_TOML;
-use tutorwatch_projections::{digest, Digest, Policy, RuleId};
+use tutorwatch_projections::{Policy, Projector};
 use tutorwatch_store::{EventLog, FeedQuery, ProjectionStore, Scope};
 
 use super::*;
@@ -186,7 +187,7 @@ async fn the_stored_projections_equal_a_replay() {
     );
     let (seq, _) = data
         .store
-        .load_snapshot()
+        .load_snapshot::<Projector>()
         .expect("reads")
         .expect("a snapshot");
     assert_eq!(seq, data.log.last_seq(), "a final snapshot on shutdown");
@@ -227,7 +228,7 @@ async fn a_killed_follower_resumes_to_the_same_projections() {
     running.kill().await;
     let (snapshot_seq, _) = data
         .store
-        .load_snapshot()
+        .load_snapshot::<Projector>()
         .expect("reads")
         .expect("a snapshot");
     let applied = data.store.applied_seq().expect("reads");
@@ -333,5 +334,9 @@ async fn a_snapshot_that_no_longer_decodes_is_rebuilt_from_the_log() {
     running.caught_up_with(&data.log).await;
     running.stop().await;
     assert_eq!(data.stored_digest(), data.replayed_digest(national()));
-    assert!(data.store.load_snapshot().expect("decodes again").is_some());
+    assert!(data
+        .store
+        .load_snapshot::<Projector>()
+        .expect("decodes again")
+        .is_some());
 }

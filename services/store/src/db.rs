@@ -11,7 +11,7 @@ use crate::error::StoreError;
 const LOCK_WAIT: Duration = Duration::from_secs(2);
 
 /// Opens (or creates) the sled database in `path`. A lock still held after [`LOCK_WAIT`] (by
-/// another process, usually) is [`StoreError::InUse`]; anything else is [`StoreError::Io`]
+/// another process, usually) is [`StoreError::InUse`]; anything else is [`StoreError::Open`]
 /// naming the directory.
 pub(crate) fn open_db(path: &Path) -> Result<sled::Db, StoreError> {
     let deadline = Instant::now() + LOCK_WAIT;
@@ -35,6 +35,9 @@ pub(crate) fn open_error(path: &Path, error: sled::Error) -> StoreError {
     if text.contains("could not acquire lock") {
         StoreError::InUse(path.to_owned())
     } else {
-        StoreError::Io(format!("opening {}: {text}", path.display()))
+        StoreError::Open {
+            path: path.to_owned(),
+            source: error,
+        }
     }
 }

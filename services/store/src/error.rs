@@ -10,9 +10,16 @@ pub enum StoreError {
         "the data directory {0} is in use by another process (is `tutorwatch serve` running?)"
     )]
     InUse(PathBuf),
-    /// The data directory could not be opened or written (permissions, full disk, ...).
-    #[error("storage I/O failed: {0}")]
-    Io(String),
+    /// The data directory could not be opened (permissions, a damaged file, ...).
+    #[error("could not open the database in {path}")]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: sled::Error,
+    },
+    /// The data directory could not be read or written (permissions, full disk, ...).
+    #[error("storage I/O failed")]
+    Io(#[from] sled::Error),
     /// A stored entry does not decode or does not fit the log's invariants.
     #[error("log entry {seq} is corrupt: {reason}")]
     Corrupt { seq: u64, reason: String },
@@ -32,12 +39,6 @@ pub enum StoreError {
     /// A batch was larger than the log accepts in one append.
     #[error("a batch of {count} events is larger than the most, {max}")]
     BatchTooLarge { count: usize, max: usize },
-}
-
-impl From<sled::Error> for StoreError {
-    fn from(error: sled::Error) -> Self {
-        StoreError::Io(error.to_string())
-    }
 }
 
 impl From<sled::transaction::TransactionError<StoreError>> for StoreError {

@@ -341,6 +341,12 @@ impl EventLog {
             Some((head.seq + 1, head.hash)),
             "a batch continues the log from its head"
         );
+        assert!(
+            records
+                .windows(2)
+                .all(|pair| pair[1].seq == pair[0].seq + 1 && pair[1].prev_hash == pair[0].hash),
+            "a batch's entries are consecutive and each links to the one before"
+        );
         let mut entry_writes = sled::Batch::default();
         let mut id_writes = sled::Batch::default();
         let mut fact_writes = sled::Batch::default();

@@ -21,9 +21,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tutorwatch_events::ids::FindingId;
 use tutorwatch_events::{CreditCode, LoggedEvent};
-use tutorwatch_projections::{
-    Change, Finding, ListEntry, ListStatus, Outcome, Projector, Snapshot,
-};
+use tutorwatch_findings::{Change, Finding, ListEntry, ListStatus, Outcome, ProjectionSource};
 
 pub use feed::{
     BadCursor, Cursor, FeedPage, FeedQuery, Scope, StatusTag, FEED_PAGE_MAX, FEED_SCAN_MAX,
@@ -141,7 +139,18 @@ impl ProjectionStore {
     /// its index entries (moving the status entry when the status changed); the current list
     /// entry of every institution concerned; `applied_seq`, the policy version and, when asked,
     /// the snapshot. One atomic batch, flushed before it returns.
-    pub fn write(&self, projector: &Projector, batch: &ProjectionBatch) -> Result<(), StoreError> {
+    pub fn write<S: ProjectionSource>(
+        &self,
+        projector: &S,
+        batch: &ProjectionBatch,
+    ) -> Result<(), StoreError> {
+        assert!(
+            batch
+                .changes
+                .iter()
+                .all(|(seq, _)| *seq <= batch.applied_seq),
+            "applied_seq vouches for every change written with it"
+        );
         let mut writes = sled::Batch::default();
         let mut first_seq: BTreeMap<FindingId, u64> = BTreeMap::new();
         let mut institutions = batch.institutions.clone();
@@ -208,13 +217,12 @@ impl ProjectionStore {
         );
         writes.insert(
             keys::meta(keys::POLICY_VERSION),
-            tutorwatch_projections::derivation(projector.policy()).as_bytes(),
+            projector.derivation().as_bytes(),
         );
         if batch.snapshot {
-            let snapshot = (projector.last_seq(), projector.snapshot());
             writes.insert(
                 keys::meta(keys::SNAPSHOT),
-                encode("the snapshot", &snapshot)?,
+                encode("the snapshot", &projector.snapshot())?,
             );
         }
         self.tree.apply_batch(writes)?;
@@ -255,8 +263,8 @@ impl ProjectionStore {
         }
     }
 
-    /// The last snapshot and the sequence it was taken at, if one was written.
-    pub fn load_snapshot(&self) -> Result<Option<(u64, Snapshot)>, StoreError> {
+    /// The last snapshot `S` wrote, if any: `store.load_snapshot::<Projector>()`.
+    pub fn load_snapshot<S: ProjectionSource>(&self) -> Result<Option<S::Snapshot>, StoreError> {
         let key = keys::meta(keys::SNAPSHOT);
         match self.tree.get(&key)? {
             None => Ok(None),
@@ -353,7 +361,7 @@ impl ProjectionStore {
         Ok(ListPage { entries, next })
     }
 
-    /// All findings and list entries, for `projections::digest` (equal to a fresh replay's
+    /// All findings and list entries, for `tutorwatch_findings::digest` (equal to a fresh replay's
     /// `Projector::outcome` once the store has caught up).
     pub fn outcome(&self) -> Result<Outcome, StoreError> {
         Ok(Outcome {

@@ -17,7 +17,7 @@ use anyhow::{bail, Context as _};
 use serde_json::json;
 use tutorwatch_citygen::{Expected, ExpectedStatus};
 use tutorwatch_events::ids::FindingId;
-use tutorwatch_projections::{FindingStatus, RuleId};
+use tutorwatch_findings::{FindingStatus, RuleId};
 use tutorwatch_store::ProjectionStore;
 
 use crate::cli::{existing_dir, open_log, print_json};

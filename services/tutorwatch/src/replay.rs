@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use serde_json::json;
 use tutorwatch_events::{CreditCode, RegionCode};
-use tutorwatch_projections::{diff, Policy, Projector, RuleId};
+use tutorwatch_findings::{diff, RuleId};
+use tutorwatch_projections::{Policy, Projector};
 use tutorwatch_store::{Cursor, EventLog, FeedQuery, ProjectionStore, Scope, StatusTag};
 
 use crate::cli::{existing_dir, open_log, print_json};
@@ -60,7 +61,7 @@ pub fn run(
     }
     if check {
         let stored = open_projections(data)?.outcome()?;
-        let stored_digest = tutorwatch_projections::digest(&stored);
+        let stored_digest = tutorwatch_findings::digest(&stored);
         let same = stored_digest == digest;
         print_json(&json!({"matches": same, "replayed": digest, "stored": stored_digest}))?;
         if !same {

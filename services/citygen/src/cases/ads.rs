@@ -5,7 +5,7 @@ use tutorwatch_events::advertising::{AdChannel, AdvertisementObserved, SchoolCar
 use tutorwatch_events::ids::AdId;
 use tutorwatch_events::kinds::{GradeBand, Mode, Subject};
 use tutorwatch_events::{EventId, Fen};
-use tutorwatch_projections::finding::{identity, RuleId};
+use tutorwatch_findings::{identity, RuleId};
 
 use crate::inst::token;
 use crate::truth::Expected;

@@ -4,7 +4,7 @@
 use tutorwatch_events::kinds::{GradeBand, Mode, Subject};
 use tutorwatch_events::schedule::{CourseCancelled, CourseRescheduled};
 use tutorwatch_events::EventId;
-use tutorwatch_projections::finding::{identity, RuleId};
+use tutorwatch_findings::{identity, RuleId};
 
 use crate::clock::local;
 use crate::inst::{text, Plan};

@@ -6,7 +6,7 @@ use tutorwatch_events::ids::{SiteId, TeacherId};
 use tutorwatch_events::kinds::{GradeBand, Mode, Subject};
 use tutorwatch_events::registry::{LicenceRevoked, LicenceSuspended, TeacherHired};
 use tutorwatch_events::EventId;
-use tutorwatch_projections::finding::{identity, RuleId};
+use tutorwatch_findings::{identity, RuleId};
 
 use crate::inst::{text, token, Plan};
 use crate::truth::Expected;

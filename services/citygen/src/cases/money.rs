@@ -10,7 +10,7 @@ use tutorwatch_events::escrow::{
 use tutorwatch_events::ids::AccountId;
 use tutorwatch_events::kinds::{GradeBand, Mode, Subject};
 use tutorwatch_events::{EventId, Fen};
-use tutorwatch_projections::finding::{identity, RuleId};
+use tutorwatch_findings::{identity, RuleId};
 
 use crate::clock::local;
 use crate::inst::token;

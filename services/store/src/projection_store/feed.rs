@@ -11,7 +11,7 @@ use std::str::FromStr;
 
 use tutorwatch_events::ids::FindingId;
 use tutorwatch_events::{CreditCode, RegionCode, UtcTime};
-use tutorwatch_projections::{Finding, FindingStatus, RuleId, Severity};
+use tutorwatch_findings::{Finding, FindingStatus, RuleId, Severity};
 
 use super::{keys, ProjectionStore, StoredFinding};
 use crate::error::StoreError;

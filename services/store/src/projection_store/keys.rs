@@ -27,7 +27,7 @@ use std::collections::BTreeSet;
 use tutorwatch_events::ids::FindingId;
 use tutorwatch_events::region::RegionLevel;
 use tutorwatch_events::{CreditCode, RegionCode};
-use tutorwatch_projections::{Finding, ListStatus};
+use tutorwatch_findings::{Finding, ListStatus};
 
 use super::feed::{Cursor, Scope, StatusTag};
 use crate::error::StoreError;

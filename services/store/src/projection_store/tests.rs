@@ -8,9 +8,8 @@ use tutorwatch_events::supervision::CaseAction;
 use tutorwatch_events::{
     CreditCode, Envelope, Event, EventId, LoggedEvent, RegionCode, UtcTime, EVENT_TYPES,
 };
-use tutorwatch_projections::{
-    digest, FindingStatus, ListStatus, Policy, Projector, RuleId, Severity,
-};
+use tutorwatch_findings::{digest, FindingStatus, ListStatus, RuleId, Severity};
+use tutorwatch_projections::{Policy, Projector};
 
 use super::*;
 
@@ -136,7 +135,7 @@ fn findings_and_list_entries_are_written_and_read_back() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = ProjectionStore::open(dir.path()).expect("opens");
     assert_eq!(store.applied_seq().expect("reads"), 0);
-    assert_eq!(store.load_snapshot().expect("reads"), None);
+    assert_eq!(store.load_snapshot::<Projector>().expect("reads"), None);
     let mut scenario = Scenario::new();
     let code = credit_code("440203", 1);
     scenario.institution(&code, "440203", "a");
@@ -411,7 +410,10 @@ fn snapshots_round_trip_and_a_reopened_store_keeps_everything() {
     assert_eq!(store.applied_seq().expect("reads"), scenario.seq);
     assert_eq!(digest(&store.outcome().expect("reads")), expected_digest);
     assert_eq!(expected_digest, scenario.projector.digest());
-    let (seq, snapshot) = store.load_snapshot().expect("reads").expect("a snapshot");
+    let (seq, snapshot) = store
+        .load_snapshot::<Projector>()
+        .expect("reads")
+        .expect("a snapshot");
     assert_eq!(seq, 5);
     let restored =
         Projector::restore(Policy::national().expect("policy"), snapshot).expect("restores");
@@ -427,7 +429,7 @@ fn snapshots_round_trip_and_a_reopened_store_keeps_everything() {
 
     store.clear().expect("clears");
     assert_eq!(store.applied_seq().expect("reads"), 0);
-    assert_eq!(store.load_snapshot().expect("reads"), None);
+    assert_eq!(store.load_snapshot::<Projector>().expect("reads"), None);
     assert_eq!(store.outcome().expect("reads"), Outcome::default());
     assert!(all_ids(&store, Scope::All).is_empty());
 }
@@ -452,7 +454,7 @@ fn a_value_that_does_not_decode_is_corruption_not_a_panic() {
         .insert(keys::meta(keys::SNAPSHOT), &[0x7f][..])
         .expect("tampers");
     assert!(matches!(
-        store.load_snapshot(),
+        store.load_snapshot::<Projector>(),
         Err(StoreError::CorruptProjection { .. })
     ));
     store

@@ -5,7 +5,7 @@
 
 use serde::Deserialize;
 use tutorwatch_events::{CreditCode, RegionCode, UtcTime};
-use tutorwatch_projections::{RuleId, Severity};
+use tutorwatch_findings::{RuleId, Severity};
 use tutorwatch_store::{Cursor, FeedQuery, Scope, StatusTag, StoredFinding, FEED_PAGE_MAX};
 use utoipa::IntoParams;
 

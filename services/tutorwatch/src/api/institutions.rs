@@ -7,7 +7,7 @@ use axum::Json;
 use serde::Serialize;
 use tutorwatch_events::supervision::CaseAction;
 use tutorwatch_events::{CreditCode, Event, EventId, LoggedEvent, RegionCode, UtcTime};
-use tutorwatch_projections::ListEntry;
+use tutorwatch_findings::ListEntry;
 use tutorwatch_store::{FeedQuery, Scope};
 use utoipa::ToSchema;
 

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use tutorwatch_events::CreditCode;
-use tutorwatch_projections::ListStatus;
+use tutorwatch_findings::ListStatus;
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::ApiQuery;

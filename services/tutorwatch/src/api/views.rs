@@ -5,8 +5,8 @@
 use serde::Serialize;
 use tutorwatch_events::ids::FindingId;
 use tutorwatch_events::{CreditCode, EventId, RegionCode, UtcTime};
-use tutorwatch_projections::lists::ListReason;
-use tutorwatch_projections::{FindingStatus, ListEntry, ListStatus};
+use tutorwatch_findings::ListReason;
+use tutorwatch_findings::{FindingStatus, ListEntry, ListStatus};
 use tutorwatch_store::{Cursor, StoredFinding};
 use utoipa::ToSchema;
 
@@ -67,7 +67,7 @@ pub struct FindingView {
     pub raised_seq: u64,
 }
 
-fn evidence(list: &[tutorwatch_projections::Evidence]) -> Vec<EvidenceView> {
+fn evidence(list: &[tutorwatch_findings::Evidence]) -> Vec<EvidenceView> {
     list.iter()
         .map(|e| EvidenceView {
             event_id: e.event_id,

@@ -14,120 +14,11 @@ use tutorwatch_events::ids::FindingId;
 use tutorwatch_events::supervision::{CaseAction, PenaltyKind};
 use tutorwatch_events::{CreditCode, EventId, Fen, RegionCode, UtcTime};
 
+use crate::rule::{RuleId, Severity};
+
 /// The namespace of finding ids (UUID v5).
 const FINDING_NAMESPACE: uuid::Uuid =
     uuid::Uuid::from_u128(0x6d1c_2f0e_8b7a_4c53_9e1f_3a5b_7c9d_0e21);
-
-/// How serious a rule's breach is (RULES.md severity scale).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    Low,
-    Med,
-    High,
-    Crit,
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Severity::Low => "LOW",
-            Severity::Med => "MED",
-            Severity::High => "HIGH",
-            Severity::Crit => "CRIT",
-        })
-    }
-}
-
-macro_rules! rules {
-    ($( $variant:ident => $id:literal, $severity:ident; )*) => {
-        /// The rules findings are raised under; ids as in RULES.md (and a few of our own).
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        #[serde(into = "&'static str", try_from = "String")]
-        pub enum RuleId {
-            $( $variant, )*
-        }
-
-        impl RuleId {
-            /// Every rule, in declaration order.
-            pub const ALL: &'static [RuleId] = &[$( RuleId::$variant, )*];
-
-            /// The catalogue id, e.g. `ONLINE_LESSON_MAX_30MIN`.
-            pub fn as_str(self) -> &'static str {
-                match self { $( RuleId::$variant => $id, )* }
-            }
-
-            /// The rule's severity from the catalogue.
-            pub fn severity(self) -> Severity {
-                match self { $( RuleId::$variant => Severity::$severity, )* }
-            }
-
-            /// The rule with this catalogue id.
-            pub fn parse(id: &str) -> Option<RuleId> {
-                match id { $( $id => Some(RuleId::$variant), )* _ => None }
-            }
-        }
-    };
-}
-
-rules! {
-    OnlineLessonMax30Min => "ONLINE_LESSON_MAX_30MIN", Med;
-    OnlineBreakMin10Min => "ONLINE_BREAK_MIN_10MIN", Med;
-    OnlineEndBy2100 => "ONLINE_END_BY_2100", High;
-    OfflineEndBy2030 => "OFFLINE_END_BY_2030", High;
-    SubjectNoHolidayWeekendVacation => "SUBJECT_NO_HOLIDAY_WEEKEND_VACATION", Crit;
-    PreschoolNoOnline => "PRESCHOOL_NO_ONLINE", Crit;
-    PreschoolNoOfflineSubject => "PRESCHOOL_NO_OFFLINE_SUBJECT", Crit;
-    SubjectMustBeNonprofit => "SUBJECT_MUST_BE_NONPROFIT", Crit;
-    OnlineSubjectLicense => "ONLINE_SUBJECT_LICENSE", Crit;
-    LicenseModeMatch => "LICENSE_MODE_MATCH", High;
-    NonsubjectNoSubjectContent => "NONSUBJECT_NO_SUBJECT_CONTENT", Crit;
-    MultiSiteUnapproved => "MULTI_SITE_UNAPPROVED", High;
-    OperatingUnlicensed => "OPERATING_UNLICENSED", Crit;
-    OperatingSuspended => "OPERATING_SUSPENDED", Crit;
-    OperatingRevoked => "OPERATING_REVOKED", Crit;
-    TeacherQualSubject => "TEACHER_QUAL_SUBJECT", High;
-    NoInserviceTeacher => "NO_INSERVICE_TEACHER", Crit;
-    ForeignStaff => "FOREIGN_STAFF", Crit;
-    PrepayMax3m60h => "PREPAY_MAX_3M_60H", High;
-    PrepayMax5000 => "PREPAY_MAX_5000", High;
-    PrepayDedicatedAccount => "PREPAY_DEDICATED_ACCOUNT", Crit;
-    ReleasePerLesson => "RELEASE_PER_LESSON", High;
-    NoTrainingLoan => "NO_TRAINING_LOAN", Crit;
-    RefundProrata => "REFUND_PRORATA", Med;
-    EscrowShortfallWarn => "ESCROW_SHORTFALL_WARN", Med;
-    EscrowShortfall => "ESCROW_SHORTFALL", Crit;
-    AccountClosedWhileOwed => "ACCOUNT_CLOSED_WHILE_OWED", Crit;
-    GovGuidePrice => "GOV_GUIDE_PRICE", High;
-    NoFakeOriginalPrice => "NO_FAKE_ORIGINAL_PRICE", High;
-    AdChannelBan => "AD_CHANNEL_BAN", High;
-    AdSchoolSupplies => "AD_SCHOOL_SUPPLIES", High;
-    BlackWhiteList => "BLACK_WHITE_LIST", High;
-}
-
-impl From<RuleId> for &'static str {
-    fn from(rule: RuleId) -> Self {
-        rule.as_str()
-    }
-}
-
-/// A string that is not a known rule id.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown rule id {0:?}")]
-pub struct UnknownRule(pub String);
-
-impl TryFrom<String> for RuleId {
-    type Error = UnknownRule;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        RuleId::parse(&value).ok_or(UnknownRule(value))
-    }
-}
-
-impl fmt::Display for RuleId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// One logged event that proves a finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -312,19 +203,6 @@ pub enum FindingChange {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rule_ids_round_trip_and_are_unique() {
-        let mut seen = std::collections::BTreeSet::new();
-        for rule in RuleId::ALL {
-            assert!(seen.insert(rule.as_str()));
-            assert_eq!(RuleId::parse(rule.as_str()), Some(*rule));
-        }
-        assert_eq!(
-            RuleId::OnlineLessonMax30Min.as_str(),
-            "ONLINE_LESSON_MAX_30MIN"
-        );
-    }
 
     #[test]
     fn ids_depend_on_rule_and_identity_only() {

@@ -12,7 +12,7 @@ use tutorwatch_events::ids::FindingId;
 use tutorwatch_events::CreditCode;
 
 use crate::finding::{Finding, FindingStatus};
-use crate::lists::{ListEntry, ListStatus};
+use crate::list::{ListEntry, ListStatus};
 
 /// The findings and list entries a run produced.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,10 +48,9 @@ fn hex(hash: blake3::Hash) -> String {
 }
 
 fn canonical<T: Serialize>(hasher: &mut blake3::Hasher, value: &T) {
-    // Serialising our own plain structs into a Vec cannot fail (no maps with non-string keys in
-    // a human-readable format, no unsized sequences); an empty encoding would still be hashed
-    // consistently on every run.
-    let bytes = postcard::to_allocvec(value).unwrap_or_default();
+    // Serialising our own plain structs into a Vec cannot fail (no unsized sequences); an empty
+    // encoding would make different outcomes hash alike, so a failure must not be papered over.
+    let bytes = postcard::to_allocvec(value).expect("postcard encodes findings and list entries");
     hasher.update(&(bytes.len() as u64).to_le_bytes());
     hasher.update(&bytes);
 }

@@ -1,5 +1,6 @@
-//! Fund-supervision rules (RULES.md section G and GOV_GUIDE_PRICE): prepaid fees, supervised
-//! accounts, releases, refunds and the escrow early warnings of our own.
+//! Prepaid fees and escrow (RULES.md section G): PREPAY_MAX_3M_60H, PREPAY_MAX_5000,
+//! PREPAY_DEDICATED_ACCOUNT, NO_TRAINING_LOAN, RELEASE_PER_LESSON, REFUND_PRORATA, and the escrow
+//! early warnings of our own (ESCROW_SHORTFALL_WARN, ESCROW_SHORTFALL, ACCOUNT_CLOSED_WHILE_OWED).
 //!
 //! There is no wall clock: whether a refund was paid in time is judged against the time later
 //! events prove has passed, so a replay judges exactly as the first run did. It is the clock of
@@ -22,13 +23,13 @@ use serde::{Deserialize, Serialize};
 use tutorwatch_events::escrow::{DailyBalanceStated, FeeCollected, FundsReleased};
 use tutorwatch_events::ids::{AccountId, ContractId, CourseId};
 use tutorwatch_events::kinds::Category;
-use tutorwatch_events::schedule::CoursePublished;
 use tutorwatch_events::{CreditCode, Event, Fen, LoggedEvent, Producer, UtcTime};
 
 use crate::context::Context;
-use crate::facts::{evidence, local_time, start_of_day, CourseKey};
-use crate::finding::{identity, Evidence, Figure, Finding, FindingChange, Measure, RuleId};
-use crate::lessons::standing_finding;
+use crate::facts::{evidence, local_time, start_of_day};
+use crate::rules::licence::standing_finding;
+use crate::rules::RuleArea;
+use tutorwatch_findings::{identity, Evidence, Figure, Finding, Measure, RuleId};
 
 /// Identifies a contract: the institution and its contract id.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -106,9 +107,15 @@ fn coverage_bp(balance: Fen, owed: Fen) -> u64 {
     u64::try_from(u128::from(balance.get()) * 10_000 / owed).unwrap_or(u64::MAX)
 }
 
+impl RuleArea for FundRules {
+    fn on_event(&mut self, ctx: &Context<'_>, event: &LoggedEvent) -> Vec<Finding> {
+        self.judge(ctx, event)
+    }
+}
+
 impl FundRules {
     /// Judges one event; returns the findings to raise.
-    pub fn apply(&mut self, ctx: &Context<'_>, event: &LoggedEvent) -> Vec<Finding> {
+    fn judge(&mut self, ctx: &Context<'_>, event: &LoggedEvent) -> Vec<Finding> {
         let mut findings = self.advance_clock(ctx, event);
         let envelope = &event.envelope;
         let institution = &envelope.institution;
@@ -233,7 +240,6 @@ impl FundRules {
                     );
                 }
             }
-            Event::CoursePublished(course) => findings.extend(guide_price(ctx, event, course)),
             _ => {}
         }
         findings
@@ -540,15 +546,6 @@ impl FundRules {
                 &envelope.event_id,
             ]))]
     }
-
-    /// What families are owed out of an institution's supervised accounts, in total.
-    pub fn owed(&self, institution: &CreditCode) -> Fen {
-        self.accounts
-            .iter()
-            .filter(|(k, _)| &k.institution == institution)
-            .map(|(_, b)| b.owed)
-            .sum()
-    }
 }
 
 /// REFUND_PRORATA: a refund still unpaid (in part) when `event` showed its deadline had passed.
@@ -711,77 +708,4 @@ fn prepay_caps(
         }
     }
     findings
-}
-
-/// GOV_GUIDE_PRICE: a subject course's price per standard lesson against the region's guidance
-/// price plus the allowed markup.
-fn guide_price(ctx: &Context<'_>, event: &LoggedEvent, course: &CoursePublished) -> Vec<Finding> {
-    let envelope = &event.envelope;
-    if course.subject.category() != Category::Subject {
-        return Vec::new();
-    }
-    let date = local_time(ctx.time_zone(&envelope.institution), envelope.occurred_at).date();
-    let Some(table) = ctx
-        .policy
-        .lookup(envelope.region, date, |p| p.guide_prices.as_ref())
-    else {
-        return Vec::new();
-    };
-    let table = table.value;
-    if !table.grade_bands.contains(&course.grade_band) {
-        return Vec::new();
-    }
-    let Some(band) = table.bands.iter().find(|b| {
-        b.mode == course.mode
-            && b.class_size_max
-                .is_none_or(|max| course.class_size_max <= max)
-    }) else {
-        return Vec::new();
-    };
-    // The longest planned lesson gives the lowest price per standard unit: the lenient reading.
-    let lesson_seconds = course
-        .sessions
-        .iter()
-        .map(|s| (s.end.as_nanos() - s.start.as_nanos()) / 1_000_000_000)
-        .max()
-        .unwrap_or(0)
-        .max(1);
-    let lesson_seconds = u128::try_from(lesson_seconds).unwrap_or(1);
-    let unit_seconds = u128::from(band.unit_minutes) * 60;
-    let price = u128::from(course.price_per_lesson.get());
-    let allowed_bp = 10_000 + u128::from(table.markup_bp);
-    if price * unit_seconds * 10_000 <= u128::from(band.price_fen) * allowed_bp * lesson_seconds {
-        return Vec::new();
-    }
-    let cap_per_unit = Fen::new(
-        u64::try_from(u128::from(band.price_fen) * allowed_bp / 10_000).unwrap_or(u64::MAX),
-    );
-    let price_per_unit =
-        Fen::new(u64::try_from(price * unit_seconds / lesson_seconds).unwrap_or(u64::MAX));
-    let key = CourseKey {
-        institution: envelope.institution.clone(),
-        course: course.course.clone(),
-    };
-    vec![ctx
-        .draft(event, RuleId::GovGuidePrice, envelope.occurred_at)
-        .figure(Figure::new("price_per_unit", Measure::Money(price_per_unit)))
-        .figure(Figure::new("guide_price", Measure::Money(Fen::new(band.price_fen))))
-        .figure(Figure::new("limit", Measure::Money(cap_per_unit)))
-        .describe(format!(
-            "course {} costs {price_per_unit} per {}-min lesson > guidance {} + {} = {cap_per_unit} (class of up to {})",
-            key.course,
-            band.unit_minutes,
-            Fen::new(band.price_fen),
-            Measure::BasisPoints(u64::from(table.markup_bp)),
-            course.class_size_max
-        ))
-        .build(&identity(&[&"price", &envelope.event_id]))]
-}
-
-/// Wraps raised findings as changes.
-pub fn raise(findings: Vec<Finding>) -> Vec<FindingChange> {
-    findings
-        .into_iter()
-        .map(|f| FindingChange::Raise(Box::new(f)))
-        .collect()
 }

@@ -1,0 +1,35 @@
+//! What the projections produce and the projection store keeps: the rule catalogue, findings,
+//! list entries, the changes one event makes, and digests of a whole run.
+//!
+//! This crate is the vocabulary between the rules (`tutorwatch-projections`), the projection
+//! store (`tutorwatch-projection-store`), the API and the tools, so that the store does not depend
+//! on the rules. Like `events` it does no I/O.
+//!
+//! Findings and list entries are derived data, not facts: they can always be rebuilt from the
+//! log, so they are versioned with the code that derives them (the state format) rather than in
+//! `events`.
+//!
+//! # Layout
+//! - `rule`: the rule catalogue (ids, areas, severities, policy keys, sources, list roles, city
+//!   cases), one row per rule.
+//! - `finding`: findings, their figures, evidence and case status, and finding ids.
+//! - `list`: black/white list entries and their reasons.
+//! - `change`: what applying one event changed.
+//! - `digest`: counts, a hash of all findings and list entries, and diffs between two runs.
+//! - `source`: what a projection store persists from a fold (the projector implements it).
+
+pub mod change;
+pub mod digest;
+pub mod finding;
+pub mod list;
+pub mod rule;
+pub mod source;
+
+pub use change::Change;
+pub use digest::{diff, digest, Diff, Digest, Outcome};
+pub use finding::{
+    finding_id, identity, Basis, Evidence, Figure, Finding, FindingChange, FindingStatus, Measure,
+};
+pub use list::{ListEntry, ListMove, ListReason, ListStatus, ReasonKind};
+pub use rule::{Area, ListRole, RuleId, RuleSpec, Severity, UnknownRule};
+pub use source::ProjectionSource;

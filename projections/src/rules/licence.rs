@@ -1,0 +1,276 @@
+//! Licensing, registration and sites (RULES.md section D): SUBJECT_MUST_BE_NONPROFIT at
+//! registration and as a standing fact at each activity; operating while unlicensed, suspended or
+//! revoked (OPERATING_*), judged on each plan, lesson and fee; and, for a course, its licence
+//! scope (ONLINE_SUBJECT_LICENSE, LICENSE_MODE_MATCH), its content (NONSUBJECT_NO_SUBJECT_CONTENT)
+//! and its site (MULTI_SITE_UNAPPROVED).
+
+use tutorwatch_events::ids::CourseId;
+use tutorwatch_events::kinds::{Category, Mode};
+use tutorwatch_events::registry::InstitutionRegistered;
+use tutorwatch_events::{Event, LoggedEvent, UtcTime};
+
+use crate::context::Context;
+use crate::facts::Standing;
+use crate::rules::{local_date, CourseCheck, RuleArea, Stage};
+use tutorwatch_findings::{identity, Figure, Finding, Measure, RuleId, Severity};
+
+/// The licensing rules (stateless).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct LicenceRules;
+
+impl RuleArea for LicenceRules {
+    fn on_event(&mut self, ctx: &Context<'_>, event: &LoggedEvent) -> Vec<Finding> {
+        match &event.envelope.event {
+            Event::InstitutionRegistered(r) => registration(ctx, event, r),
+            Event::CoursePublished(_) | Event::CourseRescheduled(_) | Event::LessonDelivered(_) => {
+                standing_registration(ctx, event).into_iter().collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn on_course(&self, check: &CourseCheck<'_>) -> Vec<Finding> {
+        let mut findings: Vec<Finding> = course_standing(
+            check.ctx,
+            check.event,
+            &check.key.course,
+            check.stage,
+            check.at,
+        )
+        .into_iter()
+        .collect();
+        findings.extend(licence_scope(check));
+        findings
+    }
+}
+
+/// The course against the institution's registration: content, licence scope and site.
+fn licence_scope(check: &CourseCheck<'_>) -> Vec<Finding> {
+    let CourseCheck {
+        ctx,
+        key,
+        course,
+        site,
+        ..
+    } = *check;
+    let mut findings = Vec::new();
+    let institution = ctx.facts.institution(&key.institution);
+    let Some(reg) = institution.and_then(|i| i.registration.as_ref()) else {
+        return findings;
+    };
+    let base = check.base();
+    let category = course.category();
+    let mut add = |rule: RuleId, figure: Figure, description: String, id: &str| {
+        findings.push(check.finding(rule, figure, description, id));
+    };
+    let subject_text = Measure::Text(format!("{:?}", course.subject));
+    if reg.category == Category::NonSubject
+        && category == Category::Subject
+        && check.on(|p| p.nonsubject_no_subject_content.as_ref())
+    {
+        add(
+            RuleId::NonsubjectNoSubjectContent,
+            Figure::new("subject", subject_text.clone()),
+            format!(
+                "non-subject institution teaches subject course {} ({:?})",
+                key.course, course.subject
+            ),
+            &base,
+        );
+    }
+    let online_subject = course.mode == Mode::Online && category == Category::Subject;
+    let licensed_online_subject =
+        reg.category == Category::Subject && reg.modes.allows(Mode::Online);
+    if online_subject && !licensed_online_subject && check.on(|p| p.online_subject_license.as_ref())
+    {
+        add(
+            RuleId::OnlineSubjectLicense,
+            Figure::new(
+                "licence",
+                Measure::Text(format!("{:?} {:?}", reg.category, reg.modes)),
+            ),
+            format!(
+                "online subject course {} without a licence for online subject training",
+                key.course
+            ),
+            &base,
+        );
+    } else if check.on(|p| p.license_mode_match.as_ref()) {
+        let mismatch = if !reg.modes.allows(course.mode) {
+            Some(format!(
+                "{:?} course {} under a {:?} licence",
+                course.mode, key.course, reg.modes
+            ))
+        } else if reg.category == Category::Subject && category == Category::NonSubject {
+            Some(format!(
+                "subject licensee runs non-subject course {} ({:?})",
+                key.course, course.subject
+            ))
+        } else if reg.category == category && !reg.subjects.contains(&course.subject) {
+            Some(format!(
+                "course {} teaches {:?}, not among the licensed subjects",
+                key.course, course.subject
+            ))
+        } else {
+            None
+        };
+        if let Some(description) = mismatch {
+            add(
+                RuleId::LicenseModeMatch,
+                Figure::new("mode", Measure::Text(format!("{:?}", course.mode))),
+                description,
+                &base,
+            );
+        }
+    }
+    if course.mode == Mode::Offline && check.on(|p| p.multi_site_unapproved.as_ref()) {
+        if let Some(site) = site.filter(|s| institution.is_some_and(|i| !i.sites.contains(*s))) {
+            add(
+                RuleId::MultiSiteUnapproved,
+                Figure::new("site", Measure::Text(site.to_string())),
+                format!("course {} taught at unapproved site {site}", key.course),
+                &identity(&[&base, site]),
+            );
+        }
+    }
+    findings
+}
+
+/// SUBJECT_MUST_BE_NONPROFIT as a standing fact, judged again at each activity of the
+/// institution: a subject institution registered for-profit before the rule took effect breaks it
+/// from the day the rule took effect. The finding has the registration's id (so it is raised once,
+/// whether at registration or later) and is dated to when the breach began.
+fn standing_registration(ctx: &Context<'_>, event: &LoggedEvent) -> Option<Finding> {
+    let institution = ctx.facts.institution(&event.envelope.institution)?;
+    let registration = institution.registration.as_ref()?;
+    if registration.category != Category::Subject || registration.non_profit {
+        return None;
+    }
+    let region = institution.region;
+    let today = local_date(ctx, event, event.envelope.occurred_at);
+    let rule = ctx
+        .policy
+        .lookup(region, today, |p| p.subject_must_be_nonprofit.as_ref())?;
+    if !*rule.value {
+        return None;
+    }
+    let began = UtcTime::from_timestamp(
+        rule.from
+            .max(registration.approved_on)
+            .in_tz(institution.time_zone())
+            .ok()?
+            .timestamp(),
+    );
+    Some(
+        ctx.draft(event, RuleId::SubjectMustBeNonprofit, began)
+            .figure(Figure::new(
+                "registered",
+                Measure::Text("for-profit".into()),
+            ))
+            .with_evidence(registration.evidence)
+            .describe(format!(
+                "subject-training institution registered as for-profit (must be non-profit since {}), still operating",
+                rule.from
+            ))
+            .build(&identity(&[&"reg", &registration.evidence.event_id])),
+    )
+}
+
+/// SUBJECT_MUST_BE_NONPROFIT, judged when an institution registers.
+fn registration(ctx: &Context<'_>, event: &LoggedEvent, r: &InstitutionRegistered) -> Vec<Finding> {
+    let at = event.envelope.occurred_at;
+    let date = local_date(ctx, event, at);
+    let region = event.envelope.region;
+    if r.category != Category::Subject
+        || !ctx
+            .policy
+            .enabled(region, date, |p| p.subject_must_be_nonprofit.as_ref())
+    {
+        return Vec::new();
+    }
+    let id = identity(&[&"reg", &event.envelope.event_id]);
+    let code = &event.envelope.institution;
+    if !r.non_profit {
+        return vec![ctx
+            .draft(event, RuleId::SubjectMustBeNonprofit, at)
+            .figure(Figure::new(
+                "registered",
+                Measure::Text("for-profit".into()),
+            ))
+            .describe(
+                "subject-training institution registered as for-profit (must be non-profit)".into(),
+            )
+            .build(&id)];
+    }
+    if !code.is_civil_affairs_non_enterprise() {
+        // The prefix cross-check is an inference (RULES.md marks it R), so it is only MED.
+        let prefix: String = code.as_str().chars().take(2).collect();
+        return vec![ctx
+            .draft(event, RuleId::SubjectMustBeNonprofit, at)
+            .severity(Severity::Med)
+            .figure(Figure::new("credit_code_prefix", Measure::Text(prefix.clone())))
+            .describe(format!(
+                "registered non-profit, but credit code starts {prefix} (expected 52, 民办非企业单位)"
+            ))
+            .build(&identity(&[&"reg-prefix", &event.envelope.event_id]))];
+    }
+    Vec::new()
+}
+
+/// Operating without a licence, while suspended or after revocation: `what` the institution did
+/// at `at`, e.g. "published course c-1"; `id` identifies the act.
+pub(crate) fn standing_finding(
+    ctx: &Context<'_>,
+    event: &LoggedEvent,
+    at: UtcTime,
+    what: &str,
+    id: &str,
+) -> Option<Finding> {
+    let date = local_date(ctx, event, at);
+    let region = event.envelope.region;
+    if !ctx
+        .policy
+        .enabled(region, date, |p| p.operating_requires_licence.as_ref())
+    {
+        return None;
+    }
+    let institution = ctx.facts.institution(&event.envelope.institution)?;
+    let (rule, why, extra) = match institution.standing_at(at, date) {
+        Standing::Licensed => return None,
+        Standing::Unlicensed => (RuleId::OperatingUnlicensed, "without a licence", None),
+        Standing::Suspended(by) => (
+            RuleId::OperatingSuspended,
+            "while its licence is suspended",
+            Some(by),
+        ),
+        Standing::Revoked(by) => (
+            RuleId::OperatingRevoked,
+            "after its licence was revoked",
+            Some(by),
+        ),
+    };
+    let mut draft = ctx
+        .draft(event, rule, at)
+        .figure(Figure::new("date", Measure::Date(date)))
+        .describe(format!("{what} on {date} {why}"));
+    let mut id = id.to_owned();
+    if let Some(by) = extra {
+        draft = draft.with_evidence(by);
+        id = identity(&[&id, &by.event_id]);
+    }
+    Some(draft.build(&id))
+}
+
+pub(crate) fn course_standing(
+    ctx: &Context<'_>,
+    event: &LoggedEvent,
+    course: &CourseId,
+    stage: Stage,
+    at: UtcTime,
+) -> Option<Finding> {
+    let what = match stage {
+        Stage::Plan => format!("published course {course}"),
+        Stage::Delivered => format!("delivered a lesson of course {course}"),
+    };
+    standing_finding(ctx, event, at, &what, &identity(&[&stage.name(), course]))
+}

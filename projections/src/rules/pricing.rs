@@ -1,0 +1,177 @@
+//! Prices (RULES.md section H): GOV_GUIDE_PRICE, judged when a subject course is published,
+//! and NO_FAKE_ORIGINAL_PRICE, judged on advertisements inspectors observed.
+//!
+//! **Invariant:** a claimed former price is judged only against prices the institution itself
+//! published or charged earlier in the log, never against outside data. Money is integer fen;
+//! ratios are basis points computed in `u128`.
+
+use tutorwatch_events::advertising::AdvertisementObserved;
+use tutorwatch_events::kinds::Category;
+use tutorwatch_events::schedule::CoursePublished;
+use tutorwatch_events::{Event, Fen, LoggedEvent};
+
+use crate::context::Context;
+use crate::facts::{local_time, CourseKey};
+use crate::rules::{local_date, RuleArea};
+use tutorwatch_findings::{identity, Figure, Finding, Measure, RuleId};
+
+/// The pricing rules (stateless).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct PricingRules;
+
+impl RuleArea for PricingRules {
+    fn on_event(&mut self, ctx: &Context<'_>, event: &LoggedEvent) -> Vec<Finding> {
+        let envelope = &event.envelope;
+        match &envelope.event {
+            Event::CoursePublished(course) => guide_price(ctx, event, course),
+            Event::AdvertisementObserved(ad) => {
+                let date = local_date(ctx, event, envelope.occurred_at);
+                if !ctx
+                    .policy
+                    .enabled(envelope.region, date, |p| p.no_fake_original_price.as_ref())
+                {
+                    return Vec::new();
+                }
+                let id = identity(&[&"ad", &envelope.event_id]);
+                fake_price(ctx, event, ad, date, &id).into_iter().collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// GOV_GUIDE_PRICE: a subject course's price per standard lesson against the region's guidance
+/// price plus the allowed markup.
+fn guide_price(ctx: &Context<'_>, event: &LoggedEvent, course: &CoursePublished) -> Vec<Finding> {
+    let envelope = &event.envelope;
+    if course.subject.category() != Category::Subject {
+        return Vec::new();
+    }
+    let date = local_time(ctx.time_zone(&envelope.institution), envelope.occurred_at).date();
+    let Some(table) = ctx
+        .policy
+        .lookup(envelope.region, date, |p| p.guide_prices.as_ref())
+    else {
+        return Vec::new();
+    };
+    let table = table.value;
+    if !table.grade_bands.contains(&course.grade_band) {
+        return Vec::new();
+    }
+    let Some(band) = table.bands.iter().find(|b| {
+        b.mode == course.mode
+            && b.class_size_max
+                .is_none_or(|max| course.class_size_max <= max)
+    }) else {
+        return Vec::new();
+    };
+    // The longest planned lesson gives the lowest price per standard unit: the lenient reading.
+    let lesson_seconds = course
+        .sessions
+        .iter()
+        .map(|s| (s.end.as_nanos() - s.start.as_nanos()) / 1_000_000_000)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let lesson_seconds = u128::try_from(lesson_seconds).unwrap_or(1);
+    let unit_seconds = u128::from(band.unit_minutes) * 60;
+    let price = u128::from(course.price_per_lesson.get());
+    let allowed_bp = 10_000 + u128::from(table.markup_bp);
+    if price * unit_seconds * 10_000 <= u128::from(band.price_fen) * allowed_bp * lesson_seconds {
+        return Vec::new();
+    }
+    let cap_per_unit = Fen::new(
+        u64::try_from(u128::from(band.price_fen) * allowed_bp / 10_000).unwrap_or(u64::MAX),
+    );
+    let price_per_unit =
+        Fen::new(u64::try_from(price * unit_seconds / lesson_seconds).unwrap_or(u64::MAX));
+    let key = CourseKey {
+        institution: envelope.institution.clone(),
+        course: course.course.clone(),
+    };
+    vec![ctx
+        .draft(event, RuleId::GovGuidePrice, envelope.occurred_at)
+        .figure(Figure::new("price_per_unit", Measure::Money(price_per_unit)))
+        .figure(Figure::new("guide_price", Measure::Money(Fen::new(band.price_fen))))
+        .figure(Figure::new("limit", Measure::Money(cap_per_unit)))
+        .describe(format!(
+            "course {} costs {price_per_unit} per {}-min lesson > guidance {} + {} = {cap_per_unit} (class of up to {})",
+            key.course,
+            band.unit_minutes,
+            Fen::new(band.price_fen),
+            Measure::BasisPoints(u64::from(table.markup_bp)),
+            course.class_size_max
+        ))
+        .build(&identity(&[&"price", &envelope.event_id]))]
+}
+
+/// NO_FAKE_ORIGINAL_PRICE: a former price never charged, or a discount the prices contradict.
+fn fake_price(
+    ctx: &Context<'_>,
+    event: &LoggedEvent,
+    ad: &AdvertisementObserved,
+    date: jiff::civil::Date,
+    id: &str,
+) -> Option<Finding> {
+    let envelope = &event.envelope;
+    let facts = ctx.facts.institution(&envelope.institution);
+    let charged: Vec<Fen> = match (facts, &ad.course) {
+        (Some(i), Some(course)) => i
+            .prices
+            .get(course)
+            .into_iter()
+            .flatten()
+            .copied()
+            .collect(),
+        (Some(i), None) => i.prices.values().flatten().copied().collect(),
+        (None, _) => Vec::new(),
+    };
+    let scope = ad
+        .course
+        .as_ref()
+        .map_or("any of its courses".to_owned(), |c| format!("course {c}"));
+    let draft = || ctx.draft(event, RuleId::NoFakeOriginalPrice, envelope.occurred_at);
+    if let Some(former) = ad.claimed_former_price {
+        if !charged.contains(&former) {
+            return Some(
+                draft()
+                    .figure(Figure::new("claimed_former_price", Measure::Money(former)))
+                    .describe(format!(
+                        "ad {} claims a former price of {former}, never published or charged for {scope}",
+                        ad.ad
+                    ))
+                    .build(id),
+            );
+        }
+    }
+    let percent = u64::from(ad.claimed_percent_off?);
+    let advertised = ad.advertised_price?;
+    let former = match ad.claimed_former_price {
+        Some(former) => former,
+        // Without a claimed former price, the discount is off the course's own price.
+        None => match charged.as_slice() {
+            [only] => *only,
+            _ => return None,
+        },
+    };
+    let tolerance = ctx
+        .policy
+        .value(envelope.region, date, |p| p.discount_tolerance_fen.as_ref())
+        .unwrap_or(0);
+    let expected_x100 = u128::from(former.get()) * u128::from(100 - percent.min(100));
+    let advertised_x100 = u128::from(advertised.get()) * 100;
+    if expected_x100.abs_diff(advertised_x100) <= u128::from(tolerance) * 100 {
+        return None;
+    }
+    let expected = Fen::new(u64::try_from(expected_x100 / 100).unwrap_or(u64::MAX));
+    Some(
+        draft()
+            .figure(Figure::new("advertised_price", Measure::Money(advertised)))
+            .figure(Figure::new("expected_price", Measure::Money(expected)))
+            .describe(format!(
+                "ad {} claims {percent}% off {former}, which is {expected}, but offers {advertised}",
+                ad.ad
+            ))
+            .build(id),
+    )
+}

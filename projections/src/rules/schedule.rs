@@ -1,0 +1,300 @@
+//! The mechanics of plans: a course's plan (`course_published`, `course_rescheduled`) and each
+//! lesson delivered are judged by every area's course and lesson rules (`rules::course_rules`,
+//! `rules::lesson_rules`) and the break rule, and a change of plan withdraws what the old plan
+//! raised and the new one does not.
+//!
+//! Findings from a plan are withdrawn when the course is rescheduled or cancelled before the
+//! lesson; findings from a delivered lesson (its actual times) stand. "Before the lesson" is
+//! judged by the institution's own clock (the latest instant its own events prove has passed,
+//! see `clocks`), or the change's `occurred_at` if that is later: a change dated in the past
+//! cannot reach back to lessons the institution's earlier events already showed under way. A
+//! planned lesson reported delivered (`schedule.lesson_delivered`) keeps its plan's findings
+//! whatever a later change says, and so do the course-level findings of a course with any lesson
+//! delivered.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use tutorwatch_events::ids::{CourseId, FindingId, LessonId};
+use tutorwatch_events::kinds::Mode;
+use tutorwatch_events::schedule::{LessonDelivered, Session};
+use tutorwatch_events::{Event, LoggedEvent, Producer, UtcTime};
+
+use crate::context::Context;
+use crate::facts::{evidence, CourseKey};
+use crate::rules::licence::course_standing;
+use crate::rules::time::TimeRules;
+use crate::rules::{
+    course_rules, lesson_rules, raise, CourseCheck, Lesson, LessonCheck, RuleArea, Stage,
+};
+use tutorwatch_findings::{Finding, FindingChange};
+
+/// A finding raised from a plan, remembered so a later change of plan can withdraw it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedFinding {
+    pub id: FindingId,
+    /// When the lesson it is about was to start (the first lesson, for course-level findings).
+    pub lesson_start: UtcTime,
+    /// The lesson it is about (the later one, for a break); `None` for course-level findings.
+    pub lesson: Option<LessonId>,
+    /// About the course as a whole (licence, content, staff) rather than one lesson's times:
+    /// a reschedule does not withdraw it, a cancellation does.
+    pub course_level: bool,
+}
+
+/// The plans' findings, per course, so that a change of plan can withdraw them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plans {
+    planned: BTreeMap<CourseKey, Vec<PlannedFinding>>,
+}
+
+impl Plans {
+    /// Judges one event; returns the findings to raise or withdraw.
+    pub(crate) fn apply(&mut self, ctx: &Context<'_>, event: &LoggedEvent) -> Vec<FindingChange> {
+        let envelope = &event.envelope;
+        let key = |course: &CourseId| CourseKey {
+            institution: envelope.institution.clone(),
+            course: course.clone(),
+        };
+        self.judge(ctx, event, &key)
+    }
+
+    /// The event's own rules.
+    fn judge(
+        &mut self,
+        ctx: &Context<'_>,
+        event: &LoggedEvent,
+        key: &dyn Fn(&CourseId) -> CourseKey,
+    ) -> Vec<FindingChange> {
+        let envelope = &event.envelope;
+        match &envelope.event {
+            // A republished or rescheduled course is judged again: findings the new plan raises
+            // again stand, lesson-level ones it no longer raises are withdrawn. Course-level
+            // findings are re-judged under the same ids and only a cancellation withdraws them.
+            Event::CoursePublished(c) => self.replan(ctx, event, &key(&c.course)),
+            Event::CourseRescheduled(c) => self.replan(ctx, event, &key(&c.course)),
+            Event::CourseCancelled(c) => {
+                self.withdraw(ctx, event, &key(&c.course), true, &BTreeSet::new())
+            }
+            Event::LessonDelivered(l) => raise(delivered(ctx, event, l)),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Judges the course's new plan, withdraws what the old plan raised and the new one does not,
+    /// and remembers the new plan's findings.
+    fn replan(
+        &mut self,
+        ctx: &Context<'_>,
+        event: &LoggedEvent,
+        key: &CourseKey,
+    ) -> Vec<FindingChange> {
+        let planned = self.judge_plan(ctx, event, key);
+        let kept: BTreeSet<FindingId> = planned.iter().map(|(f, _, _)| f.id).collect();
+        let mut changes = self.withdraw(ctx, event, key, false, &kept);
+        if let Some(remembered) = self.planned.get_mut(key) {
+            // Re-remembered below, with the new plan's lesson starts.
+            remembered.retain(|p| !kept.contains(&p.id));
+        }
+        changes.extend(self.remember(key, planned));
+        changes
+    }
+
+    /// Withdraws the plan's findings about lessons that had not started when the plan changed
+    /// (by the institution's own clock, see the module doc) and were not reported delivered,
+    /// except those in `kept`.
+    fn withdraw(
+        &mut self,
+        ctx: &Context<'_>,
+        event: &LoggedEvent,
+        key: &CourseKey,
+        course_level_too: bool,
+        kept: &BTreeSet<FindingId>,
+    ) -> Vec<FindingChange> {
+        let own_clock = ctx
+            .facts
+            .clocks
+            .get(&Producer::Institution(key.institution.clone()));
+        let changed_at = own_clock.map_or(event.envelope.occurred_at, |clock| {
+            clock.max(event.envelope.occurred_at)
+        });
+        let Some(planned) = self.planned.get_mut(key) else {
+            return Vec::new();
+        };
+        let delivered = ctx.facts.courses.get(key).map(|c| &c.delivered);
+        let was_delivered = |lesson: &Option<LessonId>| match lesson {
+            Some(lesson) => delivered.is_some_and(|d| d.contains_key(lesson)),
+            None => delivered.is_some_and(|d| !d.is_empty()),
+        };
+        let by = evidence(event);
+        let mut changes = Vec::new();
+        planned.retain(|p| {
+            let withdraw = p.lesson_start > changed_at
+                && !was_delivered(&p.lesson)
+                && (course_level_too || !p.course_level)
+                && !kept.contains(&p.id);
+            if withdraw {
+                changes.push(FindingChange::Withdraw { id: p.id, by });
+            }
+            !withdraw
+        });
+        changes
+    }
+
+    /// Judges the course's current plan (just published or rescheduled): each finding with the
+    /// start of the lesson it is about and that lesson (`None`: about the course as a whole).
+    fn judge_plan(
+        &self,
+        ctx: &Context<'_>,
+        event: &LoggedEvent,
+        key: &CourseKey,
+    ) -> Vec<(Finding, UtcTime, Option<LessonId>)> {
+        let Some(course) = ctx.facts.courses.get(key) else {
+            return Vec::new();
+        };
+        let mut sessions: Vec<&Session> = course.sessions.iter().collect();
+        sessions.sort_by_key(|s| (s.start, s.end));
+        let Some(first) = sessions.first() else {
+            return Vec::new();
+        };
+        let mut planned = Vec::new();
+        let course_check = CourseCheck {
+            ctx,
+            event,
+            key,
+            course,
+            stage: Stage::Plan,
+            at: first.start,
+            site: course.site.as_ref(),
+            teachers: &course.teachers,
+        };
+        for finding in course_rules(&course_check) {
+            planned.push((finding, first.start, None));
+        }
+        for session in &sessions {
+            let lesson = Lesson {
+                course_id: &key.course,
+                lesson: &session.lesson,
+                start: session.start,
+                end: session.end,
+            };
+            let lesson_check = LessonCheck {
+                ctx,
+                event,
+                course,
+                lesson: &lesson,
+                stage: Stage::Plan,
+            };
+            for finding in lesson_rules(&lesson_check) {
+                planned.push((finding, session.start, Some(session.lesson.clone())));
+            }
+        }
+        if course.mode == Mode::Online {
+            for pair in sessions.windows(2) {
+                if let Some(finding) = TimeRules.on_break(
+                    ctx,
+                    event,
+                    &key.course,
+                    (pair[0].end, &pair[0].lesson),
+                    (pair[1].start, &pair[1].lesson),
+                    None,
+                ) {
+                    planned.push((finding, pair[1].start, Some(pair[1].lesson.clone())));
+                }
+            }
+        }
+        planned
+    }
+
+    /// Remembers a plan's findings (so a later change can withdraw them) and raises them.
+    fn remember(
+        &mut self,
+        key: &CourseKey,
+        planned: Vec<(Finding, UtcTime, Option<LessonId>)>,
+    ) -> Vec<FindingChange> {
+        let remembered = self.planned.entry(key.clone()).or_default();
+        planned
+            .into_iter()
+            .map(|(mut finding, lesson_start, lesson)| {
+                finding.basis = tutorwatch_findings::Basis::Planned;
+                remembered.push(PlannedFinding {
+                    id: finding.id,
+                    lesson_start,
+                    course_level: lesson.is_none(),
+                    lesson,
+                });
+                FindingChange::Raise(Box::new(finding))
+            })
+            .collect()
+    }
+}
+
+/// Judges a delivered lesson: its times, its course, its standing and the break before/after it.
+fn delivered(ctx: &Context<'_>, event: &LoggedEvent, l: &LessonDelivered) -> Vec<Finding> {
+    let institution = &event.envelope.institution;
+    let key = CourseKey {
+        institution: institution.clone(),
+        course: l.course.clone(),
+    };
+    let Some(course) = ctx.facts.courses.get(&key) else {
+        // Without the course we do not know its mode or subject; only the standing is judged.
+        return course_standing(ctx, event, &l.course, Stage::Delivered, l.start)
+            .into_iter()
+            .collect();
+    };
+    let site = l.site.as_ref().or(course.site.as_ref());
+    let mut findings = course_rules(&CourseCheck {
+        ctx,
+        event,
+        key: &key,
+        course,
+        stage: Stage::Delivered,
+        at: l.start,
+        site,
+        teachers: &l.teachers,
+    });
+    let lesson = Lesson {
+        course_id: &l.course,
+        lesson: &l.lesson,
+        start: l.start,
+        end: l.end,
+    };
+    findings.extend(lesson_rules(&LessonCheck {
+        ctx,
+        event,
+        course,
+        lesson: &lesson,
+        stage: Stage::Delivered,
+    }));
+    if course.mode == Mode::Online {
+        let others = course.delivered.iter().filter(|(id, _)| *id != &l.lesson);
+        let before = others
+            .clone()
+            .filter(|(_, d)| d.start < l.start)
+            .max_by_key(|(_, d)| d.start);
+        let after = others
+            .filter(|(_, d)| d.start > l.start)
+            .min_by_key(|(_, d)| d.start);
+        if let Some((id, d)) = before {
+            findings.extend(TimeRules.on_break(
+                ctx,
+                event,
+                &l.course,
+                (d.end, id),
+                (l.start, &l.lesson),
+                Some(d.evidence),
+            ));
+        }
+        if let Some((id, d)) = after {
+            findings.extend(TimeRules.on_break(
+                ctx,
+                event,
+                &l.course,
+                (l.end, &l.lesson),
+                (d.start, id),
+                Some(d.evidence),
+            ));
+        }
+    }
+    findings
+}
