@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: makes sure nats-server is installed (each integration test starts its
 # own on a free loopback port), builds the `tutorwatch` binary the tests run, then `cargo test`.
-# Extra arguments go to `cargo test` (e.g. `deploy/test.sh -p tutorwatch-store`).
+# Extra arguments go to `cargo test` (e.g. `deploy/test.sh -p tutorwatch-log`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . deploy/lib.sh

@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 use std::time::Duration;
 
 use tutorwatch_events::UtcTime;
-use tutorwatch_store::{record_hash, EventLog};
+use tutorwatch_log::{record_hash, EventLog};
 
 use crate::helpers::*;
 

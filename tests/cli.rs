@@ -4,7 +4,7 @@
 use std::process::{Command, Output};
 use std::time::Duration;
 
-use tutorwatch_store::EventLog;
+use tutorwatch_log::EventLog;
 
 use crate::helpers::*;
 

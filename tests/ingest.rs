@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use crate::helpers::*;
 use tutorwatch_events::{examples::one_of_each, Envelope};
-use tutorwatch_store::EventLog;
+use tutorwatch_log::EventLog;
 
 #[tokio::test]
 async fn every_event_type_is_logged_once_from_postcard_and_json() {

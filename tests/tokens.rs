@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use tutorwatch_events::Event;
-use tutorwatch_store::EventLog;
+use tutorwatch_log::EventLog;
 
 use crate::helpers::*;
 

@@ -19,7 +19,7 @@ use tutorwatch_events::{
     encode, encode_json, CreditCode, Envelope, Event, EventId, Identity, Producer, RegionCode,
     Sender, UtcTime,
 };
-use tutorwatch_store::EventLog;
+use tutorwatch_log::EventLog;
 
 use crate::helpers::*;
 

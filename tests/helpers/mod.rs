@@ -26,7 +26,7 @@ use std::path::Path;
 
 use tutorwatch_events::examples::{stream, SAMPLE_CREDIT_CODE};
 use tutorwatch_events::{CreditCode, Envelope, EventId};
-use tutorwatch_store::EventLog;
+use tutorwatch_log::EventLog;
 
 /// `n` distinct, valid events about the sample institution, cycling through every event type.
 pub fn sample_events(n: usize) -> Vec<Envelope> {

@@ -8,7 +8,7 @@ pub enum IngestError {
     #[error("stream {stream} exists with a configuration ingest cannot use: {problem}")]
     StreamMismatch { stream: String, problem: String },
     #[error("the event log failed")]
-    Store(#[from] tutorwatch_store::StoreError),
+    Store(#[from] tutorwatch_log::LogError),
     #[error("the append task stopped before it finished")]
     AppendTask(#[source] tokio::task::JoinError),
 }

@@ -3,7 +3,7 @@
 //! is a conflict, not a duplicate.
 
 use tutorwatch_events::{Envelope, LogRecord, Sender, UtcTime};
-use tutorwatch_store::{FactsOverlay, Gate, StoreError};
+use tutorwatch_log::{FactsOverlay, Gate, LogError};
 use tutorwatch_trust::{authorise, FactKv, FactsError, Refusal, TrustSettings};
 
 /// The facts overlay of one append, as the policy's key-value interface.
@@ -29,8 +29,8 @@ pub(crate) struct PolicyGate<'b> {
 impl Gate for PolicyGate<'_> {
     type Refusal = Refusal;
 
-    fn is_retry(&mut self, index: usize, stored: &LogRecord) -> Result<bool, StoreError> {
-        let stored = stored.envelope().map_err(|e| StoreError::Corrupt {
+    fn is_retry(&mut self, index: usize, stored: &LogRecord) -> Result<bool, LogError> {
+        let stored = stored.envelope().map_err(|e| LogError::Corrupt {
             seq: stored.seq,
             reason: e.to_string(),
         })?;
@@ -41,7 +41,7 @@ impl Gate for PolicyGate<'_> {
         &mut self,
         index: usize,
         facts: &mut FactsOverlay<'_>,
-    ) -> Result<Result<(), Refusal>, StoreError> {
+    ) -> Result<Result<(), Refusal>, LogError> {
         let (envelope, sender) = &self.offered[index];
         authorise(
             sender,
@@ -50,6 +50,6 @@ impl Gate for PolicyGate<'_> {
             self.settings,
             &mut OverlayKv(facts),
         )
-        .map_err(|e| StoreError::Gate(Box::new(e)))
+        .map_err(|e| LogError::Gate(Box::new(e)))
     }
 }

@@ -16,7 +16,7 @@ use tracing::Instrument;
 use tutorwatch_events::{
     decode_and_validate, encode, Envelope, Sender, UtcTime, ValidationContext,
 };
-use tutorwatch_store::{AppendOutcome, EventLog, Offer};
+use tutorwatch_log::{AppendOutcome, EventLog, Offer};
 use tutorwatch_trust::{Refusal, TrustSettings};
 
 use crate::dead_letter;

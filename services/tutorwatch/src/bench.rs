@@ -22,9 +22,10 @@ use tutorwatch_events::examples::{
     stream, stream_range, subject_of, synthetic_credit_code, ExampleParams,
 };
 use tutorwatch_events::{encode, Envelope, ValidationContext, EVENT_TYPES};
+use tutorwatch_follower::{Follow, ProjectorStats};
 use tutorwatch_ingest::{Ingest, IngestSettings, IngestStats};
-use tutorwatch_projector::{Follow, ProjectorStats};
-use tutorwatch_store::{EventLog, FeedQuery, ProjectionStore, Scope};
+use tutorwatch_log::EventLog;
+use tutorwatch_projection_store::{FeedQuery, ProjectionStore, Scope};
 
 /// How many institutions the bench's events are spread over (a city's worth).
 const INSTITUTIONS: u32 = 1_000;
@@ -211,7 +212,7 @@ async fn raw_jetstream(
 }
 
 fn raw_sled(dir: &Path, count: usize, size: usize) -> anyhow::Result<u64> {
-    let elapsed = tutorwatch_store::ceiling::raw_batch_append(dir, count, size, SLED_BATCH)?;
+    let elapsed = tutorwatch_log::ceiling::raw_batch_append(dir, count, size, SLED_BATCH)?;
     Ok(print_rate("ceiling_sled_batch_append", count, elapsed))
 }
 
@@ -392,7 +393,7 @@ async fn tutorwatch_ingest(
                 &options.work_dir,
             )
             .await?;
-            let projector = tokio::spawn(tutorwatch_projector::run(follow, stop_rx.clone()));
+            let projector = tokio::spawn(tutorwatch_follower::run(follow, stop_rx.clone()));
             let (feed_stop_tx, feed_stop_rx) = watch::channel(false);
             let region = ExampleParams::new(tutorwatch_events::EventId::new_v7()).region;
             let feed_http = tokio::spawn(crate::bench_http::feed_latencies(
@@ -461,7 +462,7 @@ async fn tutorwatch_ingest(
 fn replay(log: &EventLog, events: usize) -> anyhow::Result<u64> {
     let policy = tutorwatch_projections::Policy::national()?;
     let started = Instant::now();
-    let projector = tutorwatch_projector::replay(log, policy, |_| {})?;
+    let projector = tutorwatch_follower::replay(log, policy, |_| {})?;
     let elapsed = started.elapsed();
     let rate = print_rate("tutorwatch_replay", events, elapsed);
     println!(

@@ -10,9 +10,10 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tutorwatch_events::{RegionCode, ValidationContext};
+use tutorwatch_follower::{Live, ProjectorStats};
 use tutorwatch_ingest::IngestStats;
-use tutorwatch_projector::{Live, ProjectorStats};
-use tutorwatch_store::{EventLog, ProjectionStore};
+use tutorwatch_log::EventLog;
+use tutorwatch_projection_store::ProjectionStore;
 
 use crate::api::principal::Principal;
 use crate::api::tokens::{issue, TokenStore};

@@ -18,7 +18,7 @@ use serde_json::json;
 use tutorwatch_citygen::{Expected, ExpectedStatus};
 use tutorwatch_events::ids::FindingId;
 use tutorwatch_findings::{FindingStatus, RuleId};
-use tutorwatch_store::ProjectionStore;
+use tutorwatch_projection_store::ProjectionStore;
 
 use crate::cli::{existing_dir, open_log, print_json};
 

@@ -19,9 +19,9 @@ use async_nats::jetstream::{self, stream};
 use serde::Deserialize;
 use tokio::sync::watch;
 use tutorwatch_events::UtcTime;
+use tutorwatch_log::EventLog;
 use tutorwatch_proof::merkle::Frontier;
 use tutorwatch_proof::{leaf_of, Checkpoint, SigningKey};
-use tutorwatch_store::EventLog;
 
 /// The subject checkpoints are published on.
 pub const CHECKPOINT_SUBJECT: &str = "tw.checkpoints";

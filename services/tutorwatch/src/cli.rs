@@ -13,7 +13,7 @@ use tutorwatch_events::{
     decode_json, encode_json, event_type_by_name, EventId, Identity, Sender, ValidationContext,
     EVENT_TYPES,
 };
-use tutorwatch_store::EventLog;
+use tutorwatch_log::EventLog;
 
 use crate::config::Settings;
 

@@ -9,9 +9,9 @@ use figment::providers::{Env, Format, Toml};
 use figment::Figment;
 use serde::Deserialize;
 use tutorwatch_events::{CreditCode, ValidationContext};
+use tutorwatch_follower::FollowSettings;
 use tutorwatch_ingest::IngestSettings;
 use tutorwatch_projections::Policy;
-use tutorwatch_projector::FollowSettings;
 use tutorwatch_trust::TrustSettings;
 
 use crate::api::ApiSettings;

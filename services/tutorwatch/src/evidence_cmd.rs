@@ -11,8 +11,9 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use serde_json::json;
+use tutorwatch_log::EventLog;
+use tutorwatch_projection_store::StoredFinding;
 use tutorwatch_proof::{build_bundle, BundleError, Checkpoint, EvidenceBundle, SigningKey};
-use tutorwatch_store::{EventLog, StoredFinding};
 
 /// What signs evidence bundles: the checkpoint key, and the file its checkpoints are in.
 #[derive(Debug)]
@@ -96,7 +97,7 @@ pub fn export(
         .parse::<uuid::Uuid>()
         .map(|u| tutorwatch_events::ids::FindingId::from_bytes(u.into_bytes()))
         .with_context(|| format!("{id:?} is not a finding id (UUID)"))?;
-    let projections = tutorwatch_store::ProjectionStore::open(&data.join("projections"))
+    let projections = tutorwatch_projection_store::ProjectionStore::open(&data.join("projections"))
         .with_context(|| format!("opening the projections in {}", data.display()))?;
     let stored = projections
         .finding(&finding_id)?

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::watch;
-use tutorwatch_projector::Live;
+use tutorwatch_follower::Live;
 
 use crate::api::views::FindingView;
 

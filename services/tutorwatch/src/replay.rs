@@ -8,8 +8,9 @@ use anyhow::Context as _;
 use serde_json::json;
 use tutorwatch_events::{CreditCode, RegionCode};
 use tutorwatch_findings::{diff, RuleId};
+use tutorwatch_log::EventLog;
+use tutorwatch_projection_store::{Cursor, FeedQuery, ProjectionStore, Scope, StatusTag};
 use tutorwatch_projections::{Policy, Projector};
-use tutorwatch_store::{Cursor, EventLog, FeedQuery, ProjectionStore, Scope, StatusTag};
 
 use crate::cli::{existing_dir, open_log, print_json};
 use crate::config::{load_policy, Settings};
@@ -17,7 +18,7 @@ use crate::config::{load_policy, Settings};
 fn rebuild(log: &EventLog, policy: Policy) -> anyhow::Result<Projector> {
     let last = log.last_seq();
     eprintln!("replaying {last} events under policy {}", policy.version());
-    let projector = tutorwatch_projector::replay(log, policy, |seq| {
+    let projector = tutorwatch_follower::replay(log, policy, |seq| {
         eprintln!("replayed {seq} of {last} events");
     })?;
     Ok(projector)

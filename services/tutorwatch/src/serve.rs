@@ -10,9 +10,10 @@ use std::time::Duration;
 use anyhow::Context as _;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tutorwatch_follower::{Follow, Live, ProjectorStats};
 use tutorwatch_ingest::{Ingest, IngestStats, RecentRefusals};
-use tutorwatch_projector::{Follow, Live, ProjectorStats};
-use tutorwatch_store::{EventLog, ProjectionStore};
+use tutorwatch_log::EventLog;
+use tutorwatch_projection_store::ProjectionStore;
 
 use crate::api::tokens::{TokenStore, TOKEN_FILE};
 use crate::api::{app, AppState};
@@ -141,7 +142,7 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyh
         stats: Arc::clone(&projector_stats),
         live: Arc::clone(&live),
     };
-    let mut projector_task = tokio::spawn(tutorwatch_projector::run(follow, stop_rx.clone()));
+    let mut projector_task = tokio::spawn(tutorwatch_follower::run(follow, stop_rx.clone()));
 
     let (checkpoint_stop_tx, checkpoint_stop_rx) = watch::channel(false);
     let mut evidence = None;

@@ -6,7 +6,9 @@
 use serde::Deserialize;
 use tutorwatch_events::{CreditCode, RegionCode, UtcTime};
 use tutorwatch_findings::{RuleId, Severity};
-use tutorwatch_store::{Cursor, FeedQuery, Scope, StatusTag, StoredFinding, FEED_PAGE_MAX};
+use tutorwatch_projection_store::{
+    Cursor, FeedQuery, Scope, StatusTag, StoredFinding, FEED_PAGE_MAX,
+};
 use utoipa::IntoParams;
 
 use super::principal::{within, Principal};

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use tutorwatch_events::ids::{FindingId, Text};
 use tutorwatch_events::supervision::{CaseAction, OfficerActed};
 use tutorwatch_events::{Event, UtcTime};
-use tutorwatch_store::{FeedPage, FeedQuery, StoredFinding};
+use tutorwatch_projection_store::{FeedPage, FeedQuery, StoredFinding};
 use utoipa::ToSchema;
 
 use super::caller::{Caller, Writer};
@@ -137,7 +137,7 @@ pub async fn export_findings(
     ApiQuery(params): ApiQuery<FeedParams>,
 ) -> Result<Response, Problem> {
     let mut allowed = allowed_query_for(&state, &principal, &params).await?;
-    allowed.query.limit = tutorwatch_store::FEED_PAGE_MAX;
+    allowed.query.limit = tutorwatch_projection_store::FEED_PAGE_MAX;
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer
         .write_record(CSV_HEADER)

@@ -8,7 +8,7 @@ use serde::Serialize;
 use tutorwatch_events::supervision::CaseAction;
 use tutorwatch_events::{CreditCode, Event, EventId, LoggedEvent, RegionCode, UtcTime};
 use tutorwatch_findings::ListEntry;
-use tutorwatch_store::{FeedQuery, Scope};
+use tutorwatch_projection_store::{FeedQuery, Scope};
 use utoipa::ToSchema;
 
 use super::caller::Caller;

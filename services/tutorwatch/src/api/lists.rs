@@ -113,9 +113,10 @@ const SNAPSHOT_TRIES: usize = 5;
 /// before and after the entries, and the read is retried when a projector batch (which moves
 /// `applied_seq` in the same atomic write as the entries) landed in between.
 fn consistent_list(
-    store: &tutorwatch_store::ProjectionStore,
+    store: &tutorwatch_projection_store::ProjectionStore,
     status: ListStatus,
-) -> Result<Option<(u64, Vec<ListedInstitution>)>, tutorwatch_store::StoreError> {
+) -> Result<Option<(u64, Vec<ListedInstitution>)>, tutorwatch_projection_store::ProjectionStoreError>
+{
     for _ in 0..SNAPSHOT_TRIES {
         let before = store.applied_seq()?;
         let mut entries = Vec::new();

@@ -3,7 +3,7 @@
 //! the log as a [`LoggedEvent`].
 
 use tutorwatch_events::{EventId, LoggedEvent};
-use tutorwatch_store::EventLog;
+use tutorwatch_log::EventLog;
 
 use super::problem::Problem;
 

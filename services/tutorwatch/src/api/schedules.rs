@@ -12,7 +12,7 @@ use tutorwatch_events::schedule::{
     CourseCancelled, CoursePublished, CourseRescheduled, LessonDelivered, Session,
 };
 use tutorwatch_events::{CreditCode, Event, LoggedEvent, UtcTime};
-use tutorwatch_store::StoredFinding;
+use tutorwatch_projection_store::StoredFinding;
 use utoipa::ToSchema;
 
 use super::caller::{Caller, Writer};

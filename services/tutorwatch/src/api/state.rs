@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use tutorwatch_events::ValidationContext;
+use tutorwatch_follower::{Live, ProjectorStats};
 use tutorwatch_ingest::{IngestStats, RecentRefusals};
-use tutorwatch_projector::{Live, ProjectorStats};
-use tutorwatch_store::{EventLog, ProjectionStore};
+use tutorwatch_log::EventLog;
+use tutorwatch_projection_store::ProjectionStore;
 use tutorwatch_trust::TrustSettings;
 
 use super::tokens::{TokenRecord, TokenStore};

@@ -17,7 +17,7 @@ use axum::response::IntoResponse;
 use axum::Extension;
 use futures::stream::Stream;
 use tokio::sync::broadcast::error::RecvError;
-use tutorwatch_store::Cursor;
+use tutorwatch_projection_store::Cursor;
 
 use super::caller::Caller;
 use super::extract::ApiQuery;
@@ -116,7 +116,7 @@ pub async fn stream_findings(
 
 fn live_stream(
     allowed: AllowedQuery,
-    receiver: tokio::sync::broadcast::Receiver<std::sync::Arc<tutorwatch_projector::FindingBatch>>,
+    receiver: tokio::sync::broadcast::Receiver<std::sync::Arc<tutorwatch_follower::FindingBatch>>,
     backlog: Vec<FindingView>,
     high_water: Option<Cursor>,
 ) -> impl Stream<Item = Result<SseEvent, Infallible>> {

@@ -19,7 +19,7 @@ use serde::Serialize;
 use tokio::time::Instant;
 use tutorwatch_events::{encode, Envelope, EventId, LoggedEvent, Sender, UtcTime};
 use tutorwatch_ingest::Refused;
-use tutorwatch_store::EventLog;
+use tutorwatch_log::EventLog;
 use tutorwatch_trust::{authorise, FactRead, FactsError, Refusal, RefusalCode, Scratch};
 use utoipa::ToSchema;
 

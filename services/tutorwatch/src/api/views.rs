@@ -7,7 +7,7 @@ use tutorwatch_events::ids::FindingId;
 use tutorwatch_events::{CreditCode, EventId, RegionCode, UtcTime};
 use tutorwatch_findings::ListReason;
 use tutorwatch_findings::{FindingStatus, ListEntry, ListStatus};
-use tutorwatch_store::{Cursor, StoredFinding};
+use tutorwatch_projection_store::{Cursor, StoredFinding};
 use utoipa::ToSchema;
 
 /// One figure of a finding: its name, its value as text, and the value as structured JSON.

@@ -1,0 +1,70 @@
+//! Replay: fold the whole log from the first event into a fresh projector, for
+//! `tutorwatch replay` (digests, diffs against the stored projections, policy what-ifs).
+//!
+//! Reading and decoding the log runs on its own thread, a bounded channel ahead of the fold, so
+//! on a machine with two cores the fold never waits for sled or postcard. The fold still sees
+//! every event once, in log order.
+
+use std::sync::mpsc;
+
+use tutorwatch_events::LoggedEvent;
+use tutorwatch_log::EventLog;
+use tutorwatch_projections::{Policy, Projector};
+
+use crate::error::ProjectorError;
+use crate::read::read_events;
+
+/// The most events read from the log at once during a replay. Small chunks keep each buffer
+/// in the allocator's ordinary pages, which are reused, instead of fresh zeroed ones.
+pub const REPLAY_EVENTS_PER_READ: usize = 256;
+
+/// How many read chunks may wait for the fold; with [`REPLAY_EVENTS_PER_READ`] this bounds the
+/// replay's decoded-but-unapplied events (and so its memory beside the projector's state).
+const REPLAY_CHUNKS_AHEAD_MAX: usize = 16;
+
+/// A replay reports progress each time it passes a multiple of this many events.
+pub const REPLAY_PROGRESS_EVERY: u64 = 100_000;
+
+/// Applies every event of the log, from sequence 1 until caught up, to a new projector under
+/// `policy`. Calls `progress(seq)` at every multiple of [`REPLAY_PROGRESS_EVERY`]. Blocking:
+/// call it from a blocking thread.
+pub fn replay(
+    log: &EventLog,
+    policy: Policy,
+    mut progress: impl FnMut(u64),
+) -> Result<Projector, ProjectorError> {
+    let mut projector = Projector::new(policy);
+    std::thread::scope(|scope| {
+        let (chunks_tx, chunks_rx) =
+            mpsc::sync_channel::<Result<Vec<LoggedEvent>, ProjectorError>>(REPLAY_CHUNKS_AHEAD_MAX);
+        scope.spawn(move || {
+            let mut next = 1;
+            loop {
+                let chunk = read_events(log, next, REPLAY_EVENTS_PER_READ);
+                let done = match &chunk {
+                    Ok(events) => match events.last() {
+                        Some(last) => {
+                            next = last.seq + 1;
+                            false
+                        }
+                        None => true,
+                    },
+                    Err(_) => true,
+                };
+                // The fold stopping early (an error) drops the receiver; then stop reading.
+                if chunks_tx.send(chunk).is_err() || done {
+                    return;
+                }
+            }
+        });
+        for chunk in chunks_rx {
+            for event in &chunk? {
+                projector.apply(event);
+                if event.seq % REPLAY_PROGRESS_EVERY == 0 {
+                    progress(event.seq);
+                }
+            }
+        }
+        Ok(projector)
+    })
+}

@@ -1,0 +1,505 @@
+//! The event log: append-only, idempotent by event id, hash-chained, durable before it answers.
+//!
+//! Three sled trees hold it: `log` maps the big-endian sequence to the encoded `LogRecord`,
+//! `event_ids` maps each event id to its sequence, and `facts` holds what the caller's admission
+//! gate needs to judge the next event (for Tutorwatch: who registered which institution where,
+//! which bank holds which account), kept in step with the entries. A batch goes into all three
+//! trees in one transaction, and the database is flushed before `append` returns, so whoever is
+//! told "stored" (the NATS ack, the HTTP 201) can rely on it surviving a crash, and the facts a
+//! gate reads are exactly those of the entries before it: never ahead, never behind.
+//!
+//! **Invariant:** sequences start at 1 and have no gaps; entry `n`'s `prev_hash` is entry
+//! `n - 1`'s hash. Only one append runs at a time (the head lock), so both hold by construction,
+//! and `open` and `verify` check them on what is on disk.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use sled::transaction::{ConflictableTransactionError, TransactionalTree};
+use sled::Transactional;
+use tokio::sync::watch;
+use tutorwatch_events::record::{RecordFormat, HASH_BYTES};
+use tutorwatch_events::{EventId, LogRecord, Sender, UtcTime};
+
+use crate::chain::{chain_hash_v2, record_hash};
+use crate::error::LogError;
+use tutorwatch_db::open_db;
+
+/// The most events one `append` takes. Larger batches are refused, not split, so that a caller's
+/// "one batch = one atomic write" assumption never silently breaks.
+pub const EVENTS_PER_APPEND_MAX: usize = 10_000;
+
+const LOG_TREE: &str = "log";
+const EVENT_IDS_TREE: &str = "event_ids";
+const FACTS_TREE: &str = "facts";
+
+/// What happened to one event of a batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AppendOutcome<R = std::convert::Infallible> {
+    /// Stored now, at this sequence.
+    Appended(u64),
+    /// Already stored (earlier, or earlier in the same batch) by the same producer, at this
+    /// sequence: a retry.
+    Duplicate(u64),
+    /// The id is already stored at this sequence, for an event the gate says is not this one's
+    /// (another producer's): refused, never silently dropped as a duplicate.
+    Conflict(u64),
+    /// The gate refused the event; nothing was stored for it.
+    Refused(R),
+}
+
+impl<R> AppendOutcome<R> {
+    /// The sequence the event is stored at, if it is (appended now or a retry).
+    pub fn seq(&self) -> Option<u64> {
+        match self {
+            AppendOutcome::Appended(seq) | AppendOutcome::Duplicate(seq) => Some(*seq),
+            AppendOutcome::Conflict(_) | AppendOutcome::Refused(_) => None,
+        }
+    }
+}
+
+/// One event offered to the log: its id, its canonical bytes and who sent it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Offer {
+    pub id: EventId,
+    pub bytes: Vec<u8>,
+    pub sender: Option<Sender>,
+}
+
+/// The facts tree as one batch sees it: what is stored, under the writes of the events admitted
+/// before in the same batch. Keys and values mean what the gate says they mean.
+#[derive(Debug)]
+pub struct FactsOverlay<'t> {
+    tree: &'t sled::Tree,
+    pending: BTreeMap<Vec<u8>, Vec<u8>>,
+}
+
+impl FactsOverlay<'_> {
+    /// The value under `key`, as of the event being judged.
+    pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, LogError> {
+        if let Some(value) = self.pending.get(key) {
+            return Ok(Some(value.clone()));
+        }
+        Ok(self.tree.get(key)?.map(|v| v.to_vec()))
+    }
+
+    /// Sets `key` for the events after this one; stored with the batch.
+    pub fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
+        self.pending.insert(key, value);
+    }
+}
+
+/// Decides, at append time and under the head lock, which offered events the log takes.
+pub trait Gate {
+    /// Why an event is refused.
+    type Refusal;
+
+    /// An event with offer `index`'s id is already stored (or earlier in this batch) as
+    /// `stored`: whether the offer is a retry of it (then it is a duplicate) or another
+    /// producer's event under the same id (then it is a conflict).
+    fn is_retry(&mut self, index: usize, stored: &LogRecord) -> Result<bool, LogError>;
+
+    /// Whether offer `index` may be appended, judged by (and updating) the facts.
+    fn admit(
+        &mut self,
+        index: usize,
+        facts: &mut FactsOverlay<'_>,
+    ) -> Result<Result<(), Self::Refusal>, LogError>;
+}
+
+/// The gate that takes everything and calls every repeated id a retry (tests, benchmarks and
+/// the plain [`EventLog::append`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OpenGate;
+
+impl Gate for OpenGate {
+    type Refusal = std::convert::Infallible;
+
+    fn is_retry(&mut self, _: usize, _: &LogRecord) -> Result<bool, LogError> {
+        Ok(true)
+    }
+
+    fn admit(
+        &mut self,
+        _: usize,
+        _: &mut FactsOverlay<'_>,
+    ) -> Result<Result<(), Self::Refusal>, LogError> {
+        Ok(Ok(()))
+    }
+}
+
+/// Counts for `tutorwatch log stats`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogStats {
+    pub events: u64,
+    pub last_seq: u64,
+    pub bytes_on_disk: u64,
+}
+
+/// What `verify` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyReport {
+    /// Entries that checked out, from the first.
+    pub verified: u64,
+    /// The first entry that did not, and why.
+    pub first_bad: Option<(u64, String)>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Head {
+    seq: u64,
+    hash: [u8; HASH_BYTES],
+}
+
+/// The durable event log.
+#[derive(Debug)]
+pub struct EventLog {
+    db: sled::Db,
+    entries: sled::Tree,
+    event_ids: sled::Tree,
+    facts: sled::Tree,
+    path: PathBuf,
+    head: Mutex<Head>,
+    head_tx: watch::Sender<u64>,
+}
+
+fn seq_key(seq: u64) -> [u8; 8] {
+    seq.to_be_bytes()
+}
+
+fn key_seq(key: &[u8]) -> Result<u64, LogError> {
+    let bytes: [u8; 8] = key.try_into().map_err(|_| LogError::BadKey(key.len()))?;
+    Ok(u64::from_be_bytes(bytes))
+}
+
+fn decode_entry(key: &[u8], value: &[u8]) -> Result<LogRecord, LogError> {
+    let seq = key_seq(key)?;
+    let record = LogRecord::decode(value).map_err(|e| LogError::Corrupt {
+        seq,
+        reason: e.to_string(),
+    })?;
+    if record.seq != seq {
+        return Err(LogError::Corrupt {
+            seq,
+            reason: format!("stored under key {seq} but says it is entry {}", record.seq),
+        });
+    }
+    Ok(record)
+}
+
+impl EventLog {
+    /// Opens (or creates) the log in `path`, and reads its head.
+    pub fn open(path: &Path) -> Result<Self, LogError> {
+        let db = open_db(path)?;
+        let entries = db.open_tree(LOG_TREE)?;
+        let event_ids = db.open_tree(EVENT_IDS_TREE)?;
+        let facts = db.open_tree(FACTS_TREE)?;
+        let head = match entries.last()? {
+            None => Head {
+                seq: 0,
+                hash: [0; HASH_BYTES],
+            },
+            Some((key, value)) => {
+                let record = decode_entry(&key, &value)?;
+                Head {
+                    seq: record.seq,
+                    hash: record.hash,
+                }
+            }
+        };
+        let (head_tx, _) = watch::channel(head.seq);
+        tracing::debug!(path = %path.display(), last_seq = head.seq, "event log opened");
+        Ok(Self {
+            db,
+            entries,
+            event_ids,
+            facts,
+            path: path.to_owned(),
+            head: Mutex::new(head),
+            head_tx,
+        })
+    }
+
+    /// The directory the log lives in.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The sequence of the last stored entry (0 when empty).
+    pub fn last_seq(&self) -> u64 {
+        *self.head_tx.borrow()
+    }
+
+    /// A receiver that sees the last sequence each time the log grows.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.head_tx.subscribe()
+    }
+
+    /// Where an event id is stored, if it is.
+    pub fn seq_of(&self, id: &EventId) -> Result<Option<u64>, LogError> {
+        match self.event_ids.get(id.as_bytes())? {
+            None => Ok(None),
+            Some(value) => key_seq(&value).map(Some),
+        }
+    }
+
+    /// Appends a batch of encoded events, skipping ids already stored, in one atomic write,
+    /// flushed to disk before it returns. Returns one outcome per input, in input order. Takes
+    /// every event (no gate) and records no sender.
+    pub fn append(
+        &self,
+        batch: &[(EventId, Vec<u8>)],
+        recorded_at: UtcTime,
+    ) -> Result<Vec<AppendOutcome>, LogError> {
+        let offers: Vec<Offer> = batch
+            .iter()
+            .map(|(id, bytes)| Offer {
+                id: *id,
+                bytes: bytes.clone(),
+                sender: None,
+            })
+            .collect();
+        self.append_gated(&offers, recorded_at, &mut OpenGate)
+    }
+
+    /// Appends the offers `gate` admits, in order, in one atomic write with the facts they
+    /// change, flushed before it returns. An id already stored is a duplicate when the gate
+    /// calls the offer a retry, else a conflict; either way nothing new is stored for it.
+    pub fn append_gated<G: Gate>(
+        &self,
+        offers: &[Offer],
+        recorded_at: UtcTime,
+        gate: &mut G,
+    ) -> Result<Vec<AppendOutcome<G::Refusal>>, LogError> {
+        if offers.len() > EVENTS_PER_APPEND_MAX {
+            return Err(LogError::BatchTooLarge {
+                count: offers.len(),
+                max: EVENTS_PER_APPEND_MAX,
+            });
+        }
+        // A poisoned lock means an append panicked half-way; the on-disk state is still whole
+        // (the transaction either committed or not), so re-read the head rather than give up.
+        let mut head = match self.head.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let mut next = *head;
+        let mut outcomes = Vec::with_capacity(offers.len());
+        let mut in_batch: HashMap<EventId, usize> = HashMap::new();
+        let mut records: Vec<LogRecord> = Vec::new();
+        let mut facts = FactsOverlay {
+            tree: &self.facts,
+            pending: BTreeMap::new(),
+        };
+        for (index, offer) in offers.iter().enumerate() {
+            let stored = match in_batch.get(&offer.id) {
+                Some(&at) => Some(records[at].clone()),
+                None => match self.seq_of(&offer.id)? {
+                    Some(seq) => Some(self.record_at(seq)?),
+                    None => None,
+                },
+            };
+            if let Some(stored) = stored {
+                outcomes.push(if gate.is_retry(index, &stored)? {
+                    AppendOutcome::Duplicate(stored.seq)
+                } else {
+                    AppendOutcome::Conflict(stored.seq)
+                });
+                continue;
+            }
+            if let Err(refusal) = gate.admit(index, &mut facts)? {
+                outcomes.push(AppendOutcome::Refused(refusal));
+                continue;
+            }
+            let seq = next.seq + 1;
+            let hash = chain_hash_v2(
+                &next.hash,
+                seq,
+                recorded_at,
+                &LogRecord::sender_bytes(&offer.sender),
+                &offer.bytes,
+            );
+            records.push(LogRecord {
+                format: RecordFormat::V2,
+                seq,
+                recorded_at,
+                prev_hash: next.hash,
+                hash,
+                sender: offer.sender.clone(),
+                event: offer.bytes.clone(),
+            });
+            in_batch.insert(offer.id, records.len() - 1);
+            outcomes.push(AppendOutcome::Appended(seq));
+            next = Head { seq, hash };
+        }
+        if records.is_empty() {
+            return Ok(outcomes);
+        }
+        assert_eq!(
+            records.first().map(|r| (r.seq, r.prev_hash)),
+            Some((head.seq + 1, head.hash)),
+            "a batch continues the log from its head"
+        );
+        assert!(
+            records
+                .windows(2)
+                .all(|pair| pair[1].seq == pair[0].seq + 1 && pair[1].prev_hash == pair[0].hash),
+            "a batch's entries are consecutive and each links to the one before"
+        );
+        let mut entry_writes = sled::Batch::default();
+        let mut id_writes = sled::Batch::default();
+        let mut fact_writes = sled::Batch::default();
+        for (id, &at) in &in_batch {
+            id_writes.insert(id.as_bytes(), &seq_key(records[at].seq));
+        }
+        for record in &records {
+            entry_writes.insert(&seq_key(record.seq), record.encode());
+        }
+        for (key, value) in facts.pending {
+            fact_writes.insert(key, value);
+        }
+        (&self.entries, &self.event_ids, &self.facts)
+            .transaction(
+                |(entries, ids, facts): &(
+                    TransactionalTree,
+                    TransactionalTree,
+                    TransactionalTree,
+                )| {
+                    entries.apply_batch(&entry_writes)?;
+                    ids.apply_batch(&id_writes)?;
+                    facts.apply_batch(&fact_writes)?;
+                    Ok::<(), ConflictableTransactionError<LogError>>(())
+                },
+            )
+            .map_err(LogError::from)?;
+        self.db.flush()?;
+        *head = next;
+        drop(head);
+        self.head_tx.send_replace(next.seq);
+        Ok(outcomes)
+    }
+
+    /// The facts the gate keeps, as committed (for checks made before publishing, e.g. by the
+    /// HTTP API; the gate at append time is the one that decides).
+    pub fn fact(&self, key: &[u8]) -> Result<Option<Vec<u8>>, LogError> {
+        Ok(self.facts.get(key)?.map(|v| v.to_vec()))
+    }
+
+    /// The stored record at `seq`, which must exist.
+    pub fn record_at(&self, seq: u64) -> Result<LogRecord, LogError> {
+        let value = self.entries.get(seq_key(seq))?.ok_or(LogError::Corrupt {
+            seq,
+            reason: "indexed by an event id but missing".into(),
+        })?;
+        decode_entry(&seq_key(seq), &value)
+    }
+
+    /// Reads up to `limit` entries starting at sequence `from` (inclusive).
+    pub fn read_from(&self, from: u64, limit: usize) -> Result<Vec<LogRecord>, LogError> {
+        self.entries
+            .range(seq_key(from.max(1))..)
+            .take(limit)
+            .map(|item| {
+                let (key, value) = item?;
+                decode_entry(&key, &value)
+            })
+            .collect()
+    }
+
+    /// Counts and sizes.
+    pub fn stats(&self) -> Result<LogStats, LogError> {
+        let first = match self.entries.first()? {
+            Some((key, _)) => key_seq(&key)?,
+            None => 0,
+        };
+        let last = self.last_seq();
+        Ok(LogStats {
+            events: if last == 0 { 0 } else { last - first + 1 },
+            last_seq: last,
+            bytes_on_disk: self.db.size_on_disk()?,
+        })
+    }
+
+    /// Walks the whole log and checks sequences, the hash chain, decoding and the id index.
+    /// Reports the first entry that does not match; storage errors are errors.
+    pub fn verify(&self, mut progress: impl FnMut(u64)) -> Result<VerifyReport, LogError> {
+        let mut prev = Head {
+            seq: 0,
+            hash: [0; HASH_BYTES],
+        };
+        let bad = |seq: u64, verified: u64, reason: String| VerifyReport {
+            verified,
+            first_bad: Some((seq, reason)),
+        };
+        for item in self.entries.iter() {
+            let (key, value) = item?;
+            let seq = key_seq(&key)?;
+            let record = match decode_entry(&key, &value) {
+                Ok(record) => record,
+                Err(LogError::Corrupt { reason, .. }) => return Ok(bad(seq, prev.seq, reason)),
+                Err(other) => return Err(other),
+            };
+            if seq != prev.seq + 1 {
+                return Ok(bad(
+                    seq,
+                    prev.seq,
+                    format!("expected entry {} next", prev.seq + 1),
+                ));
+            }
+            if record.prev_hash != prev.hash {
+                return Ok(bad(
+                    seq,
+                    prev.seq,
+                    "its previous-hash does not match the entry before it".into(),
+                ));
+            }
+            if record_hash(&prev.hash, &record) != record.hash {
+                return Ok(bad(
+                    seq,
+                    prev.seq,
+                    "its hash does not match its content".into(),
+                ));
+            }
+            let envelope = match record.envelope() {
+                Ok(envelope) => envelope,
+                Err(e) => return Ok(bad(seq, prev.seq, e.to_string())),
+            };
+            if self.seq_of(&envelope.event_id)? != Some(seq) {
+                return Ok(bad(
+                    seq,
+                    prev.seq,
+                    format!("event id {} is not indexed to it", envelope.event_id),
+                ));
+            }
+            prev = Head {
+                seq,
+                hash: record.hash,
+            };
+            if seq % 100_000 == 0 {
+                progress(seq);
+            }
+        }
+        Ok(VerifyReport {
+            verified: prev.seq,
+            first_bad: None,
+        })
+    }
+
+    /// Flushes everything to disk (appends already do; this is for shutdown).
+    pub fn flush(&self) -> Result<(), LogError> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Overwrites one stored entry's raw bytes. Only for tests of tamper detection.
+    #[doc(hidden)]
+    pub fn tamper_for_tests(&self, seq: u64, bytes: &[u8]) -> Result<(), LogError> {
+        self.entries.insert(seq_key(seq), bytes)?;
+        self.db.flush()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

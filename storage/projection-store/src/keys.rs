@@ -1,0 +1,236 @@
+//! The projection store's key layout, in one place.
+//!
+//! Everything lives in one sled tree (`projections`), so that a batch is one atomic
+//! `apply_batch`. The first byte of a key says what it is:
+//!
+//! | key                                                  | value                               |
+//! |------------------------------------------------------|-------------------------------------|
+//! | `f` id(16)                                           | format byte + postcard `StoredFinding` |
+//! | `i` `a` seq(8) id(16)                                | empty: every finding                |
+//! | `i` `r` region(6 ASCII digits) seq(8) id(16)         | empty: one per level of the region's hierarchy (province, prefecture, county; a province- or prefecture-level region gets no duplicate) |
+//! | `i` `i` len(1) credit code(len) seq(8) id(16)        | empty: by institution               |
+//! | `i` `u` len(1) rule id(len) seq(8) id(16)            | empty: by rule                      |
+//! | `i` `s` status tag(1) seq(8) id(16)                  | empty: by status                    |
+//! | `l` credit code                                      | format byte + postcard `ListEntry`  |
+//! | `s` list status(1) credit code                       | empty: the list entries by status (`b` black, `w` white, `u` unlisted), in credit-code order, so a page of one list reads only that page |
+//! | `m` `applied_seq`                                    | u64 big-endian: last log seq written |
+//! | `m` `policy_version`                                 | UTF-8: the policy version and state format the rows were computed under |
+//! | `m` `snapshot`                                       | format byte + postcard `(u64, Snapshot)` |
+//!
+//! `seq` is the finding's `raised_seq`, big-endian, so an index scan runs in the order findings
+//! were raised and a cursor `(raised_seq, id)` stays valid while new findings arrive (they sort
+//! after every existing one). Variable-length parts are length-prefixed, so one scope's prefix is
+//! never a prefix of another's.
+
+use std::collections::BTreeSet;
+
+use tutorwatch_events::ids::FindingId;
+use tutorwatch_events::region::RegionLevel;
+use tutorwatch_events::{CreditCode, RegionCode};
+use tutorwatch_findings::{Finding, ListStatus};
+
+use crate::feed::{Cursor, Scope, StatusTag};
+use crate::ProjectionStoreError;
+
+const FINDING: u8 = b'f';
+const INDEX: u8 = b'i';
+const LIST: u8 = b'l';
+const LIST_BY_STATUS: u8 = b's';
+const META: u8 = b'm';
+
+const BY_ALL: u8 = b'a';
+const BY_REGION: u8 = b'r';
+const BY_INSTITUTION: u8 = b'i';
+const BY_RULE: u8 = b'u';
+const BY_STATUS: u8 = b's';
+
+/// Meta row: the last log sequence whose changes are written.
+pub(super) const APPLIED_SEQ: &str = "applied_seq";
+/// Meta row: the policy version the stored rows were computed under.
+pub(super) const POLICY_VERSION: &str = "policy_version";
+/// Meta row: the last snapshot, with the sequence it was taken at.
+pub(super) const SNAPSHOT: &str = "snapshot";
+
+/// Bytes of an index key's suffix: raised_seq (8) + finding id (16).
+const SUFFIX_BYTES: usize = 8 + 16;
+
+/// The key of a finding's row.
+pub(super) fn finding(id: &FindingId) -> Vec<u8> {
+    let mut key = Vec::with_capacity(17);
+    key.push(FINDING);
+    key.extend_from_slice(id.as_uuid().as_bytes());
+    key
+}
+
+/// The prefix every finding row starts with.
+pub(super) fn findings_prefix() -> [u8; 1] {
+    [FINDING]
+}
+
+/// The key of an institution's list entry.
+pub(super) fn list_entry(institution: &CreditCode) -> Vec<u8> {
+    let mut key = Vec::with_capacity(1 + institution.as_str().len());
+    key.push(LIST);
+    key.extend_from_slice(institution.as_str().as_bytes());
+    key
+}
+
+/// The prefix every list entry starts with.
+pub(super) fn lists_prefix() -> [u8; 1] {
+    [LIST]
+}
+
+/// The byte a list status is stored as in the list index. Stable: changing one orphans stored
+/// index entries.
+fn list_status_byte(status: ListStatus) -> u8 {
+    match status {
+        ListStatus::Black => b'b',
+        ListStatus::White => b'w',
+        ListStatus::Unlisted => b'u',
+    }
+}
+
+/// Every list status, for removing an entry's index key whatever status it had.
+pub(super) const LIST_STATUSES: [ListStatus; 3] =
+    [ListStatus::Black, ListStatus::White, ListStatus::Unlisted];
+
+/// The prefix of one list's index: every key of that list starts with it.
+pub(super) fn list_index_prefix(status: ListStatus) -> [u8; 2] {
+    [LIST_BY_STATUS, list_status_byte(status)]
+}
+
+/// The index key of an institution on the list `status`.
+pub(super) fn list_index(status: ListStatus, institution: &CreditCode) -> Vec<u8> {
+    let mut key = Vec::with_capacity(2 + institution.as_str().len());
+    key.extend_from_slice(&list_index_prefix(status));
+    key.extend_from_slice(institution.as_str().as_bytes());
+    key
+}
+
+/// The key of the list entry a list index key (of a prefix `prefix_len` long) points at.
+pub(super) fn list_entry_of_index(index_key: &[u8], prefix_len: usize) -> Vec<u8> {
+    let code = index_key.get(prefix_len..).unwrap_or_default();
+    let mut key = Vec::with_capacity(1 + code.len());
+    key.push(LIST);
+    key.extend_from_slice(code);
+    key
+}
+
+/// The key of a meta row.
+pub(super) fn meta(name: &str) -> Vec<u8> {
+    let mut key = Vec::with_capacity(1 + name.len());
+    key.push(META);
+    key.extend_from_slice(name.as_bytes());
+    key
+}
+
+fn push_len_prefixed(key: &mut Vec<u8>, part: &str) {
+    // Credit codes are 18 characters and rule ids a few dozen; a longer part is cut at 255
+    // bytes, which keeps keys well-formed (and such a part cannot exist today).
+    let bytes = part.as_bytes();
+    let len = u8::try_from(bytes.len()).unwrap_or(u8::MAX);
+    key.push(len);
+    key.extend_from_slice(&bytes[..usize::from(len)]);
+}
+
+fn region_prefix(digits: &[u8]) -> Vec<u8> {
+    let mut key = vec![INDEX, BY_REGION];
+    key.extend_from_slice(digits);
+    key
+}
+
+/// The prefix of one scope's feed index: every key of the scope starts with it.
+pub(super) fn scope_prefix(scope: &Scope) -> Vec<u8> {
+    match scope {
+        Scope::All => vec![INDEX, BY_ALL],
+        Scope::Region(region) => region_prefix(region.as_str().as_bytes()),
+        Scope::Institution(code) => {
+            let mut key = vec![INDEX, BY_INSTITUTION];
+            push_len_prefixed(&mut key, code.as_str());
+            key
+        }
+        Scope::Rule(rule) => {
+            let mut key = vec![INDEX, BY_RULE];
+            push_len_prefixed(&mut key, rule.as_str());
+            key
+        }
+        Scope::Status(tag) => vec![INDEX, BY_STATUS, tag.as_byte()],
+    }
+}
+
+/// A feed key: a scope's prefix and the cursor's position.
+pub(super) fn feed_key(prefix: &[u8], cursor: &Cursor) -> Vec<u8> {
+    let mut key = Vec::with_capacity(prefix.len() + SUFFIX_BYTES);
+    key.extend_from_slice(prefix);
+    key.extend_from_slice(&cursor.raised_seq.to_be_bytes());
+    key.extend_from_slice(cursor.id.as_uuid().as_bytes());
+    key
+}
+
+/// The digits of every level of the hierarchy a region belongs to, without duplicates.
+fn region_levels(region: &RegionCode) -> Vec<[u8; 6]> {
+    let province = region.province();
+    let mut levels = Vec::with_capacity(3);
+    let mut digits = [0u8; 6];
+    digits.copy_from_slice(province.as_str().as_bytes());
+    levels.push(digits);
+    if region.level() != RegionLevel::Province {
+        digits.copy_from_slice(region.as_str().as_bytes());
+        digits[4..].copy_from_slice(b"00");
+        levels.push(digits);
+    }
+    if region.level() == RegionLevel::County {
+        digits.copy_from_slice(region.as_str().as_bytes());
+        levels.push(digits);
+    }
+    levels
+}
+
+/// Every index key of a finding raised at `raised_seq`.
+pub(super) fn index_keys(raised_seq: u64, finding: &Finding) -> BTreeSet<Vec<u8>> {
+    let cursor = Cursor {
+        raised_seq,
+        id: finding.id,
+    };
+    let mut prefixes = vec![
+        scope_prefix(&Scope::All),
+        scope_prefix(&Scope::Institution(finding.institution.clone())),
+        scope_prefix(&Scope::Rule(finding.rule)),
+        scope_prefix(&Scope::Status(StatusTag::of(&finding.status))),
+    ];
+    prefixes.extend(
+        region_levels(&finding.region)
+            .iter()
+            .map(|d| region_prefix(d)),
+    );
+    prefixes.iter().map(|p| feed_key(p, &cursor)).collect()
+}
+
+/// The cursor an index key ends with.
+pub(super) fn cursor_of(key: &[u8]) -> Result<Cursor, ProjectionStoreError> {
+    let corrupt = || ProjectionStoreError::CorruptProjection {
+        key: describe(key),
+        reason: format!("an index key ends with {SUFFIX_BYTES} bytes of sequence and id"),
+    };
+    let start = key.len().checked_sub(SUFFIX_BYTES).ok_or_else(corrupt)?;
+    let suffix = &key[start..];
+    let seq: [u8; 8] = suffix[..8].try_into().map_err(|_| corrupt())?;
+    let id: [u8; 16] = suffix[8..].try_into().map_err(|_| corrupt())?;
+    Ok(Cursor {
+        raised_seq: u64::from_be_bytes(seq),
+        id: FindingId::from_bytes(id),
+    })
+}
+
+/// A key, readable in an error message: printable ASCII as is, other bytes as `\xNN`.
+pub(super) fn describe(key: &[u8]) -> String {
+    key.iter()
+        .map(|&b| {
+            if b.is_ascii_graphic() {
+                char::from(b).to_string()
+            } else {
+                format!("\\x{b:02x}")
+            }
+        })
+        .collect()
+}

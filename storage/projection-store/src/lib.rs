@@ -1,0 +1,398 @@
+//! The projection store: findings, their feed indexes, list entries and the follower's
+//! snapshot, in their own sled database (the service keeps it in `<data_dir>/projections`, beside
+//! `<data_dir>/log`, so that "rebuild" means deleting that one directory).
+//!
+//! Everything is derived from the log and can be thrown away. One sled tree holds it all with
+//! prefixed keys (the layout is in `keys`), so every [`ProjectionStore::write`] is one atomic
+//! batch, flushed before it returns: a reader never sees a finding without its index entries, and
+//! `applied_seq` never runs ahead of the rows it vouches for.
+//!
+//! Stored values start with a format byte, then postcard. A value that does not decode is
+//! [`ProjectionStoreError::CorruptProjection`], never a panic.
+
+mod error;
+mod feed;
+mod keys;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Bound;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use tutorwatch_events::ids::FindingId;
+use tutorwatch_events::{CreditCode, LoggedEvent};
+use tutorwatch_findings::{Change, Finding, ListEntry, ListStatus, Outcome, ProjectionSource};
+
+pub use feed::{
+    BadCursor, Cursor, FeedPage, FeedQuery, Scope, StatusTag, FEED_PAGE_MAX, FEED_SCAN_MAX,
+};
+
+pub use error::ProjectionStoreError;
+use tutorwatch_db::open_db;
+
+/// The tree everything lives in.
+const PROJECTIONS_TREE: &str = "projections";
+
+/// The first byte of every encoded value this build writes.
+const VALUE_FORMAT_V1: u8 = 0x01;
+
+/// A finding as stored: with the log sequence of the event whose application first raised it,
+/// which orders the feeds and is kept when the finding is later rewritten.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredFinding {
+    pub raised_seq: u64,
+    pub finding: Finding,
+}
+
+/// The same, borrowed, for encoding without a copy (postcard encodes both alike).
+#[derive(Serialize)]
+struct StoredFindingRef<'a> {
+    raised_seq: u64,
+    finding: &'a Finding,
+}
+
+/// One page of a list, from [`ProjectionStore::list_page`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListPage {
+    /// In credit-code order.
+    pub entries: Vec<ListEntry>,
+    /// Pass as `after` for the next page; `None` at the end of the list.
+    pub next: Option<CreditCode>,
+}
+
+/// What one projector batch changed, to be written in one go.
+///
+/// `institutions` matters beside `changes`: the projector may recompute the list entry of any
+/// institution an event concerns, and an entry's reasons can change without its status moving
+/// (so without a `ListMoved`); writing the entries of all of them keeps the store equal to a
+/// replay.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProjectionBatch {
+    /// Each change with the sequence of the event that caused it, in log order.
+    pub changes: Vec<(u64, Change)>,
+    /// The institutions of the events applied.
+    pub institutions: BTreeSet<CreditCode>,
+    /// The last log sequence applied.
+    pub applied_seq: u64,
+    /// Also store the projector's snapshot, in the same atomic write.
+    pub snapshot: bool,
+}
+
+impl ProjectionBatch {
+    /// Records one applied event and what applying it changed.
+    pub fn record(&mut self, event: &LoggedEvent, changes: Vec<Change>) {
+        self.institutions.insert(event.envelope.institution.clone());
+        self.changes
+            .extend(changes.into_iter().map(|change| (event.seq, change)));
+        self.applied_seq = self.applied_seq.max(event.seq);
+    }
+}
+
+/// The persisted projections.
+#[derive(Debug)]
+pub struct ProjectionStore {
+    db: sled::Db,
+    tree: sled::Tree,
+    path: PathBuf,
+}
+
+fn encode<T: Serialize + ?Sized>(
+    what: &'static str,
+    value: &T,
+) -> Result<Vec<u8>, ProjectionStoreError> {
+    postcard::to_extend(value, vec![VALUE_FORMAT_V1]).map_err(|e| ProjectionStoreError::Encode {
+        what,
+        reason: e.to_string(),
+    })
+}
+
+fn decode<T: DeserializeOwned>(key: &[u8], value: &[u8]) -> Result<T, ProjectionStoreError> {
+    let corrupt = |reason: String| ProjectionStoreError::CorruptProjection {
+        key: keys::describe(key),
+        reason,
+    };
+    match value.split_first() {
+        None => Err(corrupt("the value is empty".into())),
+        Some((&VALUE_FORMAT_V1, rest)) => {
+            postcard::from_bytes(rest).map_err(|e| corrupt(e.to_string()))
+        }
+        Some((&format, _)) => Err(corrupt(format!("unknown value format byte {format:#04x}"))),
+    }
+}
+
+impl ProjectionStore {
+    /// Opens (or creates) the store in `path`. Another process holding it is
+    /// [`ProjectionStoreError::InUse`].
+    pub fn open(path: &Path) -> Result<Self, ProjectionStoreError> {
+        let db = open_db(path)?;
+        let tree = db.open_tree(PROJECTIONS_TREE)?;
+        Ok(Self {
+            db,
+            tree,
+            path: path.to_owned(),
+        })
+    }
+
+    /// The directory the store lives in.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes a batch: for every finding the changes touch, the projector's current version and
+    /// its index entries (moving the status entry when the status changed); the current list
+    /// entry of every institution concerned; `applied_seq`, the policy version and, when asked,
+    /// the snapshot. One atomic batch, flushed before it returns.
+    pub fn write<S: ProjectionSource>(
+        &self,
+        projector: &S,
+        batch: &ProjectionBatch,
+    ) -> Result<(), ProjectionStoreError> {
+        assert!(
+            batch
+                .changes
+                .iter()
+                .all(|(seq, _)| *seq <= batch.applied_seq),
+            "applied_seq vouches for every change written with it"
+        );
+        let mut writes = sled::Batch::default();
+        let mut first_seq: BTreeMap<FindingId, u64> = BTreeMap::new();
+        let mut institutions = batch.institutions.clone();
+        for (seq, change) in &batch.changes {
+            match change {
+                Change::Raised(finding) => {
+                    first_seq.entry(finding.id).or_insert(*seq);
+                }
+                Change::Withdrawn { id, .. } | Change::StatusChanged { id, .. } => {
+                    first_seq.entry(*id).or_insert(*seq);
+                }
+                Change::ListMoved(moved) => {
+                    institutions.insert(moved.institution.clone());
+                }
+            }
+        }
+        for (id, seq) in first_seq {
+            let stored = self.finding(&id)?;
+            let old_keys = stored
+                .as_ref()
+                .map(|s| keys::index_keys(s.raised_seq, &s.finding))
+                .unwrap_or_default();
+            let Some(current) = projector.finding(&id) else {
+                // The projector never forgets a finding; if it did, so do we.
+                old_keys
+                    .iter()
+                    .for_each(|key| writes.remove(key.as_slice()));
+                writes.remove(keys::finding(&id));
+                continue;
+            };
+            let raised_seq = stored.map_or(seq, |s| s.raised_seq);
+            let new_keys = keys::index_keys(raised_seq, current);
+            for key in old_keys.difference(&new_keys) {
+                writes.remove(key.as_slice());
+            }
+            for key in new_keys.difference(&old_keys) {
+                writes.insert(key.as_slice(), &[][..]);
+            }
+            let row = StoredFindingRef {
+                raised_seq,
+                finding: current,
+            };
+            writes.insert(keys::finding(&id), encode("a finding", &row)?);
+            institutions.insert(current.institution.clone());
+        }
+        for institution in &institutions {
+            let key = keys::list_entry(institution);
+            // The list index: drop the institution from every list, then put it on its own
+            // (a batch keeps the last write per key, so an unchanged entry stays put).
+            for status in keys::LIST_STATUSES {
+                writes.remove(keys::list_index(status, institution));
+            }
+            match projector.list_entry(institution) {
+                Some(entry) => {
+                    writes.insert(keys::list_index(entry.status, institution), &[][..]);
+                    writes.insert(key, encode("a list entry", entry)?);
+                }
+                None => writes.remove(key),
+            }
+        }
+        writes.insert(
+            keys::meta(keys::APPLIED_SEQ),
+            &batch.applied_seq.to_be_bytes()[..],
+        );
+        writes.insert(
+            keys::meta(keys::POLICY_VERSION),
+            projector.derivation().as_bytes(),
+        );
+        if batch.snapshot {
+            writes.insert(
+                keys::meta(keys::SNAPSHOT),
+                encode("the snapshot", &projector.snapshot())?,
+            );
+        }
+        self.tree.apply_batch(writes)?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// The last log sequence whose changes are written (0: none).
+    pub fn applied_seq(&self) -> Result<u64, ProjectionStoreError> {
+        let key = keys::meta(keys::APPLIED_SEQ);
+        match self.tree.get(&key)? {
+            None => Ok(0),
+            Some(value) => {
+                let bytes: [u8; 8] = value.as_ref().try_into().map_err(|_| {
+                    ProjectionStoreError::CorruptProjection {
+                        key: keys::describe(&key),
+                        reason: format!("{} bytes, not an 8-byte sequence", value.len()),
+                    }
+                })?;
+                Ok(u64::from_be_bytes(bytes))
+            }
+        }
+    }
+
+    /// The policy version the stored rows were computed under (`None`: nothing written yet).
+    pub fn policy_version(&self) -> Result<Option<String>, ProjectionStoreError> {
+        let key = keys::meta(keys::POLICY_VERSION);
+        match self.tree.get(&key)? {
+            None => Ok(None),
+            Some(value) => String::from_utf8(value.to_vec()).map(Some).map_err(|e| {
+                ProjectionStoreError::CorruptProjection {
+                    key: keys::describe(&key),
+                    reason: e.to_string(),
+                }
+            }),
+        }
+    }
+
+    /// The last snapshot `S` wrote, if any: `store.load_snapshot::<Projector>()`.
+    pub fn load_snapshot<S: ProjectionSource>(
+        &self,
+    ) -> Result<Option<S::Snapshot>, ProjectionStoreError> {
+        let key = keys::meta(keys::SNAPSHOT);
+        match self.tree.get(&key)? {
+            None => Ok(None),
+            Some(value) => decode(&key, &value).map(Some),
+        }
+    }
+
+    /// One finding.
+    pub fn finding(&self, id: &FindingId) -> Result<Option<StoredFinding>, ProjectionStoreError> {
+        let key = keys::finding(id);
+        match self.tree.get(&key)? {
+            None => Ok(None),
+            Some(value) => decode(&key, &value).map(Some),
+        }
+    }
+
+    /// Every finding, in id order.
+    pub fn findings(&self) -> Result<Vec<StoredFinding>, ProjectionStoreError> {
+        self.tree
+            .scan_prefix(keys::findings_prefix())
+            .map(|item| {
+                let (key, value) = item?;
+                decode(&key, &value)
+            })
+            .collect()
+    }
+
+    /// One institution's list entry.
+    pub fn list_entry(
+        &self,
+        institution: &CreditCode,
+    ) -> Result<Option<ListEntry>, ProjectionStoreError> {
+        let key = keys::list_entry(institution);
+        match self.tree.get(&key)? {
+            None => Ok(None),
+            Some(value) => decode(&key, &value).map(Some),
+        }
+    }
+
+    /// Every list entry, in credit-code order.
+    pub fn list_entries(&self) -> Result<Vec<ListEntry>, ProjectionStoreError> {
+        self.tree
+            .scan_prefix(keys::lists_prefix())
+            .map(|item| {
+                let (key, value) = item?;
+                decode(&key, &value)
+            })
+            .collect()
+    }
+
+    /// One page of a list (black, white or unlisted), in credit-code order: at most `limit`
+    /// entries after `after`, and the credit code to continue after when there are more. Reads
+    /// the list index, so a page costs `limit` reads however many institutions there are.
+    pub fn list_page(
+        &self,
+        status: ListStatus,
+        after: Option<&CreditCode>,
+        limit: usize,
+    ) -> Result<ListPage, ProjectionStoreError> {
+        let prefix = keys::list_index_prefix(status);
+        let start = match after {
+            Some(code) => Bound::Excluded(keys::list_index(status, code)),
+            None => Bound::Included(prefix.to_vec()),
+        };
+        let mut entries = Vec::new();
+        let mut more = false;
+        for key in self
+            .tree
+            .range::<Vec<u8>, _>((start, Bound::Unbounded))
+            .keys()
+        {
+            let key = key?;
+            if !key.starts_with(&prefix) {
+                break;
+            }
+            if entries.len() == limit {
+                more = true;
+                break;
+            }
+            // The index key ends with the credit code, the list entry's key is `l` + the same.
+            let entry_key = keys::list_entry_of_index(&key, prefix.len());
+            let value = self.tree.get(&entry_key)?.ok_or_else(|| {
+                ProjectionStoreError::CorruptProjection {
+                    key: keys::describe(&key),
+                    reason: "the list index names an institution without a list entry".into(),
+                }
+            })?;
+            let entry: ListEntry = decode(&entry_key, &value)?;
+            entries.push(entry);
+        }
+        let next = if more {
+            entries.last().map(|e| e.institution.clone())
+        } else {
+            None
+        };
+        Ok(ListPage { entries, next })
+    }
+
+    /// All findings and list entries, for `tutorwatch_findings::digest` (equal to a fresh replay's
+    /// `Projector::outcome` once the store has caught up).
+    pub fn outcome(&self) -> Result<Outcome, ProjectionStoreError> {
+        Ok(Outcome {
+            findings: self.findings()?.into_iter().map(|s| s.finding).collect(),
+            lists: self.list_entries()?,
+        })
+    }
+
+    /// Drops everything (findings, indexes, lists, meta, snapshot), e.g. before a rebuild under
+    /// another policy version.
+    pub fn clear(&self) -> Result<(), ProjectionStoreError> {
+        self.tree.clear()?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Overwrites the stored snapshot's raw bytes. Only for tests of what happens when derived
+    /// data no longer decodes.
+    #[doc(hidden)]
+    pub fn tamper_snapshot_for_tests(&self, bytes: &[u8]) -> Result<(), ProjectionStoreError> {
+        self.tree.insert(keys::meta(keys::SNAPSHOT), bytes)?;
+        self.db.flush()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,631 @@
+//! Tests of the projection store against a real sled directory, with findings made by a real
+//! projector from the catalogue's example events.
+
+use std::collections::BTreeSet;
+
+use tutorwatch_events::examples::{example, ExampleParams};
+use tutorwatch_events::supervision::CaseAction;
+use tutorwatch_events::{
+    CreditCode, Envelope, Event, EventId, LoggedEvent, RegionCode, UtcTime, EVENT_TYPES,
+};
+use tutorwatch_findings::{digest, FindingStatus, ListStatus, RuleId, Severity};
+use tutorwatch_projections::{Policy, Projector};
+
+use super::*;
+
+/// Registration, a teacher, a supervised account, an online course with a 31-minute session and
+/// that lesson delivered: raises (at least) a planned and an actual ONLINE_LESSON_MAX_30MIN.
+const SCENARIO_CODES: &[u16] = &[1, 6, 40, 20, 23];
+const OFFICER_ACTED: u16 = 80;
+
+fn index_of(code: u16) -> usize {
+    EVENT_TYPES
+        .iter()
+        .position(|info| info.code == code)
+        .expect("code in the catalogue")
+}
+
+/// A well-formed credit code registered in `region`, varied by `n`.
+fn credit_code(region: &str, n: u8) -> CreditCode {
+    let base = format!("52{region}MJL12345{}", char::from(b'0' + n % 10));
+    let draft = CreditCode::parse(&format!("{base}0")).expect("well-formed");
+    CreditCode::parse(&format!("{base}{}", draft.expected_check_char())).expect("well-formed")
+}
+
+/// Hands out sequences and deterministic event ids, applies events and collects the batch.
+struct Scenario {
+    projector: Projector,
+    seq: u64,
+    batch: ProjectionBatch,
+}
+
+impl Scenario {
+    fn new() -> Self {
+        Self {
+            projector: Projector::new(Policy::national().expect("national policy")),
+            seq: 0,
+            batch: ProjectionBatch::default(),
+        }
+    }
+
+    fn params(&self, institution: &CreditCode, region: &str, tag: &str) -> ExampleParams {
+        let id = EventId::from_uuid(uuid::Uuid::from_u128(
+            0x0190_0000_0000_7000_8000_0000_0000_0000 | u128::from(self.seq + 1),
+        ));
+        let mut params = ExampleParams::new(id);
+        params.institution = institution.clone();
+        params.region = RegionCode::parse(region).expect("region");
+        params.at = UtcTime::parse("2025-09-01T11:00:00Z").expect("time");
+        params.lesson_seconds = 31 * 60;
+        params.tag = tag.to_owned();
+        params
+    }
+
+    fn apply(&mut self, envelope: Envelope) -> u64 {
+        self.seq += 1;
+        let event = LoggedEvent {
+            seq: self.seq,
+            recorded_at: envelope.occurred_at,
+            envelope,
+        };
+        let changes = self.projector.apply(&event);
+        self.batch.record(&event, changes);
+        self.seq
+    }
+
+    /// The scenario for one institution; returns the sequence of the delivered lesson.
+    fn institution(&mut self, institution: &CreditCode, region: &str, tag: &str) -> u64 {
+        let mut last = 0;
+        for code in SCENARIO_CODES {
+            let envelope = example(index_of(*code), &self.params(institution, region, tag));
+            last = self.apply(envelope);
+        }
+        last
+    }
+
+    fn officer_acts(&mut self, finding: FindingId, action: CaseAction) {
+        let institution = self
+            .projector
+            .finding(&finding)
+            .expect("known finding")
+            .institution
+            .clone();
+        let mut envelope = example(
+            index_of(OFFICER_ACTED),
+            &self.params(&institution, "440200", "officer"),
+        );
+        if let Event::OfficerActed(acted) = &mut envelope.event {
+            acted.finding = finding;
+            acted.action = action;
+        }
+        self.apply(envelope);
+    }
+
+    fn write(&mut self, store: &ProjectionStore, snapshot: bool) {
+        let mut batch = std::mem::take(&mut self.batch);
+        batch.snapshot = snapshot;
+        store.write(&self.projector, &batch).expect("writes");
+    }
+}
+
+fn ids(page: &FeedPage) -> Vec<FindingId> {
+    page.findings.iter().map(|s| s.finding.id).collect()
+}
+
+fn all_ids(store: &ProjectionStore, scope: Scope) -> Vec<FindingId> {
+    let page = store.query(&FeedQuery::new(scope)).expect("queries");
+    assert_eq!(page.next, None);
+    ids(&page)
+}
+
+fn institution_ids(projector: &Projector, institution: &CreditCode) -> BTreeSet<FindingId> {
+    projector
+        .findings_of(institution)
+        .iter()
+        .map(|f| f.id)
+        .collect()
+}
+
+fn set(ids: Vec<FindingId>) -> BTreeSet<FindingId> {
+    ids.into_iter().collect()
+}
+
+#[test]
+fn findings_and_list_entries_are_written_and_read_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = ProjectionStore::open(dir.path()).expect("opens");
+    assert_eq!(store.applied_seq().expect("reads"), 0);
+    assert_eq!(store.load_snapshot::<Projector>().expect("reads"), None);
+    let mut scenario = Scenario::new();
+    let code = credit_code("440203", 1);
+    scenario.institution(&code, "440203", "a");
+    scenario.write(&store, false);
+
+    assert!(scenario.projector.findings().count() >= 2);
+    for finding in scenario.projector.findings() {
+        let stored = store.finding(&finding.id).expect("reads").expect("stored");
+        assert_eq!(&stored.finding, finding);
+        assert!(stored.raised_seq >= 4, "raised by the course or the lesson");
+    }
+    assert!(scenario
+        .projector
+        .findings()
+        .any(|f| f.rule == RuleId::OnlineLessonMax30Min));
+    assert_eq!(
+        store.list_entry(&code).expect("reads").as_ref(),
+        scenario.projector.list_entry(&code)
+    );
+    assert_eq!(store.applied_seq().expect("reads"), scenario.seq);
+    assert_eq!(
+        store.policy_version().expect("reads").as_deref(),
+        Some(tutorwatch_projections::derivation(scenario.projector.policy()).as_str())
+    );
+    assert_eq!(
+        digest(&store.outcome().expect("reads")),
+        scenario.projector.digest()
+    );
+}
+
+#[test]
+fn a_finding_keeps_the_sequence_that_first_raised_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = ProjectionStore::open(dir.path()).expect("opens");
+    let mut scenario = Scenario::new();
+    let code = credit_code("440203", 1);
+    scenario.institution(&code, "440203", "a");
+    scenario.write(&store, false);
+    let before = store.findings().expect("reads");
+    let first = before[0].clone();
+    scenario.officer_acts(first.finding.id, CaseAction::Acknowledged);
+    scenario.write(&store, false);
+    let after = store
+        .finding(&first.finding.id)
+        .expect("reads")
+        .expect("stored");
+    assert_eq!(after.raised_seq, first.raised_seq);
+    assert_eq!(after.finding.status, FindingStatus::Acknowledged);
+}
+
+#[test]
+fn region_scopes_follow_the_hierarchy() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = ProjectionStore::open(dir.path()).expect("opens");
+    let mut scenario = Scenario::new();
+    let county = credit_code("440203", 1); // a district of Shaoguan
+    let prefecture = credit_code("440200", 2); // Shaoguan itself
+    let other_county = credit_code("440103", 3); // a district of Guangzhou
+    let other_province = credit_code("350102", 4); // a district of Fuzhou
+    scenario.institution(&county, "440203", "a");
+    scenario.institution(&prefecture, "440200", "b");
+    scenario.institution(&other_county, "440103", "c");
+    scenario.institution(&other_province, "350102", "d");
+    scenario.write(&store, false);
+    let p = &scenario.projector;
+    let of = |code: &CreditCode| institution_ids(p, code);
+    let region = |text: &str| Scope::Region(RegionCode::parse(text).expect("region"));
+
+    let guangdong = set(all_ids(&store, region("440000")));
+    let expected: BTreeSet<_> = [&county, &prefecture, &other_county]
+        .iter()
+        .flat_map(|c| of(c))
+        .collect();
+    assert_eq!(guangdong, expected);
+    let shaoguan = set(all_ids(&store, region("440200")));
+    assert_eq!(
+        shaoguan,
+        of(&county).union(&of(&prefecture)).copied().collect()
+    );
+    assert_eq!(set(all_ids(&store, region("440203"))), of(&county));
+    assert_eq!(set(all_ids(&store, region("440103"))), of(&other_county));
+    assert_eq!(set(all_ids(&store, region("350000"))), of(&other_province));
+    assert!(all_ids(&store, region("440300")).is_empty());
+    // Every finding appears once per scope, however many levels index it.
+    let all = all_ids(&store, Scope::All);
+    assert_eq!(all.len(), p.findings().count());
+    assert_eq!(set(all.clone()).len(), all.len());
+    assert_eq!(all_ids(&store, region("440000")).len(), expected.len());
+}
+
+#[test]
+fn institution_rule_and_status_scopes_and_filters() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = ProjectionStore::open(dir.path()).expect("opens");
+    let mut scenario = Scenario::new();
+    let a = credit_code("440203", 1);
+    let b = credit_code("440203", 2);
+    scenario.institution(&a, "440203", "a");
+    scenario.institution(&b, "440203", "b");
+    scenario.write(&store, false);
+    let p = &scenario.projector;
+
+    assert_eq!(
+        set(all_ids(&store, Scope::Institution(a.clone()))),
+        institution_ids(p, &a)
+    );
+    let rule = RuleId::OnlineLessonMax30Min;
+    let by_rule: BTreeSet<_> = p
+        .findings()
+        .filter(|f| f.rule == rule)
+        .map(|f| f.id)
+        .collect();
+    assert_eq!(set(all_ids(&store, Scope::Rule(rule))), by_rule);
+    let open: BTreeSet<_> = p
+        .findings()
+        .filter(|f| f.status == FindingStatus::Open)
+        .map(|f| f.id)
+        .collect();
+    assert_eq!(set(all_ids(&store, Scope::Status(StatusTag::Open))), open);
+
+    // Filters apply while scanning.
+    let mut query = FeedQuery::new(Scope::Institution(a.clone()));
+    query.rule = Some(rule);
+    let filtered = set(ids(&store.query(&query).expect("queries")));
+    let expected: BTreeSet<_> = institution_ids(p, &a)
+        .intersection(&by_rule)
+        .copied()
+        .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(filtered, expected);
+    let mut query = FeedQuery::new(Scope::All);
+    query.occurred_until = Some(UtcTime::parse("2000-01-01T00:00:00Z").expect("time"));
+    assert!(store.query(&query).expect("queries").findings.is_empty());
+    let mut query = FeedQuery::new(Scope::All);
+    query.min_severity = Some(Severity::Crit);
+    for stored in store.query(&query).expect("queries").findings {
+        assert_eq!(stored.finding.severity, Severity::Crit);
+    }
+}
+
+#[test]
+fn a_status_change_moves_the_status_index_entry() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = ProjectionStore::open(dir.path()).expect("opens");
+    let mut scenario = Scenario::new();
+    let code = credit_code("440203", 1);
+    scenario.institution(&code, "440203", "a");
+    scenario.write(&store, false);
+    let target = all_ids(&store, Scope::Status(StatusTag::Open))[0];
+    let open_before = all_ids(&store, Scope::Status(StatusTag::Open)).len();
+
+    scenario.officer_acts(
+        target,
+        CaseAction::RectificationOrdered {
+            due: "2025-10-01".parse().expect("date"),
+        },
+    );
+    scenario.write(&store, false);
+    let open_after = all_ids(&store, Scope::Status(StatusTag::Open));
+    assert!(!open_after.contains(&target));
+    assert_eq!(open_after.len(), open_before - 1);
+    assert_eq!(
+        all_ids(&store, Scope::Status(StatusTag::RectificationOrdered)),
+        vec![target]
+    );
+    // The other indexes still list it once.
+    assert_eq!(
+        all_ids(&store, Scope::All)
+            .iter()
+            .filter(|id| **id == target)
+            .count(),
+        1
+    );
+
+    scenario.officer_acts(target, CaseAction::Resolved);
+    scenario.write(&store, false);
+    assert!(all_ids(&store, Scope::Status(StatusTag::RectificationOrdered)).is_empty());
+    assert_eq!(
+        all_ids(&store, Scope::Status(StatusTag::Resolved)),
+        vec![target]
+    );
+    assert_eq!(
+        digest(&store.outcome().expect("reads")),
+        scenario.projector.digest()
+    );
+}
+
+#[test]
+fn pages_return_every_finding_once_while_new_findings_arrive() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = ProjectionStore::open(dir.path()).expect("opens");
+    let mut scenario = Scenario::new();
+    for n in 0..3u8 {
+        let code = credit_code("440203", n);
+        scenario.institution(&code, "440203", &format!("t{n}"));
+    }
+    scenario.write(&store, false);
+
+    let mut seen = Vec::new();
+    let mut after = None;
+    let mut added = 3u8;
+    loop {
+        let mut query = FeedQuery::new(Scope::Region(RegionCode::parse("440000").expect("r")));
+        query.after = after;
+        query.limit = 2;
+        let page = store.query(&query).expect("queries");
+        assert!(page.findings.len() <= 2);
+        seen.extend(ids(&page));
+        if let Some(last) = page.findings.last() {
+            // Raised order: each page continues where the last one stopped.
+            after = Some(Cursor::of(last));
+        }
+        if added < 6 {
+            let code = credit_code("440200", added);
+            scenario.institution(&code, "440200", &format!("t{added}"));
+            scenario.write(&store, false);
+            added += 1;
+            continue;
+        }
+        if page.next.is_none() {
+            break;
+        }
+    }
+    let expected: BTreeSet<_> = scenario.projector.findings().map(|f| f.id).collect();
+    assert_eq!(seen.len(), expected.len(), "no finding twice");
+    assert_eq!(set(seen), expected);
+}
+
+#[test]
+fn pages_are_in_raised_order_and_next_marks_more() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = ProjectionStore::open(dir.path()).expect("opens");
+    let mut scenario = Scenario::new();
+    for n in 0..3u8 {
+        let code = credit_code("440203", n);
+        scenario.institution(&code, "440203", &format!("t{n}"));
+        scenario.write(&store, false);
+    }
+    let all = store.query(&FeedQuery::new(Scope::All)).expect("queries");
+    let order: Vec<Cursor> = all.findings.iter().map(Cursor::of).collect();
+    let mut sorted = order.clone();
+    sorted.sort();
+    assert_eq!(order, sorted);
+
+    let mut query = FeedQuery::new(Scope::All);
+    query.limit = 1;
+    let first = store.query(&query).expect("queries");
+    assert_eq!(first.next, Some(order[0]));
+    query.after = Some(order[order.len() - 2]);
+    let last = store.query(&query).expect("queries");
+    assert_eq!(last.findings.len(), 1);
+    assert_eq!(last.next, None);
+    query.limit = 0;
+    query.after = None;
+    assert_eq!(store.query(&query).expect("queries").findings.len(), 1);
+}
+
+#[test]
+fn snapshots_round_trip_and_a_reopened_store_keeps_everything() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut scenario = Scenario::new();
+    let expected_digest;
+    {
+        let store = ProjectionStore::open(dir.path()).expect("opens");
+        scenario.institution(&credit_code("440203", 1), "440203", "a");
+        scenario.write(&store, true);
+        scenario.institution(&credit_code("440203", 2), "440203", "b");
+        scenario.write(&store, false);
+        expected_digest = digest(&store.outcome().expect("reads"));
+    }
+    let store = ProjectionStore::open(dir.path()).expect("reopens");
+    assert_eq!(store.applied_seq().expect("reads"), scenario.seq);
+    assert_eq!(digest(&store.outcome().expect("reads")), expected_digest);
+    assert_eq!(expected_digest, scenario.projector.digest());
+    let (seq, snapshot) = store
+        .load_snapshot::<Projector>()
+        .expect("reads")
+        .expect("a snapshot");
+    assert_eq!(seq, 5);
+    let restored =
+        Projector::restore(Policy::national().expect("policy"), snapshot).expect("restores");
+    assert_eq!(restored.last_seq(), 5);
+    assert_eq!(
+        store.list_entries().expect("reads"),
+        scenario
+            .projector
+            .list_entries()
+            .cloned()
+            .collect::<Vec<_>>()
+    );
+
+    store.clear().expect("clears");
+    assert_eq!(store.applied_seq().expect("reads"), 0);
+    assert_eq!(store.load_snapshot::<Projector>().expect("reads"), None);
+    assert_eq!(store.outcome().expect("reads"), Outcome::default());
+    assert!(all_ids(&store, Scope::All).is_empty());
+}
+
+#[test]
+fn a_value_that_does_not_decode_is_corruption_not_a_panic() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = ProjectionStore::open(dir.path()).expect("opens");
+    let mut scenario = Scenario::new();
+    scenario.institution(&credit_code("440203", 1), "440203", "a");
+    scenario.write(&store, true);
+    let id = all_ids(&store, Scope::All)[0];
+    store
+        .tree
+        .insert(keys::finding(&id), &[VALUE_FORMAT_V1, 0xff, 0xff][..])
+        .expect("tampers");
+    let err = store.finding(&id).expect_err("corrupt");
+    assert!(
+        matches!(err, ProjectionStoreError::CorruptProjection { .. }),
+        "{err}"
+    );
+    assert!(store.query(&FeedQuery::new(Scope::All)).is_err());
+    store
+        .tree
+        .insert(keys::meta(keys::SNAPSHOT), &[0x7f][..])
+        .expect("tampers");
+    assert!(matches!(
+        store.load_snapshot::<Projector>(),
+        Err(ProjectionStoreError::CorruptProjection { .. })
+    ));
+    store
+        .tree
+        .insert(keys::meta(keys::APPLIED_SEQ), &[1, 2][..])
+        .expect("tampers");
+    assert!(store.applied_seq().is_err());
+}
+
+#[test]
+fn cursors_have_a_stable_text_form() {
+    let cursor = Cursor {
+        raised_seq: 42,
+        id: FindingId::from_bytes([0xab; 16]),
+    };
+    let text = cursor.to_string();
+    assert_eq!(text.len(), 48);
+    assert_eq!(text.parse::<Cursor>(), Ok(cursor));
+    assert_eq!("zz".parse::<Cursor>(), Err(BadCursor));
+    assert_eq!(
+        StatusTag::parse("rectification_ordered"),
+        Some(StatusTag::RectificationOrdered)
+    );
+    for tag in StatusTag::ALL {
+        assert_eq!(StatusTag::parse(tag.as_str()), Some(*tag));
+    }
+}
+
+/// Every credit code on list `status`, read a page of `limit` at a time.
+fn listed(store: &ProjectionStore, status: ListStatus, limit: usize) -> Vec<CreditCode> {
+    let mut codes = Vec::new();
+    let mut after: Option<CreditCode> = None;
+    loop {
+        let page = store
+            .list_page(status, after.as_ref(), limit)
+            .expect("reads");
+        assert!(page.entries.len() <= limit);
+        assert!(page.entries.iter().all(|e| e.status == status));
+        codes.extend(page.entries.iter().map(|e| e.institution.clone()));
+        match page.next {
+            Some(next) => {
+                assert_eq!(Some(&next), codes.last(), "next is the page's last code");
+                after = Some(next);
+            }
+            None => return codes,
+        }
+    }
+}
+
+/// What the list index must give: the stored entries of that status, in credit-code order.
+fn expected_listed(store: &ProjectionStore, status: ListStatus) -> Vec<CreditCode> {
+    store
+        .list_entries()
+        .expect("reads")
+        .into_iter()
+        .filter(|e| e.status == status)
+        .map(|e| e.institution)
+        .collect()
+}
+
+#[test]
+fn list_pages_come_from_the_status_index_and_follow_moves() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = ProjectionStore::open(dir.path()).expect("opens");
+    let mut scenario = Scenario::new();
+    for n in 0..4 {
+        let code = credit_code("440203", n);
+        scenario.institution(&code, "440203", &format!("r{n}"));
+    }
+    // Two that were never registered: they teach without a licence.
+    let unlicensed: Vec<CreditCode> = (5..7).map(|n| credit_code("440203", n)).collect();
+    for code in &unlicensed {
+        for event_code in &SCENARIO_CODES[3..] {
+            let params = scenario.params(code, "440203", "u");
+            scenario.apply(example(index_of(*event_code), &params));
+        }
+    }
+    scenario.write(&store, false);
+    let statuses = [ListStatus::Black, ListStatus::White, ListStatus::Unlisted];
+    let check = |store: &ProjectionStore| {
+        for status in statuses {
+            let expected = expected_listed(store, status);
+            assert_eq!(listed(store, status, 1), expected, "{status:?}, pages of 1");
+            assert_eq!(listed(store, status, 2), expected, "{status:?}, pages of 2");
+            let whole = store.list_page(status, None, 1_000).expect("reads");
+            assert_eq!(whole.next, None);
+            assert_eq!(whole.entries.len(), expected.len());
+        }
+    };
+    check(&store);
+    let occupied = statuses
+        .iter()
+        .filter(|s| !expected_listed(&store, **s).is_empty())
+        .count();
+    assert!(occupied >= 2, "the scenario puts institutions on two lists");
+    assert_eq!(
+        statuses
+            .iter()
+            .map(|s| expected_listed(&store, *s).len())
+            .sum::<usize>(),
+        6
+    );
+
+    // An officer resolves the findings that put one of them on the black list: it moves lists,
+    // and the index moves with it.
+    let moved = &unlicensed[0];
+    let status_of = |store: &ProjectionStore| {
+        store
+            .list_entry(moved)
+            .expect("reads")
+            .expect("listed")
+            .status
+    };
+    let before = status_of(&store);
+    assert_eq!(before, ListStatus::Black);
+    for id in institution_ids(&scenario.projector, moved) {
+        scenario.officer_acts(id, CaseAction::Resolved);
+    }
+    scenario.write(&store, false);
+    let after = status_of(&store);
+    assert_ne!(
+        before, after,
+        "resolving its findings moves it off the black list"
+    );
+    check(&store);
+    assert!(!listed(&store, before, 1_000).contains(moved));
+    assert!(listed(&store, after, 1_000).contains(moved));
+}
+
+#[test]
+fn a_query_within_a_region_never_hands_out_a_cursor_outside_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = ProjectionStore::open(dir.path()).expect("opens");
+    let mut scenario = Scenario::new();
+    let inside = credit_code("440203", 1);
+    let outside = credit_code("350102", 2);
+    let also_inside = credit_code("440203", 3);
+    scenario.institution(&inside, "440203", "a");
+    scenario.institution(&outside, "350102", "b");
+    scenario.institution(&also_inside, "440203", "c");
+    scenario.write(&store, false);
+    let guangdong = RegionCode::parse("440000").expect("region");
+    let of = |code: &CreditCode| institution_ids(&scenario.projector, code);
+    assert!(!of(&outside).is_empty());
+
+    // Every finding, a page of one at a time, within Guangdong: only its findings come back,
+    // and no `next` names a finding outside it.
+    let mut query = FeedQuery::new(Scope::All);
+    query.limit = 1;
+    query.within = Some(guangdong);
+    let mut seen = Vec::new();
+    loop {
+        let page = store.query(&query).expect("queries");
+        seen.extend(ids(&page));
+        let Some(next) = page.next else { break };
+        let named = store.finding(&next.id).expect("reads").expect("stored");
+        assert!(guangdong.contains(&named.finding.region), "{named:?}");
+        query.after = Some(next);
+    }
+    let expected: BTreeSet<_> = of(&inside).union(&of(&also_inside)).copied().collect();
+    assert_eq!(set(seen.clone()), expected);
+    assert_eq!(seen.len(), expected.len());
+
+    // An institution outside the region: nothing, and no cursor.
+    let mut query = FeedQuery::new(Scope::Institution(outside.clone()));
+    query.limit = 1;
+    query.within = Some(guangdong);
+    let page = store.query(&query).expect("queries");
+    assert!(page.findings.is_empty());
+    assert_eq!(page.next, None);
+}
