@@ -8,6 +8,7 @@
 //! `visible_finding`) with the session's principal, so the jurisdiction checks are the API's.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap};
@@ -400,9 +401,34 @@ pub async fn stream(
     )
     .await
     {
-        Ok(stream) => stream.into_response(),
+        Ok(stream) => {
+            let (parts, body) = stream.into_response().into_parts();
+            Response::from_parts(parts, axum::body::Body::from_stream(heartbeat(body)))
+        }
         Err(problem) => problem.into_response(),
     }
+}
+
+/// How often the console's stream sends a comment. A browser that left the page has closed the
+/// connection; the next write fails, the stream ends and its slot
+/// (`api.streams_per_principal_max`) is free again, so an officer moving between pages does not
+/// use up their streams.
+const HEARTBEAT: Duration = Duration::from_secs(1);
+
+/// The API's stream, opened with a comment (so the headers, and the browser's `open`, go out at
+/// once) and with a comment every [`HEARTBEAT`] while it is idle.
+fn heartbeat(
+    body: axum::body::Body,
+) -> impl futures::Stream<Item = Result<bytes::Bytes, axum::Error>> {
+    let comment = || Ok(bytes::Bytes::from_static(b": live\n\n"));
+    let events = body.into_data_stream();
+    let beats = futures::stream::unfold(events, move |mut events| async move {
+        tokio::select! {
+            next = futures::StreamExt::next(&mut events) => next.map(|item| (item, events)),
+            () = tokio::time::sleep(HEARTBEAT) => Some((comment(), events)),
+        }
+    });
+    futures::StreamExt::chain(futures::stream::once(async move { comment() }), beats)
 }
 
 /// `/console/rows/{id}`: one finding as a new feed row (for the live updates).

@@ -61,7 +61,9 @@ pub async fn institution_page(
         }
         @if let Some(list) = &record.list { @if !list.reasons.is_empty() {
             ul.reasons id="reasons" { @for reason in &list.reasons {
-                li { (i18n::reason(lang, &reason.kind)) " （" (reason.findings_total) (lang.t(" 条违规）", " findings)")) }
+                li { (i18n::reason(lang, &reason.kind))
+                    @if reason.findings_total > 0 { " （" (reason.findings_total) (lang.t(" 条违规）", " findings)")) }
+                }
             } }
         } }
         h2 { (lang.t("未办结的违规线索", "Standing findings")) }

@@ -92,6 +92,7 @@ pub fn router(state: AppState, limits: Arc<Limits>) -> Router {
         .route("/portal", get(portal::portal_page).post(portal::send))
         .route("/assets/console.css", get(css))
         .route("/assets/console.js", get(js))
+        .fallback(|| async { Problem::not_found("no such route") })
         .layer(middleware::from_fn(same_origin_writes))
         .layer(middleware::from_fn(i18n::remember_lang))
         .layer(TimeoutLayer::with_status_code(

@@ -8,8 +8,12 @@
 //! stopped, reading at most [`SEARCH_SCAN_MAX`] entries per request, and offers to continue: a
 //! search never holds more than a page of results, and never reads the whole list at once.
 
-use axum::extract::{Query, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
+use axum::Extension;
 use maud::html;
 use serde::Deserialize;
 use tutorwatch_events::CreditCode;
@@ -163,8 +167,29 @@ pub async fn lists(
     State(console): State<Console>,
     lang: Lang,
     SessionOpt(session): SessionOpt,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     Query(query): Query<ListQuery>,
 ) -> Response {
+    // Anonymous readers are held to the API's per-address rate, as on `/v1/lists/*`.
+    if let (None, Some(Extension(ConnectInfo(peer)))) = (&session, peer) {
+        if let Err(wait) = console.limits.check_anonymous(peer.ip()) {
+            let secs = wait.as_secs().max(1);
+            let mut response = problem_page(
+                lang,
+                None,
+                Problem::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate-limited",
+                    "Too Many Requests",
+                    format!("too many requests from your address; retry after {secs} s"),
+                ),
+            );
+            if let Ok(value) = HeaderValue::from_str(&secs.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            return response;
+        }
+    }
     let started = std::time::Instant::now();
     let status = match query.list.as_deref() {
         Some("white") => ListStatus::White,

@@ -39,8 +39,10 @@ pub fn full_name(region: RegionCode) -> String {
     let own = name(code);
     match (region.level(), own) {
         (RegionLevel::County, Some(own)) => {
+            // A municipality's districts sit directly under the province (上海市徐汇区).
             let prefecture = format!("{}00", &code[..4]);
-            match name(&prefecture) {
+            let province = format!("{}0000", &code[..2]);
+            match name(&prefecture).or_else(|| name(&province)) {
                 Some(parent) => format!("{parent}{own}"),
                 None => own.to_owned(),
             }
@@ -87,8 +89,12 @@ mod tests {
         assert_eq!(name("440200"), Some("韶关市"));
         assert_eq!(name("310104"), Some("徐汇区"));
         assert_eq!(
-            full_name(RegionCode::parse("990100").expect("code")),
-            "990100"
+            full_name(RegionCode::parse("310104").expect("code")),
+            "上海市徐汇区"
+        );
+        assert_eq!(
+            full_name(RegionCode::parse("440299").expect("code")),
+            "440299"
         );
         let tree = tree(RegionCode::parse("440200").expect("code"));
         assert_eq!(tree[0].1, "韶关市");

@@ -5,9 +5,9 @@
   var table = document.getElementById("feed");
   var live = document.getElementById("live");
   if (table && table.dataset.stream && window.EventSource) {
-    var source = new EventSource(table.dataset.stream);
     var fresh = 0;
     var count = document.getElementById("new-count");
+    var source = null;
     var loadRow = function (id, replace) {
       return fetch("/console/rows/" + encodeURIComponent(id), { credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.text() : null; })
@@ -24,22 +24,28 @@
           count.textContent = count.dataset.label.replace("{n}", String(fresh));
         });
     };
-    source.addEventListener("open", function () {
-      live.dataset.state = "on";
-      live.textContent = live.dataset.on;
-    });
-    source.addEventListener("error", function () {
-      live.dataset.state = "off";
-      live.textContent = live.dataset.off;
-    });
-    source.addEventListener("finding", function (event) {
-      var finding = JSON.parse(event.data);
-      loadRow(finding.id, false);
-    });
-    source.addEventListener("finding_updated", function (event) {
-      var finding = JSON.parse(event.data);
-      if (table.querySelector('tr[data-id="' + finding.id + '"]')) { loadRow(finding.id, true); }
-    });
+    var connect = function () {
+      source = new EventSource(table.dataset.stream);
+      source.addEventListener("open", function () {
+        live.dataset.state = "on";
+        live.textContent = live.dataset.on;
+      });
+      source.addEventListener("error", function () {
+        live.dataset.state = "off";
+        live.textContent = live.dataset.off;
+        // A refused stream (too many open, say) is not retried by the browser: retry here.
+        if (source.readyState === EventSource.CLOSED) { setTimeout(connect, 2000); }
+      });
+      source.addEventListener("finding", function (event) {
+        loadRow(JSON.parse(event.data).id, false);
+      });
+      source.addEventListener("finding_updated", function (event) {
+        var id = JSON.parse(event.data).id;
+        if (table.querySelector('tr[data-id="' + id + '"]')) { loadRow(id, true); }
+      });
+    };
+    window.addEventListener("pagehide", function () { if (source) { source.close(); } });
+    connect();
   }
   var file = document.getElementById("schedule-file");
   if (file) {
