@@ -649,6 +649,32 @@ async fn an_officer_filters_follows_exports_and_acts_on_the_feed() {
     assert_eq!(status, 200);
     assert_eq!(api_view["status"], "rectification_ordered", "{api_view}");
 
+    // The cookie opens the pages only: the API still wants a bearer token, and a form posted
+    // from another site is refused.
+    let cookie = format!("tw_session={}", site.officer);
+    let response = site
+        .client
+        .get(format!("{}/v1/findings", site.service.http))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(response.status().as_u16(), 401);
+    let response = site
+        .client
+        .post(format!(
+            "{}/console/findings/{finding_a}/act",
+            site.service.http
+        ))
+        .header("cookie", &cookie)
+        .header("origin", "http://elsewhere.example")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("action=resolved&note=elsewhere")
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(response.status().as_u16(), 403);
+
     // The institution's file.
     browser.click("#institution-link").await;
     assert_eq!(browser.text("#institution-name").await, NAME_A);

@@ -92,7 +92,15 @@ pub fn router(state: AppState, limits: Arc<Limits>) -> Router {
         .route("/portal", get(portal::portal_page).post(portal::send))
         .route("/assets/console.css", get(css))
         .route("/assets/console.js", get(js))
-        .fallback(|| async { Problem::not_found("no such route") })
+        // The API's answer to an unknown route (its own fallback is replaced by the merge).
+        .fallback(|| async {
+            Problem::new(
+                StatusCode::NOT_FOUND,
+                "not-found",
+                "Not Found",
+                "no such route",
+            )
+        })
         .layer(middleware::from_fn(same_origin_writes))
         .layer(middleware::from_fn(i18n::remember_lang))
         .layer(TimeoutLayer::with_status_code(
@@ -219,6 +227,7 @@ impl FromRequestParts<Console> for Session {
 /// Which part of the site a page belongs to, for the navigation bar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Area {
+    Home,
     Public,
     Feed,
     Portal,

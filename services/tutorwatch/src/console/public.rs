@@ -63,7 +63,7 @@ pub async fn home(lang: Lang, SessionOpt(session): SessionOpt) -> Response {
     fresh(page(
         lang,
         lang.t("首页", "Home"),
-        Area::Public,
+        Area::Home,
         session.as_ref(),
         body,
     ))
