@@ -675,6 +675,28 @@ async fn an_officer_filters_follows_exports_and_acts_on_the_feed() {
         .expect("answers");
     assert_eq!(response.status().as_u16(), 403);
 
+    // The overview: counts by region, rule and week, drawn as SVG.
+    browser.click("#to-overview").await;
+    assert_eq!(browser.text("#standing").await, "3");
+    assert_eq!(browser.text("#open").await, "2");
+    let by_region = browser.text("#by-region").await;
+    assert!(
+        by_region.contains("浈江区 440204") && by_region.contains("韶关市 440200"),
+        "{by_region}"
+    );
+    assert!(browser
+        .text("#by-rule")
+        .await
+        .contains("线上培训结束时间不晚于21:00"));
+    assert!(
+        browser.text("#by-week").await.contains("W36"),
+        "2025-09-01 is in ISO week 36"
+    );
+    browser.screenshot("console-overview").await;
+    browser
+        .goto(&format!("/console/findings/{finding_a}"))
+        .await;
+
     // The institution's file.
     browser.click("#institution-link").await;
     assert_eq!(browser.text("#institution-name").await, NAME_A);

@@ -19,13 +19,15 @@
 //!   `rules`: each rule in plain words with its source document.
 //! - `public`: `/` and the public lists (`/lists`); `signin`: signing in and out.
 //! - `feed`: the officers' feed, its CSV export, the live stream and single rows for it.
-//! - `finding`: one finding and the officers' actions on it; `institution`: an institution's file.
+//! - `finding`: one finding and the officers' actions on it; `institution`: an institution's file;
+//!   `overview`: the jurisdiction's counts by region, rule and week as SVG charts.
 //! - `portal`: the institutions' portal.
 
 mod feed;
 mod finding;
 pub mod i18n;
 mod institution;
+mod overview;
 mod portal;
 mod public;
 pub mod regions;
@@ -80,6 +82,7 @@ pub fn router(state: AppState, limits: Arc<Limits>) -> Router {
         .route("/sign-out", post(signin::sign_out))
         .route("/console", get(signin::landing))
         .route("/console/feed", get(feed::feed_page))
+        .route("/console/overview", get(overview::overview_page))
         .route("/console/feed.csv", get(feed::csv))
         .route("/console/stream", get(feed::stream))
         .route("/console/rows/{id}", get(feed::row_handler))
@@ -230,6 +233,7 @@ pub enum Area {
     Home,
     Public,
     Feed,
+    Overview,
     Portal,
 }
 
@@ -263,6 +267,7 @@ pub fn page(
                             }
                             Some(_) => {
                                 a class=[(area == Area::Feed).then_some("on")] href="/console/feed" { (lang.t("违规线索", "Findings")) }
+                                a id="to-overview" class=[(area == Area::Overview).then_some("on")] href="/console/overview" { (lang.t("辖区概况", "Overview")) }
                             }
                             None => {
                                 a href="/sign-in" { (lang.t("登录", "Sign in")) }
