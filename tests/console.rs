@@ -704,7 +704,38 @@ async fn an_officer_filters_follows_exports_and_acts_on_the_feed() {
     assert_eq!(browser.text("#licence").await, "有效");
     let standing = browser.attrs("#standing tr.finding", "data-id").await;
     assert!(standing.contains(&finding_a), "{standing:?}");
+    // The week of its latest lesson: both lessons, each marked with its finding's rule.
+    let timetable = browser.text("#timetable").await;
+    assert!(
+        timetable.contains("19:00–19:31") && timetable.contains("20:40–21:00"),
+        "{timetable}"
+    );
+    let marked = browser.texts("#timetable div.lesson.bad").await;
+    assert_eq!(marked.len(), 2, "{marked:?}");
+    assert!(
+        marked[0].contains("线上培训每课时不超过30分钟"),
+        "{marked:?}"
+    );
+    assert!(
+        marked[1].contains("线上培训结束时间不晚于21:00"),
+        "{marked:?}"
+    );
+    assert!(
+        marked[0].contains("数学") && marked[0].contains("线上"),
+        "{marked:?}"
+    );
     browser.screenshot("console-institution").await;
+    browser
+        .c()
+        .execute(
+            "document.getElementById('timetable').scrollIntoView();",
+            vec![],
+        )
+        .await
+        .expect("scrolls");
+    browser.screenshot("console-institution-timetable").await;
+    browser.click("#week-after").await;
+    browser.wait_for("an empty week", "#no-lessons").await;
 
     // English on request.
     browser.click("#lang-switch").await;

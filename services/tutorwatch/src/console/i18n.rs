@@ -313,3 +313,24 @@ pub fn basis(lang: Lang, name: &str) -> &'static str {
         _ => lang.t("依据实际发生", "from what happened"),
     }
 }
+
+/// A course's subject (`mathematics`, `fine_arts`, ...).
+pub fn subject(lang: Lang, name: &str) -> &'static str {
+    match name {
+        "morality_and_law" => lang.t("道德与法治", "morality and law"),
+        "chinese" => lang.t("语文", "Chinese"),
+        "history" => lang.t("历史", "history"),
+        "geography" => lang.t("地理", "geography"),
+        "mathematics" => lang.t("数学", "mathematics"),
+        "foreign_language" => lang.t("外语", "foreign language"),
+        "physics" => lang.t("物理", "physics"),
+        "chemistry" => lang.t("化学", "chemistry"),
+        "biology" => lang.t("生物", "biology"),
+        "sports" => lang.t("体育", "sports"),
+        "music" => lang.t("音乐", "music"),
+        "fine_arts" => lang.t("美术", "fine arts"),
+        "information_technology" => lang.t("信息技术", "information technology"),
+        "labour_and_technology" => lang.t("劳动与技术", "labour and technology"),
+        _ => lang.t("其他非学科类", "other non-subject"),
+    }
+}

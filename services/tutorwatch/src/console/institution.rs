@@ -1,25 +1,195 @@
 //! An institution's file, for officers of its jurisdiction: registration, licence, sites and
-//! teachers, list status with its reasons, its standing findings and the officers' actions on
-//! them. Read through the API's `get_institution` with the session's principal, so an
-//! institution outside the jurisdiction is refused exactly as the API refuses it.
+//! teachers, list status with its reasons, a week's timetable with the lessons that standing
+//! findings are about marked, its standing findings and the officers' actions on them. Read
+//! through the API's `get_institution` with the session's principal, so an institution outside
+//! the jurisdiction is refused exactly as the API refuses it; the timetable is read from the live
+//! projector's facts only after that.
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, State};
+use std::ops::Bound;
+
+use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::Json;
-use maud::html;
+use maud::{html, Markup};
+use serde::Deserialize;
+use tutorwatch_events::ids::CourseId;
+use tutorwatch_events::{CreditCode, RegionCode, UtcTime};
+use tutorwatch_projections::facts::CourseKey;
+use tutorwatch_projections::RuleId;
+
+use super::i18n::Lang;
+use super::rules::rule_text;
+use crate::api::views::{json_name, FindingView};
 
 use super::feed::row;
 use super::i18n;
 use super::{fresh, page, problem_page, region_cell, Area, Console, Session};
 use crate::api::institutions::get_institution;
 
+/// The most lessons a timetable shows.
+const LESSONS_SHOWN_MAX: usize = 500;
+
+/// Which week the timetable shows: any day of it (`YYYY-MM-DD`).
+#[derive(Debug, Default, Deserialize)]
+pub struct WeekQuery {
+    #[serde(default)]
+    week: String,
+}
+
+/// A planned lesson in the week shown.
+struct Lesson {
+    course: String,
+    subject: String,
+    online: bool,
+    start: UtcTime,
+    end: UtcTime,
+    /// The rules of the standing findings about it.
+    rules: Vec<&'static str>,
+}
+
+/// Midnight starting a local date, in the region's civil time.
+fn midnight(region: RegionCode, date: jiff::civil::Date) -> Option<UtcTime> {
+    let zoned = date.in_tz(region.civil_time_zone()).ok()?;
+    Some(UtcTime::from_timestamp(zoned.timestamp()))
+}
+
+fn monday_of(date: jiff::civil::Date) -> jiff::civil::Date {
+    let back = i64::from(date.weekday().to_monday_zero_offset());
+    date.checked_sub(jiff::Span::new().days(back))
+        .unwrap_or(date)
+}
+
+/// The institution's planned (not cancelled) lessons in the week starting `monday` (or, with
+/// none given, in the week of its latest lesson), with that week's Monday.
+fn lessons(
+    console: &Console,
+    code: &CreditCode,
+    region: RegionCode,
+    monday: Option<jiff::civil::Date>,
+    standing: &[FindingView],
+) -> (jiff::civil::Date, Vec<Lesson>) {
+    let today = region.local_date(UtcTime::now());
+    let read = console.state.live.read(|projector| {
+        let Ok(first) = CourseId::parse("-") else {
+            return (monday.unwrap_or(today), Vec::new());
+        };
+        let from = CourseKey {
+            institution: code.clone(),
+            course: first,
+        };
+        let courses: Vec<_> = projector
+            .facts()
+            .courses
+            .range((Bound::Included(from), Bound::Unbounded))
+            .take_while(|(key, _)| &key.institution == code)
+            .filter(|(_, course)| course.cancelled.is_none())
+            .collect();
+        let monday = monday.unwrap_or_else(|| {
+            courses
+                .iter()
+                .flat_map(|(_, c)| c.sessions.iter().map(|s| s.start))
+                .max()
+                .map_or(today, |latest| region.local_date(latest))
+        });
+        let monday = monday_of(monday);
+        let (Some(from), Some(until)) = (
+            midnight(region, monday),
+            monday
+                .checked_add(jiff::Span::new().days(7))
+                .ok()
+                .and_then(|next| midnight(region, next)),
+        ) else {
+            return (monday, Vec::new());
+        };
+        let mut shown = Vec::new();
+        for (key, course) in courses {
+            for session in &course.sessions {
+                if session.start < from || session.start >= until {
+                    continue;
+                }
+                if shown.len() == LESSONS_SHOWN_MAX {
+                    break;
+                }
+                let rules = standing
+                    .iter()
+                    .filter(|f| f.occurred_at >= session.start && f.occurred_at <= session.end)
+                    .filter_map(|f| RuleId::parse(&f.rule).map(RuleId::as_str))
+                    .collect();
+                shown.push(Lesson {
+                    course: key.course.as_str().to_owned(),
+                    subject: json_name(&course.subject),
+                    online: matches!(course.mode, tutorwatch_events::kinds::Mode::Online),
+                    start: session.start,
+                    end: session.end,
+                    rules,
+                });
+            }
+        }
+        shown.sort_by_key(|l| l.start);
+        (monday, shown)
+    });
+    read.unwrap_or((monday.unwrap_or(today), Vec::new()))
+}
+
+fn clock(at: UtcTime, region: RegionCode) -> String {
+    at.timestamp()
+        .in_tz(region.civil_time_zone())
+        .map(|z| format!("{:02}:{:02}", z.hour(), z.minute()))
+        .unwrap_or_default()
+}
+
+/// The week as seven columns, Monday first, each lesson a block; lessons standing findings are
+/// about are marked with their rules.
+fn timetable(
+    lang: Lang,
+    code: &CreditCode,
+    region: RegionCode,
+    monday: jiff::civil::Date,
+    lessons: &[Lesson],
+) -> Markup {
+    const DAYS_ZH: [&str; 7] = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
+    const DAYS_EN: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    let day = |i: i64| {
+        monday
+            .checked_add(jiff::Span::new().days(i))
+            .unwrap_or(monday)
+    };
+    let week_link = |date: jiff::civil::Date| format!("/console/institutions/{code}?week={date}");
+    html! {
+        p.paging {
+            a id="week-before" href=(week_link(day(-7))) { (lang.t("‹ 上一周", "‹ Week before")) }
+            " " strong { (i18n::date(lang, monday)) " – " (i18n::date(lang, day(6))) } " "
+            a id="week-after" href=(week_link(day(7))) { (lang.t("下一周 ›", "Week after ›")) }
+        }
+        table.timetable id="timetable" {
+            thead { tr { @for i in 0..7i64 {
+                th { (lang.t(DAYS_ZH[i as usize], DAYS_EN[i as usize])) br; span.code { (day(i).to_string()) } }
+            } } }
+            tbody { tr { @for i in 0..7i64 {
+                td { @for lesson in lessons.iter().filter(|l| region.local_date(l.start) == day(i)) {
+                    div.lesson.bad[!lesson.rules.is_empty()] {
+                        strong { (clock(lesson.start, region)) "–" (clock(lesson.end, region)) }
+                        br; (lesson.course) " · " (i18n::subject(lang, &lesson.subject)) " · "
+                        (if lesson.online { lang.t("线上", "online") } else { lang.t("线下", "offline") })
+                        @for rule in &lesson.rules {
+                            br; span.rule-flag { "⚠ " (RuleId::parse(rule).map_or(*rule, |r| rule_text(r).name(lang))) }
+                        }
+                    }
+                } }
+            } } }
+        }
+        @if lessons.is_empty() { p.none id="no-lessons" { (lang.t("本周没有排课。", "No lessons planned this week.")) } }
+    }
+}
+
 /// `/console/institutions/{code}`.
 pub async fn institution_page(
     State(console): State<Console>,
     session: Session,
     Path(code): Path<String>,
+    Query(week): Query<WeekQuery>,
 ) -> Response {
     let lang = session.lang;
     let record =
@@ -36,6 +206,14 @@ pub async fn institution_page(
         .list
         .as_ref()
         .map_or("unlisted", |l| l.status.as_str());
+    let chosen = week.week.parse::<jiff::civil::Date>().ok();
+    let (monday, week_lessons) = lessons(
+        &console,
+        &record.credit_code,
+        record.region,
+        chosen,
+        &record.standing_findings,
+    );
     let body = html! {
         p.crumbs { a href="/console/feed" { (lang.t("违规线索", "Findings")) } " › " (lang.t("机构档案", "Institution")) }
         h1 id="institution-name" { (name) }
@@ -66,6 +244,8 @@ pub async fn institution_page(
                 }
             } }
         } }
+        h2 { (lang.t("一周课表", "The week's timetable")) }
+        (timetable(lang, &record.credit_code, record.region, monday, &week_lessons))
         h2 { (lang.t("未办结的违规线索", "Standing findings")) }
         table.feed id="standing" {
             tbody {
