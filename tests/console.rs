@@ -6,6 +6,7 @@
 //! jurisdiction; an institution checks and submits a schedule; the public searches the lists.
 //! Each page is saved as a screenshot under `<target>/screenshots/`.
 
+use std::os::unix::process::CommandExt as _;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -47,7 +48,10 @@ struct Browser {
 impl Browser {
     async fn start(base: &str) -> Browser {
         let port = free_port();
+        // Its own process group, which the browsers it starts join: killing the group on drop
+        // leaves no browser behind, even when a test fails before closing its session.
         let driver = Command::new(CHROMEDRIVER)
+            .process_group(0)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -64,7 +68,8 @@ impl Browser {
             json!({
                 "binary": CHROMIUM,
                 "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-                         "--disable-gpu", "--window-size=1280,1000", "--lang=zh-CN"],
+                         "--disable-gpu", "--disable-crash-reporter", "--disable-breakpad",
+                         "--window-size=1280,1000", "--lang=zh-CN"],
             }),
         );
         let url = format!("http://127.0.0.1:{port}");
@@ -212,6 +217,9 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.driver.id())])
+            .status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
