@@ -22,6 +22,22 @@ ensure_openssl() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq openssl >&2
 }
 
+# Puts Debian's chromium and chromedriver on the machine, with a Chinese font for the pages'
+# screenshots: the console's tests drive a headless chromium through chromedriver
+# (tests/console.rs).
+ensure_chromium() {
+  if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] \
+    && [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; then
+    return 0
+  fi
+  echo "chromium, chromedriver or a Chinese font is missing: installing them from Debian's packages" >&2
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver \
+    fonts-wqy-microhei >&2
+}
+
 nats_server_bin() {
   command -v nats-server 2>/dev/null || echo /usr/sbin/nats-server
 }

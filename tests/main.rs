@@ -8,6 +8,7 @@ mod api;
 mod checkpoints;
 mod city;
 mod cli;
+mod console;
 mod crash;
 mod dead_letters;
 mod ingest;

@@ -124,7 +124,7 @@ pub struct RuleSpec {
     pub severity: Severity,
     /// The policy parameters the rule reads (fields of the policy's `ParameterSet`).
     pub policy_keys: &'static [&'static str],
-    /// The documents it comes from (RULES.md's sources, abbreviated as there).
+    /// The policy documents it comes from, as officers cite them (RULES.md has the links).
     pub source: &'static str,
     /// What its findings mean for the black/white list.
     pub list: ListRole,
@@ -193,16 +193,16 @@ catalogue! {
     OnlineLessonMax30Min {
         id: "ONLINE_LESSON_MAX_30MIN", area: Time, severity: Med,
         policy: ["online_lesson_max_seconds"],
-        source: "意见; 001", list: Counts,
+        source: "《关于进一步减轻义务教育阶段学生作业负担和校外培训负担的意见》（中办发〔2021〕40号）", list: Counts,
         zh: "线上培训每课时不超过30分钟",
-        en: "An online lesson lasts at most 30 minutes",
+        en: "Online lessons last at most 30 minutes",
         city: ["online_lesson_30m01s_planned", "online_lesson_30m01s_delivered",
                "online_lesson_31m_withdrawn_by_reschedule", "online_lesson_31m_kept_by_reschedule"],
     }
     OnlineBreakMin10Min {
         id: "ONLINE_BREAK_MIN_10MIN", area: Time, severity: Med,
         policy: ["online_break_min_seconds"],
-        source: "意见; 001; 线上2019", list: Counts,
+        source: "《关于进一步减轻义务教育阶段学生作业负担和校外培训负担的意见》（中办发〔2021〕40号）", list: Counts,
         zh: "线上培训课程间隔不少于10分钟",
         en: "At least 10 minutes between online lessons",
         city: ["online_break_9m59s_planned", "online_break_9m59s_delivered"],
@@ -210,7 +210,7 @@ catalogue! {
     OnlineEndBy2100 {
         id: "ONLINE_END_BY_2100", area: Time, severity: High,
         policy: ["online_end_local", "night_ends_local"],
-        source: "意见; 睡眠通知; 十三部门意见; 001", list: Counts,
+        source: "《关于进一步减轻义务教育阶段学生作业负担和校外培训负担的意见》（中办发〔2021〕40号）", list: Counts,
         zh: "线上培训结束时间不晚于21:00",
         en: "Online training ends by 21:00",
         city: ["online_end_21h00m01s_planned", "online_end_21h00m01s_delivered"],
@@ -218,7 +218,7 @@ catalogue! {
     OfflineEndBy2030 {
         id: "OFFLINE_END_BY_2030", area: Time, severity: High,
         policy: ["offline_end_local", "night_ends_local"],
-        source: "国办80号; 睡眠通知; 十三部门意见; 001", list: Counts,
+        source: "《关于规范校外培训机构发展的意见》（国办发〔2018〕80号）", list: Counts,
         zh: "线下培训结束时间不晚于20:30",
         en: "Offline training ends by 20:30",
         city: ["offline_end_20h30m01s_planned", "offline_end_20h30m01s_delivered"],
@@ -226,23 +226,23 @@ catalogue! {
     SubjectNoHolidayWeekendVacation {
         id: "SUBJECT_NO_HOLIDAY_WEEKEND_VACATION", area: Time, severity: Crit,
         policy: ["subject_no_holiday_weekend_vacation", "rest_day_rule", "childrens_day_is_holiday"],
-        source: "意见; 000; 001; 004", list: Counts,
-        zh: "不得占用法定节假日、休息日及寒暑假期组织学科类培训",
-        en: "No subject training on statutory holidays, rest days or school vacations",
+        source: "《关于进一步减轻义务教育阶段学生作业负担和校外培训负担的意见》（中办发〔2021〕40号）", list: Counts,
+        zh: "不得在法定节假日、休息日及寒暑假组织学科类培训",
+        en: "No subject training on public holidays, rest days or school vacations",
         city: ["subject_on_saturday_planned", "subject_on_holiday_delivered", "subject_in_vacation_planned"],
     }
     PreschoolNoOnline {
         id: "PRESCHOOL_NO_ONLINE", area: Preschool, severity: Crit,
         policy: ["preschool_no_online"],
-        source: "意见; 000; 004", list: Counts,
-        zh: "不得开展面向学龄前儿童的线上培训",
+        source: "《关于进一步减轻义务教育阶段学生作业负担和校外培训负担的意见》（中办发〔2021〕40号）", list: Counts,
+        zh: "不得面向学龄前儿童开展线上培训",
         en: "No online training for preschool children",
         city: ["preschool_online", "preschool_online_withdrawn_by_cancel"],
     }
     PreschoolNoOfflineSubject {
         id: "PRESCHOOL_NO_OFFLINE_SUBJECT", area: Preschool, severity: Crit,
         policy: ["preschool_no_offline_subject"],
-        source: "意见; 000; 未成年人保护法 第33条", list: Counts,
+        source: "《关于进一步减轻义务教育阶段学生作业负担和校外培训负担的意见》（中办发〔2021〕40号）", list: Counts,
         zh: "严禁面向学龄前儿童开展线下学科类（含外语）培训",
         en: "No offline subject training (foreign languages included) for preschool children",
         city: ["preschool_offline_subject"],
@@ -250,128 +250,128 @@ catalogue! {
     SubjectMustBeNonprofit {
         id: "SUBJECT_MUST_BE_NONPROFIT", area: Licence, severity: Crit,
         policy: ["subject_must_be_nonprofit"],
-        source: "意见; 001; 004; 备改审通知", list: Counts,
+        source: "《关于进一步减轻义务教育阶段学生作业负担和校外培训负担的意见》（中办发〔2021〕40号）", list: Counts,
         zh: "学科类培训机构统一登记为非营利性机构",
-        en: "Subject-training institutions must be registered as non-profit",
+        en: "Subject-training institutions must be non-profit",
         city: ["subject_registered_for_profit", "subject_non_profit_enterprise_code"],
     }
     OnlineSubjectLicense {
         id: "ONLINE_SUBJECT_LICENSE", area: Licence, severity: Crit,
         policy: ["online_subject_license"],
-        source: "备改审通知; 000", list: Mismatch,
-        zh: "未经许可不得以线上方式从事学科类培训",
-        en: "No online subject training without a licence for it",
+        source: "《关于做好现有线上学科类培训机构由备案改为审批工作的通知》（教育部等六部门，2021年9月）", list: Mismatch,
+        zh: "线上学科类培训须经审批取得许可",
+        en: "Online subject training needs an approval licence",
         city: ["online_subject_without_online_licence"],
     }
     LicenseModeMatch {
         id: "LICENSE_MODE_MATCH", area: Licence, severity: High,
         policy: ["license_mode_match"],
-        source: "合同范本 特别提示", list: Mismatch,
-        zh: "培训方式、类别和科目须与办学许可一致",
-        en: "Training must match the licence's modes, category and subjects",
+        source: "《中小学生校外培训服务合同（示范文本）》GF—2021—2604", list: Mismatch,
+        zh: "培训方式须与许可一致",
+        en: "Teaching mode must match the licence",
         city: ["offline_course_online_only_licence", "subject_licensee_non_subject_course",
                "subject_outside_licensed_subjects"],
     }
     NonsubjectNoSubjectContent {
         id: "NONSUBJECT_NO_SUBJECT_CONTENT", area: Licence, severity: Crit,
         policy: ["nonsubject_no_subject_content"],
-        source: "意见; 000; 004; 十三部门意见", list: Mismatch,
+        source: "《关于进一步减轻义务教育阶段学生作业负担和校外培训负担的意见》（中办发〔2021〕40号）", list: Mismatch,
         zh: "严禁非学科类培训机构从事学科类培训",
-        en: "Non-subject institutions may not teach subjects",
+        en: "Non-subject institutions may not teach subject content",
         city: ["non_subject_institution_teaches_maths"],
     }
     MultiSiteUnapproved {
         id: "MULTI_SITE_UNAPPROVED", area: Licence, severity: High,
         policy: ["multi_site_unapproved"],
-        source: "000; 004", list: Counts,
+        source: "《关于进一步减轻义务教育阶段学生作业负担和校外培训负担的意见》（中办发〔2021〕40号）", list: Counts,
         zh: "不得未经审批多址开展培训",
-        en: "Training only at approved sites",
+        en: "No teaching at unapproved sites",
         city: ["unapproved_site_planned", "unapproved_site_delivered"],
     }
     OperatingUnlicensed {
         id: "OPERATING_UNLICENSED", area: Licence, severity: Crit,
         policy: ["operating_requires_licence"],
-        source: "处罚办法 第十七条", list: Black(OperatingWithoutLicence),
-        zh: "未经许可擅自开展培训",
+        source: "《校外培训行政处罚暂行办法》（教育部令第53号）", list: Black(OperatingWithoutLicence),
+        zh: "无证办学",
         en: "Operating without a licence",
         city: ["course_before_approval", "fee_before_approval"],
     }
     OperatingSuspended {
         id: "OPERATING_SUSPENDED", area: Licence, severity: Crit,
         policy: ["operating_requires_licence"],
-        source: "处罚办法", list: Counts,
-        zh: "办学许可暂停期间开展培训",
+        source: "《校外培训行政处罚暂行办法》（教育部令第53号）", list: Counts,
+        zh: "许可证暂停期间办学",
         en: "Operating while the licence is suspended",
         city: ["course_while_suspended"],
     }
     OperatingRevoked {
         id: "OPERATING_REVOKED", area: Licence, severity: Crit,
         policy: ["operating_requires_licence"],
-        source: "处罚办法", list: Black(OperatingWithoutLicence),
-        zh: "办学许可被吊销后继续开展培训",
+        source: "《校外培训行政处罚暂行办法》（教育部令第53号）", list: Black(OperatingWithoutLicence),
+        zh: "许可证吊销后办学",
         en: "Operating after the licence was revoked",
         city: ["lesson_after_revocation"],
     }
     TeacherQualSubject {
         id: "TEACHER_QUAL_SUBJECT", area: Staff, severity: High,
         policy: ["teacher_qual_subject"],
-        source: "意见; 000; 001; 004; 从业人员办法", list: Counts,
+        source: "《关于进一步减轻义务教育阶段学生作业负担和校外培训负担的意见》（中办发〔2021〕40号）", list: Counts,
         zh: "从事学科类培训的人员须具备相应教师资格",
-        en: "Subject teachers hold the matching teacher qualification",
+        en: "Subject teachers need a teaching qualification",
         city: ["teacher_unqualified", "teacher_not_on_staff", "teacher_wrong_subject"],
     }
     NoInserviceTeacher {
         id: "NO_INSERVICE_TEACHER", area: Staff, severity: Crit,
         policy: ["no_inservice_teacher"],
-        source: "国办80号; 从业人员办法; 001; 002", list: Counts,
-        zh: "不得聘用在职中小学教师",
-        en: "No in-service school teachers",
+        source: "《校外培训机构从业人员管理办法（试行）》（2021年9月）", list: Counts,
+        zh: "不得聘用中小学、幼儿园在职教师",
+        en: "No in-service school teachers may be employed",
         city: ["teacher_in_service"],
     }
     ForeignStaff {
         id: "FOREIGN_STAFF", area: Staff, severity: Crit,
         policy: ["foreign_staff_abroad_ban"],
-        source: "意见; 004", list: Counts,
+        source: "《关于进一步减轻义务教育阶段学生作业负担和校外培训负担的意见》（中办发〔2021〕40号）", list: Counts,
         zh: "严禁聘请在境外的外籍人员开展培训活动",
-        en: "No teachers located abroad",
+        en: "No foreign staff teaching from abroad",
         city: ["teacher_abroad"],
     }
     PrepayMax3m60h {
         id: "PREPAY_MAX_3M_60H", area: Funds, severity: High,
         policy: ["prepay_max_months", "prepay_max_lessons"],
-        source: "非学科公告; 十三部门意见; 预收费通知", list: Counts,
-        zh: "不得一次性或变相收取超过3个月或60课时的费用",
-        en: "Prepaid at most 3 months or 60 lessons",
+        source: "《关于加强校外培训机构预收费监管工作的通知》（教监管函〔2021〕2号）", list: Counts,
+        zh: "预收费不得超过3个月或60课时",
+        en: "Prepaid fees cover at most 3 months or 60 lesson-hours",
         city: ["prepay_61_lessons", "prepay_3_months"],
     }
     PrepayMax5000 {
         id: "PREPAY_MAX_5000", area: Funds, severity: High,
         policy: ["prepay_max_fen"],
-        source: "十三部门意见", list: Counts,
-        zh: "预收费不得超过5000元",
-        en: "Prepaid at most ¥5,000",
+        source: "《关于规范面向中小学生的非学科类校外培训的意见》（教育部等十三部门，2022年12月）", list: Counts,
+        zh: "预收费每次不超过5000元",
+        en: "At most ¥5,000 prepaid per charge",
         city: ["prepay_5000_yuan_01"],
     }
     PrepayDedicatedAccount {
         id: "PREPAY_DEDICATED_ACCOUNT", area: Funds, severity: Crit,
         policy: ["prepay_dedicated_account"],
-        source: "预收费通知", list: Black(SeriousFundFinding),
-        zh: "预收费须全部进入本机构培训收费专用账户",
-        en: "Prepaid fees go into the supervised account only",
+        source: "《关于加强校外培训机构预收费监管工作的通知》（教监管函〔2021〕2号）", list: Black(SeriousFundFinding),
+        zh: "预收费须全部进入培训收费专用账户",
+        en: "Prepaid fees go into the dedicated supervised account",
         city: ["fee_outside_supervised_account", "fee_into_unknown_account", "black_listed_sale"],
     }
     ReleasePerLesson {
         id: "RELEASE_PER_LESSON", area: Funds, severity: High,
         policy: ["release_per_lesson"],
-        source: "河南; 海南; 浙江", list: Counts,
-        zh: "监管资金拨付须与授课进度同步、同比例",
-        en: "Escrow is released only as lessons are delivered",
+        source: "《关于加强校外培训机构预收费监管工作的通知》（教监管函〔2021〕2号）", list: Counts,
+        zh: "监管资金按课时消课拨付（一课一销）",
+        en: "Escrow released lesson by lesson",
         city: ["release_ahead_of_lessons"],
     }
     NoTrainingLoan {
         id: "NO_TRAINING_LOAN", area: Funds, severity: Crit,
         policy: ["no_training_loan"],
-        source: "预收费通知; 合同范本; 004", list: Counts,
+        source: "《关于加强校外培训机构预收费监管工作的通知》（教监管函〔2021〕2号）", list: Counts,
         zh: "不得使用培训贷方式缴纳培训费用",
         en: "No training loans",
         city: ["fee_training_loan"],
@@ -379,72 +379,72 @@ catalogue! {
     RefundProrata {
         id: "REFUND_PRORATA", area: Funds, severity: Med,
         policy: ["refund_days_max"],
-        source: "合同范本", list: Counts,
-        zh: "退费须在约定期限内按比例退还",
-        en: "Refunds are paid in time",
+        source: "《中小学生校外培训服务合同（示范文本）》GF—2021—2604", list: Counts,
+        zh: "退费须按未上课时按比例及时退还",
+        en: "Refunds of undelivered lessons paid pro rata and on time",
         city: ["refund_unpaid", "refund_paid_day_15", "refund_paid_day_16",
                "refund_paid_day_9_sent_after_other_banks_day_15"],
     }
     EscrowShortfallWarn {
         id: "ESCROW_SHORTFALL_WARN", area: Funds, severity: Med,
         policy: ["escrow_warn_coverage_bp"],
-        source: "预收费通知 (our early warning)", list: Counts,
-        zh: "监管账户余额接近未消课应退金额（预警）",
+        source: "《关于加强校外培训机构预收费监管工作的通知》（教监管函〔2021〕2号）", list: Counts,
+        zh: "监管账户余额接近应退家长金额（预警）",
         en: "Escrow balance close to what families are owed (warning)",
         city: ["escrow_coverage_109_99", "escrow_coverage_100_00"],
     }
     EscrowShortfall {
         id: "ESCROW_SHORTFALL", area: Funds, severity: Crit,
         policy: ["escrow_serious_coverage_bp"],
-        source: "预收费通知 (our early warning)", list: Black(SeriousFundFinding),
-        zh: "监管账户余额低于未消课应退金额",
+        source: "《关于加强校外培训机构预收费监管工作的通知》（教监管函〔2021〕2号）", list: Black(SeriousFundFinding),
+        zh: "监管账户余额低于应退家长金额",
         en: "Escrow balance below what families are owed",
         city: ["escrow_coverage_99_99"],
     }
     AccountClosedWhileOwed {
         id: "ACCOUNT_CLOSED_WHILE_OWED", area: Funds, severity: Crit,
         policy: ["account_closed_while_owed"],
-        source: "预收费通知 (our early warning)", list: Black(SeriousFundFinding),
-        zh: "尚有未退预收费时关闭监管账户",
+        source: "《关于加强校外培训机构预收费监管工作的通知》（教监管函〔2021〕2号）", list: Black(SeriousFundFinding),
+        zh: "尚欠家长费用时关闭监管账户",
         en: "Supervised account closed while families are owed",
         city: ["account_closed_while_owed"],
     }
     GovGuidePrice {
         id: "GOV_GUIDE_PRICE", area: Pricing, severity: High,
         policy: ["guide_prices"],
-        source: "收费通知 (发改价格〔2021〕1279号); 004", list: Counts,
-        zh: "学科类收费不得超过政府指导价上浮幅度",
-        en: "Subject fees within the government guidance price",
+        source: "《关于加强义务教育阶段学科类校外培训收费监管的通知》（发改价格〔2021〕1279号）", list: Counts,
+        zh: "学科类培训收费不得超过政府指导价",
+        en: "Subject-training prices within the government guide price",
         city: ["guide_price_8801_per_45min"],
     }
     NoFakeOriginalPrice {
         id: "NO_FAKE_ORIGINAL_PRICE", area: Pricing, severity: High,
         policy: ["no_fake_original_price", "discount_tolerance_fen"],
-        source: "意见; 004; 非学科公告", list: Counts,
-        zh: "不得虚构原价、虚假折扣",
+        source: "《关于进一步减轻义务教育阶段学生作业负担和校外培训负担的意见》（中办发〔2021〕40号）", list: Counts,
+        zh: "不得以虚构原价、虚假折扣进行宣传",
         en: "No invented original prices or fake discounts",
         city: ["ad_former_price_never_charged", "ad_discount_off_by_101_fen"],
     }
     AdChannelBan {
         id: "AD_CHANNEL_BAN", area: Advertising, severity: High,
         policy: ["ad_channel_ban", "ad_banned_channels"],
-        source: "意见; 广告通知 (2021); 001", list: Counts,
-        zh: "不得在主流媒体、公共场所等渠道发布校外培训广告",
-        en: "No training ads in banned channels",
+        source: "《关于做好校外培训广告管控的通知》（市场监管总局等八部门，2021年11月）", list: Counts,
+        zh: "不得在主流媒体、新媒体、公共场所等刊播校外培训广告",
+        en: "No off-campus training ads in banned channels",
         city: ["ad_public_place", "ad_transit"],
     }
     AdSchoolSupplies {
         id: "AD_SCHOOL_SUPPLIES", area: Advertising, severity: High,
         policy: ["ad_school_supplies"],
-        source: "意见; 广告通知 (2021)", list: Counts,
-        zh: "不得在中小学校、幼儿园内及教材、教辅等学习用品上发布广告",
-        en: "No training ads in schools or on school supplies",
+        source: "《关于进一步减轻义务教育阶段学生作业负担和校外培训负担的意见》（中办发〔2021〕40号）", list: Counts,
+        zh: "不得在学校、教材、教辅、文具等上刊登广告",
+        en: "No ads in schools or on school supplies",
         city: ["ad_on_workbook", "ad_inside_school"],
     }
     BlackWhiteList {
         id: "BLACK_WHITE_LIST", area: Lists, severity: High,
         policy: ["blacklist_repeat_count", "blacklist_repeat_window_days"],
-        source: "意见; 001; 004", list: Own,
+        source: "《全国校外教育培训监管与服务综合平台应用管理办法》（教育部，2025年3月）", list: Own,
         zh: "黑名单机构不得收费招生",
         en: "A black-listed institution may not sell",
         city: ["black_listed_sale"],

@@ -14,6 +14,8 @@
 //! - `serve`: wires the log, ingest and the HTTP endpoints together, and shuts them down.
 //! - `listener`: HTTP connections, capped in number and timed while they send a request's head.
 //! - `api`: the HTTP API (officers, institutions, banks, the public) and its OpenAPI document.
+//! - `console`: the web pages (zh-CN, English on request): the public lists, the officers'
+//!   console and the institutions' portal, served beside the API and calling the same code.
 //! - `outbound`: new findings published on NATS (`tw.out.findings.<region>.<rule>`).
 //! - `bench`: ingest measured against its ceilings; `bench_http`: the query API timed under
 //!   that load.
@@ -27,6 +29,7 @@ pub mod check_cmd;
 pub mod checkpoints;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod data_dir;
 pub mod evidence_cmd;
 pub mod gen_cmd;

@@ -48,13 +48,19 @@ impl FromRequestParts<AppState> for Writer {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let Caller(principal) = Caller::from_request_parts(parts, state).await?;
         let token = bearer(parts)?;
-        Ok(Writer {
-            principal,
-            token: token_handle(token)?,
-        })
+        writer_for(state, token)
     }
+}
+
+/// The writer a token proves: its principal (as [`authenticate`] finds it) and its handle.
+/// Shared with the console, which carries the same token in a cookie.
+pub(crate) fn writer_for(state: &AppState, token: &str) -> Result<Writer, Problem> {
+    let Caller(principal) = authenticate(state, token)?;
+    Ok(Writer {
+        principal,
+        token: token_handle(token)?,
+    })
 }
 
 /// The bearer token in the request's `Authorization` header.
@@ -84,16 +90,22 @@ impl FromRequestParts<AppState> for Caller {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let token = bearer(parts)?;
-        let principal = state.tokens.authenticate(token).map_err(|refusal| {
-            let detail = match refusal {
-                Refusal::Unknown => "the token is unknown or revoked".to_owned(),
-                Refusal::Expired(at) => {
-                    format!("the token expired at {at}; ask for a new one")
-                }
-            };
-            Problem::unauthenticated(detail).at("header.authorization")
-        })?;
-        tracing::Span::current().record("principal", tracing::field::display(&principal));
-        Ok(Caller(principal))
+        authenticate(state, token)
     }
+}
+
+/// The caller a token proves, or the `401` for an unknown, revoked or expired one. The one
+/// authentication every route uses: the API's bearer header and the console's cookie alike.
+pub(crate) fn authenticate(state: &AppState, token: &str) -> Result<Caller, Problem> {
+    let principal = state.tokens.authenticate(token).map_err(|refusal| {
+        let detail = match refusal {
+            Refusal::Unknown => "the token is unknown or revoked".to_owned(),
+            Refusal::Expired(at) => {
+                format!("the token expired at {at}; ask for a new one")
+            }
+        };
+        Problem::unauthenticated(detail).at("header.authorization")
+    })?;
+    tracing::Span::current().record("principal", tracing::field::display(&principal));
+    Ok(Caller(principal))
 }

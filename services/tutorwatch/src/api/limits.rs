@@ -74,7 +74,7 @@ impl Limits {
     }
 
     /// `Ok` if `address` may make another anonymous request now, else how long to wait.
-    fn check_anonymous(&self, address: IpAddr) -> Result<(), std::time::Duration> {
+    pub(crate) fn check_anonymous(&self, address: IpAddr) -> Result<(), std::time::Duration> {
         let Some(rate) = &self.anonymous else {
             return Ok(());
         };

@@ -19,23 +19,23 @@
 //! - `offload`: log and store reads off the async threads, failures as 500 problems.
 //! - `limits`: anonymous requests per client address, live streams per principal.
 
-mod caller;
-mod events;
-mod extract;
-mod feed;
-mod findings;
+pub(crate) mod caller;
+pub(crate) mod events;
+pub(crate) mod extract;
+pub(crate) mod feed;
+pub(crate) mod findings;
 pub mod idempotency;
-mod institutions;
-mod limits;
-mod lists;
-mod offload;
+pub(crate) mod institutions;
+pub(crate) mod limits;
+pub(crate) mod lists;
+pub(crate) mod offload;
 mod ops;
 pub mod principal;
 pub mod problem;
-mod schedules;
+pub(crate) mod schedules;
 mod state;
-mod stream;
-mod submit;
+pub(crate) mod stream;
+pub(crate) mod submit;
 pub mod tokens;
 pub(crate) mod views;
 
@@ -141,6 +141,7 @@ pub fn app(state: AppState) -> Router {
     let timeout = Duration::from_millis(state.settings.request_timeout_ms);
     let body_max = state.settings.body_bytes_max;
     let limits = Arc::new(limits::Limits::new(&state.settings));
+    let console_limits = Arc::clone(&limits);
     router
         .route(
             "/openapi.json",
@@ -173,5 +174,6 @@ pub fn app(state: AppState) -> Router {
             }),
         )
         .layer(middleware::from_fn(problem::ensure_problem))
-        .with_state(state)
+        .with_state(state.clone())
+        .merge(crate::console::router(state, console_limits))
 }

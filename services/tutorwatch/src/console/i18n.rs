@@ -1,0 +1,336 @@
+//! The console's two languages: Simplified Chinese by default, English on `?lang=en` (remembered
+//! in a cookie). Every word a page shows goes through [`Lang::t`] or one of the label functions
+//! here, so no page shows a Rust name or an untranslated code. Times are shown in Beijing time
+//! (each region's civil time), dates as officers write them (`2025年9月1日`, or `2025-09-01` in
+//! English).
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue};
+use axum::response::Response;
+use tutorwatch_events::{RegionCode, UtcTime};
+
+/// The cookie that remembers the language chosen with `?lang=`.
+pub const LANG_COOKIE: &str = "tw_lang";
+
+/// The language a page is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// The text in this language.
+    pub fn t(self, zh: &'static str, en: &'static str) -> &'static str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+
+    /// The HTML `lang` attribute.
+    pub fn html(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    /// The `?lang=` value that picks the other language, and its name.
+    pub fn other(self) -> (&'static str, &'static str) {
+        match self {
+            Lang::Zh => ("en", "English"),
+            Lang::En => ("zh", "中文"),
+        }
+    }
+
+    fn parse(value: &str) -> Option<Lang> {
+        match value {
+            "zh" | "zh-CN" | "zh-cn" => Some(Lang::Zh),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The language a request asks for: `?lang=`, else the cookie, else Chinese.
+    pub fn of(parts: &Parts) -> Lang {
+        if let Some(lang) = query_lang(parts.uri.query()) {
+            return lang;
+        }
+        cookie(&parts.headers, LANG_COOKIE)
+            .and_then(|v| Lang::parse(&v))
+            .unwrap_or(Lang::Zh)
+    }
+}
+
+fn query_lang(query: Option<&str>) -> Option<Lang> {
+    form_urlencoded::parse(query?.as_bytes())
+        .find(|(k, _)| k == "lang")
+        .and_then(|(_, v)| Lang::parse(&v))
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Lang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Lang::of(parts))
+    }
+}
+
+/// Middleware: a request with `?lang=` sets the language cookie, so the next pages keep it.
+pub async fn remember_lang(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let chosen = query_lang(request.uri().query());
+    let mut response = next.run(request).await;
+    if let Some(lang) = chosen {
+        let value = match lang {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        };
+        if let Ok(cookie) = HeaderValue::from_str(&format!(
+            "{LANG_COOKIE}={value}; Path=/; Max-Age=31536000; SameSite=Lax"
+        )) {
+            response.headers_mut().append(header::SET_COOKIE, cookie);
+        }
+    }
+    response
+}
+
+/// A cookie's value from the request's `Cookie` headers.
+pub fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+/// A time in the region's civil time (Beijing time on the mainland), to the minute:
+/// `2025年9月1日 21:05` or `2025-09-01 21:05`.
+pub fn local_time(lang: Lang, at: UtcTime, region: Option<RegionCode>) -> String {
+    let zone = region.map_or("Asia/Shanghai", |r| r.civil_time_zone());
+    let Ok(zoned) = at.timestamp().in_tz(zone) else {
+        return at.to_string();
+    };
+    match lang {
+        Lang::Zh => format!(
+            "{}年{}月{}日 {:02}:{:02}",
+            zoned.year(),
+            zoned.month(),
+            zoned.day(),
+            zoned.hour(),
+            zoned.minute()
+        ),
+        Lang::En => format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}",
+            zoned.year(),
+            zoned.month(),
+            zoned.day(),
+            zoned.hour(),
+            zoned.minute()
+        ),
+    }
+}
+
+/// The local date of an instant in the region's civil time, as officers write it.
+pub fn local_day(lang: Lang, at: UtcTime, region: Option<RegionCode>) -> String {
+    let zone = region.map_or("Asia/Shanghai", |r| r.civil_time_zone());
+    match at.timestamp().in_tz(zone) {
+        Ok(zoned) => date(lang, zoned.date()),
+        Err(_) => at.to_string(),
+    }
+}
+
+/// A calendar date as officers write it.
+pub fn date(lang: Lang, date: jiff::civil::Date) -> String {
+    match lang {
+        Lang::Zh => format!("{}年{}月{}日", date.year(), date.month(), date.day()),
+        Lang::En => date.to_string(),
+    }
+}
+
+/// A severity (`low`, `med`, `high`, `crit`).
+pub fn severity(lang: Lang, name: &str) -> &'static str {
+    match name {
+        "low" => lang.t("低", "low"),
+        "med" => lang.t("中", "medium"),
+        "high" => lang.t("高", "high"),
+        "crit" => lang.t("严重", "critical"),
+        _ => lang.t("未知", "unknown"),
+    }
+}
+
+/// The severities, for the filter.
+pub const SEVERITIES: [&str; 4] = ["low", "med", "high", "crit"];
+
+/// A finding's status.
+pub fn status(lang: Lang, name: &str) -> &'static str {
+    match name {
+        "open" => lang.t("待处理", "open"),
+        "withdrawn" => lang.t("已撤回", "withdrawn"),
+        "acknowledged" => lang.t("已受理", "acknowledged"),
+        "rectification_ordered" => lang.t("已责令整改", "rectification ordered"),
+        "resolved" => lang.t("已办结", "resolved"),
+        "penalised" => lang.t("已处罚", "penalised"),
+        _ => lang.t("未知", "unknown"),
+    }
+}
+
+/// The statuses, for the filter.
+pub const STATUSES: [&str; 6] = [
+    "open",
+    "acknowledged",
+    "rectification_ordered",
+    "penalised",
+    "resolved",
+    "withdrawn",
+];
+
+/// Why an institution is on the black list, or not on the white list.
+pub fn reason(lang: Lang, kind: &str) -> &'static str {
+    match kind {
+        "operating_without_licence" => lang.t("无证或停证期间办学", "operating without a licence"),
+        "serious_fund_finding" => lang.t("严重资金监管问题", "serious prepaid-fund violation"),
+        "repeated_violations" => lang.t("多次违规", "repeated violations"),
+        "not_registered" => lang.t("未登记", "not registered"),
+        "licence_not_active" => lang.t("办学许可证未处于有效状态", "licence not active"),
+        "category_mismatch" => lang.t("培训类别与许可不符", "category does not match the licence"),
+        "subject_not_non_profit" => lang.t(
+            "学科类机构未登记为非营利性",
+            "subject training not non-profit",
+        ),
+        "no_supervised_account" => lang.t("无预收费监管账户", "no supervised prepaid-fee account"),
+        "standing_critical_finding" => {
+            lang.t("存在未办结的严重问题", "an unresolved critical finding")
+        }
+        _ => lang.t("其他原因", "other reason"),
+    }
+}
+
+/// A list status (`black`, `white`, `unlisted`).
+pub fn list_status(lang: Lang, name: &str) -> &'static str {
+    match name {
+        "black" => lang.t("黑名单", "black list"),
+        "white" => lang.t("白名单", "white list"),
+        _ => lang.t("未列入名单", "on neither list"),
+    }
+}
+
+/// A licence's standing (`active`, `suspended`, `revoked`).
+pub fn licence(lang: Lang, name: &str) -> &'static str {
+    match name {
+        "active" => lang.t("有效", "active"),
+        "suspended" => lang.t("暂停", "suspended"),
+        "revoked" => lang.t("已吊销", "revoked"),
+        _ => lang.t("未知", "unknown"),
+    }
+}
+
+/// A training category (`subject`, `non_subject`).
+pub fn category(lang: Lang, name: &str) -> &'static str {
+    match name {
+        "subject" => lang.t("学科类", "subject"),
+        "non_subject" => lang.t("非学科类", "non-subject"),
+        _ => lang.t("未知", "unknown"),
+    }
+}
+
+/// An officer's action (`acknowledged`, `rectification_ordered`, `resolved`, `penalty`).
+pub fn action(lang: Lang, name: &str) -> &'static str {
+    match name {
+        "acknowledged" => lang.t("受理", "acknowledge"),
+        "rectification_ordered" => lang.t("责令整改", "order rectification"),
+        "resolved" => lang.t("办结", "resolve"),
+        "penalty" => lang.t("行政处罚", "penalise"),
+        _ => lang.t("其他", "other"),
+    }
+}
+
+/// A penalty (`warning`, `fine`, ...).
+pub fn penalty(lang: Lang, name: &str) -> &'static str {
+    match name {
+        "warning" => lang.t("警告", "warning"),
+        "fine" => lang.t("罚款", "fine"),
+        "confiscate_gains" => lang.t("没收违法所得", "confiscate illegal gains"),
+        "stop_enrolling" => lang.t("责令停止招收学员", "stop enrolling"),
+        "stop_operating" => lang.t("责令停止举办", "stop operating"),
+        "revoke_licence" => lang.t("吊销许可证", "revoke the licence"),
+        _ => lang.t("其他", "other"),
+    }
+}
+
+/// The penalties an officer may impose.
+pub const PENALTIES: [&str; 6] = [
+    "warning",
+    "fine",
+    "confiscate_gains",
+    "stop_enrolling",
+    "stop_operating",
+    "revoke_licence",
+];
+
+/// A finding's figure name (`actual`, `limit`, ...); unknown ones are shown as they are.
+pub fn figure(lang: Lang, name: &str) -> String {
+    let known = match name {
+        "actual" => lang.t("实际", "actual"),
+        "limit" => lang.t("限值", "limit"),
+        "amount" => lang.t("金额", "amount"),
+        "teacher" => lang.t("教师", "teacher"),
+        "subject" => lang.t("学科", "subject"),
+        "owed" => lang.t("应退/应付", "owed"),
+        "date" => lang.t("日期", "date"),
+        "day" => lang.t("日", "day"),
+        "days" => lang.t("天数", "days"),
+        "unpaid" => lang.t("未付", "unpaid"),
+        "site" => lang.t("场所", "site"),
+        "released" => lang.t("已拨付", "released"),
+        "balance" => lang.t("余额", "balance"),
+        "coverage" => lang.t("覆盖率", "coverage"),
+        "lessons" => lang.t("课时", "lessons"),
+        "mode" => lang.t("方式", "mode"),
+        "guide_price" => lang.t("政府指导价", "guide price"),
+        "advertised_price" => lang.t("宣传价格", "advertised price"),
+        "claimed_former_price" => lang.t("标称原价", "claimed former price"),
+        "carrier" => lang.t("广告载体", "carrier"),
+        "grade_band" => lang.t("学段", "grade band"),
+        "delivered_lessons" => lang.t("已上课时", "delivered lessons"),
+        "night_ends" => lang.t("夜间结束", "night ends"),
+        _ => return name.to_owned(),
+    };
+    known.to_owned()
+}
+
+/// A basis (`planned`, `actual`).
+pub fn basis(lang: Lang, name: &str) -> &'static str {
+    match name {
+        "planned" => lang.t("依据排课计划", "from the published plan"),
+        _ => lang.t("依据实际发生", "from what happened"),
+    }
+}
+
+/// A course's subject (`mathematics`, `fine_arts`, ...).
+pub fn subject(lang: Lang, name: &str) -> &'static str {
+    match name {
+        "morality_and_law" => lang.t("道德与法治", "morality and law"),
+        "chinese" => lang.t("语文", "Chinese"),
+        "history" => lang.t("历史", "history"),
+        "geography" => lang.t("地理", "geography"),
+        "mathematics" => lang.t("数学", "mathematics"),
+        "foreign_language" => lang.t("外语", "foreign language"),
+        "physics" => lang.t("物理", "physics"),
+        "chemistry" => lang.t("化学", "chemistry"),
+        "biology" => lang.t("生物", "biology"),
+        "sports" => lang.t("体育", "sports"),
+        "music" => lang.t("音乐", "music"),
+        "fine_arts" => lang.t("美术", "fine arts"),
+        "information_technology" => lang.t("信息技术", "information technology"),
+        "labour_and_technology" => lang.t("劳动与技术", "labour and technology"),
+        _ => lang.t("其他非学科类", "other non-subject"),
+    }
+}

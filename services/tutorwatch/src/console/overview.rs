@@ -1,0 +1,216 @@
+//! The jurisdiction at a glance, for officers: how many findings stand (all but withdrawn ones)
+//! and how many are still open, by county, by rule and by week, as bar charts drawn on the
+//! server in SVG (no script, no chart library).
+//!
+//! The counts are folded from the live projector's findings under its read lock, keeping only
+//! what the session's principal may read (`Principal::may_read`, the API's rule). A request costs
+//! one pass over the findings in memory; what it holds is bounded by the number of regions,
+//! rules and weeks shown, not by the findings. The trend shows the latest
+//! [`WEEKS_SHOWN`] weeks that have findings.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{html, Markup};
+use tutorwatch_events::region::RegionLevel;
+use tutorwatch_events::RegionCode;
+use tutorwatch_findings::{FindingStatus, RuleId};
+use tutorwatch_projections::Projector;
+
+use super::i18n::Lang;
+use super::rules::rule_text;
+use super::{fresh, page, problem_page, regions, Area, Console, Session};
+use crate::api::principal::Principal;
+use crate::api::problem::Problem;
+
+/// How many weeks the trend shows.
+pub const WEEKS_SHOWN: usize = 26;
+
+/// The counts the page draws.
+#[derive(Debug, Default)]
+struct Counts {
+    standing: usize,
+    open: usize,
+    by_region: BTreeMap<RegionCode, usize>,
+    by_rule: BTreeMap<&'static str, usize>,
+    by_week: BTreeMap<(i16, i8), usize>,
+}
+
+fn count(projector: &Projector, principal: &Principal) -> Counts {
+    let mut counts = Counts::default();
+    for finding in projector.findings() {
+        if matches!(finding.status, FindingStatus::Withdrawn)
+            || !principal.may_read(&finding.institution, finding.region)
+        {
+            continue;
+        }
+        counts.standing += 1;
+        if matches!(finding.status, FindingStatus::Open) {
+            counts.open += 1;
+        }
+        *counts.by_region.entry(finding.region).or_default() += 1;
+        *counts.by_rule.entry(finding.rule.as_str()).or_default() += 1;
+        if let Ok(zoned) = finding
+            .occurred_at
+            .timestamp()
+            .in_tz(finding.region.civil_time_zone())
+        {
+            let week = zoned.date().iso_week_date();
+            *counts
+                .by_week
+                .entry((week.year(), week.week()))
+                .or_default() += 1;
+        }
+    }
+    counts
+}
+
+/// Horizontal bars, one per row, labelled on the left, the count at the bar's end.
+fn bars(id: &str, rows: &[(String, usize)]) -> Markup {
+    const LABEL: usize = 300;
+    const BAR: usize = 420;
+    const ROW: usize = 24;
+    let max = rows.iter().map(|(_, n)| *n).max().unwrap_or(1).max(1);
+    let height = rows.len() * ROW + 8;
+    let width = LABEL + BAR + 60;
+    html! {
+        svg id=(id) class="chart" xmlns="http://www.w3.org/2000/svg" width=(width) height=(height)
+            viewBox={ "0 0 " (width) " " (height) } role="img" {
+            @for (i, (label, n)) in rows.iter().enumerate() {
+                @let y = i * ROW;
+                @let w = (n * BAR / max).max(1);
+                text x=(LABEL - 8) y=(y + 17) text-anchor="end" font-size="13" { (label) }
+                rect x=(LABEL) y=(y + 5) width=(w) height="16" fill="#15457a" {}
+                text x=(LABEL + w + 6) y=(y + 17) font-size="13" { (n) }
+            }
+        }
+    }
+}
+
+/// Vertical bars per week, oldest on the left.
+fn weeks(lang: Lang, rows: &[((i16, i8), usize)]) -> Markup {
+    const HEIGHT: usize = 160;
+    const COLUMN: usize = 30;
+    let max = rows.iter().map(|(_, n)| *n).max().unwrap_or(1).max(1);
+    let width = rows.len() * COLUMN + 20;
+    html! {
+        svg id="by-week" class="chart" xmlns="http://www.w3.org/2000/svg" width=(width) height=(HEIGHT + 50)
+            viewBox={ "0 0 " (width) " " (HEIGHT + 50) } role="img" {
+            @for (i, ((year, week), n)) in rows.iter().enumerate() {
+                @let h = (n * HEIGHT / max).max(1);
+                @let x = 10 + i * COLUMN;
+                rect x=(x) y=(HEIGHT + 15 - h) width=(COLUMN - 6) height=(h) fill="#3b78b8" {
+                    title { (year) (lang.t("年第", "-W")) (week) (lang.t("周", "")) ": " (n) }
+                }
+                text x=(x + (COLUMN - 6) / 2) y=(HEIGHT + 12 - h) text-anchor="middle" font-size="11" { (n) }
+                text x=(x + (COLUMN - 6) / 2) y=(HEIGHT + 30) text-anchor="middle" font-size="10" { "W" (week) }
+                @if i == 0 || rows[i - 1].0 .0 != *year {
+                    text x=(x) y=(HEIGHT + 45) font-size="10" { (year) }
+                }
+            }
+        }
+    }
+}
+
+/// The label of a region in the county chart: its name and code.
+fn region_label(region: RegionCode, jurisdiction: Option<RegionCode>) -> String {
+    let name = match (region.level(), jurisdiction.map(|j| j.level())) {
+        // Within a prefecture, the county's own name is enough.
+        (RegionLevel::County, Some(RegionLevel::Prefecture)) => {
+            regions::name(region.as_str()).map_or_else(|| regions::full_name(region), str::to_owned)
+        }
+        _ => regions::full_name(region),
+    };
+    format!("{name} {region}")
+}
+
+/// `/console/overview`.
+pub async fn overview_page(State(console): State<Console>, session: Session) -> Response {
+    let lang = session.lang;
+    match session.principal {
+        Principal::Institution { .. } => return Redirect::to("/portal").into_response(),
+        Principal::Bank { .. } => {
+            return problem_page(
+                lang,
+                Some(&session),
+                Problem::forbidden("banks read no findings"),
+            )
+        }
+        _ => {}
+    }
+    let started = Instant::now();
+    let principal = session.principal.clone();
+    let live = console.state.live.clone();
+    let counts = match tokio::task::spawn_blocking(move || {
+        live.read(|projector| count(projector, &principal))
+    })
+    .await
+    {
+        Ok(Some(counts)) => counts,
+        Ok(None) => {
+            return problem_page(
+                lang,
+                Some(&session),
+                Problem::unavailable("the projections are still loading; retry shortly"),
+            )
+        }
+        Err(e) => return problem_page(lang, Some(&session), Problem::internal(&e)),
+    };
+    let jurisdiction = session.principal.jurisdiction();
+    let mut by_region: Vec<(String, usize)> = counts
+        .by_region
+        .iter()
+        .map(|(region, n)| (region_label(*region, jurisdiction), *n))
+        .collect();
+    by_region.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let mut by_rule: Vec<(String, usize)> = counts
+        .by_rule
+        .iter()
+        .map(|(rule, n)| {
+            let name = RuleId::parse(rule)
+                .map_or((*rule).to_owned(), |r| rule_text(r).name(lang).to_owned());
+            (name, *n)
+        })
+        .collect();
+    by_rule.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let skip = counts.by_week.len().saturating_sub(WEEKS_SHOWN);
+    let by_week: Vec<((i16, i8), usize)> = counts
+        .by_week
+        .iter()
+        .skip(skip)
+        .map(|(week, n)| (*week, *n))
+        .collect();
+    tracing::info!(
+        standing = counts.standing,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "overview"
+    );
+    let body = html! {
+        h1 { (lang.t("辖区概况", "Overview")) }
+        p.totals {
+            (lang.t("现存违规线索 ", "Standing findings: ")) strong id="standing" { (counts.standing) }
+            (lang.t(" 条，其中待处理 ", "; open: ")) strong id="open" { (counts.open) }
+            (lang.t(" 条（不含已撤回）。", " (withdrawn ones not counted).")) " "
+            a href="/console/feed?status=open" { (lang.t("查看待处理线索", "See the open findings")) }
+        }
+        @if counts.standing == 0 {
+            p.none { (lang.t("辖区内暂无违规线索。", "No findings in your jurisdiction.")) }
+        } @else {
+            h2 { (lang.t("按地区", "By region")) }
+            (bars("by-region", &by_region))
+            h2 { (lang.t("按违规规则", "By rule")) }
+            (bars("by-rule", &by_rule))
+            h2 { (lang.t("按周（违规发生时间，北京时间）", "By week (when the breach happened, Beijing time)")) }
+            (weeks(lang, &by_week))
+        }
+    };
+    fresh(page(
+        lang,
+        lang.t("辖区概况", "Overview"),
+        Area::Overview,
+        Some(&session),
+        body,
+    ))
+}
