@@ -24,10 +24,10 @@ use tutorwatch_proof::merkle::Frontier;
 use tutorwatch_proof::{leaf_of, Checkpoint, SigningKey};
 
 /// The subject checkpoints are published on.
-pub const CHECKPOINT_SUBJECT: &str = "tw.checkpoints";
+pub(crate) const CHECKPOINT_SUBJECT: &str = "tw.checkpoints";
 
 /// The checkpoints file's name in the data directory when `[checkpoints] file` is unset.
-pub const DEFAULT_FILE: &str = "checkpoints.jsonl";
+pub(crate) const DEFAULT_FILE: &str = "checkpoints.jsonl";
 
 /// How many entries the frontier reads at a time.
 const READ_CHUNK: usize = 10_000;
@@ -38,7 +38,7 @@ const PUBLISH_ACK_MAX: Duration = Duration::from_secs(5);
 /// `[checkpoints]`: signing the log's head. No key file: no checkpoints.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct CheckpointSettings {
+pub(crate) struct CheckpointSettings {
     /// The Ed25519 signing key (`tutorwatch checkpoint keygen`); keep it outside the data dir.
     pub key_file: Option<PathBuf>,
     /// Where checkpoints are appended; `<data_dir>/checkpoints.jsonl` when unset.
@@ -68,7 +68,7 @@ impl Default for CheckpointSettings {
 
 impl CheckpointSettings {
     /// The checkpoints file for a data directory.
-    pub fn file_in(&self, data_dir: &Path) -> PathBuf {
+    pub(crate) fn file_in(&self, data_dir: &Path) -> PathBuf {
         self.file
             .clone()
             .unwrap_or_else(|| data_dir.join(DEFAULT_FILE))
@@ -77,7 +77,7 @@ impl CheckpointSettings {
 
 /// What the checkpoint task needs.
 #[derive(Debug)]
-pub struct Checkpointer {
+pub(crate) struct Checkpointer {
     pub log: Arc<EventLog>,
     pub key: SigningKey,
     pub file: PathBuf,
@@ -214,7 +214,7 @@ fn append_line(path: &Path, line: &str) -> std::io::Result<()> {
 }
 
 /// Runs until `stop` turns true, then signs the head one last time.
-pub async fn run(
+pub(crate) async fn run(
     mut checkpointer: Checkpointer,
     mut stop: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {

@@ -17,12 +17,12 @@ use tutorwatch_trust::TrustSettings;
 use crate::api::ApiSettings;
 
 /// The file read when `--config` is not given, if it exists.
-pub const DEFAULT_CONFIG_FILE: &str = "tutorwatch.toml";
+pub(crate) const DEFAULT_CONFIG_FILE: &str = "tutorwatch.toml";
 
 /// Everything `tutorwatch serve` needs to know.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct Settings {
+pub(crate) struct Settings {
     /// Where NATS listens.
     pub nats_url: String,
     /// How to authenticate to NATS, TLS and the inbox prefix (`crate::nats`).
@@ -66,7 +66,7 @@ impl Default for Settings {
 
 /// Why settings could not be loaded.
 #[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
+pub(crate) enum ConfigError {
     #[error("the config file {0} does not exist")]
     Missing(PathBuf),
     #[error("invalid settings: {0}")]
@@ -82,7 +82,7 @@ pub enum ConfigError {
 }
 
 /// Loads a policy from a TOML file, or the shipped national policy when `file` is `None`.
-pub fn load_policy(file: Option<&Path>) -> Result<Policy, ConfigError> {
+pub(crate) fn load_policy(file: Option<&Path>) -> Result<Policy, ConfigError> {
     match file {
         None => Policy::national().map_err(|e| ConfigError::Policy {
             path: "(national policy)".into(),
@@ -103,7 +103,7 @@ pub fn load_policy(file: Option<&Path>) -> Result<Policy, ConfigError> {
 
 impl Settings {
     /// Loads settings from `file` (or `tutorwatch.toml` if present) and the environment.
-    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+    pub(crate) fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
         let mut figment = Figment::new();
         match file {
             Some(path) if !path.exists() => return Err(ConfigError::Missing(path.to_owned())),
@@ -131,12 +131,12 @@ impl Settings {
     }
 
     /// The policy the settings name.
-    pub fn policy(&self) -> Result<Policy, ConfigError> {
+    pub(crate) fn policy(&self) -> Result<Policy, ConfigError> {
         load_policy(self.policy_file.as_deref())
     }
 
     /// The validation configuration the settings describe.
-    pub fn validation_context(&self) -> Result<ValidationContext, ConfigError> {
+    pub(crate) fn validation_context(&self) -> Result<ValidationContext, ConfigError> {
         let codes = self
             .legacy_credit_codes
             .iter()

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 /// Why the data directory cannot be used.
 #[derive(Debug, thiserror::Error)]
-pub enum DataDirError {
+pub(crate) enum DataDirError {
     #[error("creating the data directory {path}")]
     Create {
         path: PathBuf,
@@ -32,7 +32,7 @@ pub enum DataDirError {
 
 /// Creates `dir` (and any missing parents) with mode 0700; an existing directory is left as it
 /// is.
-pub fn create(dir: &Path) -> Result<(), DataDirError> {
+pub(crate) fn create(dir: &Path) -> Result<(), DataDirError> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
@@ -45,7 +45,7 @@ pub fn create(dir: &Path) -> Result<(), DataDirError> {
 
 /// Refuses a data directory that its group or others may read, write or enter.
 #[cfg(unix)]
-pub fn ensure_private(dir: &Path) -> Result<(), DataDirError> {
+pub(crate) fn ensure_private(dir: &Path) -> Result<(), DataDirError> {
     use std::os::unix::fs::PermissionsExt as _;
     let mode = std::fs::metadata(dir)
         .map_err(|source| DataDirError::Inspect {

@@ -1,43 +1,34 @@
-//! The Tutorwatch service and its command line.
+//! The Tutorwatch service and its command line. Its public surface is `cli::main` (the binary)
+//! and `api` (which the benchmark, `tools/bench`, serves beside the ingest it measures); every
+//! other module is private to the crate (`unreachable_pub` keeps it so).
 //!
 //! # Layout
-//! - `cli`: the commands (`serve`, `log stats`, `log verify`, `replay`, `findings`, `lists`,
-//!   `token`, `nats user add`, `openapi`, `gen`, `check`, `example`, `publish`, `bench`).
-//! - `replay`: rebuilding projections from the log, what-if diffs, and reading stored findings.
-//! - `config`: typed settings from a TOML file with `TW_*` environment overrides.
-//! - `nats`: the `[nats]` settings (credentials, TLS, inbox prefix) and the connect options
-//!   `serve`, `publish` and `gen --publish` use; `nats_cmd`: `tutorwatch nats user add`, which
-//!   mints NKey users with least-privilege permissions for the server's users file.
-//! - `data_dir`: the data directory created owner-only, and refused by `serve` when shared.
-//! - `telemetry`: the tracing subscriber.
-//! - `token_cmd`: `tutorwatch token issue|list|revoke`.
-//! - `serve`: wires the log, ingest and the HTTP endpoints together, and shuts them down.
-//! - `listener`: HTTP connections, capped in number and timed while they send a request's head.
+//! - `cli`: the command line's definition, and the dispatch to a command.
+//! - `cmd`: the commands, one module each (`log`, `checkpoint`, `evidence`, `token`, `nats`,
+//!   `example`, `publish`, `replay`, `gen`, `check`).
+//! - `serve`: `tutorwatch serve`: wires the log, ingest, the follower and HTTP together, and
+//!   shuts them down; `checkpoints`: its checkpoint task; `listener`: HTTP connections, capped in
+//!   number and timed while they send a request's head; `outbound`: new findings published on
+//!   NATS (`tw.out.findings.<region>.<rule>`).
 //! - `api`: the HTTP API (officers, institutions, banks, the public) and its OpenAPI document.
 //! - `console`: the web pages (zh-CN, English on request): the public lists, the officers'
 //!   console and the institutions' portal, served beside the API and calling the same code.
-//! - `outbound`: new findings published on NATS (`tw.out.findings.<region>.<rule>`).
-//! - `bench`: ingest measured against its ceilings; `bench_http`: the query API timed under
-//!   that load.
-//! - `gen_cmd`, `check_cmd`: a synthetic city with its ground truth, and the stored findings
-//!   checked against that truth.
+//! - `config`: typed settings from a TOML file with `TW_*` environment overrides; `nats`: the
+//!   `[nats]` settings (credentials, TLS, inbox prefix) and the connect options `serve`,
+//!   `publish` and `gen --publish` use; `data_dir`: the data directory created owner-only, and
+//!   refused by `serve` when shared; `telemetry`: the tracing subscriber.
+
+#![warn(unreachable_pub)]
 
 pub mod api;
-pub mod bench;
-pub mod bench_http;
-pub mod check_cmd;
-pub mod checkpoints;
+mod checkpoints;
 pub mod cli;
-pub mod config;
-pub mod console;
-pub mod data_dir;
-pub mod evidence_cmd;
-pub mod gen_cmd;
-pub mod listener;
-pub mod nats;
-pub mod nats_cmd;
-pub mod outbound;
-pub mod replay;
-pub mod serve;
-pub mod telemetry;
-pub mod token_cmd;
+mod cmd;
+mod config;
+mod console;
+mod data_dir;
+mod listener;
+mod nats;
+mod outbound;
+mod serve;
+mod telemetry;

@@ -25,7 +25,7 @@ const ACCEPT_ERROR_PAUSE: Duration = Duration::from_millis(100);
 
 /// The connection-level limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ConnectionLimits {
+pub(crate) struct ConnectionLimits {
     /// The most connections served at once (at least 1).
     pub connections_max: usize,
     /// The time allowed for a request's head, from connecting or from the previous response.
@@ -50,7 +50,7 @@ async fn stopped(stop: &mut watch::Receiver<bool>) {
 
 /// Serves `router` on `listener` until `stop` turns true, then drains: no new connections,
 /// requests in flight finish, idle connections close. Returns when every connection is closed.
-pub async fn serve(
+pub(crate) async fn serve(
     listener: TcpListener,
     router: Router,
     limits: ConnectionLimits,

@@ -13,7 +13,7 @@ use serde::Deserialize;
 /// The `[nats]` settings table. Each key can also be set as `TW_NATS_<KEY>` (upper case).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct NatsSettings {
+pub(crate) struct NatsSettings {
     /// A NATS credentials file (a user JWT and its NKey seed), for servers run with accounts.
     pub creds_file: Option<PathBuf>,
     /// A file holding the user's NKey seed (`tutorwatch nats user add` writes one).
@@ -37,7 +37,7 @@ pub struct NatsSettings {
 }
 
 /// The `[nats]` keys that `TW_NATS_<KEY>` environment variables override.
-pub const ENV_KEYS: &[&str] = &[
+pub(crate) const ENV_KEYS: &[&str] = &[
     "creds_file",
     "nkey_seed_file",
     "user",
@@ -51,7 +51,7 @@ pub const ENV_KEYS: &[&str] = &[
 
 /// Why the `[nats]` settings cannot make a connection.
 #[derive(Debug, thiserror::Error)]
-pub enum NatsSettingsError {
+pub(crate) enum NatsSettingsError {
     #[error("nats: set only one way to authenticate, not {0}")]
     ManyAuth(String),
     #[error("nats.password_file is set without nats.user")]
@@ -116,7 +116,7 @@ fn readable(key: &'static str, path: &Path) -> Result<PathBuf, NatsSettingsError
 }
 
 /// Whether `prefix` can start a subject: non-empty tokens, no whitespace or wildcards.
-pub fn valid_subject_prefix(prefix: &str) -> bool {
+pub(crate) fn valid_subject_prefix(prefix: &str) -> bool {
     !prefix.is_empty()
         && prefix.split('.').all(|token| {
             !token.is_empty()
@@ -143,7 +143,7 @@ impl NatsSettings {
     }
 
     /// Checks the settings without reading any secret.
-    pub fn check(&self) -> Result<(), NatsSettingsError> {
+    pub(crate) fn check(&self) -> Result<(), NatsSettingsError> {
         let methods = self.auth_methods();
         if methods.len() > 1 {
             return Err(NatsSettingsError::ManyAuth(methods.join(" and ")));
@@ -166,7 +166,9 @@ impl NatsSettings {
 
     /// The connect options these settings describe: credentials, TLS and inbox prefix. Reads
     /// the secret files now, so a missing or malformed one is reported before connecting.
-    pub async fn connect_options(&self) -> Result<async_nats::ConnectOptions, NatsSettingsError> {
+    pub(crate) async fn connect_options(
+        &self,
+    ) -> Result<async_nats::ConnectOptions, NatsSettingsError> {
         self.check()?;
         let mut options = async_nats::ConnectOptions::new();
         if let Some(path) = &self.creds_file {
@@ -212,7 +214,7 @@ impl NatsSettings {
 
     /// What the settings say about authentication, for logs: the method and the file names,
     /// never their contents.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let auth = match (&self.creds_file, &self.nkey_seed_file, &self.user) {
             (Some(path), _, _) => format!("credentials file {}", path.display()),
             (_, Some(path), _) => format!("NKey seed file {}", path.display()),
@@ -230,7 +232,7 @@ impl NatsSettings {
 }
 
 /// Connects once (no retries) for a command-line client such as `publish` or `gen --publish`.
-pub async fn connect_once(
+pub(crate) async fn connect_once(
     url: &str,
     settings: &NatsSettings,
     name: &str,

@@ -15,15 +15,19 @@ use tutorwatch_follower::Live;
 use crate::api::views::FindingView;
 
 /// The subject prefix of outbound findings.
-pub const FINDINGS_SUBJECT_PREFIX: &str = "tw.out.findings";
+pub(crate) const FINDINGS_SUBJECT_PREFIX: &str = "tw.out.findings";
 
 /// The subject a finding is published on.
-pub fn subject(view: &FindingView) -> String {
+pub(crate) fn subject(view: &FindingView) -> String {
     format!("{FINDINGS_SUBJECT_PREFIX}.{}.{}", view.region, view.rule)
 }
 
 /// Publishes until `stop` turns true.
-pub async fn run(nats: async_nats::Client, live: Arc<Live>, mut stop: watch::Receiver<bool>) {
+pub(crate) async fn run(
+    nats: async_nats::Client,
+    live: Arc<Live>,
+    mut stop: watch::Receiver<bool>,
+) {
     let mut receiver = live.subscribe();
     loop {
         let batch = tokio::select! {

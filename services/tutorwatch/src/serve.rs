@@ -25,7 +25,7 @@ const HTTP_DRAIN_MAX: Duration = Duration::from_secs(5);
 
 /// Connects to NATS with the `[nats]` settings (credentials, TLS, inbox prefix), retrying in the
 /// background if it is not up yet, and logs connection changes and the server's refusals.
-pub async fn connect_nats(
+pub(crate) async fn connect_nats(
     url: &str,
     nats: &crate::nats::NatsSettings,
 ) -> anyhow::Result<async_nats::Client> {
@@ -55,7 +55,10 @@ pub async fn connect_nats(
 }
 
 /// Runs the service until `shutdown` completes.
-pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+pub(crate) async fn run(
+    settings: Settings,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
     anyhow::ensure!(
         settings.api.connections_max > 0,
         "api.connections_max must be at least 1"
@@ -159,7 +162,7 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyh
             let key = tutorwatch_proof::load_signing_key(key_file)
                 .context("loading the checkpoint signing key")?;
             let file = settings.checkpoints.file_in(&settings.data_dir);
-            evidence = Some(Arc::new(crate::evidence_cmd::EvidenceSigner {
+            evidence = Some(Arc::new(crate::cmd::evidence::EvidenceSigner {
                 key: key.clone(),
                 checkpoints_file: file.clone(),
             }));
@@ -271,7 +274,7 @@ pub async fn run(settings: Settings, shutdown: impl Future<Output = ()>) -> anyh
 }
 
 /// Completes on Ctrl-C (SIGINT) or SIGTERM.
-pub async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         if let Err(error) = tokio::signal::ctrl_c().await {
             tracing::error!(%error, "cannot listen for Ctrl-C");

@@ -6,7 +6,7 @@ use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber with `default_filter` unless `RUST_LOG` is set. Call once,
 /// from `main`.
-pub fn init(default_filter: &str) {
+pub(crate) fn init(default_filter: &str) {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
     let json = std::env::var("TW_LOG_FORMAT").is_ok_and(|v| v.eq_ignore_ascii_case("json"));

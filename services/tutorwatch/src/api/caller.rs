@@ -16,19 +16,19 @@ use super::tokens::{hash_token, Refusal};
 
 /// A caller that presented a valid token.
 #[derive(Debug, Clone)]
-pub struct Caller(pub Principal);
+pub(crate) struct Caller(pub Principal);
 
 /// A caller that writes: the principal and the handle of its token (the first 12 hex digits of
 /// the token's hash, as `token list` shows it), recorded in the log with what it writes.
 #[derive(Debug, Clone)]
-pub struct Writer {
+pub(crate) struct Writer {
     pub principal: Principal,
     pub token: TokenId,
 }
 
 impl Writer {
     /// The sender the log records: the principal's identity, through the API with this token.
-    pub fn sender(&self) -> Sender {
+    pub(crate) fn sender(&self) -> Sender {
         Sender {
             identity: self.principal.identity(),
             api_token: Some(self.token.clone()),

@@ -20,7 +20,7 @@ use super::submit::{refused_problem, submit, Written};
 /// An event in the JSON wire format (see `tutorwatch example TYPE` for each type's `data`).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[allow(dead_code)] // documents the body; the codec in `tutorwatch_events` reads it
-pub struct EventBody {
+pub(crate) struct EventBody {
     /// The producer's id for the event (UUID v7); the idempotency key.
     event_id: EventId,
     /// The event type, e.g. `escrow.fee_collected`.
@@ -59,7 +59,7 @@ pub struct EventBody {
         (status = 503, body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn post_event(
+pub(crate) async fn post_event(
     State(state): State<AppState>,
     writer: Writer,
     JsonBytes(body): JsonBytes,
@@ -79,7 +79,7 @@ pub async fn post_event(
 
 /// Where an event is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct EventStatus {
+pub(crate) struct EventStatus {
     pub event_id: EventId,
     /// Always `durable` (an event not in the log is a 404).
     pub status: String,
@@ -104,7 +104,7 @@ pub struct EventStatus {
         (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn get_event(
+pub(crate) async fn get_event(
     State(state): State<AppState>,
     Caller(principal): Caller,
     Path(id): Path<String>,

@@ -12,7 +12,7 @@ use super::problem::Problem;
 /// The raw bytes of a body sent as `application/json` (another media type is 415, a body over
 /// the limit 413), for handlers that decode it themselves.
 #[derive(Debug, Clone)]
-pub struct JsonBytes(pub Bytes);
+pub(crate) struct JsonBytes(pub Bytes);
 
 impl<S: Send + Sync> FromRequest<S> for JsonBytes {
     type Rejection = Problem;
@@ -55,7 +55,7 @@ impl<S: Send + Sync> FromRequest<S> for JsonBytes {
 /// A JSON body of type `T`; unknown fields, wrong types and missing fields are 422 with the
 /// field's path (`sessions[0].end`), malformed JSON is 400, another media type is 415.
 #[derive(Debug, Clone)]
-pub struct ApiJson<T>(pub T);
+pub(crate) struct ApiJson<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = Problem;
@@ -67,7 +67,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 }
 
 /// Decodes JSON with the path of the field at fault in the error.
-pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
+pub(crate) fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
     let deserializer = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(deserializer).map_err(|error| {
         let path = error.path().to_string();
@@ -84,7 +84,7 @@ pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
 /// A query string of type `T`; a parameter of the wrong type or an unknown one is 400 with
 /// `query.<name>` as the field.
 #[derive(Debug, Clone)]
-pub struct ApiQuery<T>(pub T);
+pub(crate) struct ApiQuery<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = Problem;

@@ -19,7 +19,7 @@ use super::state::AppState;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
-pub struct FeedParams {
+pub(crate) struct FeedParams {
     /// Only this region and the regions below it (6 digits; must be within your jurisdiction).
     #[param(value_type = Option<String>, pattern = "^[0-9]{6}$")]
     pub region: Option<RegionCode>,
@@ -49,19 +49,19 @@ pub struct FeedParams {
 }
 
 /// The default page size.
-pub const FEED_PAGE_DEFAULT: usize = 100;
+pub(crate) const FEED_PAGE_DEFAULT: usize = 100;
 
 /// A query the caller may run. When the scope alone does not keep to the caller's jurisdiction
 /// (an officer asking for one institution), `query.within` does: the store then skips findings
 /// outside it, and never hands out a `next` cursor that names one.
 #[derive(Debug, Clone)]
-pub struct AllowedQuery {
+pub(crate) struct AllowedQuery {
     pub query: FeedQuery,
 }
 
 impl AllowedQuery {
     /// Whether a finding belongs in the caller's results.
-    pub fn keeps(&self, stored: &StoredFinding) -> bool {
+    pub(crate) fn keeps(&self, stored: &StoredFinding) -> bool {
         self.query.matches(&stored.finding)
             && match &self.query.scope {
                 Scope::Region(region) => within(*region, stored.finding.region),
@@ -74,7 +74,7 @@ impl AllowedQuery {
 }
 
 /// Parses a cursor parameter.
-pub fn parse_cursor(field: &str, text: &str) -> Result<Cursor, Problem> {
+pub(crate) fn parse_cursor(field: &str, text: &str) -> Result<Cursor, Problem> {
     text.parse().map_err(|_| {
         Problem::invalid(
             field,
@@ -84,7 +84,10 @@ pub fn parse_cursor(field: &str, text: &str) -> Result<Cursor, Problem> {
 }
 
 /// Checks the parameters and the caller's role; returns the query to run.
-pub fn allowed_query(principal: &Principal, params: &FeedParams) -> Result<AllowedQuery, Problem> {
+pub(crate) fn allowed_query(
+    principal: &Principal,
+    params: &FeedParams,
+) -> Result<AllowedQuery, Problem> {
     let rule = params
         .rule
         .as_deref()
@@ -190,7 +193,7 @@ pub fn allowed_query(principal: &Principal, params: &FeedParams) -> Result<Allow
 /// [`allowed_query`], and for an officer or registry asking for one institution, the check that
 /// the institution is in their jurisdiction: one outside it is refused exactly like an unknown
 /// one (403), so its findings, and the cursors naming them, stay out of reach.
-pub async fn allowed_query_for(
+pub(crate) async fn allowed_query_for(
     state: &AppState,
     principal: &Principal,
     params: &FeedParams,

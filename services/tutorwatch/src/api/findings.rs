@@ -24,10 +24,10 @@ use super::submit::{envelope_for, event_id_for, submit, Written};
 use super::views::{FindingPage, FindingView};
 
 /// The most rows one CSV export holds; narrow the query for more.
-pub const EXPORT_ROWS_MAX: usize = 100_000;
+pub(crate) const EXPORT_ROWS_MAX: usize = 100_000;
 
 /// Runs a store query off the async threads.
-pub async fn run_query(state: &AppState, query: FeedQuery) -> Result<FeedPage, Problem> {
+pub(crate) async fn run_query(state: &AppState, query: FeedQuery) -> Result<FeedPage, Problem> {
     let store = state.projections.clone();
     blocking(move || store.query(&query)).await
 }
@@ -59,7 +59,7 @@ async fn page(state: &AppState, allowed: &AllowedQuery) -> Result<FindingPage, P
         (status = 503, description = "The projections are still loading", body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn list_findings(
+pub(crate) async fn list_findings(
     State(state): State<AppState>,
     Caller(principal): Caller,
     ApiQuery(params): ApiQuery<FeedParams>,
@@ -131,7 +131,7 @@ fn csv_row(view: &FindingView) -> [String; 14] {
         (status = 503, description = "The projections are still loading", body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn export_findings(
+pub(crate) async fn export_findings(
     State(state): State<AppState>,
     Caller(principal): Caller,
     ApiQuery(params): ApiQuery<FeedParams>,
@@ -178,7 +178,7 @@ pub async fn export_findings(
 
 /// Reads a finding the caller may see; anything else is the same 404, so nobody learns whether
 /// a finding outside their reach exists.
-pub async fn visible_finding(
+pub(crate) async fn visible_finding(
     state: &AppState,
     principal: &Principal,
     id: &str,
@@ -211,7 +211,7 @@ pub async fn visible_finding(
         (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn get_finding(
+pub(crate) async fn get_finding(
     State(state): State<AppState>,
     Caller(principal): Caller,
     Path(id): Path<String>,
@@ -237,7 +237,7 @@ pub async fn get_finding(
         (status = 503, description = "The service signs no checkpoints (no checkpoint key)", body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn get_evidence(
+pub(crate) async fn get_evidence(
     State(state): State<AppState>,
     Caller(principal): Caller,
     Path(id): Path<String>,
@@ -250,7 +250,7 @@ pub async fn get_evidence(
     };
     let log = state.log.clone();
     let bundle = tokio::task::spawn_blocking(move || {
-        crate::evidence_cmd::bundle_for(&log, &stored, &signer)
+        crate::cmd::evidence::bundle_for(&log, &stored, &signer)
     })
     .await
     .map_err(|e| Problem::internal(&e))?;
@@ -260,7 +260,7 @@ pub async fn get_evidence(
             bundle.to_json_line(),
         )
             .into_response()),
-        Err(error @ crate::evidence_cmd::ExportError::NotCheckpointed { .. }) => {
+        Err(error @ crate::cmd::evidence::ExportError::NotCheckpointed { .. }) => {
             Err(Problem::conflict(error.to_string()).at("path.id"))
         }
         Err(error) => Err(Problem::internal(&format!(
@@ -273,7 +273,7 @@ pub async fn get_evidence(
 /// An officer's action on a finding.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ActionRequest {
+pub(crate) struct ActionRequest {
     /// `"acknowledged"`, `"resolved"`, `{"rectification_ordered": {"due": "2025-10-01"}}` or
     /// `{"penalty": {"penalty": "fine", "fine": 500000}}` (fen).
     pub action: CaseAction,
@@ -304,7 +304,7 @@ pub struct ActionRequest {
         (status = 503, body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn act_on_finding(
+pub(crate) async fn act_on_finding(
     State(state): State<AppState>,
     writer: Writer,
     Path(id): Path<String>,

@@ -21,7 +21,7 @@ use super::views::{json_name, FindingView, ReasonView};
 
 /// What the registry recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct RegistrationView {
+pub(crate) struct RegistrationView {
     pub name: String,
     pub licence_no: String,
     /// `subject` or `non_subject`.
@@ -34,7 +34,7 @@ pub struct RegistrationView {
 
 /// One officer's action, as the log recorded it.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct ActionView {
+pub(crate) struct ActionView {
     pub event_id: EventId,
     pub seq: u64,
     pub occurred_at: UtcTime,
@@ -47,7 +47,7 @@ pub struct ActionView {
 
 /// The list entry, with every reason (also the reasons an institution is not white).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct ListView {
+pub(crate) struct ListView {
     /// `black`, `white` or `unlisted`.
     pub status: String,
     pub since: UtcTime,
@@ -57,7 +57,7 @@ pub struct ListView {
 
 /// An institution's record.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct InstitutionRecord {
+pub(crate) struct InstitutionRecord {
     pub credit_code: CreditCode,
     pub region: RegionCode,
     /// `None` when the registry never registered it.
@@ -100,7 +100,7 @@ const RECORD_FINDINGS_MAX: usize = 1_000;
         (status = 503, body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn get_institution(
+pub(crate) async fn get_institution(
     State(state): State<AppState>,
     Caller(principal): Caller,
     Path(code): Path<String>,

@@ -22,7 +22,7 @@ use super::state::{ApiSettings, AppState};
 
 /// The anonymous routes that are rate-limited per client address. The probes (`/healthz`,
 /// `/readyz`, `/metrics`) are not: a monitor must always get through.
-pub const RATE_LIMITED_ROUTES: &[&str] = &[
+pub(crate) const RATE_LIMITED_ROUTES: &[&str] = &[
     "/v1/lists/black",
     "/v1/lists/white",
     "/v1/lists/{list}/snapshot",
@@ -36,7 +36,7 @@ const FORGET_EVERY_CHECKS: u64 = 4_096;
 
 /// The limits shared by every request (one per service).
 #[derive(Debug)]
-pub struct Limits {
+pub(crate) struct Limits {
     anonymous: Option<AnonymousRate>,
     /// Live streams per principal.
     pub streams: Arc<StreamSlots>,
@@ -57,7 +57,7 @@ impl std::fmt::Debug for AnonymousRate {
 
 impl Limits {
     /// The limits the settings ask for.
-    pub fn new(settings: &ApiSettings) -> Limits {
+    pub(crate) fn new(settings: &ApiSettings) -> Limits {
         let anonymous = NonZeroU32::new(settings.anonymous_requests_per_sec).map(|rate| {
             let burst = NonZeroU32::new(settings.anonymous_burst).unwrap_or(rate);
             AnonymousRate {
@@ -115,7 +115,7 @@ fn authenticated(state: &AppState, request: &Request<axum::body::Body>) -> bool 
 
 /// Middleware: rate-limits requests to [`RATE_LIMITED_ROUTES`] without a valid token, per client
 /// address (the TCP peer; a proxy in front would need its own limit).
-pub async fn limit_anonymous(
+pub(crate) async fn limit_anonymous(
     State(state): State<AppState>,
     request: Request<axum::body::Body>,
     next: Next,
@@ -150,21 +150,21 @@ pub async fn limit_anonymous(
 
 /// Open live streams per principal.
 #[derive(Debug)]
-pub struct StreamSlots {
+pub(crate) struct StreamSlots {
     max: usize,
     open: Mutex<HashMap<String, usize>>,
 }
 
 /// One open stream's place; dropping it (the stream ended or the client went away) frees it.
 #[derive(Debug)]
-pub struct StreamSlot {
+pub(crate) struct StreamSlot {
     slots: Arc<StreamSlots>,
     key: String,
 }
 
 impl StreamSlots {
     /// At most `max` open streams per principal.
-    pub fn new(max: usize) -> StreamSlots {
+    pub(crate) fn new(max: usize) -> StreamSlots {
         StreamSlots {
             max,
             open: Mutex::new(HashMap::new()),
@@ -180,7 +180,7 @@ impl StreamSlots {
 
     /// How many streams `principal` holds open.
     #[cfg(test)]
-    pub fn count(&self, principal: &Principal) -> usize {
+    pub(crate) fn count(&self, principal: &Principal) -> usize {
         self.open()
             .get(&principal.to_string())
             .copied()
@@ -188,7 +188,7 @@ impl StreamSlots {
     }
 
     /// Takes a slot for a new stream of `principal`, or refuses with `429` at the limit.
-    pub fn acquire(self: &Arc<Self>, principal: &Principal) -> Result<StreamSlot, Problem> {
+    pub(crate) fn acquire(self: &Arc<Self>, principal: &Principal) -> Result<StreamSlot, Problem> {
         let key = principal.to_string();
         let mut open = self.open();
         let count = open.entry(key.clone()).or_insert(0);

@@ -27,7 +27,7 @@ use super::views::ListedInstitution;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
-pub struct ListParams {
+pub(crate) struct ListParams {
     /// Continue after this credit code (a page's `next`).
     #[param(value_type = Option<String>)]
     pub after: Option<CreditCode>,
@@ -38,7 +38,7 @@ pub struct ListParams {
 
 /// A page of a list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct ListPage {
+pub(crate) struct ListPage {
     pub institutions: Vec<ListedInstitution>,
     /// Pass as `after` for the next page; `null` at the end.
     pub next: Option<String>,
@@ -77,7 +77,7 @@ async fn list_page(
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
-pub async fn black_list(
+pub(crate) async fn black_list(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Json<ListPage>, Problem> {
@@ -96,7 +96,7 @@ pub async fn black_list(
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
-pub async fn white_list(
+pub(crate) async fn white_list(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Json<ListPage>, Problem> {
@@ -150,7 +150,7 @@ fn consistent_list(
         (status = 503, description = "The service signs no checkpoints, or the list kept changing while it was read", body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn list_snapshot(
+pub(crate) async fn list_snapshot(
     State(state): State<AppState>,
     Path(list): Path<String>,
 ) -> Result<Response, Problem> {
@@ -178,7 +178,7 @@ pub async fn list_snapshot(
     };
     let institutions = serde_json::to_value(&entries).map_err(|e| Problem::internal(&e))?;
     let checkpoint = tokio::task::spawn_blocking(move || {
-        crate::evidence_cmd::latest_checkpoint(
+        crate::cmd::evidence::latest_checkpoint(
             &signer.checkpoints_file,
             &signer.key,
             Some(applied_seq),

@@ -8,7 +8,7 @@ use tutorwatch_log::EventLog;
 use super::problem::Problem;
 
 /// Runs `work` on the blocking pool; its error (or a panic) is a 500.
-pub async fn blocking<T, E>(
+pub(crate) async fn blocking<T, E>(
     work: impl FnOnce() -> Result<T, E> + Send + 'static,
 ) -> Result<T, Problem>
 where
@@ -22,7 +22,7 @@ where
 }
 
 /// The event at `seq`, decoded (`None` past the end of the log).
-pub fn logged_at(log: &EventLog, seq: u64) -> anyhow::Result<Option<LoggedEvent>> {
+pub(crate) fn logged_at(log: &EventLog, seq: u64) -> anyhow::Result<Option<LoggedEvent>> {
     let Some(record) = log.read_from(seq, 1)?.into_iter().next() else {
         return Ok(None);
     };
@@ -31,7 +31,7 @@ pub fn logged_at(log: &EventLog, seq: u64) -> anyhow::Result<Option<LoggedEvent>
 
 /// The event with id `id`, decoded (`None` if the log does not hold it; an id whose entry is
 /// missing is an error).
-pub fn logged_by_id(log: &EventLog, id: &EventId) -> anyhow::Result<Option<LoggedEvent>> {
+pub(crate) fn logged_by_id(log: &EventLog, id: &EventId) -> anyhow::Result<Option<LoggedEvent>> {
     let Some(seq) = log.seq_of(id)? else {
         return Ok(None);
     };

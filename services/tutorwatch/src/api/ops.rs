@@ -38,7 +38,7 @@ pub fn init_metrics() {
 }
 
 /// Counts requests and their latency by route, method and status.
-pub async fn record_request(request: Request<Body>, next: Next) -> Response {
+pub(super) async fn record_request(request: Request<Body>, next: Next) -> Response {
     let started = Instant::now();
     let route = request
         .extensions()
@@ -56,13 +56,13 @@ pub async fn record_request(request: Request<Body>, next: Next) -> Response {
 
 /// Liveness: the process answers.
 #[utoipa::path(get, path = "/healthz", tag = "ops", responses((status = 200, body = String, content_type = "text/plain")))]
-pub async fn healthz() -> &'static str {
+pub(super) async fn healthz() -> &'static str {
     "ok"
 }
 
 /// Readiness parts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct Readiness {
+pub(super) struct Readiness {
     pub nats_connected: bool,
     pub ingest_reading: bool,
     pub log_writable: bool,
@@ -78,7 +78,7 @@ pub struct Readiness {
     (status = 200, body = Readiness),
     (status = 503, description = "Not ready; the body says which part", body = Readiness),
 ))]
-pub async fn readyz(State(state): State<AppState>) -> Response {
+pub(super) async fn readyz(State(state): State<AppState>) -> Response {
     let nats_connected = matches!(
         state.nats.connection_state(),
         async_nats::connection::State::Connected
@@ -119,7 +119,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
         headers(("Retry-After" = u64, description = "Seconds to wait"))),
     (status = 500, body = Problem, content_type = "application/problem+json"),
 ))]
-pub async fn log_stats(State(state): State<AppState>) -> Result<Response, Problem> {
+pub(super) async fn log_stats(State(state): State<AppState>) -> Result<Response, Problem> {
     let log = state.log.clone();
     let stats = blocking(move || log.stats()).await?;
     let ingest = state.ingest.snapshot();
@@ -148,7 +148,7 @@ pub async fn log_stats(State(state): State<AppState>) -> Result<Response, Proble
 #[utoipa::path(get, path = "/metrics", tag = "ops", responses(
     (status = 200, description = "Prometheus text format", body = String, content_type = "text/plain"),
 ))]
-pub async fn metrics_text(State(state): State<AppState>) -> Response {
+pub(super) async fn metrics_text(State(state): State<AppState>) -> Response {
     let ingest = state.ingest.snapshot();
     let projector = state.projector.snapshot();
     let last_seq = state.log.last_seq();

@@ -79,7 +79,7 @@ fn course_id(text: &str) -> Result<CourseId, Problem> {
         (status = 503, body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn publish_schedule(
+pub(crate) async fn publish_schedule(
     State(state): State<AppState>,
     writer: Writer,
     headers: HeaderMap,
@@ -91,7 +91,7 @@ pub async fn publish_schedule(
 /// A course's new sessions.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Reschedule {
+pub(crate) struct Reschedule {
     pub sessions: Vec<Session>,
 }
 
@@ -116,7 +116,7 @@ pub struct Reschedule {
         (status = 503, body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn reschedule(
+pub(crate) async fn reschedule(
     State(state): State<AppState>,
     writer: Writer,
     Path(course): Path<String>,
@@ -133,7 +133,7 @@ pub async fn reschedule(
 /// Why a course is cancelled.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Cancel {
+pub(crate) struct Cancel {
     pub reason: Text,
 }
 
@@ -157,7 +157,7 @@ pub struct Cancel {
         (status = 503, body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn cancel(
+pub(crate) async fn cancel(
     State(state): State<AppState>,
     writer: Writer,
     Path(course): Path<String>,
@@ -188,7 +188,7 @@ pub async fn cancel(
         (status = 503, body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn deliver_lesson(
+pub(crate) async fn deliver_lesson(
     State(state): State<AppState>,
     writer: Writer,
     headers: HeaderMap,
@@ -199,7 +199,7 @@ pub async fn deliver_lesson(
 
 /// What a schedule would raise.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct CheckResult {
+pub(crate) struct CheckResult {
     /// The findings officers would see if this schedule were published now; their evidence
     /// names a hypothetical event (nothing was stored).
     pub findings: Vec<FindingView>,
@@ -223,7 +223,7 @@ pub struct CheckResult {
         (status = 503, description = "The projections are still loading", body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn check_schedule(
+pub(crate) async fn check_schedule(
     State(state): State<AppState>,
     Caller(principal): Caller,
     ApiJson(course): ApiJson<CoursePublished>,

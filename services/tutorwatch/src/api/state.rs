@@ -96,7 +96,7 @@ pub struct AppState {
     pub idempotency_secret: Arc<[u8; 32]>,
     pub settings: Arc<ApiSettings>,
     /// The checkpoint key and file, for evidence bundles (`None`: no checkpoint key, no bundles).
-    pub evidence: Option<Arc<crate::evidence_cmd::EvidenceSigner>>,
+    pub evidence: Option<Arc<crate::cmd::evidence::EvidenceSigner>>,
     /// Turns true when the service shuts down: live streams end then.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
 }

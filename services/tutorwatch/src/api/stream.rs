@@ -65,7 +65,7 @@ fn finding_event(name: &str, view: &FindingView, id: bool) -> SseEvent {
         (status = 503, body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn stream_findings(
+pub(crate) async fn stream_findings(
     State(state): State<AppState>,
     Caller(principal): Caller,
     Extension(limits): Extension<Arc<Limits>>,

@@ -38,7 +38,7 @@ const PUBLISH_ACK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The answer to a write.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct Written {
+pub(crate) struct Written {
     pub event_id: EventId,
     /// `durable`: in the log at `seq`; `accepted`: in JetStream, not yet in the log (poll
     /// `GET /v1/events/{id}`).
@@ -56,14 +56,14 @@ pub struct Written {
 /// Where a written event is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum WriteStatus {
+pub(crate) enum WriteStatus {
     Durable,
     Accepted,
 }
 
 /// The event id of a request: from its `Idempotency-Key` (stable per principal, keyed with the
 /// server's secret), else new.
-pub fn event_id_for(
+pub(crate) fn event_id_for(
     state: &AppState,
     principal: &Principal,
     headers: &HeaderMap,
@@ -122,7 +122,7 @@ async fn already_logged(state: &AppState, envelope: &Envelope) -> Result<Option<
 }
 
 /// A refusal by the trust policy as a problem: 403 naming the field, or 422 for a future date.
-pub fn refusal_problem(refusal: &Refusal) -> Problem {
+pub(crate) fn refusal_problem(refusal: &Refusal) -> Problem {
     match refusal.code {
         RefusalCode::Unauthorised => Problem::forbidden(refusal.reason.clone()).at(refusal.field),
         RefusalCode::FutureDated => Problem::invalid(refusal.field, refusal.reason.clone()),
@@ -130,7 +130,7 @@ pub fn refusal_problem(refusal: &Refusal) -> Problem {
 }
 
 /// A refusal ingest made at append time, as a problem.
-pub fn refused_problem(refused: &Refused) -> Problem {
+pub(crate) fn refused_problem(refused: &Refused) -> Problem {
     let problem = match refused.code {
         "unauthorised" => Problem::forbidden(refused.reason.clone()),
         "conflict" => Problem::conflict(refused.reason.clone()),
@@ -171,7 +171,7 @@ async fn precheck(state: &AppState, sender: &Sender, envelope: &Envelope) -> Res
 }
 
 /// Authorises, validates, publishes and waits: the whole write, on behalf of `caller`.
-pub async fn submit(
+pub(crate) async fn submit(
     state: &AppState,
     writer: &Writer,
     envelope: Envelope,
@@ -275,7 +275,7 @@ pub async fn submit(
 
 /// The region `institution` is registered in, by the log's facts (403 if it is not registered:
 /// events about it are refused for everyone but the registry).
-pub async fn registered_region(
+pub(crate) async fn registered_region(
     state: &AppState,
     institution: &tutorwatch_events::CreditCode,
 ) -> Result<tutorwatch_events::RegionCode, Problem> {
@@ -294,7 +294,7 @@ pub async fn registered_region(
 
 /// The envelope of an event a principal sends through a convenience route, about `institution`
 /// in the region its registration names.
-pub async fn envelope_for(
+pub(crate) async fn envelope_for(
     state: &AppState,
     event_id: EventId,
     principal: &Principal,

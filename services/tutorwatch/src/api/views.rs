@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 /// One figure of a finding: its name, its value as text, and the value as structured JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct FigureView {
+pub(crate) struct FigureView {
     /// e.g. `actual`, `limit`.
     pub name: String,
     /// e.g. `31 min 0 s`.
@@ -24,7 +24,7 @@ pub struct FigureView {
 
 /// An event that proves a finding or changed its status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-pub struct EvidenceView {
+pub(crate) struct EvidenceView {
     pub event_id: EventId,
     /// Its position in the log.
     pub seq: u64,
@@ -32,7 +32,7 @@ pub struct EvidenceView {
 
 /// A finding, as the feeds show it.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct FindingView {
+pub(crate) struct FindingView {
     pub id: FindingId,
     /// Its position in the feeds: pass it as `after` (or SSE `Last-Event-ID`) to continue.
     pub cursor: String,
@@ -77,7 +77,7 @@ fn evidence(list: &[tutorwatch_findings::Evidence]) -> Vec<EvidenceView> {
 }
 
 /// The name a unit enum variant has in JSON (`high`, `non_subject`, ...).
-pub fn json_name<T: Serialize>(value: &T) -> String {
+pub(crate) fn json_name<T: Serialize>(value: &T) -> String {
     match serde_json::to_value(value) {
         Ok(serde_json::Value::String(name)) => name,
         _ => String::new(),
@@ -129,7 +129,7 @@ impl From<&StoredFinding> for FindingView {
 
 /// A page of findings.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct FindingPage {
+pub(crate) struct FindingPage {
     /// Oldest first, in the order they were raised.
     pub findings: Vec<FindingView>,
     /// Pass as `after` for the next page; `null` when this page reached the end of the feed
@@ -139,7 +139,7 @@ pub struct FindingPage {
 
 /// Why an institution is on the black list (or not on the white list).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct ReasonView {
+pub(crate) struct ReasonView {
     /// e.g. `operating_without_licence`, `serious_fund_finding`, `repeated_violations`.
     pub kind: String,
     /// How many findings are behind it.
@@ -150,7 +150,7 @@ pub struct ReasonView {
 
 impl ReasonView {
     /// The view of a list reason.
-    pub fn of(reason: &ListReason) -> Self {
+    pub(crate) fn of(reason: &ListReason) -> Self {
         ReasonView {
             kind: json_name(&reason.kind),
             findings_total: reason.findings_total,
@@ -161,7 +161,7 @@ impl ReasonView {
 
 /// One institution on a public list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct ListedInstitution {
+pub(crate) struct ListedInstitution {
     pub name: Option<String>,
     pub credit_code: CreditCode,
     pub region: Option<RegionCode>,
@@ -177,7 +177,7 @@ pub struct ListedInstitution {
 
 impl ListedInstitution {
     /// The public view of a list entry (reasons only for the black list).
-    pub fn of(entry: &ListEntry) -> Self {
+    pub(crate) fn of(entry: &ListEntry) -> Self {
         ListedInstitution {
             name: entry.name.clone(),
             credit_code: entry.institution.clone(),

@@ -33,11 +33,11 @@ use crate::api::stream::stream_findings;
 use crate::api::views::{FindingPage, FindingView};
 
 /// Findings per page.
-pub const FEED_PAGE: usize = 50;
+pub(super) const FEED_PAGE: usize = 50;
 
 /// The feed's filters as the page's form sends them (empty fields mean "any").
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct FeedForm {
+pub(super) struct FeedForm {
     #[serde(default)]
     pub region: String,
     #[serde(default)]
@@ -75,7 +75,7 @@ fn day_start(field: &str, text: &str, days_later: i64) -> Result<UtcTime, Proble
 
 impl FeedForm {
     /// The API's feed parameters for these filters.
-    pub fn params(&self, limit: usize) -> Result<FeedParams, Problem> {
+    pub(super) fn params(&self, limit: usize) -> Result<FeedParams, Problem> {
         let region = opt(&self.region)
             .map(|r| RegionCode::parse(r).map_err(|e| Problem::invalid("region", e.to_string())))
             .transpose()?;
@@ -109,7 +109,7 @@ impl FeedForm {
     }
 
     /// The filters as a query string, with or without the page's cursor.
-    pub fn query(&self, after: Option<&str>) -> String {
+    pub(super) fn query(&self, after: Option<&str>) -> String {
         let mut query = form_urlencoded::Serializer::new(String::new());
         for (name, value) in [
             ("region", &self.region),
@@ -148,7 +148,7 @@ async fn read_page(
 }
 
 /// One row of the feed.
-pub fn row(
+pub(super) fn row(
     lang: Lang,
     view: &FindingView,
     names: &HashMap<CreditCode, String>,
@@ -298,7 +298,7 @@ async fn render(console: &Console, session: &Session, form: &FeedForm) -> Respon
 }
 
 /// `/console/feed`.
-pub async fn feed_page(
+pub(super) async fn feed_page(
     State(console): State<Console>,
     session: Session,
     Query(form): Query<FeedForm>,
@@ -310,7 +310,7 @@ pub async fn feed_page(
 }
 
 /// `/console/feed.csv`: exactly the rows of the page with the same filters and cursor.
-pub async fn csv(
+pub(super) async fn csv(
     State(console): State<Console>,
     session: Session,
     Query(form): Query<FeedForm>,
@@ -381,7 +381,7 @@ pub async fn csv(
 }
 
 /// `/console/stream`: the API's live stream with the page's filters.
-pub async fn stream(
+pub(super) async fn stream(
     State(console): State<Console>,
     session: Session,
     headers: HeaderMap,
@@ -432,7 +432,7 @@ fn heartbeat(
 }
 
 /// `/console/rows/{id}`: one finding as a new feed row (for the live updates).
-pub async fn row_handler(
+pub(super) async fn row_handler(
     State(console): State<Console>,
     session: Session,
     Path(id): Path<String>,

@@ -171,7 +171,7 @@ async fn read_log(
 
 /// What the page was told after acting.
 #[derive(Debug, Default, Deserialize)]
-pub struct Acted {
+pub(super) struct Acted {
     #[serde(default)]
     acted: String,
 }
@@ -251,7 +251,7 @@ fn action_forms(lang: Lang, stored: &StoredFinding, today: jiff::civil::Date) ->
 }
 
 /// `/console/findings/{id}`.
-pub async fn finding_page(
+pub(super) async fn finding_page(
     State(console): State<Console>,
     session: Session,
     Path(id): Path<String>,
@@ -322,7 +322,7 @@ pub async fn finding_page(
 
 /// The action form as posted.
 #[derive(Debug, Deserialize)]
-pub struct ActForm {
+pub(super) struct ActForm {
     action: String,
     #[serde(default)]
     note: String,
@@ -382,7 +382,7 @@ impl ActForm {
 }
 
 /// `POST /console/findings/{id}/act`: the API's `act_on_finding` with the session's token.
-pub async fn act(
+pub(super) async fn act(
     State(console): State<Console>,
     session: Session,
     Path(id): Path<String>,

@@ -11,18 +11,18 @@ use axum::response::Response;
 use tutorwatch_events::{RegionCode, UtcTime};
 
 /// The cookie that remembers the language chosen with `?lang=`.
-pub const LANG_COOKIE: &str = "tw_lang";
+pub(crate) const LANG_COOKIE: &str = "tw_lang";
 
 /// The language a page is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
+pub(crate) enum Lang {
     Zh,
     En,
 }
 
 impl Lang {
     /// The text in this language.
-    pub fn t(self, zh: &'static str, en: &'static str) -> &'static str {
+    pub(crate) fn t(self, zh: &'static str, en: &'static str) -> &'static str {
         match self {
             Lang::Zh => zh,
             Lang::En => en,
@@ -30,7 +30,7 @@ impl Lang {
     }
 
     /// The HTML `lang` attribute.
-    pub fn html(self) -> &'static str {
+    pub(crate) fn html(self) -> &'static str {
         match self {
             Lang::Zh => "zh-CN",
             Lang::En => "en",
@@ -38,7 +38,7 @@ impl Lang {
     }
 
     /// The `?lang=` value that picks the other language, and its name.
-    pub fn other(self) -> (&'static str, &'static str) {
+    pub(crate) fn other(self) -> (&'static str, &'static str) {
         match self {
             Lang::Zh => ("en", "English"),
             Lang::En => ("zh", "中文"),
@@ -54,7 +54,7 @@ impl Lang {
     }
 
     /// The language a request asks for: `?lang=`, else the cookie, else Chinese.
-    pub fn of(parts: &Parts) -> Lang {
+    pub(crate) fn of(parts: &Parts) -> Lang {
         if let Some(lang) = query_lang(parts.uri.query()) {
             return lang;
         }
@@ -79,7 +79,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
 }
 
 /// Middleware: a request with `?lang=` sets the language cookie, so the next pages keep it.
-pub async fn remember_lang(
+pub(crate) async fn remember_lang(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
@@ -100,7 +100,7 @@ pub async fn remember_lang(
 }
 
 /// A cookie's value from the request's `Cookie` headers.
-pub fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+pub(crate) fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -113,7 +113,7 @@ pub fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
 
 /// A time in the region's civil time (Beijing time on the mainland), to the minute:
 /// `2025年9月1日 21:05` or `2025-09-01 21:05`.
-pub fn local_time(lang: Lang, at: UtcTime, region: Option<RegionCode>) -> String {
+pub(crate) fn local_time(lang: Lang, at: UtcTime, region: Option<RegionCode>) -> String {
     let zone = region.map_or("Asia/Shanghai", |r| r.civil_time_zone());
     let Ok(zoned) = at.timestamp().in_tz(zone) else {
         return at.to_string();
@@ -139,7 +139,7 @@ pub fn local_time(lang: Lang, at: UtcTime, region: Option<RegionCode>) -> String
 }
 
 /// The local date of an instant in the region's civil time, as officers write it.
-pub fn local_day(lang: Lang, at: UtcTime, region: Option<RegionCode>) -> String {
+pub(crate) fn local_day(lang: Lang, at: UtcTime, region: Option<RegionCode>) -> String {
     let zone = region.map_or("Asia/Shanghai", |r| r.civil_time_zone());
     match at.timestamp().in_tz(zone) {
         Ok(zoned) => date(lang, zoned.date()),
@@ -148,7 +148,7 @@ pub fn local_day(lang: Lang, at: UtcTime, region: Option<RegionCode>) -> String 
 }
 
 /// A calendar date as officers write it.
-pub fn date(lang: Lang, date: jiff::civil::Date) -> String {
+pub(crate) fn date(lang: Lang, date: jiff::civil::Date) -> String {
     match lang {
         Lang::Zh => format!("{}年{}月{}日", date.year(), date.month(), date.day()),
         Lang::En => date.to_string(),
@@ -156,7 +156,7 @@ pub fn date(lang: Lang, date: jiff::civil::Date) -> String {
 }
 
 /// A severity (`low`, `med`, `high`, `crit`).
-pub fn severity(lang: Lang, name: &str) -> &'static str {
+pub(crate) fn severity(lang: Lang, name: &str) -> &'static str {
     match name {
         "low" => lang.t("低", "low"),
         "med" => lang.t("中", "medium"),
@@ -167,10 +167,10 @@ pub fn severity(lang: Lang, name: &str) -> &'static str {
 }
 
 /// The severities, for the filter.
-pub const SEVERITIES: [&str; 4] = ["low", "med", "high", "crit"];
+pub(crate) const SEVERITIES: [&str; 4] = ["low", "med", "high", "crit"];
 
 /// A finding's status.
-pub fn status(lang: Lang, name: &str) -> &'static str {
+pub(crate) fn status(lang: Lang, name: &str) -> &'static str {
     match name {
         "open" => lang.t("待处理", "open"),
         "withdrawn" => lang.t("已撤回", "withdrawn"),
@@ -183,7 +183,7 @@ pub fn status(lang: Lang, name: &str) -> &'static str {
 }
 
 /// The statuses, for the filter.
-pub const STATUSES: [&str; 6] = [
+pub(crate) const STATUSES: [&str; 6] = [
     "open",
     "acknowledged",
     "rectification_ordered",
@@ -193,7 +193,7 @@ pub const STATUSES: [&str; 6] = [
 ];
 
 /// Why an institution is on the black list, or not on the white list.
-pub fn reason(lang: Lang, kind: &str) -> &'static str {
+pub(crate) fn reason(lang: Lang, kind: &str) -> &'static str {
     match kind {
         "operating_without_licence" => lang.t("无证或停证期间办学", "operating without a licence"),
         "serious_fund_finding" => lang.t("严重资金监管问题", "serious prepaid-fund violation"),
@@ -214,7 +214,7 @@ pub fn reason(lang: Lang, kind: &str) -> &'static str {
 }
 
 /// A list status (`black`, `white`, `unlisted`).
-pub fn list_status(lang: Lang, name: &str) -> &'static str {
+pub(crate) fn list_status(lang: Lang, name: &str) -> &'static str {
     match name {
         "black" => lang.t("黑名单", "black list"),
         "white" => lang.t("白名单", "white list"),
@@ -223,7 +223,7 @@ pub fn list_status(lang: Lang, name: &str) -> &'static str {
 }
 
 /// A licence's standing (`active`, `suspended`, `revoked`).
-pub fn licence(lang: Lang, name: &str) -> &'static str {
+pub(crate) fn licence(lang: Lang, name: &str) -> &'static str {
     match name {
         "active" => lang.t("有效", "active"),
         "suspended" => lang.t("暂停", "suspended"),
@@ -233,7 +233,7 @@ pub fn licence(lang: Lang, name: &str) -> &'static str {
 }
 
 /// A training category (`subject`, `non_subject`).
-pub fn category(lang: Lang, name: &str) -> &'static str {
+pub(crate) fn category(lang: Lang, name: &str) -> &'static str {
     match name {
         "subject" => lang.t("学科类", "subject"),
         "non_subject" => lang.t("非学科类", "non-subject"),
@@ -242,7 +242,7 @@ pub fn category(lang: Lang, name: &str) -> &'static str {
 }
 
 /// An officer's action (`acknowledged`, `rectification_ordered`, `resolved`, `penalty`).
-pub fn action(lang: Lang, name: &str) -> &'static str {
+pub(crate) fn action(lang: Lang, name: &str) -> &'static str {
     match name {
         "acknowledged" => lang.t("受理", "acknowledge"),
         "rectification_ordered" => lang.t("责令整改", "order rectification"),
@@ -253,7 +253,7 @@ pub fn action(lang: Lang, name: &str) -> &'static str {
 }
 
 /// A penalty (`warning`, `fine`, ...).
-pub fn penalty(lang: Lang, name: &str) -> &'static str {
+pub(crate) fn penalty(lang: Lang, name: &str) -> &'static str {
     match name {
         "warning" => lang.t("警告", "warning"),
         "fine" => lang.t("罚款", "fine"),
@@ -266,7 +266,7 @@ pub fn penalty(lang: Lang, name: &str) -> &'static str {
 }
 
 /// The penalties an officer may impose.
-pub const PENALTIES: [&str; 6] = [
+pub(crate) const PENALTIES: [&str; 6] = [
     "warning",
     "fine",
     "confiscate_gains",
@@ -276,7 +276,7 @@ pub const PENALTIES: [&str; 6] = [
 ];
 
 /// A finding's figure name (`actual`, `limit`, ...); unknown ones are shown as they are.
-pub fn figure(lang: Lang, name: &str) -> String {
+pub(crate) fn figure(lang: Lang, name: &str) -> String {
     let known = match name {
         "actual" => lang.t("实际", "actual"),
         "limit" => lang.t("限值", "limit"),
@@ -307,7 +307,7 @@ pub fn figure(lang: Lang, name: &str) -> String {
 }
 
 /// A basis (`planned`, `actual`).
-pub fn basis(lang: Lang, name: &str) -> &'static str {
+pub(crate) fn basis(lang: Lang, name: &str) -> &'static str {
     match name {
         "planned" => lang.t("依据排课计划", "from the published plan"),
         _ => lang.t("依据实际发生", "from what happened"),
@@ -315,7 +315,7 @@ pub fn basis(lang: Lang, name: &str) -> &'static str {
 }
 
 /// A course's subject (`mathematics`, `fine_arts`, ...).
-pub fn subject(lang: Lang, name: &str) -> &'static str {
+pub(crate) fn subject(lang: Lang, name: &str) -> &'static str {
     match name {
         "morality_and_law" => lang.t("道德与法治", "morality and law"),
         "chinese" => lang.t("语文", "Chinese"),

@@ -33,7 +33,7 @@ const LESSONS_SHOWN_MAX: usize = 500;
 
 /// Which week the timetable shows: any day of it (`YYYY-MM-DD`).
 #[derive(Debug, Default, Deserialize)]
-pub struct WeekQuery {
+pub(super) struct WeekQuery {
     #[serde(default)]
     week: String,
 }
@@ -185,7 +185,7 @@ fn timetable(
 }
 
 /// `/console/institutions/{code}`.
-pub async fn institution_page(
+pub(super) async fn institution_page(
     State(console): State<Console>,
     session: Session,
     Path(code): Path<String>,

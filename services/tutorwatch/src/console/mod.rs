@@ -25,13 +25,13 @@
 
 mod feed;
 mod finding;
-pub mod i18n;
+pub(crate) mod i18n;
 mod institution;
 mod overview;
 mod portal;
 mod public;
-pub mod regions;
-pub mod rules;
+pub(crate) mod regions;
+pub(crate) mod rules;
 mod signin;
 
 use std::collections::HashMap;
@@ -58,7 +58,7 @@ use crate::api::AppState;
 use i18n::Lang;
 
 /// The cookie that carries the signed-in token (HttpOnly, SameSite=Strict).
-pub const SESSION_COOKIE: &str = "tw_session";
+pub(crate) const SESSION_COOKIE: &str = "tw_session";
 
 const CSS: &str = include_str!("assets/console.css");
 const JS: &str = include_str!("assets/console.js");
@@ -66,13 +66,13 @@ const JS: &str = include_str!("assets/console.js");
 /// What the console's handlers share: the API's state and its limits (live streams per
 /// principal count the console's streams too).
 #[derive(Debug, Clone)]
-pub struct Console {
+pub(crate) struct Console {
     pub state: AppState,
     pub limits: Arc<Limits>,
 }
 
 /// The console's routes, with their own tracing span, language cookie and cross-site check.
-pub fn router(state: AppState, limits: Arc<Limits>) -> Router {
+pub(crate) fn router(state: AppState, limits: Arc<Limits>) -> Router {
     let timeout = Duration::from_millis(state.settings.request_timeout_ms);
     let console = Console { state, limits };
     Router::new()
@@ -171,7 +171,7 @@ async fn same_origin_writes(request: Request, next: Next) -> Response {
 /// A signed-in user: the principal the cookie's token proves (through the API's
 /// authentication), the token itself (for writes) and the page language.
 #[derive(Debug, Clone)]
-pub struct Session {
+pub(crate) struct Session {
     pub principal: Principal,
     token: String,
     pub lang: Lang,
@@ -179,17 +179,17 @@ pub struct Session {
 
 impl Session {
     /// The API caller this session is.
-    pub fn caller(&self) -> Caller {
+    pub(crate) fn caller(&self) -> Caller {
         Caller(self.principal.clone())
     }
 
     /// The API writer this session is (its token's handle goes into the log).
-    pub fn writer(&self, state: &AppState) -> Result<Writer, Problem> {
+    pub(crate) fn writer(&self, state: &AppState) -> Result<Writer, Problem> {
         writer_for(state, &self.token)
     }
 
     /// Whether the session may act on findings (officers and admins).
-    pub fn acts(&self) -> bool {
+    pub(crate) fn acts(&self) -> bool {
         matches!(self.principal, Principal::Officer { .. } | Principal::Admin)
     }
 }
@@ -229,7 +229,7 @@ impl FromRequestParts<Console> for Session {
 
 /// Which part of the site a page belongs to, for the navigation bar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Area {
+pub(crate) enum Area {
     Home,
     Public,
     Feed,
@@ -238,7 +238,7 @@ pub enum Area {
 }
 
 /// A whole page: the header with navigation and the language switch, then `body`.
-pub fn page(
+pub(crate) fn page(
     lang: Lang,
     title: &str,
     area: Area,
@@ -292,7 +292,7 @@ pub fn page(
 }
 
 /// Who is signed in, in words.
-pub fn who(lang: Lang, principal: &Principal) -> String {
+pub(crate) fn who(lang: Lang, principal: &Principal) -> String {
     match principal {
         Principal::Officer { officer, region } => format!(
             "{} {} · {}（{}）",
@@ -316,14 +316,14 @@ pub fn who(lang: Lang, principal: &Principal) -> String {
 }
 
 /// A region with its code beside it: `韶关市浈江区 440204`.
-pub fn region_cell(region: RegionCode) -> Markup {
+pub(crate) fn region_cell(region: RegionCode) -> Markup {
     html! {
         span.region { (regions::full_name(region)) " " span.code { (region) } }
     }
 }
 
 /// The registered names of institutions (those the projector knows), read under one lock.
-pub fn institution_names<'a>(
+pub(crate) fn institution_names<'a>(
     state: &AppState,
     codes: impl IntoIterator<Item = &'a CreditCode>,
 ) -> HashMap<CreditCode, String> {
@@ -344,7 +344,7 @@ pub fn institution_names<'a>(
 
 /// A page for a refusal or a failure: the API's problem, in the page's language, with the
 /// API's own explanation beneath.
-pub fn problem_page(lang: Lang, session: Option<&Session>, problem: Problem) -> Response {
+pub(crate) fn problem_page(lang: Lang, session: Option<&Session>, problem: Problem) -> Response {
     let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     if status == StatusCode::UNAUTHORIZED {
         return Redirect::to("/sign-in").into_response();
@@ -381,7 +381,7 @@ pub fn problem_page(lang: Lang, session: Option<&Session>, problem: Problem) -> 
 }
 
 /// An HTML response that is never cached (pages show live data).
-pub fn fresh(markup: Markup) -> Response {
+pub(crate) fn fresh(markup: Markup) -> Response {
     let mut response = markup.into_response();
     response
         .headers_mut()

@@ -26,7 +26,7 @@ use crate::api::principal::Principal;
 use crate::api::problem::Problem;
 
 /// How many weeks the trend shows.
-pub const WEEKS_SHOWN: usize = 26;
+pub(super) const WEEKS_SHOWN: usize = 26;
 
 /// The counts the page draws.
 #[derive(Debug, Default)]
@@ -127,7 +127,7 @@ fn region_label(region: RegionCode, jurisdiction: Option<RegionCode>) -> String 
 }
 
 /// `/console/overview`.
-pub async fn overview_page(State(console): State<Console>, session: Session) -> Response {
+pub(super) async fn overview_page(State(console): State<Console>, session: Session) -> Response {
     let lang = session.lang;
     match session.principal {
         Principal::Institution { .. } => return Redirect::to("/portal").into_response(),

@@ -62,7 +62,7 @@ enum Outcome {
 
 /// The paging of the institution's own findings.
 #[derive(Debug, Default, Deserialize)]
-pub struct OwnPage {
+pub(super) struct OwnPage {
     #[serde(default)]
     after: String,
 }
@@ -190,7 +190,7 @@ fn institutions_only(session: &Session) -> Option<Response> {
 }
 
 /// `GET /portal`.
-pub async fn portal_page(
+pub(super) async fn portal_page(
     State(console): State<Console>,
     session: Session,
     Query(own): Query<OwnPage>,
@@ -216,7 +216,7 @@ pub async fn portal_page(
 
 /// The posted form.
 #[derive(Debug, Deserialize)]
-pub struct Send {
+pub(super) struct Send {
     schedule: String,
     #[serde(rename = "do")]
     action: String,
@@ -225,7 +225,7 @@ pub struct Send {
 }
 
 /// `POST /portal`: check or submit the schedule.
-pub async fn send(
+pub(super) async fn send(
     State(console): State<Console>,
     session: Session,
     Form(form): Form<Send>,

@@ -28,16 +28,16 @@ use crate::api::problem::Problem;
 use crate::api::views::ListedInstitution;
 
 /// Entries shown per page.
-pub const LIST_PAGE: usize = 20;
+pub(super) const LIST_PAGE: usize = 20;
 
 /// The most list entries one search request reads before it offers to continue.
-pub const SEARCH_SCAN_MAX: usize = 20_000;
+pub(super) const SEARCH_SCAN_MAX: usize = 20_000;
 
 /// Entries read from the store per step of a search.
 const SEARCH_CHUNK: usize = 1_000;
 
 /// The home page.
-pub async fn home(lang: Lang, SessionOpt(session): SessionOpt) -> Response {
+pub(super) async fn home(lang: Lang, SessionOpt(session): SessionOpt) -> Response {
     let body = html! {
         section.hero {
             h1 { (lang.t("校外培训机构监管平台", "Supervision of off-campus training institutions")) }
@@ -71,7 +71,7 @@ pub async fn home(lang: Lang, SessionOpt(session): SessionOpt) -> Response {
 
 /// A session if there is one (the public pages show who is signed in, but need nobody).
 #[derive(Debug)]
-pub struct SessionOpt(pub Option<Session>);
+pub(super) struct SessionOpt(pub Option<Session>);
 
 impl axum::extract::FromRequestParts<Console> for SessionOpt {
     type Rejection = std::convert::Infallible;
@@ -91,7 +91,7 @@ impl axum::extract::FromRequestParts<Console> for SessionOpt {
 
 /// The lists page's query.
 #[derive(Debug, Default, Deserialize)]
-pub struct ListQuery {
+pub(super) struct ListQuery {
     /// `black` (default) or `white`.
     list: Option<String>,
     /// A name, or a credit code (whole or its beginning).
@@ -163,7 +163,7 @@ fn search(
 }
 
 /// `/lists`: a page of the black or white list, or a search in it.
-pub async fn lists(
+pub(super) async fn lists(
     State(console): State<Console>,
     lang: Lang,
     SessionOpt(session): SessionOpt,

@@ -24,7 +24,7 @@ fn table() -> &'static [(&'static str, &'static str)] {
 }
 
 /// The region's own name (`浈江区`), if the dataset has it.
-pub fn name(code: &str) -> Option<&'static str> {
+pub(crate) fn name(code: &str) -> Option<&'static str> {
     let table = table();
     table
         .binary_search_by(|(c, _)| (*c).cmp(code))
@@ -34,7 +34,7 @@ pub fn name(code: &str) -> Option<&'static str> {
 
 /// The name officers read: a county with its prefecture (`韶关市浈江区`), else its own name, else
 /// the code.
-pub fn full_name(region: RegionCode) -> String {
+pub(crate) fn full_name(region: RegionCode) -> String {
     let code = region.as_str();
     let own = name(code);
     match (region.level(), own) {
@@ -54,7 +54,7 @@ pub fn full_name(region: RegionCode) -> String {
 
 /// Every region within `jurisdiction` (itself first), in code order, with its depth below it
 /// (0 for the jurisdiction itself): the region filter's tree.
-pub fn tree(jurisdiction: RegionCode) -> Vec<(RegionCode, &'static str, usize)> {
+pub(crate) fn tree(jurisdiction: RegionCode) -> Vec<(RegionCode, &'static str, usize)> {
     let top = jurisdiction.level();
     let depth = |level: RegionLevel| -> usize {
         let rank = |l: RegionLevel| -> usize {

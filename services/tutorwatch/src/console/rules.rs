@@ -7,7 +7,7 @@ use super::i18n::Lang;
 
 /// A rule as the console explains it.
 #[derive(Debug, Clone, Copy)]
-pub struct RuleText {
+pub(crate) struct RuleText {
     pub zh: &'static str,
     pub en: &'static str,
     /// The source document(s), as officers cite them.
@@ -16,13 +16,13 @@ pub struct RuleText {
 
 impl RuleText {
     /// The rule's name in `lang`.
-    pub fn name(&self, lang: Lang) -> &'static str {
+    pub(crate) fn name(&self, lang: Lang) -> &'static str {
         lang.t(self.zh, self.en)
     }
 }
 
 /// The text of a rule, from the rule catalogue.
-pub fn rule_text(rule: RuleId) -> RuleText {
+pub(crate) fn rule_text(rule: RuleId) -> RuleText {
     let spec = rule.spec();
     RuleText {
         zh: spec.title_zh,

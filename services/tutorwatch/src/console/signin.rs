@@ -16,7 +16,7 @@ use crate::api::principal::Principal;
 
 /// Where to go after signing in.
 #[derive(Debug, Deserialize, Default)]
-pub struct Next {
+pub(super) struct Next {
     next: Option<String>,
     #[serde(default)]
     failed: Option<String>,
@@ -28,7 +28,7 @@ fn safe_next(next: Option<&str>) -> Option<&str> {
 }
 
 /// The sign-in form.
-pub async fn form(lang: Lang, Query(next): Query<Next>) -> Response {
+pub(super) async fn form(lang: Lang, Query(next): Query<Next>) -> Response {
     let body = html! {
         section.signin {
             h1 { (lang.t("登录", "Sign in")) }
@@ -57,14 +57,14 @@ pub async fn form(lang: Lang, Query(next): Query<Next>) -> Response {
 
 /// The posted form.
 #[derive(Debug, Deserialize)]
-pub struct SignIn {
+pub(super) struct SignIn {
     token: String,
     #[serde(default)]
     next: String,
 }
 
 /// Checks the token with the API's authentication and, if it is valid, sets the session cookie.
-pub async fn sign_in(State(console): State<Console>, Form(form): Form<SignIn>) -> Response {
+pub(super) async fn sign_in(State(console): State<Console>, Form(form): Form<SignIn>) -> Response {
     let token = form.token.trim();
     let valid = token
         .bytes()
@@ -94,7 +94,7 @@ pub async fn sign_in(State(console): State<Console>, Form(form): Form<SignIn>) -
 }
 
 /// Clears the session cookie.
-pub async fn sign_out() -> Response {
+pub(super) async fn sign_out() -> Response {
     let mut response = Redirect::to("/").into_response();
     response.headers_mut().append(
         header::SET_COOKIE,
@@ -104,7 +104,7 @@ pub async fn sign_out() -> Response {
 }
 
 /// `/console`: the signed-in user's home.
-pub async fn landing(session: Session) -> Response {
+pub(super) async fn landing(session: Session) -> Response {
     match session.principal {
         Principal::Institution { .. } => Redirect::to("/portal").into_response(),
         _ => Redirect::to("/console/feed").into_response(),

@@ -10,10 +10,70 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
+use clap::Subcommand;
 use serde_json::json;
 use tutorwatch_log::EventLog;
 use tutorwatch_projection_store::StoredFinding;
 use tutorwatch_proof::{build_bundle, BundleError, Checkpoint, EvidenceBundle, SigningKey};
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum EvidenceCommand {
+    /// Print a finding's evidence bundle as one line of JSON, under the latest checkpoint (which
+    /// must cover its evidence), signed with the checkpoint key (`[checkpoints] key_file`,
+    /// TW_CHECKPOINT_KEY_FILE). Stop `serve` first, or use `GET /v1/findings/{id}/evidence`.
+    Export {
+        /// The finding's id (UUID).
+        id: String,
+        /// The data directory (the log is in DIR/log, the projections in DIR/projections).
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// The checkpoints file; the settings' `[checkpoints] file` or DIR/checkpoints.jsonl by
+        /// default.
+        #[arg(long, value_name = "FILE")]
+        checkpoints: Option<PathBuf>,
+    },
+    /// Check a bundle offline: exit 0 and say what it proves, or exit 1 and say why not.
+    Verify {
+        /// The bundle file.
+        file: PathBuf,
+        /// The signer's public key: 64 hex digits, or a file holding them.
+        #[arg(long, value_name = "PUBKEY")]
+        key: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum SnapshotCommand {
+    /// Check a list snapshot offline: exit 0 and say what it holds, or exit 1 and say why not.
+    Verify {
+        /// The snapshot file.
+        file: PathBuf,
+        /// The signer's public key: 64 hex digits, or a file holding them.
+        #[arg(long, value_name = "PUBKEY")]
+        key: String,
+    },
+}
+
+/// Runs an `evidence` subcommand.
+pub(crate) fn run(
+    command: EvidenceCommand,
+    settings: &crate::config::Settings,
+) -> anyhow::Result<ExitCode> {
+    match command {
+        EvidenceCommand::Export {
+            id,
+            data,
+            checkpoints,
+        } => export(&id, &data, checkpoints, settings),
+        EvidenceCommand::Verify { file, key } => verify(&file, &key),
+    }
+}
+
+/// Runs a `snapshot` subcommand.
+pub(crate) fn run_snapshot(command: SnapshotCommand) -> anyhow::Result<ExitCode> {
+    let SnapshotCommand::Verify { file, key } = command;
+    verify_snapshot(&file, &key)
+}
 
 /// What signs evidence bundles: the checkpoint key, and the file its checkpoints are in.
 #[derive(Debug)]
@@ -24,7 +84,7 @@ pub struct EvidenceSigner {
 
 /// Why a bundle could not be made.
 #[derive(Debug, thiserror::Error)]
-pub enum ExportError {
+pub(crate) enum ExportError {
     #[error("the evidence is not yet checkpointed (its last entry is {last}, the latest checkpoint covers {covered}): retry after the next checkpoint")]
     NotCheckpointed { last: u64, covered: u64 },
     #[error("cannot read the checkpoints")]
@@ -37,7 +97,7 @@ pub enum ExportError {
 
 /// The latest checkpoint in `file` signed by `key` (at or before entry `at_most`, when given),
 /// if any.
-pub fn latest_checkpoint(
+pub(crate) fn latest_checkpoint(
     file: &Path,
     key: &SigningKey,
     at_most: Option<u64>,
@@ -56,7 +116,7 @@ pub fn latest_checkpoint(
 }
 
 /// The bundle of `stored` under the latest checkpoint, signed with the signer's key.
-pub fn bundle_for(
+pub(crate) fn bundle_for(
     log: &EventLog,
     stored: &StoredFinding,
     signer: &EvidenceSigner,
@@ -81,7 +141,7 @@ pub fn bundle_for(
 }
 
 /// `tutorwatch evidence export ID --data DIR`: the bundle on stdout.
-pub fn export(
+pub(crate) fn export(
     id: &str,
     data: &Path,
     checkpoints: Option<PathBuf>,
@@ -102,7 +162,7 @@ pub fn export(
     let stored = projections
         .finding(&finding_id)?
         .with_context(|| format!("no finding {id} in {}", data.display()))?;
-    let log = crate::cli::open_log(data)?;
+    let log = crate::cmd::data::open_log(data)?;
     let signer = EvidenceSigner {
         key,
         checkpoints_file,
@@ -121,7 +181,7 @@ pub fn export(
 }
 
 /// `tutorwatch evidence verify FILE --key PUBKEY`: exit 0 and say what it proves, or exit 1.
-pub fn verify(file: &Path, key: &str) -> anyhow::Result<ExitCode> {
+pub(crate) fn verify(file: &Path, key: &str) -> anyhow::Result<ExitCode> {
     let key = tutorwatch_proof::parse_public_key(key)?;
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     match tutorwatch_proof::verify_bundle(&bytes, &key) {
@@ -140,7 +200,7 @@ pub fn verify(file: &Path, key: &str) -> anyhow::Result<ExitCode> {
                     })
                 })
                 .collect();
-            crate::cli::print_json(&json!({
+            crate::cmd::output::print_json(&json!({
                 "ok": true,
                 "finding": finding["id"],
                 "rule": finding["rule"],
@@ -170,7 +230,7 @@ pub fn verify(file: &Path, key: &str) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Err(error) => {
-            crate::cli::print_json(&json!({"ok": false, "reason": error.to_string()}))?;
+            crate::cmd::output::print_json(&json!({"ok": false, "reason": error.to_string()}))?;
             eprintln!(
                 "error: the evidence bundle in {} does not hold: {error}",
                 file.display()
@@ -181,13 +241,13 @@ pub fn verify(file: &Path, key: &str) -> anyhow::Result<ExitCode> {
 }
 
 /// `tutorwatch snapshot verify FILE --key PUBKEY`: exit 0 and say what it holds, or exit 1.
-pub fn verify_snapshot(file: &Path, key: &str) -> anyhow::Result<ExitCode> {
+pub(crate) fn verify_snapshot(file: &Path, key: &str) -> anyhow::Result<ExitCode> {
     let key = tutorwatch_proof::parse_public_key(key)?;
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     match tutorwatch_proof::verify_list(&bytes, &key) {
         Ok(snapshot) => {
             let institutions = snapshot.institutions.as_array().map_or(0, Vec::len);
-            crate::cli::print_json(&json!({
+            crate::cmd::output::print_json(&json!({
                 "ok": true,
                 "list": snapshot.list,
                 "applied_seq": snapshot.applied_seq,
@@ -213,7 +273,7 @@ pub fn verify_snapshot(file: &Path, key: &str) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Err(error) => {
-            crate::cli::print_json(&json!({"ok": false, "reason": error.to_string()}))?;
+            crate::cmd::output::print_json(&json!({"ok": false, "reason": error.to_string()}))?;
             eprintln!(
                 "error: the list snapshot in {} does not hold: {error}",
                 file.display()

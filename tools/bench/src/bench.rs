@@ -1,4 +1,4 @@
-//! `tutorwatch bench`: measures ingest against its ceilings in one run, on this machine.
+//! The benchmark: measures ingest against its ceilings in one run, on this machine.
 //!
 //! Ceilings, for messages of the same size as the events: raw JetStream publish (pipelined, every
 //! ack awaited), raw durable pull consume + ack, and raw sled batch append with a flush per batch.
@@ -380,8 +380,8 @@ async fn tutorwatch_ingest(
                 tutorwatch_projections::Policy::national()?,
             );
             let projector_stats = Arc::clone(&follow.stats);
-            let (addr, token) = crate::bench_http::serve(
-                crate::bench_http::Parts {
+            let (addr, token) = crate::http::serve(
+                crate::http::Parts {
                     log: Arc::clone(&log),
                     projections: Arc::clone(&store),
                     live: Arc::clone(&follow.live),
@@ -396,7 +396,7 @@ async fn tutorwatch_ingest(
             let projector = tokio::spawn(tutorwatch_follower::run(follow, stop_rx.clone()));
             let (feed_stop_tx, feed_stop_rx) = watch::channel(false);
             let region = ExampleParams::new(tutorwatch_events::EventId::new_v7()).region;
-            let feed_http = tokio::spawn(crate::bench_http::feed_latencies(
+            let feed_http = tokio::spawn(crate::http::feed_latencies(
                 addr,
                 token,
                 region,

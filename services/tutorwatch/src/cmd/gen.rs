@@ -19,7 +19,7 @@ const IN_FLIGHT_MAX: usize = 512;
 
 /// The flags of `tutorwatch gen`.
 #[derive(Debug, clap::Args)]
-pub struct GenArgs {
+pub(crate) struct GenArgs {
     /// The seed: the same seed and flags give byte-identical output.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -39,7 +39,7 @@ pub struct GenArgs {
 }
 
 /// Runs `tutorwatch gen`.
-pub fn run(
+pub(crate) fn run(
     args: &GenArgs,
     validation: &ValidationContext,
     nats: &crate::nats::NatsSettings,
@@ -76,7 +76,7 @@ pub fn run(
         write(dir, &city)?;
     }
     if let Some(url) = &args.publish {
-        let sent = crate::cli::runtime()?.block_on(publish(url, nats, &city))?;
+        let sent = crate::cmd::runtime()?.block_on(publish(url, nats, &city))?;
         println!("events: {sent}");
     }
     Ok(ExitCode::SUCCESS)
@@ -122,7 +122,7 @@ async fn publish(
     let total = city.events.len();
     for (i, envelope) in city.events.iter().enumerate() {
         let bytes = encode_json(envelope)?;
-        in_flight.push(crate::cli::send_json(&js, envelope, Some(&admin), bytes).await?);
+        in_flight.push(crate::cmd::publish::send_json(&js, envelope, Some(&admin), bytes).await?);
         ids.insert(envelope.event_id);
         if in_flight.len() == IN_FLIGHT_MAX {
             for ack in in_flight.drain(..) {

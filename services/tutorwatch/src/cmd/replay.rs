@@ -12,7 +12,8 @@ use tutorwatch_log::EventLog;
 use tutorwatch_projection_store::{Cursor, FeedQuery, ProjectionStore, Scope, StatusTag};
 use tutorwatch_projections::{Policy, Projector};
 
-use crate::cli::{existing_dir, open_log, print_json};
+use crate::cmd::data::{existing_dir, open_log};
+use crate::cmd::output::print_json;
 use crate::config::{load_policy, Settings};
 
 fn rebuild(log: &EventLog, policy: Policy) -> anyhow::Result<Projector> {
@@ -34,7 +35,7 @@ fn open_projections(data: &Path) -> anyhow::Result<ProjectionStore> {
 }
 
 /// Runs `tutorwatch replay`.
-pub fn run(
+pub(crate) fn run(
     settings: &Settings,
     data: &Path,
     policy_file: Option<&Path>,
@@ -77,7 +78,7 @@ pub fn run(
 
 /// What `tutorwatch findings` selects.
 #[derive(Debug, Clone)]
-pub struct FindingsFilter {
+pub(crate) struct FindingsFilter {
     pub region: Option<String>,
     pub institution: Option<String>,
     pub rule: Option<String>,
@@ -119,7 +120,7 @@ fn query(filter: &FindingsFilter) -> anyhow::Result<FeedQuery> {
 }
 
 /// Runs `tutorwatch findings`.
-pub fn print_findings(data: &Path, filter: &FindingsFilter) -> anyhow::Result<()> {
+pub(crate) fn print_findings(data: &Path, filter: &FindingsFilter) -> anyhow::Result<()> {
     let query = query(filter)?;
     let page = open_projections(data)?.query(&query)?;
     let findings: Vec<_> = page.findings.iter().map(|stored| &stored.finding).collect();
@@ -130,7 +131,7 @@ pub fn print_findings(data: &Path, filter: &FindingsFilter) -> anyhow::Result<()
 }
 
 /// Runs `tutorwatch lists`.
-pub fn print_lists(data: &Path) -> anyhow::Result<()> {
+pub(crate) fn print_lists(data: &Path) -> anyhow::Result<()> {
     let entries = open_projections(data)?.list_entries()?;
     print_json(&json!({ "entries": entries }))
 }

@@ -13,12 +13,12 @@ use tutorwatch_events::{CreditCode, RegionCode};
 
 use crate::api::principal::Principal;
 use crate::api::tokens::{self, TOKEN_FILE};
-use crate::cli::print_json;
+use crate::cmd::output::print_json;
 use tutorwatch_events::UtcTime;
 
 /// Roles a token can have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Role {
+pub(crate) enum Role {
     /// A training institution (needs --institution and --region).
     Institution,
     /// An escrow bank (needs --bank).
@@ -33,7 +33,7 @@ pub enum Role {
 
 /// The token subcommands.
 #[derive(Debug, Subcommand)]
-pub enum TokenCommand {
+pub(crate) enum TokenCommand {
     /// Issue a token and print it (once: only its hash is kept).
     Issue {
         #[arg(long, value_enum)]
@@ -163,7 +163,7 @@ fn expiry(
 }
 
 /// Runs a token subcommand against the data directory `default_data` unless one is given.
-pub fn run(command: TokenCommand, default_data: PathBuf) -> anyhow::Result<()> {
+pub(crate) fn run(command: TokenCommand, default_data: PathBuf) -> anyhow::Result<()> {
     let file = |data: Option<PathBuf>| -> anyhow::Result<PathBuf> {
         let dir = data.unwrap_or_else(|| default_data.clone());
         crate::data_dir::create(&dir)?;

@@ -1,4 +1,4 @@
-//! The query API under load, for `tutorwatch bench`: the real router (auth, query, JSON) served on
+//! The query API under load, for the benchmark: the real router (auth, query, JSON) served on
 //! a loopback port beside the ingest being measured, and a keep-alive HTTP/1.1 client that times
 //! one page of a region feed at a time.
 
@@ -15,9 +15,9 @@ use tutorwatch_ingest::IngestStats;
 use tutorwatch_log::EventLog;
 use tutorwatch_projection_store::ProjectionStore;
 
-use crate::api::principal::Principal;
-use crate::api::tokens::{issue, TokenStore};
-use crate::api::{app, ApiSettings, AppState};
+use tutorwatch::api::principal::Principal;
+use tutorwatch::api::tokens::{issue, TokenStore};
+use tutorwatch::api::{app, ApiSettings, AppState};
 
 /// What the API needs from the bench's ingest and projector.
 #[derive(Debug)]
@@ -47,7 +47,7 @@ pub async fn serve(parts: Parts, token_dir: &std::path::Path) -> anyhow::Result<
         validation: Arc::new(ValidationContext::default()),
         trust: Arc::new(tutorwatch_trust::TrustSettings::default()),
         refusals: Arc::new(tutorwatch_ingest::RecentRefusals::default()),
-        idempotency_secret: Arc::new(crate::api::idempotency::load_or_create(
+        idempotency_secret: Arc::new(tutorwatch::api::idempotency::load_or_create(
             &token_dir.join("bench-idempotency.key"),
         )?),
         settings: Arc::new(ApiSettings::default()),

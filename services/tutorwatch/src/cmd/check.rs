@@ -20,11 +20,12 @@ use tutorwatch_events::ids::FindingId;
 use tutorwatch_findings::{FindingStatus, RuleId};
 use tutorwatch_projection_store::ProjectionStore;
 
-use crate::cli::{existing_dir, open_log, print_json};
+use crate::cmd::data::{existing_dir, open_log};
+use crate::cmd::output::print_json;
 
 /// The flags of `tutorwatch check`.
 #[derive(Debug, clap::Args)]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     /// The data directory `serve` wrote (projections in DIR/projections, the log in DIR/log).
     /// Stop `serve` first.
     #[arg(long, value_name = "DIR")]
@@ -102,7 +103,7 @@ fn read_truth(path: &Path) -> anyhow::Result<Vec<Expected>> {
 }
 
 /// Runs `tutorwatch check`.
-pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     let truth = read_truth(&args.truth)?;
     let last_seq = open_log(&args.data)?.last_seq();
     let store = ProjectionStore::open(&existing_dir(

@@ -20,14 +20,14 @@ use tutorwatch_events::ids::{BankId, OfficerId};
 use tutorwatch_events::{CreditCode, Identity, RegionCode, SUBJECT_PREFIX};
 
 /// The users file, relative to the data directory, that `deploy/run.sh` gives nats-server.
-pub const USERS_FILE: &str = "nats/users.conf";
+pub(crate) const USERS_FILE: &str = "nats/users.conf";
 
 /// The inbox prefix of the service's user (`[nats] inbox_prefix` of `serve`).
-pub const SERVICE_INBOX_PREFIX: &str = "_INBOX.service";
+pub(crate) const SERVICE_INBOX_PREFIX: &str = "_INBOX.service";
 
 /// `tutorwatch nats ...`.
 #[derive(Debug, Subcommand)]
-pub enum NatsCommand {
+pub(crate) enum NatsCommand {
     /// NATS users (NKeys) for producers, the service, the admin loader and findings readers.
     User {
         #[command(subcommand)]
@@ -37,7 +37,7 @@ pub enum NatsCommand {
 
 /// `tutorwatch nats user ...`.
 #[derive(Debug, Subcommand)]
-pub enum UserCommand {
+pub(crate) enum UserCommand {
     /// Mint a user: write its NKey seed to --out (mode 0600) and append its public key and
     /// permissions to the server's users file. Reload nats-server afterwards.
     Add(AddArgs),
@@ -45,7 +45,7 @@ pub enum UserCommand {
 
 /// Who a NATS user is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Role {
+pub(crate) enum Role {
     /// An institution, publishing its own events (`--institution CODE`).
     Institution,
     /// An escrow bank (`--bank ID`).
@@ -64,7 +64,7 @@ pub enum Role {
 
 /// The flags of `tutorwatch nats user add`.
 #[derive(Debug, clap::Args)]
-pub struct AddArgs {
+pub(crate) struct AddArgs {
     #[arg(long, value_enum)]
     role: Role,
     /// The institution's credit code (role institution).
@@ -92,7 +92,7 @@ pub struct AddArgs {
 
 /// What a minted user may do on NATS.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Grant {
+pub(crate) struct Grant {
     /// The user's name in the users file and its seed file's name: the sender (`bank.icbc~gz`),
     /// `service` or `reader.<name>`.
     pub name: String,
@@ -146,7 +146,7 @@ fn identity(args: &AddArgs) -> anyhow::Result<Option<Identity>> {
 }
 
 /// The permissions of the user `args` describe.
-pub fn grant(args: &AddArgs) -> anyhow::Result<Grant> {
+pub(crate) fn grant(args: &AddArgs) -> anyhow::Result<Grant> {
     let flags = [
         (
             "institution",
@@ -222,7 +222,7 @@ fn subjects(list: &[String]) -> String {
 }
 
 /// The user's line in the users file.
-pub fn user_line(public_key: &str, grant: &Grant) -> String {
+pub(crate) fn user_line(public_key: &str, grant: &Grant) -> String {
     // An empty allow list would allow everything: a user that may publish nothing is denied ">".
     let publish = if grant.publish.is_empty() {
         "{ deny: [\">\"] }".to_owned()
@@ -311,7 +311,7 @@ fn write_seed(path: &Path, seed: &str) -> anyhow::Result<()> {
 }
 
 /// Runs `tutorwatch nats ...`.
-pub fn run(command: NatsCommand, data_dir: &Path) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(command: NatsCommand, data_dir: &Path) -> anyhow::Result<ExitCode> {
     let NatsCommand::User {
         command: UserCommand::Add(args),
     } = command;
@@ -330,7 +330,7 @@ pub fn run(command: NatsCommand, data_dir: &Path) -> anyhow::Result<ExitCode> {
     let public_key = key.public_key();
     write_seed(&seed_file, &seed)?;
     let count = append_user(&users, &user_line(&public_key, &grant), &grant.name)?;
-    crate::cli::print_json(&json!({
+    crate::cmd::output::print_json(&json!({
         "user": grant.name,
         "public_key": public_key,
         "seed_file": seed_file.display().to_string(),

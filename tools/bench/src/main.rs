@@ -1,0 +1,58 @@
+//! `tutorwatch-bench`: Tutorwatch's benchmark, a binary of its own so that it does not ship in
+//! the service. `deploy/bench.sh` starts a private nats-server and runs it.
+//!
+//! - `bench`: ingest, projection and replay measured against raw JetStream and raw sled;
+//! - `http`: the query API timed under that load.
+//!
+//! It allocates with mimalloc, as the service does, so that the figures are the service's.
+
+mod bench;
+mod http;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::Parser;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Measure ingest against raw JetStream and sled in one run (build with --release).
+#[derive(Debug, Parser)]
+#[command(name = "tutorwatch-bench", version)]
+struct Args {
+    /// NATS URL of a server with JetStream that the bench may create streams on.
+    #[arg(long)]
+    nats: String,
+    /// How many events (and raw messages) to push through each measurement.
+    #[arg(long, default_value_t = 1_000_000)]
+    events: usize,
+    /// Where the bench's sled directories go; a temporary directory by default.
+    #[arg(long)]
+    work_dir: Option<PathBuf>,
+}
+
+fn run(args: Args) -> anyhow::Result<()> {
+    let temp = tempfile::tempdir().context("creating a temporary directory")?;
+    let work_dir = args.work_dir.unwrap_or_else(|| temp.path().to_owned());
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?
+        .block_on(bench::run(bench::BenchOptions {
+            nats_url: args.nats,
+            events: args.events,
+            work_dir,
+        }))
+}
+
+fn main() -> ExitCode {
+    match run(Args::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
