@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 . deploy/lib.sh
 
 ensure_nats_server
-cargo build --release --bin tutorwatch-bench
+cargo build --locked --release --bin tutorwatch-bench
 work="$(mktemp -d)"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 "$(nats_server_bin)" -a 127.0.0.1 -p "$port" -js -sd "$work/nats" >"$work/nats.log" 2>&1 &

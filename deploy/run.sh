@@ -19,7 +19,7 @@ ensure_nats_server
 ensure_openssl
 tw="${TW_BIN:-}"
 if [ -z "$tw" ]; then
-  cargo build --release --bin tutorwatch
+  cargo build --locked --release --bin tutorwatch
   tw=./target/release/tutorwatch
 fi
 

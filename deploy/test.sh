@@ -11,5 +11,5 @@ ensure_nats_server
 ensure_openssl
 ensure_chromium
 export NATS_SERVER_BIN="${NATS_SERVER_BIN:-$(nats_server_bin)}"
-cargo build --bin tutorwatch
-cargo test --workspace "$@"
+cargo build --locked --bin tutorwatch
+cargo test --locked --workspace "$@"

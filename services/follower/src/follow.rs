@@ -12,9 +12,12 @@ use std::sync::Arc;
 use tokio::sync::watch;
 use tracing::field::Empty;
 use tutorwatch_events::ids::FindingId;
+use tutorwatch_events::LoggedEvent;
 use tutorwatch_findings::Change;
 use tutorwatch_log::EventLog;
-use tutorwatch_projection_store::{ProjectionBatch, ProjectionStore, ProjectionStoreError};
+use tutorwatch_projection_store::{
+    ProjectionBatch, ProjectionStore, ProjectionStoreError, StoredFinding,
+};
 use tutorwatch_projections::{Policy, Projector, RestoreError};
 
 use crate::error::ProjectorError;
@@ -167,32 +170,72 @@ fn resume(
     }
 }
 
-/// Reads, applies and writes one batch.
+/// One batch read from the log and applied, to be written.
+struct Applied {
+    batch: ProjectionBatch,
+    new_findings: u64,
+    /// The findings the batch raised or changed (not those re-applied after a restart).
+    changed: Vec<FindingId>,
+    calendar_gaps: std::collections::BTreeSet<i16>,
+}
+
+/// Reads, applies and writes one batch, holding the projector's write lock only while the
+/// events are applied (in memory): the log is read before it and the store written and flushed
+/// after it under a read lock, so readers of the projector (dry runs, the institution record)
+/// never wait for I/O.
 fn step(
     log: &EventLog,
     store: &ProjectionStore,
-    projector: &mut Projector,
+    live: &Live,
     settings: &FollowSettings,
     snapshot_seq: u64,
     applied_before: u64,
-) -> Result<Step, ProjectorError> {
-    let from_seq = projector.last_seq() + 1;
-    let events = read_events(log, from_seq, settings.events_per_batch_max.max(1))?;
+) -> Result<(Step, Vec<StoredFinding>), ProjectorError> {
+    let Some(last_seq) = live.read(Projector::last_seq) else {
+        return Ok((Step::CaughtUp, Vec::new()));
+    };
+    let events = read_events(log, last_seq + 1, settings.events_per_batch_max.max(1))?;
     let Some(last) = events.last() else {
-        return Ok(Step::CaughtUp);
+        return Ok((Step::CaughtUp, Vec::new()));
     };
     let to_seq = last.seq;
     let span = tracing::info_span!(
         "projector_batch",
-        from_seq,
+        from_seq = last_seq + 1,
         to_seq,
         events = events.len(),
         changes = Empty
     );
     let _entered = span.enter();
+    let Some(mut applied) = live.write(|projector| apply(projector, &events, applied_before))
+    else {
+        return Ok((Step::CaughtUp, Vec::new()));
+    };
+    applied.batch.snapshot = to_seq.saturating_sub(snapshot_seq) >= settings.snapshot_every_events;
+    applied.batch.return_written = live.has_receivers() && !applied.changed.is_empty();
+    span.record("changes", applied.batch.changes.len());
+    let written = live
+        .read(|projector| store.write(projector, &applied.batch))
+        .transpose()?
+        .unwrap_or_default();
+    tracing::debug!(snapshot = applied.batch.snapshot, "batch written");
+    Ok((
+        Step::Wrote {
+            to_seq,
+            new_findings: applied.new_findings,
+            snapshot: applied.batch.snapshot,
+            changed: applied.changed,
+            calendar_gaps: applied.calendar_gaps,
+        },
+        written,
+    ))
+}
+
+/// Applies `events` (read in order from the log) to the projector: in memory, no I/O.
+fn apply(projector: &mut Projector, events: &[LoggedEvent], applied_before: u64) -> Applied {
     let mut batch = ProjectionBatch::default();
     let mut calendar_gaps = std::collections::BTreeSet::new();
-    for event in &events {
+    for event in events {
         calendar_gaps.extend(tutorwatch_projections::years_without_calendar(
             projector.policy(),
             event,
@@ -217,17 +260,12 @@ fn step(
             changed.push(id);
         }
     }
-    batch.snapshot = to_seq.saturating_sub(snapshot_seq) >= settings.snapshot_every_events;
-    span.record("changes", batch.changes.len());
-    store.write(projector, &batch)?;
-    tracing::debug!(snapshot = batch.snapshot, "batch written");
-    Ok(Step::Wrote {
-        to_seq,
+    Applied {
+        batch,
         new_findings,
-        snapshot: batch.snapshot,
         changed,
         calendar_gaps,
-    })
+    }
 }
 
 /// Follows the log until `shutdown` turns true (or its sender goes away), then finishes the
@@ -271,30 +309,26 @@ pub async fn run(
             Arc::clone(&live),
         );
         let outcome = blocking(move || {
-            let outcome = shared
-                .write(|projector| {
-                    step(
-                        &log,
-                        &store,
-                        projector,
-                        &settings,
-                        snapshot_seq,
-                        applied_before,
-                    )
-                })
-                .unwrap_or(Ok(Step::CaughtUp))?;
+            let (outcome, written) = step(
+                &log,
+                &store,
+                &shared,
+                &settings,
+                snapshot_seq,
+                applied_before,
+            )?;
             if let Step::Wrote {
                 to_seq, changed, ..
             } = &outcome
             {
-                if shared.has_receivers() && !changed.is_empty() {
-                    let findings = changed
-                        .iter()
-                        .map(|id| store.finding(id))
-                        .filter_map(Result::transpose)
-                        .collect::<Result<Vec<_>, _>>()?;
+                if !written.is_empty() {
+                    // What the store wrote, with each finding's feed position; not read back.
+                    let changed: std::collections::BTreeSet<&FindingId> = changed.iter().collect();
+                    let mut findings: Vec<StoredFinding> = written
+                        .into_iter()
+                        .filter(|f| changed.contains(&f.finding.id))
+                        .collect();
                     // Feed order: new findings after the ones readers saw before.
-                    let mut findings = findings;
                     findings.sort_by_key(|f| (f.raised_seq, f.finding.id));
                     shared.publish(FindingBatch {
                         to_seq: *to_seq,
@@ -354,7 +388,7 @@ pub async fn run(
             };
             shared
                 .read(|projector| store.write(projector, &batch))
-                .unwrap_or(Ok(()))?;
+                .transpose()?;
             Ok(())
         })
         .await?;

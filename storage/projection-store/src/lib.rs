@@ -77,6 +77,8 @@ pub struct ProjectionBatch {
     pub applied_seq: u64,
     /// Also store the projector's snapshot, in the same atomic write.
     pub snapshot: bool,
+    /// Return the findings written, as stored (for live feeds, without reading them back).
+    pub return_written: bool,
 }
 
 impl ProjectionBatch {
@@ -142,12 +144,13 @@ impl ProjectionStore {
     /// Writes a batch: for every finding the changes touch, the projector's current version and
     /// its index entries (moving the status entry when the status changed); the current list
     /// entry of every institution concerned; `applied_seq`, the policy version and, when asked,
-    /// the snapshot. One atomic batch, flushed before it returns.
+    /// the snapshot. One atomic batch, flushed before it returns. Returns the findings written,
+    /// as stored, when the batch asks for them (`return_written`), else nothing.
     pub fn write<S: ProjectionSource>(
         &self,
         projector: &S,
         batch: &ProjectionBatch,
-    ) -> Result<(), ProjectionStoreError> {
+    ) -> Result<Vec<StoredFinding>, ProjectionStoreError> {
         assert!(
             batch
                 .changes
@@ -156,6 +159,7 @@ impl ProjectionStore {
             "applied_seq vouches for every change written with it"
         );
         let mut writes = sled::Batch::default();
+        let mut written = Vec::new();
         let mut first_seq: BTreeMap<FindingId, u64> = BTreeMap::new();
         let mut institutions = batch.institutions.clone();
         for (seq, change) in &batch.changes {
@@ -198,6 +202,12 @@ impl ProjectionStore {
                 finding: current,
             };
             writes.insert(keys::finding(&id), encode("a finding", &row)?);
+            if batch.return_written {
+                written.push(StoredFinding {
+                    raised_seq,
+                    finding: current.clone(),
+                });
+            }
             institutions.insert(current.institution.clone());
         }
         for institution in &institutions {
@@ -231,7 +241,7 @@ impl ProjectionStore {
         }
         self.tree.apply_batch(writes)?;
         self.db.flush()?;
-        Ok(())
+        Ok(written)
     }
 
     /// The last log sequence whose changes are written (0: none).

@@ -202,6 +202,7 @@ pub(crate) fn run(command: TokenCommand, default_data: PathBuf) -> anyhow::Resul
                 "token": token,
                 "principal": record.principal,
                 "expires_at": record.expires_at,
+                "tokens_file": path,
             }))
         }
         TokenCommand::List { data } => {
