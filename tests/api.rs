@@ -1049,7 +1049,7 @@ async fn bad_input_is_refused_with_a_problem_naming_the_field() {
         "{metrics}"
     );
     assert!(
-        metrics.contains("tutorwatch_follower_lag_events"),
+        metrics.contains("tutorwatch_projector_lag_events"),
         "{metrics}"
     );
 }

@@ -156,8 +156,8 @@ pub(super) async fn metrics_text(State(state): State<AppState>) -> Response {
     #[allow(clippy::cast_precision_loss)]
     {
         metrics::gauge!("tutorwatch_log_last_seq").set(last_seq as f64);
-        metrics::gauge!("tutorwatch_follower_applied_seq").set(projector.applied_seq as f64);
-        metrics::gauge!("tutorwatch_follower_lag_events")
+        metrics::gauge!("tutorwatch_projector_applied_seq").set(projector.applied_seq as f64);
+        metrics::gauge!("tutorwatch_projector_lag_events")
             .set(last_seq.saturating_sub(projector.applied_seq) as f64);
         metrics::gauge!("tutorwatch_ingest_appended_total").set(ingest.appended as f64);
         metrics::gauge!("tutorwatch_ingest_duplicates_total").set(ingest.duplicates as f64);
