@@ -6,9 +6,8 @@ use tutorwatch_events::advertising::{AdChannel, AdvertisementObserved};
 use tutorwatch_events::{Event, LoggedEvent};
 
 use crate::context::Context;
-use crate::facts::local_time;
 use crate::policy::AdBanScope;
-use crate::rules::RuleArea;
+use crate::rules::{local_date, RuleArea};
 use tutorwatch_findings::{identity, Figure, Finding, Measure, RuleId};
 
 /// The advertising rules (stateless).
@@ -28,8 +27,7 @@ fn judge(ctx: &Context<'_>, event: &LoggedEvent, ad: &AdvertisementObserved) -> 
     let envelope = &event.envelope;
     let at = envelope.occurred_at;
     let region = envelope.region;
-    let institution = &envelope.institution;
-    let date = local_time(ctx.time_zone(institution), at).date();
+    let date = local_date(ctx, event, at);
     let policy = ctx.policy;
     let id = identity(&[&"ad", &envelope.event_id]);
     let mut findings = Vec::new();

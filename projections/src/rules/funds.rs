@@ -28,7 +28,7 @@ use tutorwatch_events::{CreditCode, Event, Fen, LoggedEvent, Producer, UtcTime};
 use crate::context::Context;
 use crate::facts::{evidence, local_time, start_of_day};
 use crate::rules::licence::standing_finding;
-use crate::rules::RuleArea;
+use crate::rules::{local_date, RuleArea};
 use tutorwatch_findings::{identity, Evidence, Figure, Finding, Measure, RuleId};
 
 /// Identifies a contract: the institution and its contract id.
@@ -223,7 +223,7 @@ impl FundRules {
                     .accounts
                     .get(&account_key(&closed.account))
                     .map_or(Fen::ZERO, |b| b.owed);
-                let date = local_time(ctx.time_zone(institution), envelope.occurred_at).date();
+                let date = local_date(ctx, event, envelope.occurred_at);
                 if !owed.is_zero()
                     && ctx.policy.enabled(envelope.region, date, |p| {
                         p.account_closed_while_owed.as_ref()
@@ -318,7 +318,7 @@ impl FundRules {
         let at = envelope.occurred_at;
         let region = envelope.region;
         let institution = &envelope.institution;
-        let date = local_time(ctx.time_zone(institution), at).date();
+        let date = local_date(ctx, event, at);
         let id = identity(&[&"fee", &envelope.event_id]);
         let mut findings = Vec::new();
         let what = format!("collected {} under contract {}", fee.amount, fee.contract);

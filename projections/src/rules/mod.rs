@@ -108,22 +108,19 @@ pub(crate) struct CourseCheck<'a> {
     pub(crate) stage: Stage,
     /// When the lesson judged starts.
     pub(crate) at: UtcTime,
+    /// The local date of `at`, which the policy values in force are looked up on.
+    pub(crate) date: Date,
     /// Where it is taught (the delivered lesson's site, else the course's).
     pub(crate) site: Option<&'a SiteId>,
     pub(crate) teachers: &'a [TeacherId],
 }
 
 impl CourseCheck<'_> {
-    /// The local date the course is judged on.
-    pub(crate) fn date(&self) -> Date {
-        local_date(self.ctx, self.event, self.at)
-    }
-
     /// Whether a yes/no rule is in force on that date in the event's region.
     pub(crate) fn on(&self, get: fn(&ParameterSet) -> Option<&Timeline<bool>>) -> bool {
         self.ctx
             .policy
-            .enabled(self.event.envelope.region, self.date(), get)
+            .enabled(self.event.envelope.region, self.date, get)
     }
 
     /// The identity of a course-level finding: the stage and the course.

@@ -11,7 +11,7 @@ use tutorwatch_events::schedule::CoursePublished;
 use tutorwatch_events::{Event, Fen, LoggedEvent};
 
 use crate::context::Context;
-use crate::facts::{local_time, CourseKey};
+use crate::facts::CourseKey;
 use crate::rules::{local_date, RuleArea};
 use tutorwatch_findings::{identity, Figure, Finding, Measure, RuleId};
 
@@ -47,7 +47,7 @@ fn guide_price(ctx: &Context<'_>, event: &LoggedEvent, course: &CoursePublished)
     if course.subject.category() != Category::Subject {
         return Vec::new();
     }
-    let date = local_time(ctx.time_zone(&envelope.institution), envelope.occurred_at).date();
+    let date = local_date(ctx, event, envelope.occurred_at);
     let Some(table) = ctx
         .policy
         .lookup(envelope.region, date, |p| p.guide_prices.as_ref())

@@ -25,7 +25,8 @@ use crate::facts::{evidence, CourseKey};
 use crate::rules::licence::course_standing;
 use crate::rules::time::TimeRules;
 use crate::rules::{
-    course_rules, lesson_rules, raise, CourseCheck, Lesson, LessonCheck, RuleArea, Stage,
+    course_rules, lesson_rules, local_date, raise, CourseCheck, Lesson, LessonCheck, RuleArea,
+    Stage,
 };
 use tutorwatch_findings::{Finding, FindingChange};
 
@@ -165,6 +166,7 @@ impl Plans {
             course,
             stage: Stage::Plan,
             at: first.start,
+            date: local_date(ctx, event, first.start),
             site: course.site.as_ref(),
             teachers: &course.teachers,
         };
@@ -250,6 +252,7 @@ fn delivered(ctx: &Context<'_>, event: &LoggedEvent, l: &LessonDelivered) -> Vec
         course,
         stage: Stage::Delivered,
         at: l.start,
+        date: local_date(ctx, event, l.start),
         site,
         teachers: &l.teachers,
     });
