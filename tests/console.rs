@@ -156,6 +156,26 @@ impl Browser {
             .unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
     }
 
+    /// Clicks a form's submit button and waits until the browser has left the page: the next page
+    /// may hold the same elements (a list after a search), so waiting for an element alone could
+    /// read the old page while it is being replaced.
+    async fn submit(&self, css: &str) {
+        let old_page = self
+            .c()
+            .find(Locator::Css("html"))
+            .await
+            .expect("the page's root element");
+        self.click(css).await;
+        let deadline = std::time::Instant::now() + Duration::from_secs(15);
+        while old_page.tag_name().await.is_ok() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "submitting with {css} did not leave the page"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     async fn fill(&self, css: &str, text: &str) {
         let element = self
             .c()
@@ -505,7 +525,7 @@ async fn an_officer_filters_follows_exports_and_acts_on_the_feed() {
         "{options:?}"
     );
     browser.select("#f-region", COUNTY).await;
-    browser.click("#apply").await;
+    browser.submit("#apply").await;
     browser.wait_for("the filtered feed", "#feed").await;
     assert_eq!(
         browser.texts("#feed td.institution a").await,
@@ -880,21 +900,21 @@ async fn the_public_searches_the_black_and_white_lists() {
 
     // By part of the name, by the whole credit code, by its beginning; and no match.
     browser.fill("#q", "星辰").await;
-    browser.click("#search").await;
+    browser.submit("#search").await;
     browser.wait_for("results", "#list").await;
     assert_eq!(
         browser.texts("#list td.code").await,
         vec![site.code_c.clone()]
     );
     browser.fill("#q", &site.code_c).await;
-    browser.click("#search").await;
+    browser.submit("#search").await;
     browser.wait_for("results", "#list").await;
     assert_eq!(
         browser.texts("#list td.name").await,
         vec![NAME_C.to_owned()]
     );
     browser.fill("#q", "某某").await;
-    browser.click("#search").await;
+    browser.submit("#search").await;
     browser.wait_for("no results", "#no-results").await;
 
     browser.goto("/lists?list=white").await;
@@ -903,7 +923,7 @@ async fn the_public_searches_the_black_and_white_lists() {
         vec![NAME_A.to_owned()]
     );
     browser.fill("#q", &CODE_A[..10]).await;
-    browser.click("#search").await;
+    browser.submit("#search").await;
     browser.wait_for("results", "#list").await;
     assert_eq!(
         browser.texts("#list td.code").await,
@@ -915,7 +935,7 @@ async fn the_public_searches_the_black_and_white_lists() {
     );
     browser.screenshot("lists-white").await;
     browser.fill("#q", "星辰").await;
-    browser.click("#search").await;
+    browser.submit("#search").await;
     browser.wait_for("no results", "#no-results").await;
 
     // English, and every page is reachable from `/`.
