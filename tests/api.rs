@@ -1053,3 +1053,189 @@ async fn bad_input_is_refused_with_a_problem_naming_the_field() {
         "{metrics}"
     );
 }
+
+/// The figure `key` of rule `id` in a `GET /v1/rules` document.
+fn rule_figure<'a>(catalogue: &'a Value, id: &str, key: &str) -> &'a Value {
+    let rule = catalogue["rules"]
+        .as_array()
+        .and_then(|rules| rules.iter().find(|r| r["id"] == id))
+        .unwrap_or_else(|| panic!("no rule {id} in {catalogue}"));
+    rule["figures"]
+        .as_array()
+        .and_then(|figures| figures.iter().find(|f| f["key"] == key))
+        .unwrap_or_else(|| panic!("no figure {key} in {rule}"))
+}
+
+#[tokio::test]
+async fn the_rule_catalogue_shows_the_figures_in_force_by_date_and_region() {
+    let api = Api::start().await;
+    // Public, Chinese by default.
+    let response = api
+        .client
+        .get(api.url("/v1/rules?date=2021-08-01"))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(
+        response
+            .headers()
+            .get("content-language")
+            .and_then(|v| v.to_str().ok()),
+        Some("zh-CN")
+    );
+    let zh: Value = response.json().await.expect("json");
+    let rules = zh["rules"].as_array().expect("rules");
+    assert!(rules.len() >= 30, "{} rules", rules.len());
+    for rule in rules {
+        for field in [
+            "id",
+            "title",
+            "area_title",
+            "severity_title",
+            "source",
+            "list_effect",
+        ] {
+            assert!(
+                rule[field].as_str().is_some_and(|s| !s.is_empty()),
+                "{field} of {rule}"
+            );
+        }
+        assert!(
+            rule["figures"].as_array().is_some_and(|f| !f.is_empty()),
+            "{rule}"
+        );
+    }
+    let lesson = rule_figure(&zh, "ONLINE_LESSON_MAX_30MIN", "online_lesson_max_seconds");
+    assert_eq!(
+        (
+            &lesson["value"],
+            &lesson["display"],
+            &lesson["from"],
+            &lesson["level"]
+        ),
+        (
+            &json!(1800),
+            &json!("30 分钟"),
+            &json!("2021-07-24"),
+            &json!("national")
+        )
+    );
+    assert_eq!(lesson["in_force"], true);
+    // Before the 2021 opinion: the 2019 figure, 40 minutes.
+    let (status, before) = api.get("/v1/rules?date=2021-07-23", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        rule_figure(
+            &before,
+            "ONLINE_LESSON_MAX_30MIN",
+            "online_lesson_max_seconds"
+        )["value"],
+        2400
+    );
+    // Before the subject ban took effect, it is not in force at all.
+    let ban = rule_figure(
+        &before,
+        "SUBJECT_NO_HOLIDAY_WEEKEND_VACATION",
+        "subject_no_holiday_weekend_vacation",
+    );
+    assert_eq!(
+        (&ban["in_force"], &ban["display"]),
+        (&json!(false), &json!("未生效"))
+    );
+    // A region's override wins over the national figure, and says who set it.
+    let (status, jiangsu) = api
+        .get("/v1/rules?date=2025-09-01&region=320102", None)
+        .await;
+    assert_eq!(status, 200);
+    let rest_day = rule_figure(
+        &jiangsu,
+        "SUBJECT_NO_HOLIDAY_WEEKEND_VACATION",
+        "rest_day_rule",
+    );
+    assert_eq!(
+        (&rest_day["value"], &rest_day["level"]),
+        (&json!("weekend"), &json!("320000"))
+    );
+    let (_, national) = api.get("/v1/rules?date=2025-09-01", None).await;
+    assert_eq!(
+        rule_figure(
+            &national,
+            "SUBJECT_NO_HOLIDAY_WEEKEND_VACATION",
+            "rest_day_rule"
+        )["value"],
+        "rest_day"
+    );
+    // Per-category caps, once per category; money and durations in words.
+    let cap = rule_figure(&national, "PREPAY_MAX_3M_60H", "prepay_max_lessons.subject");
+    assert_eq!(cap["in_force"], true, "{cap}");
+    // English on request, by header or by query.
+    let response = api
+        .client
+        .get(api.url("/v1/rules?date=2025-09-01"))
+        .header("accept-language", "en-GB,en;q=0.9,zh;q=0.5")
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(
+        response
+            .headers()
+            .get("content-language")
+            .and_then(|v| v.to_str().ok()),
+        Some("en")
+    );
+    let en: Value = response.json().await.expect("json");
+    assert_eq!(
+        rule_figure(&en, "ONLINE_LESSON_MAX_30MIN", "online_lesson_max_seconds")["display"],
+        "30 min"
+    );
+    let (_, by_query) = api.get("/v1/rules?date=2025-09-01&lang=en", None).await;
+    assert_eq!(by_query["lang"], "en");
+    assert!(by_query["rules"][0]["title"]
+        .as_str()
+        .is_some_and(|t| t.is_ascii()));
+    // Bad input names the field.
+    for (query, field) in [
+        ("region=449900", "query.region"),
+        ("region=44", "query.region"),
+        ("date=2025-13-01", "query.date"),
+        ("lang=fr", "query.lang"),
+    ] {
+        let (status, problem) = api.get(&format!("/v1/rules?{query}"), None).await;
+        assert_eq!(
+            (status, problem["field"].as_str()),
+            (422, Some(field)),
+            "{problem}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_event_for_a_region_gb_t_2260_does_not_have_is_refused() {
+    let api = Api::start().await;
+    let (_, stats) = api.get("/v1/log/stats", None).await;
+    let last_seq = stats["last_seq"].clone();
+    // A prefecture and a county that do not exist in Guangdong: well-formed, but not regions.
+    // (An institution not yet registered, so that only the region is at fault.)
+    for made_up in ["449900", "440299"] {
+        let mut event = registration(&api.code_b);
+        event["region"] = json!(made_up);
+        event["producer"] = json!({"registry": made_up});
+        event["data"]["region"] = json!(made_up);
+        let (status, problem) = api.post("/v1/events", &api.admin, &event).await;
+        assert_eq!(
+            (status, problem["field"].as_str()),
+            (422, Some("region")),
+            "{made_up}: {problem}"
+        );
+        assert!(
+            problem["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("GB/T 2260") && d.contains(made_up)),
+            "{problem}"
+        );
+    }
+    // Nothing of them reached the log.
+    let (_, stats) = api.get("/v1/log/stats", None).await;
+    assert_eq!(stats["last_seq"], last_seq, "{stats}");
+}

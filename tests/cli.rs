@@ -168,3 +168,56 @@ fn stats_on_a_directory_without_a_log_says_so() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("there is no log"));
 }
+
+#[test]
+fn rules_lists_the_catalogue_with_the_figures_in_force() {
+    let output = tutorwatch(&["rules", "--date", "2025-09-01"]);
+    assert!(output.status.success(), "{output:?}");
+    let table = String::from_utf8_lossy(&output.stdout);
+    assert!(table.contains("ONLINE_LESSON_MAX_30MIN"), "{table}");
+    assert!(table.contains("线上培训每课时不超过30分钟"), "{table}");
+    assert!(
+        table.contains("online_lesson_max_seconds = 30 分钟  (自 2021-07-24, 全国)"),
+        "{table}"
+    );
+    assert!(table.contains("中办发〔2021〕40号"), "{table}");
+    let english = tutorwatch(&["rules", "--date", "2025-09-01", "--lang", "en"]);
+    let table = String::from_utf8_lossy(&english.stdout);
+    assert!(
+        table.contains("online_lesson_max_seconds = 30 min  (since 2021-07-24, national)"),
+        "{table}"
+    );
+    // The JSON is the API's document: every rule once, Jiangsu's own rest-day wording.
+    let json = stdout_json(&tutorwatch(&[
+        "rules",
+        "--json",
+        "--date",
+        "2025-09-01",
+        "--region",
+        "320102",
+    ]));
+    let ids: Vec<&str> = json["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .filter_map(|r| r["id"].as_str())
+        .collect();
+    let distinct: std::collections::BTreeSet<&str> = ids.iter().copied().collect();
+    assert_eq!(ids.len(), distinct.len());
+    assert!(ids.len() >= 30);
+    let rest_day = json["rules"]
+        .as_array()
+        .and_then(|rules| {
+            rules
+                .iter()
+                .flat_map(|r| r["figures"].as_array().into_iter().flatten())
+                .find(|f| f["key"] == "rest_day_rule")
+        })
+        .expect("rest_day_rule");
+    assert_eq!(rest_day["level"], "320000");
+    // A region that does not exist is refused, naming the table.
+    let refused = tutorwatch(&["rules", "--region", "449900"]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("GB/T 2260"), "{stderr}");
+}

@@ -166,6 +166,7 @@ fn scenario() -> Scenario {
             site: None,
             teachers: vec![token("t-1")],
             attendees: 12,
+            undeclared: None,
         },
     );
     let fee = envelope(

@@ -45,6 +45,28 @@ pub enum SchoolCarrier {
     SchoolBus,
 }
 
+crate::kinds::wire_names!(AdChannel {
+    MainstreamMedia => "mainstream_media",
+    NewMedia => "new_media",
+    OnlinePlatform => "online_platform",
+    PublicPlace => "public_place",
+    ResidentialBillboard => "residential_billboard",
+    Transit => "transit",
+    School => "school",
+    OwnPremises => "own_premises",
+    Other => "other",
+});
+
+crate::kinds::wire_names!(SchoolCarrier {
+    Textbook => "textbook",
+    SupplementaryMaterial => "supplementary_material",
+    Workbook => "workbook",
+    Stationery => "stationery",
+    TeachingAid => "teaching_aid",
+    Uniform => "uniform",
+    SchoolBus => "school_bus",
+});
+
 /// An inspector observed an advertisement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -77,7 +77,8 @@ fn decode_current<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
     postcard::from_bytes(bytes).map_err(|e| DecodeError::Payload(e.to_string()))
 }
 
-fn decode_json<T: DeserializeOwned>(data: serde_json::Value) -> Result<T, DecodeError> {
+/// Decodes JSON `data` as `T`, naming the field at fault (also for `upcast`'s older versions).
+pub(crate) fn decode_json<T: DeserializeOwned>(data: serde_json::Value) -> Result<T, DecodeError> {
     serde_path_to_error::deserialize(data).map_err(|e| {
         let path = e.path().to_string();
         let field = if path == "." {
@@ -199,7 +200,7 @@ macro_rules! catalog {
 catalog! {
     1 => InstitutionRegistered, "registry.institution_registered", Registry, version 1;
     2 => LicenceSuspended, "registry.licence_suspended", Registry, version 1;
-    3 => LicenceRevoked, "registry.licence_revoked", Registry, version 1;
+    3 => LicenceRevoked, "registry.licence_revoked", Registry, version 2;
     4 => LicenceRestored, "registry.licence_restored", Registry, version 1;
     5 => SiteAdded, "registry.site_added", Registry, version 1;
     6 => TeacherHired, "registry.teacher_hired", Registry, version 1;
@@ -207,7 +208,7 @@ catalog! {
     20 => CoursePublished, "schedule.course_published", Schedule, version 1;
     21 => CourseRescheduled, "schedule.course_rescheduled", Schedule, version 1;
     22 => CourseCancelled, "schedule.course_cancelled", Schedule, version 1;
-    23 => LessonDelivered, "schedule.lesson_delivered", Schedule, version 1;
+    23 => LessonDelivered, "schedule.lesson_delivered", Schedule, version 2;
     40 => SupervisedAccountOpened, "escrow.account_opened", Escrow, version 1;
     41 => SupervisedAccountClosed, "escrow.account_closed", Escrow, version 1;
     42 => FeeCollected, "escrow.fee_collected", Escrow, version 1;

@@ -8,7 +8,9 @@ use crate::ids::{BankId, EventId, OfficerId};
 use crate::region::RegionCode;
 use crate::sender::{Identity, Sender};
 use crate::time::UtcTime;
-use crate::validate::{credit_code, Problem, Validation, ValidationContext, ValidationError};
+use crate::validate::{
+    credit_code, known_region, Problem, Validation, ValidationContext, ValidationError,
+};
 
 /// Who sent an event.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -45,6 +47,7 @@ impl Envelope {
     /// validation's.
     pub fn validate(&self, ctx: &ValidationContext) -> Validation {
         credit_code("institution", &self.institution, ctx)?;
+        known_region("region", &self.region)?;
         if let Event::InstitutionRegistered(registered) = &self.event {
             if registered.region != self.region {
                 return Err(ValidationError::new(

@@ -169,6 +169,7 @@ pub fn example(index: usize, p: &ExampleParams) -> Envelope {
         .into(),
         3 => LicenceRevoked {
             reason: text("operated while suspended"),
+            grounds: crate::registry::RevocationGrounds::Penalty,
         }
         .into(),
         4 => LicenceRestored {
@@ -219,6 +220,7 @@ pub fn example(index: usize, p: &ExampleParams) -> Envelope {
             site: None,
             teachers: vec![token::<TeacherId>("t", tag)],
             attendees: 12,
+            undeclared: None,
         }
         .into(),
         40 => SupervisedAccountOpened {

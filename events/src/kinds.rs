@@ -5,6 +5,69 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The wire name of a vocabulary value (`foreign_language`, `online_only`): what the JSON format
+/// and the API say, and what findings' texts show (never the Rust name).
+macro_rules! wire_names {
+    ($ty:ident { $($variant:ident => $name:literal),* $(,)? }) => {
+        impl $ty {
+            /// The value's wire name, as in the JSON format.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $( $ty::$variant => $name, )*
+                }
+            }
+        }
+
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+pub(crate) use wire_names;
+
+wire_names!(Category {
+    Subject => "subject",
+    NonSubject => "non_subject",
+});
+
+wire_names!(Subject {
+    MoralityAndLaw => "morality_and_law",
+    Chinese => "chinese",
+    History => "history",
+    Geography => "geography",
+    Mathematics => "mathematics",
+    ForeignLanguage => "foreign_language",
+    Physics => "physics",
+    Chemistry => "chemistry",
+    Biology => "biology",
+    Sports => "sports",
+    Music => "music",
+    FineArts => "fine_arts",
+    InformationTechnology => "information_technology",
+    LabourAndTechnology => "labour_and_technology",
+    OtherNonSubject => "other_non_subject",
+});
+
+wire_names!(GradeBand {
+    Preschool => "preschool",
+    Primary => "primary",
+    Junior => "junior",
+    Senior => "senior",
+});
+
+wire_names!(Mode {
+    Online => "online",
+    Offline => "offline",
+});
+
+wire_names!(LicensedModes {
+    OnlineOnly => "online_only",
+    OfflineOnly => "offline_only",
+    Both => "both",
+});
+
 /// Subject (学科类) or non-subject (非学科类) training.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

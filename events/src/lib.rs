@@ -11,7 +11,8 @@
 //!   inbound subjects that carry them; `codec`: postcard and JSON encodings;
 //!   `upcast`: reading older schema versions; `record`: the log's stored entry.
 //! - `registry`, `schedule`, `escrow`, `advertising`, `supervision`: the event families.
-//! - `credit_code`, `region`, `ids`, `money`, `time`, `kinds`: the value types they are made of.
+//! - `credit_code`, `region`, `ids`, `money`, `time`, `kinds`: the value types they are made of;
+//!   `gbt2260`: the table of administrative divisions region codes are checked against.
 //! - `validate`: typed errors that name the field at fault.
 
 pub mod advertising;
@@ -21,6 +22,7 @@ pub mod credit_code;
 pub mod envelope;
 pub mod escrow;
 pub mod examples;
+pub mod gbt2260;
 pub mod ids;
 pub mod kinds;
 pub mod money;

@@ -118,12 +118,28 @@ impl Validate for LicenceSuspended {
     }
 }
 
-/// The licence was revoked (吊销).
+/// Why a licence ended: as a penalty, or because the institution gave it up or it lapsed. Only a
+/// penalty puts the institution on the black list; the others leave it unlisted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum RevocationGrounds {
+    /// Revoked as an administrative penalty (吊销办学许可证).
+    Penalty,
+    /// Given up by the institution (主动注销).
+    Surrendered,
+    /// Lapsed: not renewed, or the institution stopped operating (到期未延续、终止办学).
+    Lapsed,
+}
+
+/// The licence ended (吊销 as a penalty, or 注销). Version 2 added `grounds`; a version-1 event
+/// was a revocation (吊销), so it is read as a penalty (`upcast`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LicenceRevoked {
     pub reason: Text,
+    pub grounds: RevocationGrounds,
 }
 
 impl Validate for LicenceRevoked {

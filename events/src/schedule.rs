@@ -104,7 +104,19 @@ impl Validate for CourseCancelled {
     }
 }
 
-/// A lesson took place, with its actual times.
+/// What a lesson of a course that was never published taught: without a plan there is nothing
+/// else to judge it by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UndeclaredCourse {
+    pub subject: Subject,
+    pub grade_band: GradeBand,
+    pub mode: Mode,
+}
+
+/// A lesson took place, with its actual times. Version 2 added `undeclared`; a version-1 event
+/// has none (`upcast`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -117,6 +129,11 @@ pub struct LessonDelivered {
     pub teachers: Vec<TeacherId>,
     /// How many students attended (a count, never who).
     pub attendees: u32,
+    /// For a lesson of a course that was never published: what it taught, so it is judged by
+    /// every lesson rule (it is also training outside the declared schedule). Ignored for a
+    /// published course, whose plan says what it teaches. May be omitted in JSON.
+    #[serde(default)]
+    pub undeclared: Option<UndeclaredCourse>,
 }
 
 impl Validate for LessonDelivered {

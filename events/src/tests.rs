@@ -395,3 +395,84 @@ fn a_registration_must_keep_its_region_s_civil_time() {
         }
     }
 }
+
+#[test]
+fn a_version_1_licence_revocation_is_read_as_a_penalty() {
+    use crate::registry::{LicenceRevoked, RevocationGrounds};
+    use crate::upcast::LicenceRevokedV1;
+    let reason = crate::ids::Text::parse("吊销办学许可证").expect("text");
+    let expected = Event::LicenceRevoked(LicenceRevoked {
+        reason: reason.clone(),
+        grounds: RevocationGrounds::Penalty,
+    });
+    // As the log holds it: a postcard payload written at version 1.
+    let old = postcard::to_allocvec(&LicenceRevokedV1 { reason }).expect("encodes");
+    assert_eq!(Event::decode_payload(3, 1, &old), Ok(expected.clone()));
+    // As a producer that has not moved on sends it.
+    let json = serde_json::json!({"reason": "吊销办学许可证"});
+    assert_eq!(
+        Event::decode_json("registry.licence_revoked", 1, json.clone()),
+        Ok(expected)
+    );
+    // Version 2 needs the grounds, and says which field is missing.
+    match Event::decode_json("registry.licence_revoked", 2, json) {
+        Err(DecodeError::Json { field, .. }) => assert_eq!(field, "data"),
+        other => panic!("{other:?}"),
+    }
+    let surrendered = serde_json::json!({"reason": "主动注销", "grounds": "surrendered"});
+    assert!(matches!(
+        Event::decode_json("registry.licence_revoked", 2, surrendered),
+        Ok(Event::LicenceRevoked(LicenceRevoked {
+            grounds: RevocationGrounds::Surrendered,
+            ..
+        }))
+    ));
+    // A version nobody wrote is refused, not guessed at.
+    assert!(matches!(
+        Event::decode_payload(3, 3, &old),
+        Err(DecodeError::UnsupportedVersion {
+            code: 3,
+            version: 3
+        })
+    ));
+}
+
+#[test]
+fn vocabulary_values_show_their_wire_names() {
+    use crate::advertising::{AdChannel, SchoolCarrier};
+    use crate::kinds::{Category, GradeBand, LicensedModes, Mode, Subject};
+    fn wire<T: serde::Serialize>(value: T) -> String {
+        serde_json::to_value(value)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+    for subject in [
+        Subject::ForeignLanguage,
+        Subject::MoralityAndLaw,
+        Subject::OtherNonSubject,
+    ] {
+        assert_eq!(subject.to_string(), wire(subject));
+    }
+    for modes in [
+        LicensedModes::OnlineOnly,
+        LicensedModes::OfflineOnly,
+        LicensedModes::Both,
+    ] {
+        assert_eq!(modes.to_string(), wire(modes));
+    }
+    assert_eq!(Category::NonSubject.to_string(), wire(Category::NonSubject));
+    assert_eq!(GradeBand::Preschool.to_string(), wire(GradeBand::Preschool));
+    assert_eq!(Mode::Offline.to_string(), wire(Mode::Offline));
+    for channel in [
+        AdChannel::ResidentialBillboard,
+        AdChannel::OwnPremises,
+        AdChannel::NewMedia,
+    ] {
+        assert_eq!(channel.to_string(), wire(channel));
+    }
+    assert_eq!(
+        SchoolCarrier::SchoolBus.to_string(),
+        wire(SchoolCarrier::SchoolBus)
+    );
+}

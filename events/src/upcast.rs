@@ -12,26 +12,106 @@
 //! The log is never rewritten: old entries stay as they were written and are upcast on every read,
 //! so the hash chain stays valid and a replay sees the same facts.
 //!
-//! Every event type is at version 1 today, so there is nothing to upcast yet and any other version
-//! is refused with a typed error instead of being guessed at.
+//! Upcast today:
+//! - `registry.licence_revoked` version 1 (no `grounds`): every version-1 event was a revocation
+//!   (吊销), the penalty, so it is read as `grounds: penalty`.
+//! - `schedule.lesson_delivered` version 1 (no `undeclared`): read with `undeclared: None`, which
+//!   is what a version-1 producer said (nothing beyond the course id).
+//!
+//! Any other version is refused with a typed error instead of being guessed at.
 
 use crate::catalog::Event;
 use crate::codec::DecodeError;
+use crate::registry::{LicenceRevoked, RevocationGrounds};
+use crate::schedule::LessonDelivered;
+
+/// The older versions' structs, as they were written.
+mod legacy {
+    use serde::{Deserialize, Serialize};
+
+    use crate::ids::{CourseId, LessonId, SiteId, TeacherId, Text};
+    use crate::time::UtcTime;
+
+    /// `registry.licence_revoked` version 1.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(crate) struct LicenceRevokedV1 {
+        pub(crate) reason: Text,
+    }
+
+    /// `schedule.lesson_delivered` version 1.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(crate) struct LessonDeliveredV1 {
+        pub(crate) course: CourseId,
+        pub(crate) lesson: LessonId,
+        pub(crate) start: UtcTime,
+        pub(crate) end: UtcTime,
+        pub(crate) site: Option<SiteId>,
+        pub(crate) teachers: Vec<TeacherId>,
+        pub(crate) attendees: u32,
+    }
+}
+
+pub(crate) use legacy::{LessonDeliveredV1, LicenceRevokedV1};
+
+/// The catalogue code of `registry.licence_revoked`.
+const LICENCE_REVOKED: u16 = 3;
+/// The catalogue code of `schedule.lesson_delivered`.
+const LESSON_DELIVERED: u16 = 23;
+
+impl From<LessonDeliveredV1> for LessonDelivered {
+    fn from(old: LessonDeliveredV1) -> Self {
+        LessonDelivered {
+            course: old.course,
+            lesson: old.lesson,
+            start: old.start,
+            end: old.end,
+            site: old.site,
+            teachers: old.teachers,
+            attendees: old.attendees,
+            undeclared: None,
+        }
+    }
+}
+
+impl From<LicenceRevokedV1> for LicenceRevoked {
+    fn from(old: LicenceRevokedV1) -> Self {
+        LicenceRevoked {
+            reason: old.reason,
+            grounds: RevocationGrounds::Penalty,
+        }
+    }
+}
 
 /// Decodes a postcard payload of an older (or newer, unknown) version.
 pub(crate) fn postcard_payload(
     code: u16,
     version: u16,
-    _bytes: &[u8],
+    bytes: &[u8],
 ) -> Result<Event, DecodeError> {
-    Err(DecodeError::UnsupportedVersion { code, version })
+    match (code, version) {
+        (LICENCE_REVOKED, 1) => postcard::from_bytes::<LicenceRevokedV1>(bytes)
+            .map(|old| Event::LicenceRevoked(old.into()))
+            .map_err(|e| DecodeError::Payload(e.to_string())),
+        (LESSON_DELIVERED, 1) => postcard::from_bytes::<LessonDeliveredV1>(bytes)
+            .map(|old| Event::LessonDelivered(old.into()))
+            .map_err(|e| DecodeError::Payload(e.to_string())),
+        _ => Err(DecodeError::UnsupportedVersion { code, version }),
+    }
 }
 
 /// Decodes JSON data of an older (or newer, unknown) version.
 pub(crate) fn json_data(
     code: u16,
     version: u16,
-    _data: serde_json::Value,
+    data: serde_json::Value,
 ) -> Result<Event, DecodeError> {
-    Err(DecodeError::UnsupportedVersion { code, version })
+    match (code, version) {
+        (LICENCE_REVOKED, 1) => crate::catalog::decode_json::<LicenceRevokedV1>(data)
+            .map(|old| Event::LicenceRevoked(old.into())),
+        (LESSON_DELIVERED, 1) => crate::catalog::decode_json::<LessonDeliveredV1>(data)
+            .map(|old| Event::LessonDelivered(old.into())),
+        _ => Err(DecodeError::UnsupportedVersion { code, version }),
+    }
 }

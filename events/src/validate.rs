@@ -48,6 +48,8 @@ pub enum Problem {
     TooMany { count: usize, max: usize },
     #[error("must not be empty")]
     Empty,
+    #[error("{0} is not a region of GB/T 2260 (table: {dataset})", dataset = crate::gbt2260::DATASET)]
+    UnknownRegion(String),
     #[error("{0}")]
     Inconsistent(String),
     #[error("contains the bidirectional control {}, which can make text display in another order than it is stored", code_point(*.0))]
@@ -99,6 +101,17 @@ pub fn credit_code(field: &str, code: &CreditCode, ctx: &ValidationContext) -> V
             code: code.to_string(),
             expected: code.expected_check_char(),
         },
+    ))
+}
+
+/// Checks that a region code names a division of the GB/T 2260 table.
+pub fn known_region(field: &str, region: &crate::region::RegionCode) -> Validation {
+    if crate::gbt2260::knows(*region) {
+        return Ok(());
+    }
+    Err(ValidationError::new(
+        field,
+        Problem::UnknownRegion(region.to_string()),
     ))
 }
 

@@ -10,6 +10,7 @@
 //! `events`.
 //!
 //! # Layout
+//! - `lang`: the two languages of user text (zh-CN by default, English).
 //! - `rule`: the rule catalogue (ids, areas, severities, policy keys, sources, list roles, city
 //!   cases), one row per rule.
 //! - `finding`: findings, their figures, evidence and case status, and finding ids.
@@ -21,6 +22,7 @@
 pub mod change;
 pub mod digest;
 pub mod finding;
+pub mod lang;
 pub mod list;
 pub mod rule;
 pub mod source;
@@ -30,6 +32,7 @@ pub use digest::{diff, digest, Diff, Digest, Outcome};
 pub use finding::{
     finding_id, identity, Basis, Evidence, Figure, Finding, FindingChange, FindingStatus, Measure,
 };
+pub use lang::Lang;
 pub use list::{ListEntry, ListMove, ListReason, ListStatus, ReasonKind};
 pub use rule::{Area, ListRole, RuleId, RuleSpec, Severity, UnknownRule};
 pub use source::ProjectionSource;

@@ -7,6 +7,7 @@ use tutorwatch_events::ids::FindingId;
 use tutorwatch_events::{CreditCode, EventId, RegionCode, UtcTime};
 
 use crate::finding::Evidence;
+use crate::lang::Lang;
 
 /// Where an institution stands on the lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -23,6 +24,8 @@ pub enum ListStatus {
 pub enum ReasonKind {
     // Black.
     OperatingWithoutLicence,
+    /// The registry revoked the licence as a penalty (a registry act, not a finding).
+    LicenceRevokedAsPenalty,
     SeriousFundFinding,
     RepeatedViolations,
     // Not white.
@@ -32,6 +35,41 @@ pub enum ReasonKind {
     SubjectNotNonProfit,
     NoSupervisedAccount,
     StandingCriticalFinding,
+}
+
+impl ReasonKind {
+    /// The reason in words, for readers.
+    pub fn title(self, lang: Lang) -> &'static str {
+        match self {
+            ReasonKind::OperatingWithoutLicence => {
+                lang.t("无证或停证期间办学", "operating without a licence")
+            }
+            ReasonKind::LicenceRevokedAsPenalty => {
+                lang.t("办学许可证被依法吊销", "licence revoked as a penalty")
+            }
+            ReasonKind::SeriousFundFinding => {
+                lang.t("严重资金监管问题", "serious prepaid-fund violation")
+            }
+            ReasonKind::RepeatedViolations => lang.t("多次违规", "repeated violations"),
+            ReasonKind::NotRegistered => lang.t("未登记", "not registered"),
+            ReasonKind::LicenceNotActive => {
+                lang.t("办学许可证未处于有效状态", "licence not active")
+            }
+            ReasonKind::CategoryMismatch => {
+                lang.t("培训类别与许可不符", "category does not match the licence")
+            }
+            ReasonKind::SubjectNotNonProfit => lang.t(
+                "学科类机构未登记为非营利性",
+                "subject training not non-profit",
+            ),
+            ReasonKind::NoSupervisedAccount => {
+                lang.t("无预收费监管账户", "no supervised prepaid-fee account")
+            }
+            ReasonKind::StandingCriticalFinding => {
+                lang.t("存在未办结的严重问题", "an unresolved critical finding")
+            }
+        }
+    }
 }
 
 /// At most this many findings (and their evidence events) are listed in a [`ListReason`]; the

@@ -10,9 +10,10 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::lang::Lang;
 use crate::list::ReasonKind;
 
-/// How serious a rule's breach is (RULES.md severity scale).
+/// How serious a rule's breach is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
@@ -20,6 +21,18 @@ pub enum Severity {
     Med,
     High,
     Crit,
+}
+
+impl Severity {
+    /// The severity in words, for readers.
+    pub fn title(self, lang: Lang) -> &'static str {
+        match self {
+            Severity::Low => lang.t("低", "low"),
+            Severity::Med => lang.t("中", "medium"),
+            Severity::High => lang.t("高", "high"),
+            Severity::Crit => lang.t("严重", "critical"),
+        }
+    }
 }
 
 impl fmt::Display for Severity {
@@ -37,22 +50,21 @@ impl fmt::Display for Severity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Area {
-    /// Training time: lesson length, breaks, the evening cut-offs and the night, barred days
-    /// (RULES.md section B).
+    /// Training time: lesson length, breaks, the evening cut-offs and the night, barred days.
     Time,
-    /// Preschool children (section C).
+    /// Preschool children.
     Preschool,
-    /// Licensing, registration and sites (section D).
+    /// Licensing, registration and sites.
     Licence,
-    /// Staff (section E).
+    /// Staff.
     Staff,
-    /// Prepaid fees and escrow (section G).
+    /// Prepaid fees and escrow.
     Funds,
-    /// Prices (section H).
+    /// Prices.
     Pricing,
-    /// Advertising (section I).
+    /// Advertising.
     Advertising,
-    /// The black and white lists (section K).
+    /// The black and white lists.
     Lists,
 }
 
@@ -68,6 +80,14 @@ impl Area {
         Area::Advertising,
         Area::Lists,
     ];
+
+    /// The area's name in `lang`.
+    pub fn title(self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::Zh => self.title_zh(),
+            Lang::English => self.title_en(),
+        }
+    }
 
     /// The area's name in Chinese.
     pub fn title_zh(self) -> &'static str {
@@ -114,17 +134,60 @@ pub enum ListRole {
     Own,
 }
 
+impl ListRole {
+    /// What the rule's standing findings mean for the lists, in words.
+    pub fn effect(self, lang: Lang) -> String {
+        match self {
+            ListRole::Black(reason) => match lang {
+                Lang::Zh => format!("列入黑名单（{}）", reason.title(lang)),
+                Lang::English => format!("black list ({})", reason.title(lang)),
+            },
+            ListRole::Mismatch => lang
+                .t(
+                    "不列入白名单（培训类别与许可不符）",
+                    "kept off the white list (category does not match the licence)",
+                )
+                .to_owned(),
+            ListRole::Counts => lang
+                .t(
+                    "高及以上计入多次违规；严重问题未办结时不列入白名单",
+                    "high and above count towards repeated violations; an unresolved critical \
+                     finding keeps it off the white list",
+                )
+                .to_owned(),
+            ListRole::Own => lang.t("名单规则本身", "the list rule itself").to_owned(),
+        }
+    }
+
+    /// A short code for the role (`black`, `mismatch`, `counts`, `own`).
+    pub fn code(self) -> &'static str {
+        match self {
+            ListRole::Black(_) => "black",
+            ListRole::Mismatch => "mismatch",
+            ListRole::Counts => "counts",
+            ListRole::Own => "own",
+        }
+    }
+}
+
+impl RuleSpec {
+    /// The rule in plain words, in `lang`.
+    pub fn title(&self, lang: Lang) -> &'static str {
+        lang.t(self.title_zh, self.title_en)
+    }
+}
+
 /// One row of the catalogue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RuleSpec {
-    /// The catalogue id, e.g. `ONLINE_LESSON_MAX_30MIN` (RULES.md).
+    /// The catalogue id, e.g. `ONLINE_LESSON_MAX_30MIN`.
     pub id: &'static str,
     /// The module of `projections/src/rules/` that judges it.
     pub area: Area,
     pub severity: Severity,
     /// The policy parameters the rule reads (fields of the policy's `ParameterSet`).
     pub policy_keys: &'static [&'static str],
-    /// The policy documents it comes from, as officers cite them (RULES.md has the links).
+    /// The policy documents it comes from, as officers cite them.
     pub source: &'static str,
     /// What its findings mean for the black/white list.
     pub list: ListRole,
@@ -150,7 +213,7 @@ macro_rules! catalogue {
             city: [$($case:literal),* $(,)?] $(,)?
         }
     )*) => {
-        /// The rules findings are raised under; ids as in RULES.md (and a few of our own).
+        /// The rules findings are raised under (`tutorwatch rules` lists them).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(into = "&'static str", try_from = "String")]
         pub enum RuleId {
@@ -230,6 +293,15 @@ catalogue! {
         zh: "不得在法定节假日、休息日及寒暑假组织学科类培训",
         en: "No subject training on public holidays, rest days or school vacations",
         city: ["subject_on_saturday_planned", "subject_on_holiday_delivered", "subject_in_vacation_planned"],
+    }
+    UndeclaredTraining {
+        id: "UNDECLARED_TRAINING", area: Time, severity: High,
+        policy: ["declared_schedule_required"],
+        source: "《关于进一步减轻义务教育阶段学生作业负担和校外培训负担的意见》（中办发〔2021〕40号）", list: Counts,
+        zh: "不得在公示的培训安排之外开展培训",
+        en: "No training outside the declared schedule",
+        city: ["undeclared_lesson_never_published", "undeclared_lesson_after_cancel",
+               "undeclared_online_lesson_at_23h"],
     }
     PreschoolNoOnline {
         id: "PRESCHOOL_NO_ONLINE", area: Preschool, severity: Crit,

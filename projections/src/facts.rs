@@ -11,8 +11,8 @@ use jiff::civil::{Date, DateTime};
 use serde::{Deserialize, Serialize};
 use tutorwatch_events::ids::{AccountId, BankId, CourseId, LessonId, SiteId, TeacherId};
 use tutorwatch_events::kinds::{Category, GradeBand, LicensedModes, Mode, Subject};
-use tutorwatch_events::registry::DEFAULT_TIME_ZONE;
-use tutorwatch_events::schedule::Session;
+use tutorwatch_events::registry::{RevocationGrounds, DEFAULT_TIME_ZONE};
+use tutorwatch_events::schedule::{LessonDelivered, Session, UndeclaredCourse};
 use tutorwatch_events::{CreditCode, Event, Fen, LoggedEvent, RegionCode, UtcTime};
 
 use crate::clocks::ProducerClocks;
@@ -54,8 +54,15 @@ pub struct Registration {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LicenceState {
     Active,
-    Suspended { until: Option<Date>, by: Evidence },
-    Revoked { by: Evidence },
+    Suspended {
+        until: Option<Date>,
+        by: Evidence,
+    },
+    /// Ended: revoked as a penalty, surrendered or lapsed (`grounds`).
+    Revoked {
+        by: Evidence,
+        grounds: RevocationGrounds,
+    },
 }
 
 /// A change of an institution's licence and when the registry made it.
@@ -148,6 +155,18 @@ impl Institution {
         }
     }
 
+    /// The registry's revocation as a penalty, if that is where its licence stands now (the
+    /// black list's registry act; a licence surrendered or lapsed is not).
+    pub fn revoked_as_penalty(&self) -> Option<Evidence> {
+        match &self.licence {
+            LicenceState::Revoked {
+                by,
+                grounds: RevocationGrounds::Penalty,
+            } => Some(*by),
+            _ => None,
+        }
+    }
+
     /// Whether it may operate on local date `date`, by the licence as it stands now.
     pub fn standing(&self, date: Date) -> Standing {
         self.standing_under(&self.licence, date)
@@ -178,7 +197,7 @@ impl Institution {
                 Some(until) if date > *until => Standing::Licensed,
                 _ => Standing::Suspended(*by),
             },
-            LicenceState::Revoked { by } => Standing::Revoked(*by),
+            LicenceState::Revoked { by, .. } => Standing::Revoked(*by),
         }
     }
 }
@@ -212,10 +231,32 @@ pub struct Course {
     /// The event that set the current plan.
     pub plan: Evidence,
     pub cancelled: Option<Evidence>,
+    /// When the cancellation happened (its `occurred_at`): a lesson starting after it was not
+    /// declared.
+    pub cancelled_at: Option<UtcTime>,
     pub delivered: BTreeMap<LessonId, DeliveredLesson>,
 }
 
 impl Course {
+    /// The course a lesson of no published course says it taught (`LessonDelivered::undeclared`),
+    /// to judge that lesson by: no plan, no price, the lesson's own site, teachers and class.
+    pub fn undeclared(what: UndeclaredCourse, lesson: &LessonDelivered, by: Evidence) -> Course {
+        Course {
+            subject: what.subject,
+            grade_band: what.grade_band,
+            mode: what.mode,
+            site: lesson.site.clone(),
+            teachers: lesson.teachers.clone(),
+            price_per_lesson: Fen::new(0),
+            class_size_max: lesson.attendees,
+            sessions: Vec::new(),
+            plan: by,
+            cancelled: None,
+            cancelled_at: None,
+            delivered: BTreeMap::new(),
+        }
+    }
+
     /// The category the course's subject puts it in.
     pub fn category(&self) -> Category {
         self.subject.category()
@@ -291,8 +332,11 @@ impl Facts {
                 institution.licence = LicenceState::Suspended { until: s.until, by };
                 institution.record_licence_change(envelope.occurred_at);
             }
-            Event::LicenceRevoked(_) => {
-                institution.licence = LicenceState::Revoked { by };
+            Event::LicenceRevoked(r) => {
+                institution.licence = LicenceState::Revoked {
+                    by,
+                    grounds: r.grounds,
+                };
                 institution.record_licence_change(envelope.occurred_at);
             }
             // A restoration lifts a suspension and, if it comes after a revocation (an appeal),
@@ -343,6 +387,7 @@ impl Facts {
                         sessions: c.sessions.clone(),
                         plan: by,
                         cancelled: None,
+                        cancelled_at: None,
                         delivered,
                     },
                 );
@@ -356,6 +401,7 @@ impl Facts {
             Event::CourseCancelled(c) => {
                 if let Some(course) = self.courses.get_mut(&key(&c.course)) {
                     course.cancelled = Some(by);
+                    course.cancelled_at = Some(envelope.occurred_at);
                 }
             }
             Event::LessonDelivered(l) => {

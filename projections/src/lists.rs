@@ -1,14 +1,20 @@
 //! The black/white list (BLACK_WHITE_LIST): one entry per institution, with its status, since
 //! when, and the reasons with their evidence.
 //!
-//! White: licensed and active, selling only what its licence covers, non-profit if it teaches
-//! subjects, with an open supervised account and no standing CRIT finding. Black: operating
-//! without a licence or after revocation, a serious fund finding, or repeated violations within
-//! the policy's window. Everyone else is unlisted, with the reasons it is not white.
+//! The criteria, as a table (the README's "The lists" section says the same for readers):
 //!
-//! **Invariant:** black reasons are sticky: a reason goes only when an officer has resolved
-//! every finding behind it (a `supervision.officer_acted` event), never by time passing.
-//! Only findings about what actually happened (not withdrawable plans) put anyone on it.
+//! | status | when | what ends it |
+//! |---|---|---|
+//! | black | a standing finding of a rule whose catalogue `list` role is `Black` (operating without a licence or after revocation; a serious fund finding) | an officer resolving every finding behind the reason |
+//! | black | repeated violations: `blacklist_repeat_count` serious (HIGH or CRIT) findings within `blacklist_repeat_window_days` | the same |
+//! | black | a registry act: the licence revoked as a penalty (`registry.licence_revoked` with `grounds: penalty`) | the registry restoring the licence (`registry.licence_restored`, e.g. after an appeal) |
+//! | unlisted | not registered; licence not active (suspended, surrendered, lapsed, or not yet approved); a category mismatch; subject training not non-profit; no open supervised account; a standing CRIT finding | the fact changing, or the finding being resolved or withdrawn |
+//! | white | none of the above | |
+//!
+//! **Invariant:** finding-backed black reasons are sticky: such a reason goes only when an
+//! officer has resolved every finding behind it (a `supervision.officer_acted` event), never by
+//! time passing. Only findings about what actually happened (not withdrawable plans) put anyone
+//! on it.
 //!
 //! Which rules' findings put an institution on the black list, and which mean a category
 //! mismatch, is the `list` column of the rule catalogue (`tutorwatch_findings::rule`), read here
@@ -345,16 +351,28 @@ impl Lists {
             changed: &changed,
             dirty: &dirty,
         };
-        let reasons: Vec<ListReason> = if ledger.black.is_empty() {
+        let revoked = facts
+            .institution(institution)
+            .and_then(|known| known.revoked_as_penalty());
+        let black = !ledger.black.is_empty() || revoked.is_some();
+        let reasons: Vec<ListReason> = if !black {
             not_white(facts, institution, ledger, &mut evidence, at_time)
         } else {
-            ledger
+            let mut reasons: Vec<ListReason> = ledger
                 .black
                 .iter()
                 .map(|(kind, ids)| evidence.reason(*kind, ids))
-                .collect()
+                .collect();
+            if let Some(by) = revoked {
+                reasons.push(fact_reason(
+                    ReasonKind::LicenceRevokedAsPenalty,
+                    vec![by.event_id],
+                ));
+            }
+            reasons.sort_by_key(|reason| reason.kind);
+            reasons
         };
-        let status = if !ledger.black.is_empty() {
+        let status = if black {
             ListStatus::Black
         } else if reasons.is_empty() {
             ListStatus::White

@@ -39,8 +39,9 @@ pub struct ProjectorState {
 /// rows and indexes. Bump it whenever one of them changes shape: stores and snapshots carry it,
 /// and a mismatch makes the service rebuild the projections from the log instead of misreading
 /// them. (5: producer clocks in the facts, and the store's list index by status; 6: each
-/// institution's dated licence history.)
-pub const STATE_FORMAT: u32 = 6;
+/// institution's dated licence history; 7: why a licence ended, and the black list's registry
+/// act, a revocation as a penalty.)
+pub const STATE_FORMAT: u32 = 7;
 
 /// What derived data was computed under: the policy version and the state format, e.g.
 /// `cn-national-2025.1+state2`.

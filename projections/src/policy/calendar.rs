@@ -1,4 +1,4 @@
-//! The calendar (RULES.md section N): statutory holidays and make-up working days (调休) per year,
+//! The calendar: statutory holidays and make-up working days (调休) per year,
 //! school vacations per region, and what a given day is for the subject-training ban.
 //!
 //! **Invariant:** a make-up working day is always a Saturday or Sunday, and a holiday range never

@@ -11,6 +11,7 @@
 
 mod calendar;
 mod error;
+mod figures;
 mod params;
 
 use std::collections::BTreeMap;
@@ -22,6 +23,7 @@ use tutorwatch_events::RegionCode;
 
 pub use calendar::{is_weekend, BarredDay, DayFacts, DayRange, YearCalendar};
 pub use error::PolicyError;
+pub use figures::FigureInForce;
 pub use params::{
     AdBanScope, Dated, GuidePriceBand, GuidePriceTable, ParameterSet, PerCategory, RestDayRule,
     Timeline,

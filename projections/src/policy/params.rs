@@ -122,7 +122,7 @@ pub struct GuidePriceTable {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ParameterSet {
-    // Training time (section B).
+    // Training time.
     pub online_lesson_max_seconds: Option<Timeline<u32>>,
     pub online_break_min_seconds: Option<Timeline<u32>>,
     pub online_end_local: Option<Timeline<Time>>,
@@ -132,21 +132,24 @@ pub struct ParameterSet {
     pub subject_no_holiday_weekend_vacation: Option<Timeline<bool>>,
     pub rest_day_rule: Option<Timeline<RestDayRule>>,
     pub childrens_day_is_holiday: Option<Timeline<bool>>,
-    // Preschool (section C).
+    /// Whether a lesson outside any published schedule (a course never published, or after its
+    /// cancellation) is itself a finding (UNDECLARED_TRAINING).
+    pub declared_schedule_required: Option<Timeline<bool>>,
+    // Preschool.
     pub preschool_no_online: Option<Timeline<bool>>,
     pub preschool_no_offline_subject: Option<Timeline<bool>>,
-    // Licensing and sites (section D).
+    // Licensing and sites.
     pub operating_requires_licence: Option<Timeline<bool>>,
     pub subject_must_be_nonprofit: Option<Timeline<bool>>,
     pub online_subject_license: Option<Timeline<bool>>,
     pub license_mode_match: Option<Timeline<bool>>,
     pub nonsubject_no_subject_content: Option<Timeline<bool>>,
     pub multi_site_unapproved: Option<Timeline<bool>>,
-    // Staff (section E).
+    // Staff.
     pub teacher_qual_subject: Option<Timeline<bool>>,
     pub no_inservice_teacher: Option<Timeline<bool>>,
     pub foreign_staff_abroad_ban: Option<Timeline<bool>>,
-    // Prepaid funds (section G).
+    // Prepaid funds.
     pub prepay_dedicated_account: Option<Timeline<bool>>,
     pub no_training_loan: Option<Timeline<bool>>,
     pub prepay_max_months: Option<PerCategory<u32>>,
@@ -157,15 +160,15 @@ pub struct ParameterSet {
     pub escrow_serious_coverage_bp: Option<Timeline<u32>>,
     pub account_closed_while_owed: Option<Timeline<bool>>,
     pub refund_days_max: Option<Timeline<u32>>,
-    // Pricing (section H).
+    // Pricing.
     pub guide_prices: Option<Timeline<GuidePriceTable>>,
     pub no_fake_original_price: Option<Timeline<bool>>,
     pub discount_tolerance_fen: Option<Timeline<u64>>,
-    // Advertising (section I).
+    // Advertising.
     pub ad_channel_ban: Option<Timeline<AdBanScope>>,
     pub ad_banned_channels: Option<Timeline<Vec<AdChannel>>>,
     pub ad_school_supplies: Option<Timeline<bool>>,
-    // Lists (section K).
+    // Lists.
     pub blacklist_repeat_count: Option<Timeline<u32>>,
     pub blacklist_repeat_window_days: Option<Timeline<u32>>,
 }

@@ -1,4 +1,4 @@
-//! Advertising (RULES.md section I): AD_CHANNEL_BAN and AD_SCHOOL_SUPPLIES, judged on
+//! Advertising (area `advertising` of the rule catalogue): AD_CHANNEL_BAN and AD_SCHOOL_SUPPLIES, judged on
 //! advertisements inspectors observed. (A fake former price in an ad is a pricing rule, see
 //! `pricing`.)
 
@@ -48,10 +48,10 @@ fn judge(ctx: &Context<'_>, event: &LoggedEvent, ad: &AdvertisementObserved) -> 
             ctx.draft(event, RuleId::AdChannelBan, at)
                 .figure(Figure::new(
                     "channel",
-                    Measure::Text(format!("{:?}", ad.channel)),
+                    Measure::Text(ad.channel.to_string()),
                 ))
                 .describe(format!(
-                    "training ad {} aimed at pupils placed in banned channel {:?}",
+                    "training ad {} aimed at pupils placed in banned channel {}",
                     ad.ad, ad.channel
                 ))
                 .build(&id),
@@ -60,7 +60,7 @@ fn judge(ctx: &Context<'_>, event: &LoggedEvent, ad: &AdvertisementObserved) -> 
 
     if policy.enabled(region, date, |p| p.ad_school_supplies.as_ref()) {
         let carrier = match (ad.carrier, ad.channel) {
-            (Some(carrier), _) => Some(format!("{carrier:?}")),
+            (Some(carrier), _) => Some(carrier.to_string()),
             (None, AdChannel::School) => Some("inside a school".to_owned()),
             (None, _) => None,
         };

@@ -1,4 +1,4 @@
-//! Prepaid fees and escrow (RULES.md section G): PREPAY_MAX_3M_60H, PREPAY_MAX_5000,
+//! Prepaid fees and escrow (area `funds` of the rule catalogue): PREPAY_MAX_3M_60H, PREPAY_MAX_5000,
 //! PREPAY_DEDICATED_ACCOUNT, NO_TRAINING_LOAN, RELEASE_PER_LESSON, REFUND_PRORATA, and the escrow
 //! early warnings of our own (ESCROW_SHORTFALL_WARN, ESCROW_SHORTFALL, ACCOUNT_CLOSED_WHILE_OWED).
 //!

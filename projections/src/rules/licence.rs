@@ -1,4 +1,4 @@
-//! Licensing, registration and sites (RULES.md section D): SUBJECT_MUST_BE_NONPROFIT at
+//! Licensing, registration and sites (area `licence` of the rule catalogue): SUBJECT_MUST_BE_NONPROFIT at
 //! registration and as a standing fact at each activity; operating while unlicensed, suspended or
 //! revoked (OPERATING_*), judged on each plan, lesson and fee; and, for a course, its licence
 //! scope (ONLINE_SUBJECT_LICENSE, LICENSE_MODE_MATCH), its content (NONSUBJECT_NO_SUBJECT_CONTENT)
@@ -63,7 +63,7 @@ fn licence_scope(check: &CourseCheck<'_>) -> Vec<Finding> {
     let mut add = |rule: RuleId, figure: Figure, description: String, id: &str| {
         findings.push(check.finding(rule, figure, description, id));
     };
-    let subject_text = Measure::Text(format!("{:?}", course.subject));
+    let subject_text = Measure::Text(course.subject.to_string());
     if reg.category == Category::NonSubject
         && category == Category::Subject
         && check.on(|p| p.nonsubject_no_subject_content.as_ref())
@@ -72,7 +72,7 @@ fn licence_scope(check: &CourseCheck<'_>) -> Vec<Finding> {
             RuleId::NonsubjectNoSubjectContent,
             Figure::new("subject", subject_text.clone()),
             format!(
-                "non-subject institution teaches subject course {} ({:?})",
+                "non-subject institution teaches subject course {} ({})",
                 key.course, course.subject
             ),
             &base,
@@ -87,7 +87,7 @@ fn licence_scope(check: &CourseCheck<'_>) -> Vec<Finding> {
             RuleId::OnlineSubjectLicense,
             Figure::new(
                 "licence",
-                Measure::Text(format!("{:?} {:?}", reg.category, reg.modes)),
+                Measure::Text(format!("{} {}", reg.category, reg.modes)),
             ),
             format!(
                 "online subject course {} without a licence for online subject training",
@@ -98,17 +98,17 @@ fn licence_scope(check: &CourseCheck<'_>) -> Vec<Finding> {
     } else if check.on(|p| p.license_mode_match.as_ref()) {
         let mismatch = if !reg.modes.allows(course.mode) {
             Some(format!(
-                "{:?} course {} under a {:?} licence",
+                "{} course {} under a {} licence",
                 course.mode, key.course, reg.modes
             ))
         } else if reg.category == Category::Subject && category == Category::NonSubject {
             Some(format!(
-                "subject licensee runs non-subject course {} ({:?})",
+                "subject licensee runs non-subject course {} ({})",
                 key.course, course.subject
             ))
         } else if reg.category == category && !reg.subjects.contains(&course.subject) {
             Some(format!(
-                "course {} teaches {:?}, not among the licensed subjects",
+                "course {} teaches {}, not among the licensed subjects",
                 key.course, course.subject
             ))
         } else {
@@ -117,7 +117,7 @@ fn licence_scope(check: &CourseCheck<'_>) -> Vec<Finding> {
         if let Some(description) = mismatch {
             add(
                 RuleId::LicenseModeMatch,
-                Figure::new("mode", Measure::Text(format!("{:?}", course.mode))),
+                Figure::new("mode", Measure::Text(course.mode.to_string())),
                 description,
                 &base,
             );
@@ -203,7 +203,7 @@ fn registration(ctx: &Context<'_>, event: &LoggedEvent, r: &InstitutionRegistere
             .build(&id)];
     }
     if !code.is_civil_affairs_non_enterprise() {
-        // The prefix cross-check is an inference (RULES.md marks it R), so it is only MED.
+        // The prefix cross-check is an inference, not a stated rule, so it is only MED.
         let prefix: String = code.as_str().chars().take(2).collect();
         return vec![ctx
             .draft(event, RuleId::SubjectMustBeNonprofit, at)

@@ -1,4 +1,4 @@
-//! The list rule (RULES.md section K): BLACK_WHITE_LIST, a black-listed institution selling
+//! The list rule (area `lists` of the rule catalogue): BLACK_WHITE_LIST, a black-listed institution selling
 //! (only white-listed institutions may). Who is on which list is judged by `crate::lists`.
 
 use tutorwatch_events::{Event, LoggedEvent};

@@ -1,14 +1,14 @@
 //! The rules, filed by area (one module per [`Area`] of the rule catalogue), behind one
 //! interface, [`RuleArea`]:
 //!
-//! - `time`: training time (section B);
-//! - `preschool`: preschool children (C);
-//! - `licence`: licensing, registration and sites (D);
-//! - `staff`: staff (E);
-//! - `funds`: prepaid fees and escrow (G);
-//! - `pricing`: guidance prices and fake original prices (H);
-//! - `advertising`: advertising (I);
-//! - `lists`: the list rule, a black-listed institution selling (K).
+//! - `time`: training time;
+//! - `preschool`: preschool children;
+//! - `licence`: licensing, registration and sites;
+//! - `staff`: staff;
+//! - `funds`: prepaid fees and escrow;
+//! - `pricing`: guidance prices and fake original prices;
+//! - `advertising`: advertising;
+//! - `lists`: the list rule, a black-listed institution selling.
 //!
 //! `schedule` is not an area: it is the mechanics of plans (a course's plan is judged by every
 //! area's course and lesson rules, and a change of plan withdraws what the old plan raised).

@@ -1,4 +1,4 @@
-//! Preschool children (RULES.md section C): PRESCHOOL_NO_ONLINE and PRESCHOOL_NO_OFFLINE_SUBJECT,
+//! Preschool children (area `preschool` of the rule catalogue): PRESCHOOL_NO_ONLINE and PRESCHOOL_NO_OFFLINE_SUBJECT,
 //! judged on a course's plan and on each lesson delivered.
 
 use tutorwatch_events::kinds::{Category, GradeBand, Mode};
@@ -33,9 +33,9 @@ impl RuleArea for PreschoolRules {
         {
             findings.push(check.finding(
                 RuleId::PreschoolNoOfflineSubject,
-                Figure::new("subject", Measure::Text(format!("{:?}", course.subject))),
+                Figure::new("subject", Measure::Text(course.subject.to_string())),
                 format!(
-                    "offline subject course {} ({:?}) for preschool children",
+                    "offline subject course {} ({}) for preschool children",
                     key.course, course.subject
                 ),
                 &base,

@@ -1,4 +1,4 @@
-//! Prices (RULES.md section H): GOV_GUIDE_PRICE, judged when a subject course is published,
+//! Prices (area `pricing` of the rule catalogue): GOV_GUIDE_PRICE, judged when a subject course is published,
 //! and NO_FAKE_ORIGINAL_PRICE, judged on advertisements inspectors observed.
 //!
 //! **Invariant:** a claimed former price is judged only against prices the institution itself

@@ -21,9 +21,9 @@ use tutorwatch_events::schedule::{LessonDelivered, Session};
 use tutorwatch_events::{Event, LoggedEvent, Producer, UtcTime};
 
 use crate::context::Context;
-use crate::facts::{evidence, CourseKey};
+use crate::facts::{evidence, Course, CourseKey};
 use crate::rules::licence::course_standing;
-use crate::rules::time::TimeRules;
+use crate::rules::time::{self, TimeRules, Undeclared};
 use crate::rules::{
     course_rules, lesson_rules, local_date, raise, CourseCheck, Lesson, LessonCheck, RuleArea,
     Stage,
@@ -231,7 +231,10 @@ impl Plans {
     }
 }
 
-/// Judges a delivered lesson: its times, its course, its standing and the break before/after it.
+/// Judges a delivered lesson: its times, its course, its standing and the break before/after it;
+/// and, outside any published schedule (a course never published, or after its cancellation),
+/// that too (UNDECLARED_TRAINING). A lesson of a course never published is judged by what it
+/// says it taught (`undeclared`); without that, only its standing is.
 fn delivered(ctx: &Context<'_>, event: &LoggedEvent, l: &LessonDelivered) -> Vec<Finding> {
     let institution = &event.envelope.institution;
     let key = CourseKey {
@@ -239,16 +242,54 @@ fn delivered(ctx: &Context<'_>, event: &LoggedEvent, l: &LessonDelivered) -> Vec
         course: l.course.clone(),
     };
     let Some(course) = ctx.facts.courses.get(&key) else {
-        // Without the course we do not know its mode or subject; only the standing is judged.
-        return course_standing(ctx, event, &l.course, Stage::Delivered, l.start)
-            .into_iter()
-            .collect();
+        let mut findings: Vec<Finding> =
+            time::undeclared(ctx, event, &l.course, l.start, Undeclared::NeverPublished)
+                .into_iter()
+                .collect();
+        match l.undeclared {
+            Some(what) => {
+                let course = Course::undeclared(what, l, evidence(event));
+                findings.extend(judge_delivered(ctx, event, l, &key, &course));
+            }
+            None => findings.extend(course_standing(
+                ctx,
+                event,
+                &l.course,
+                Stage::Delivered,
+                l.start,
+            )),
+        }
+        return findings;
     };
+    let mut findings = judge_delivered(ctx, event, l, &key, course);
+    if let (Some(by), Some(at)) = (course.cancelled, course.cancelled_at) {
+        if l.start > at {
+            findings.extend(time::undeclared(
+                ctx,
+                event,
+                &l.course,
+                l.start,
+                Undeclared::AfterCancellation(by, at),
+            ));
+        }
+    }
+    findings
+}
+
+/// Judges a delivered lesson of `course` by every course and lesson rule and, online, the
+/// breaks before and after it.
+fn judge_delivered(
+    ctx: &Context<'_>,
+    event: &LoggedEvent,
+    l: &LessonDelivered,
+    key: &CourseKey,
+    course: &Course,
+) -> Vec<Finding> {
     let site = l.site.as_ref().or(course.site.as_ref());
     let mut findings = course_rules(&CourseCheck {
         ctx,
         event,
-        key: &key,
+        key,
         course,
         stage: Stage::Delivered,
         at: l.start,

@@ -1,4 +1,4 @@
-//! Staff (RULES.md section E): NO_INSERVICE_TEACHER and FOREIGN_STAFF when a teacher is hired,
+//! Staff (area `staff` of the rule catalogue): NO_INSERVICE_TEACHER and FOREIGN_STAFF when a teacher is hired,
 //! TEACHER_QUAL_SUBJECT for each teacher of a subject course, planned or delivered.
 
 use tutorwatch_events::kinds::Category;
@@ -37,8 +37,13 @@ impl RuleArea for StaffRules {
                 None => Some("is not on the institution's staff register".to_owned()),
                 Some(t) if !t.qualified => Some("holds no teacher qualification".to_owned()),
                 Some(t) if !t.subjects.contains(&course.subject) => Some(format!(
-                    "is registered for {:?}, not {:?}",
-                    t.subjects, course.subject
+                    "is registered for {}, not {}",
+                    t.subjects
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    course.subject
                 )),
                 Some(_) => None,
             };

@@ -1,6 +1,7 @@
-//! Training time (RULES.md section B): ONLINE_LESSON_MAX_30MIN, ONLINE_BREAK_MIN_10MIN,
+//! Training time (area `time` of the rule catalogue): ONLINE_LESSON_MAX_30MIN, ONLINE_BREAK_MIN_10MIN,
 //! ONLINE_END_BY_2100, OFFLINE_END_BY_2030 and SUBJECT_NO_HOLIDAY_WEEKEND_VACATION, judged on each
-//! lesson, planned or delivered, and on the break between two consecutive online lessons.
+//! lesson, planned or delivered, and on the break between two consecutive online lessons; and
+//! UNDECLARED_TRAINING, a lesson delivered outside any published schedule ([`undeclared`]).
 //!
 //! **Invariant:** every time is judged in the region's civil time, against the policy value in
 //! force on the lesson's local start date, to the whole second. A lesson is judged over its whole
@@ -38,6 +39,57 @@ impl RuleArea for TimeRules {
     ) -> Option<Finding> {
         break_finding(ctx, event, course, earlier, later, other)
     }
+}
+
+/// Why a delivered lesson was outside the declared schedule.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Undeclared {
+    /// Its course was never published.
+    NeverPublished,
+    /// It started after its course was cancelled (by this event, at this time).
+    AfterCancellation(Evidence, UtcTime),
+}
+
+/// UNDECLARED_TRAINING: a delivered lesson (`event`, a `schedule.lesson_delivered`) of a course
+/// that was never published, or that started after the course was cancelled. Its id is the
+/// delivery's, like the lesson's other findings.
+pub(crate) fn undeclared(
+    ctx: &Context<'_>,
+    event: &LoggedEvent,
+    course: &CourseId,
+    start: UtcTime,
+    why: Undeclared,
+) -> Option<Finding> {
+    let date = local_date(ctx, event, start);
+    if !ctx.policy.enabled(event.envelope.region, date, |p| {
+        p.declared_schedule_required.as_ref()
+    }) {
+        return None;
+    }
+    let draft = ctx
+        .draft(event, RuleId::UndeclaredTraining, start)
+        .figure(Figure::new("course", Measure::Text(course.to_string())))
+        .figure(Figure::new("date", Measure::Date(date)));
+    let draft = match why {
+        Undeclared::NeverPublished => draft
+            .figure(Figure::new(
+                "declared",
+                Measure::Text("never published".into()),
+            ))
+            .describe(format!(
+                "lesson of course {course} delivered on {date}, a course never published"
+            )),
+        Undeclared::AfterCancellation(by, at) => {
+            let cancelled_on = local_date(ctx, event, at);
+            draft
+                .figure(Figure::new("cancelled_on", Measure::Date(cancelled_on)))
+                .with_evidence(by)
+                .describe(format!(
+                    "lesson of course {course} delivered on {date}, after the course was cancelled on {cancelled_on}"
+                ))
+        }
+    };
+    Some(draft.build(&identity(&[&"undeclared", &event.envelope.event_id])))
 }
 
 /// Whole seconds from `start` to `end` (rounded down).

@@ -1,7 +1,9 @@
 //! Edge tests of the lesson, licensing and staff rules.
 
 use tutorwatch_events::kinds::{Category, GradeBand, LicensedModes, Mode, Subject};
-use tutorwatch_events::registry::{LicenceRevoked, LicenceSuspended, SiteAdded, TeacherHired};
+use tutorwatch_events::registry::{
+    LicenceRevoked, LicenceSuspended, RevocationGrounds, SiteAdded, TeacherHired,
+};
 use tutorwatch_events::schedule::{CourseCancelled, CourseRescheduled};
 use tutorwatch_events::Producer;
 
@@ -826,6 +828,7 @@ fn operating_without_a_valid_licence() {
         "2025-08-01T10:00:00+08:00",
         LicenceRevoked {
             reason: text("吊销"),
+            grounds: RevocationGrounds::Penalty,
         },
     );
     log.push("2025-09-01T18:00:00+08:00", lesson());
@@ -1293,4 +1296,133 @@ fn cancelling_a_course_with_a_lesson_delivered_keeps_its_course_level_findings()
     };
     assert_eq!(preschool(false), vec![FindingStatus::Withdrawn]);
     assert_eq!(preschool(true), vec![FindingStatus::Open]);
+}
+
+/// The rules of the findings `projector` holds, sorted.
+fn rules_of(projector: &Projector) -> Vec<RuleId> {
+    let mut rules: Vec<RuleId> = projector.findings().map(|f| f.rule).collect();
+    rules.sort();
+    rules
+}
+
+#[test]
+fn a_lesson_of_a_course_never_published_is_undeclared_and_judged_by_what_it_taught() {
+    use tutorwatch_events::schedule::UndeclaredCourse;
+    // Without saying what it taught: only that it was undeclared (and the licence standing).
+    let mut log = Log::new();
+    log.licensed_subject_institution();
+    let bare = log.push(
+        "2025-09-09T19:30:00+08:00",
+        delivered(
+            "c-9",
+            "l-1",
+            "2025-09-09T18:30:00+08:00",
+            "2025-09-09T19:30:00+08:00",
+        ),
+    );
+    let p = run(&log.events);
+    assert_eq!(rules_of(&p), vec![RuleId::UndeclaredTraining]);
+    let finding = of_rule(&p, RuleId::UndeclaredTraining).remove(0);
+    assert_eq!(finding.evidence[0].event_id, bare.envelope.event_id);
+    assert!(finding.figures.iter().any(|f| f.name == "declared"));
+
+    // Saying it taught online maths from 00:30 to 01:00: every lesson rule judges it too.
+    let mut night = delivered(
+        "c-9",
+        "l-2",
+        "2025-09-10T00:30:00+08:00",
+        "2025-09-10T01:00:00+08:00",
+    );
+    night.undeclared = Some(UndeclaredCourse {
+        subject: Subject::Mathematics,
+        grade_band: GradeBand::Junior,
+        mode: Mode::Online,
+    });
+    log.push("2025-09-10T01:00:00+08:00", night.clone());
+    let p = run(&log.events);
+    assert_eq!(
+        rules_of(&p),
+        vec![
+            RuleId::OnlineEndBy2100,
+            RuleId::UndeclaredTraining,
+            RuleId::UndeclaredTraining
+        ]
+    );
+
+    // Before the policy asked for declared schedules, there is no such finding.
+    let mut old = Log::new();
+    old.licensed_subject_institution();
+    old.push(
+        "2021-07-01T19:30:00+08:00",
+        delivered(
+            "c-9",
+            "l-1",
+            "2021-07-01T18:30:00+08:00",
+            "2021-07-01T19:30:00+08:00",
+        ),
+    );
+    assert!(of_rule(&run(&old.events), RuleId::UndeclaredTraining).is_empty());
+}
+
+#[test]
+fn a_lesson_after_its_course_was_cancelled_is_undeclared_but_one_before_it_is_not() {
+    let mut log = Log::new();
+    log.licensed_subject_institution();
+    log.push(
+        "2025-09-01T10:00:00+08:00",
+        course(
+            "c-1",
+            Subject::Mathematics,
+            GradeBand::Primary,
+            Mode::Offline,
+            vec![
+                session(
+                    "l-1",
+                    "2025-09-09T18:30:00+08:00",
+                    "2025-09-09T19:30:00+08:00",
+                ),
+                session(
+                    "l-2",
+                    "2025-09-16T18:30:00+08:00",
+                    "2025-09-16T19:30:00+08:00",
+                ),
+            ],
+        ),
+    );
+    let cancelled = log.push(
+        "2025-09-12T10:00:00+08:00",
+        CourseCancelled {
+            course: tok!(CourseId, "c-1"),
+            reason: text("停课"),
+        },
+    );
+    // Taught before the cancellation, reported after it: declared when it was taught.
+    log.push(
+        "2025-09-13T10:00:00+08:00",
+        delivered(
+            "c-1",
+            "l-1",
+            "2025-09-09T18:30:00+08:00",
+            "2025-09-09T19:30:00+08:00",
+        ),
+    );
+    assert!(of_rule(&run(&log.events), RuleId::UndeclaredTraining).is_empty());
+    // Taught after it.
+    let late = log.push(
+        "2025-09-16T19:30:00+08:00",
+        delivered(
+            "c-1",
+            "l-2",
+            "2025-09-16T18:30:00+08:00",
+            "2025-09-16T19:30:00+08:00",
+        ),
+    );
+    let found = of_rule(&run(&log.events), RuleId::UndeclaredTraining);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let ids: Vec<_> = found[0].evidence.iter().map(|e| e.event_id).collect();
+    // Evidence in log order: the cancellation, then the lesson.
+    assert_eq!(
+        ids,
+        vec![cancelled.envelope.event_id, late.envelope.event_id]
+    );
 }

@@ -221,3 +221,82 @@ fn thousands_of_violations_list_a_bounded_sample_and_count_them_all() {
     events.dedup();
     assert_eq!(reason.events, events, "the listed findings' evidence");
 }
+
+#[test]
+fn a_revocation_as_a_penalty_blacklists_until_restored_and_a_surrender_only_unlists() {
+    use tutorwatch_events::registry::{LicenceRestored, LicenceRevoked, RevocationGrounds};
+    for (grounds, expected) in [
+        (RevocationGrounds::Penalty, ListStatus::Black),
+        (RevocationGrounds::Surrendered, ListStatus::Unlisted),
+        (RevocationGrounds::Lapsed, ListStatus::Unlisted),
+    ] {
+        let mut log = Log::new();
+        log.licensed_subject_institution();
+        assert_eq!(status(&run(&log.events)), ListStatus::White);
+        let revoked = log.push(
+            "2025-09-01T10:00:00+08:00",
+            LicenceRevoked {
+                reason: text("依法吊销"),
+                grounds,
+            },
+        );
+        let p = run(&log.events);
+        assert_eq!(status(&p), expected, "{grounds:?}");
+        let entry = p.list_entry(&code(CODE)).expect("an entry");
+        assert_eq!(entry.since.event_id, revoked.envelope.event_id);
+        match grounds {
+            RevocationGrounds::Penalty => {
+                // The registry act is the reason and its evidence; no finding stands behind it.
+                let reason = reason_of(&p, ReasonKind::LicenceRevokedAsPenalty).expect("reason");
+                assert_eq!(reason.events, vec![revoked.envelope.event_id]);
+                assert!(reason.findings.is_empty());
+                assert_eq!(entry.reasons.len(), 1, "{:?}", entry.reasons);
+            }
+            RevocationGrounds::Surrendered | RevocationGrounds::Lapsed => {
+                let reason = reason_of(&p, ReasonKind::LicenceNotActive).expect("reason");
+                assert_eq!(reason.events, vec![revoked.envelope.event_id]);
+                assert!(reason_of(&p, ReasonKind::LicenceRevokedAsPenalty).is_none());
+            }
+        }
+        // Restoring the licence (an appeal upheld) ends the registry act's reason.
+        log.push(
+            "2025-09-20T10:00:00+08:00",
+            LicenceRestored {
+                note: text("行政复议撤销吊销决定"),
+            },
+        );
+        assert_eq!(status(&run(&log.events)), ListStatus::White, "{grounds:?}");
+    }
+}
+
+#[test]
+fn a_penalty_revocation_keeps_finding_reasons_beside_it_in_reason_order() {
+    use tutorwatch_events::registry::{LicenceRevoked, RevocationGrounds};
+    let mut log = Log::new();
+    log.licensed_subject_institution();
+    let mut outside = fee("k-1", Fen::yuan(1000), 10, "2025-09-01", "2025-11-30");
+    outside.supervised_account = None;
+    log.push("2025-09-01T10:00:00+08:00", outside);
+    log.push(
+        "2025-09-02T10:00:00+08:00",
+        LicenceRevoked {
+            reason: text("依法吊销"),
+            grounds: RevocationGrounds::Penalty,
+        },
+    );
+    let p = run(&log.events);
+    let kinds: Vec<ReasonKind> = p
+        .list_entry(&code(CODE))
+        .expect("an entry")
+        .reasons
+        .iter()
+        .map(|r| r.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ReasonKind::LicenceRevokedAsPenalty,
+            ReasonKind::SeriousFundFinding
+        ]
+    );
+}

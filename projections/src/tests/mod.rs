@@ -219,6 +219,7 @@ pub fn delivered(course: &str, lesson: &str, start: &str, end: &str) -> LessonDe
         site: None,
         teachers: vec![tok!(TeacherId, "t-1")],
         attendees: 10,
+        undeclared: None,
     }
 }
 

@@ -126,6 +126,9 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         data: PathBuf,
     },
+    /// List every rule: id, area, severity, source document, what it means for the lists, and
+    /// the policy figures in force on a date in a region (Chinese; `--lang en` for English).
+    Rules(crate::cmd::rules::RulesArgs),
     /// Generate a seeded synthetic city with planted violations and their expected findings.
     Gen(crate::cmd::gen::GenArgs),
     /// Compare stored findings with a generated city's truth: precision and recall per rule.
@@ -219,6 +222,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             crate::cmd::gen::run(&args, &settings.validation_context()?, &settings.nats)
         }
         Command::Check(args) => crate::cmd::check::run(&args),
+        Command::Rules(args) => {
+            let settings = Settings::load(cli.config.as_deref())?;
+            crate::cmd::rules::run(&args, &settings)
+        }
         Command::Publish { files, nats, admin } => {
             let settings = Settings::load(cli.config.as_deref())?;
             let url = nats.unwrap_or_else(|| settings.nats_url.clone());

@@ -13,6 +13,8 @@
 //! - `api`: the HTTP API (officers, institutions, banks, the public) and its OpenAPI document.
 //! - `console`: the web pages (zh-CN, English on request): the public lists, the officers'
 //!   console and the institutions' portal, served beside the API and calling the same code.
+//! - `catalogue`: the rule catalogue with the policy figures in force on a date in a region
+//!   (`tutorwatch rules`, `GET /v1/rules`).
 //! - `config`: typed settings from a TOML file with `TW_*` environment overrides; `nats`: the
 //!   `[nats]` settings (credentials, TLS, inbox prefix) and the connect options `serve`,
 //!   `publish` and `gen --publish` use; `data_dir`: the data directory created owner-only, and
@@ -21,6 +23,7 @@
 #![warn(unreachable_pub)]
 
 pub mod api;
+mod catalogue;
 mod checkpoints;
 pub mod cli;
 mod cmd;

@@ -101,6 +101,7 @@ pub(crate) async fn run(
     );
     tracing::info!(policy_version = policy.version(), "policy loaded");
     let policy_version = policy.version().to_owned();
+    let catalogue_policy = Arc::new(policy.clone());
     let tokens = Arc::new(
         TokenStore::open(
             settings.data_dir.join(TOKEN_FILE),
@@ -206,6 +207,7 @@ pub(crate) async fn run(
         tokens,
         validation: Arc::clone(&validation),
         trust,
+        policy: catalogue_policy,
         refusals,
         idempotency_secret,
         settings: Arc::new(settings.api.clone()),

@@ -46,6 +46,7 @@ pub async fn serve(parts: Parts, token_dir: &std::path::Path) -> anyhow::Result<
         tokens: Arc::new(tokens),
         validation: Arc::new(ValidationContext::default()),
         trust: Arc::new(tutorwatch_trust::TrustSettings::default()),
+        policy: Arc::new(tutorwatch_projections::Policy::national()?),
         refusals: Arc::new(tutorwatch_ingest::RecentRefusals::default()),
         idempotency_secret: Arc::new(tutorwatch::api::idempotency::load_or_create(
             &token_dir.join("bench-idempotency.key"),

@@ -41,6 +41,9 @@ pub const CASES: &[&str] = &[
     "subject_on_saturday_planned",
     "subject_on_holiday_delivered",
     "subject_in_vacation_planned",
+    "undeclared_lesson_never_published",
+    "undeclared_lesson_after_cancel",
+    "undeclared_online_lesson_at_23h",
     "preschool_online",
     "preschool_online_withdrawn_by_cancel",
     "preschool_offline_subject",
@@ -128,6 +131,7 @@ fn deliver(
         site,
         teachers: plan.teachers.clone(),
         attendees: 12,
+        undeclared: None,
     };
     em.emit(&inst.who, times.1, event)
 }

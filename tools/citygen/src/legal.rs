@@ -236,6 +236,7 @@ fn course(
             site: plan.site.clone(),
             teachers: plan.teachers.clone(),
             attendees: u32::try_from(students).unwrap_or(1),
+            undeclared: None,
         };
         em.emit(&inst.who, session.end, event);
         let at = plus(session.end, 3600)?;
@@ -374,6 +375,7 @@ fn deliver_all(em: &mut Emitter, inst: &Inst, plan: &Plan, actual: &[Option<(Utc
             site: plan.site.clone(),
             teachers: plan.teachers.clone(),
             attendees: 10,
+            undeclared: None,
         };
         em.emit(&inst.who, end, event);
     }

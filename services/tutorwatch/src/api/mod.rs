@@ -14,7 +14,8 @@
 //!   `idempotency`: keyed ids from `Idempotency-Key`; `schedules`, `events`, `findings`: the
 //!   write and read routes.
 //! - `feed`: jurisdiction-checked feed queries; `stream`: the live feed (SSE).
-//! - `institutions`, `lists`: an institution's record; the public lists.
+//! - `institutions`, `lists`, `rules`: an institution's record; the public lists; the rule
+//!   catalogue with the policy figures in force.
 //! - `views`: the JSON shapes answered; `ops`: health, readiness, stats, metrics.
 //! - `offload`: log and store reads off the async threads, failures as 500 problems.
 //! - `limits`: anonymous requests per client address, live streams per principal.
@@ -32,6 +33,7 @@ pub(crate) mod offload;
 mod ops;
 pub mod principal;
 pub mod problem;
+pub(crate) mod rules;
 pub(crate) mod schedules;
 mod state;
 pub(crate) mod stream;
@@ -68,7 +70,7 @@ pub use state::{ApiSettings, AppState};
         (name = "institutions", description = "Schedules, lessons and records"),
         (name = "events", description = "Any event, for banks, registries, inspectors"),
         (name = "findings", description = "The violation feed"),
-        (name = "public", description = "The black and white lists"),
+        (name = "public", description = "The black and white lists, and the rules"),
         (name = "ops", description = "Health and metrics"),
     )
 )]
@@ -101,6 +103,7 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(lists::black_list))
         .routes(routes!(lists::white_list))
         .routes(routes!(lists::list_snapshot))
+        .routes(routes!(rules::list_rules))
         .routes(routes!(schedules::publish_schedule))
         .routes(routes!(schedules::reschedule))
         .routes(routes!(schedules::cancel))

@@ -90,6 +90,8 @@ pub struct AppState {
     pub validation: Arc<ValidationContext>,
     /// The trust policy's settings, for the pre-check of writes.
     pub trust: Arc<TrustSettings>,
+    /// The policy the follower judges by, for the rule catalogue's figures (`GET /v1/rules`).
+    pub policy: Arc<tutorwatch_projections::Policy>,
     /// Refusals ingest made at append time, for writes waiting on their events.
     pub refusals: Arc<RecentRefusals>,
     /// The key of event ids derived from `Idempotency-Key`s.

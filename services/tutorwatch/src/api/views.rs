@@ -36,7 +36,7 @@ pub(crate) struct FindingView {
     pub id: FindingId,
     /// Its position in the feeds: pass it as `after` (or SSE `Last-Event-ID`) to continue.
     pub cursor: String,
-    /// The rule's id, as in RULES.md, e.g. `ONLINE_LESSON_MAX_30MIN`.
+    /// The rule's id in the catalogue (`GET /v1/rules`), e.g. `ONLINE_LESSON_MAX_30MIN`.
     pub rule: String,
     /// `low`, `med`, `high` or `crit`.
     pub severity: String,

@@ -6,6 +6,7 @@
 //! - `token`: `token issue|list|revoke`; `nats`: `nats user add`;
 //! - `example`, `publish`: example events, and publishing event files to JetStream;
 //! - `replay`: `replay` (with `--check` and `--diff`), `findings` and `lists`;
+//! - `rules`: the rule catalogue with the policy figures in force;
 //! - `gen`, `check`: a synthetic city with its ground truth, and the stored findings checked
 //!   against it;
 //! - `data`, `output`: finding the stores in a data directory, and printing results.
@@ -23,6 +24,7 @@ pub(crate) mod nats;
 pub(crate) mod output;
 pub(crate) mod publish;
 pub(crate) mod replay;
+pub(crate) mod rules;
 pub(crate) mod token;
 
 use anyhow::Context as _;

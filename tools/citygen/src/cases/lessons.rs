@@ -2,7 +2,9 @@
 //! on barred days, preschool courses, and plans withdrawn (or kept) by a reschedule or cancellation.
 
 use tutorwatch_events::kinds::{GradeBand, Mode, Subject};
-use tutorwatch_events::schedule::{CourseCancelled, CourseRescheduled};
+use tutorwatch_events::schedule::{
+    CourseCancelled, CourseRescheduled, LessonDelivered, UndeclaredCourse,
+};
 use tutorwatch_events::EventId;
 use tutorwatch_findings::{identity, RuleId};
 
@@ -331,7 +333,81 @@ pub(super) fn plant(case: &mut Case<'_>) -> Result<Option<Vec<Expected>>, GenErr
                 vec![e],
             )]
         }
+        "undeclared_lesson_never_published" | "undeclared_online_lesson_at_23h" => {
+            let (mode, band, times) = if name == "undeclared_lesson_never_published" {
+                (
+                    Mode::Offline,
+                    GradeBand::Primary,
+                    span(DAY, (18, 30, 0), (19, 30, 0))?,
+                )
+            } else {
+                (
+                    Mode::Online,
+                    GradeBand::Junior,
+                    span(DAY, (23, 0, 0), (23, 30, 0))?,
+                )
+            };
+            // A plan drawn up but never published.
+            let plan = inst.plan(maths, mode, 8000, &[times])?;
+            let e = deliver_undeclared(em, inst, &plan, band);
+            let mut found = vec![expect(
+                RuleId::UndeclaredTraining,
+                identity(&[&"undeclared", &e]),
+                vec![e],
+            )];
+            if mode == Mode::Online {
+                found.push(expect(
+                    RuleId::OnlineEndBy2100,
+                    identity(&[&"lesson", &e]),
+                    vec![e],
+                ));
+            }
+            found
+        }
+        "undeclared_lesson_after_cancel" => {
+            let plan = inst.plan(
+                maths,
+                Mode::Offline,
+                8000,
+                &[span(DAY, (18, 30, 0), (20, 0, 0))?],
+            )?;
+            inst.publish(em, published, &plan, GradeBand::Primary)?;
+            let cancelled = em.emit(
+                &inst.who,
+                at(PUBLISHED, 15)?,
+                CourseCancelled {
+                    course: plan.course.clone(),
+                    reason: text("停课")?,
+                },
+            );
+            let e = deliver_as_planned(em, inst, &plan, 0);
+            vec![expect(
+                RuleId::UndeclaredTraining,
+                identity(&[&"undeclared", &e]),
+                vec![cancelled, e],
+            )]
+        }
         _ => return Ok(None),
     };
     Ok(Some(out))
+}
+
+/// Delivers lesson 0 of a plan that was never published, saying what it taught.
+fn deliver_undeclared(em: &mut Emitter, inst: &Inst, plan: &Plan, band: GradeBand) -> EventId {
+    let session = &plan.sessions[0];
+    let event = LessonDelivered {
+        course: plan.course.clone(),
+        lesson: session.lesson.clone(),
+        start: session.start,
+        end: session.end,
+        site: plan.site.clone(),
+        teachers: plan.teachers.clone(),
+        attendees: 12,
+        undeclared: Some(UndeclaredCourse {
+            subject: plan.subject,
+            grade_band: band,
+            mode: plan.mode,
+        }),
+    };
+    em.emit(&inst.who, session.end, event)
 }

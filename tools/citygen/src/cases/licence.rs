@@ -4,7 +4,9 @@
 
 use tutorwatch_events::ids::{SiteId, TeacherId};
 use tutorwatch_events::kinds::{GradeBand, Mode, Subject};
-use tutorwatch_events::registry::{LicenceRevoked, LicenceSuspended, TeacherHired};
+use tutorwatch_events::registry::{
+    LicenceRevoked, LicenceSuspended, RevocationGrounds, TeacherHired,
+};
 use tutorwatch_events::EventId;
 use tutorwatch_findings::{identity, RuleId};
 
@@ -179,6 +181,7 @@ pub(super) fn plant(case: &mut Case<'_>) -> Result<Option<Vec<Expected>>, GenErr
                 at(jiff::civil::date(2025, 11, 5), 9)?,
                 LicenceRevoked {
                     reason: text("吊销办学许可证")?,
+                    grounds: RevocationGrounds::Penalty,
                 },
             );
             let e = deliver_as_planned(em, inst, &plan, 0);
