@@ -1239,3 +1239,141 @@ async fn an_event_for_a_region_gb_t_2260_does_not_have_is_refused() {
     let (_, stats) = api.get("/v1/log/stats", None).await;
     assert_eq!(stats["last_seq"], last_seq, "{stats}");
 }
+
+/// Waits until the projections have applied every logged event; returns that position.
+async fn applied(api: &Api) -> u64 {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, stats) = api.get("/v1/log/stats", None).await;
+        let position = stats["projector"]["applied_seq"].as_u64();
+        if position.is_some() && position == stats["last_seq"].as_u64() {
+            return position.unwrap_or_default();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the projector did not catch up: {stats}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A registry event about `CODE_A` from its registry (sent by the admin), at version 1 or 2.
+fn registry_event(event_type: &str, version: u16, data: Value) -> Value {
+    json!({
+        "event_id": uuid::Uuid::now_v7(),
+        "type": event_type,
+        "version": version,
+        "institution": CODE_A,
+        "region": CITY,
+        "producer": {"registry": CITY},
+        "occurred_at": "2025-08-15T09:00:00+08:00",
+        "data": data,
+    })
+}
+
+#[tokio::test]
+async fn the_list_changes_between_two_positions_are_the_diff_of_their_snapshots() {
+    let api = Api::start().await;
+    let before = applied(&api).await;
+    // A revocation as a penalty (a version-1 event, read as one) puts it on the black list.
+    let revoked = registry_event("registry.licence_revoked", 1, json!({"reason": "吊销"}));
+    let (status, body) = api.post("/v1/events", &api.admin, &revoked).await;
+    assert_eq!(status, 201, "{body}");
+    let black = applied(&api).await;
+    let (status, changes) = api
+        .get(&format!("/v1/lists/black/changes?after={before}"), None)
+        .await;
+    assert_eq!(status, 200, "{changes}");
+    assert_eq!(changes["until"], black);
+    let added = changes["added"].as_array().expect("added");
+    assert_eq!(added.len(), 1, "{changes}");
+    assert_eq!(
+        (&added[0]["credit_code"], &added[0]["from"], &added[0]["to"]),
+        (&json!(CODE_A), &json!("unlisted"), &json!("black"))
+    );
+    assert_eq!(added[0]["at_event"], revoked["event_id"]);
+    assert_eq!(added[0]["reasons"][0]["kind"], "licence_revoked_as_penalty");
+    assert_eq!(changes["removed"], json!([]));
+    // The same range on the white list: nothing joined or left it.
+    let (_, white) = api
+        .get(&format!("/v1/lists/white/changes?after={before}"), None)
+        .await;
+    assert_eq!(
+        (&white["added"], &white["removed"]),
+        (&json!([]), &json!([]))
+    );
+    // The public list agrees with the diff.
+    let (_, list) = api.get("/v1/lists/black", None).await;
+    assert!(list["institutions"]
+        .as_array()
+        .is_some_and(|l| l.iter().any(|i| i["credit_code"] == CODE_A)));
+
+    // Restored: it leaves the black list (unlisted: it has no supervised account).
+    let restored = registry_event(
+        "registry.licence_restored",
+        1,
+        json!({"note": "行政复议撤销吊销决定"}),
+    );
+    let (status, body) = api.post("/v1/events", &api.admin, &restored).await;
+    assert_eq!(status, 201, "{body}");
+    let after_restore = applied(&api).await;
+    let (_, changes) = api
+        .get(
+            &format!("/v1/lists/black/changes?after={black}&until={after_restore}"),
+            None,
+        )
+        .await;
+    let removed = changes["removed"].as_array().expect("removed");
+    assert_eq!(removed.len(), 1, "{changes}");
+    assert_eq!(
+        (&removed[0]["from"], &removed[0]["to"]),
+        (&json!("black"), &json!("unlisted"))
+    );
+    // Across both moves, nothing changed on the black list.
+    let (_, net) = api
+        .get(&format!("/v1/lists/black/changes?after={before}"), None)
+        .await;
+    assert_eq!(
+        (&net["added"], &net["removed"]),
+        (&json!([]), &json!([])),
+        "{net}"
+    );
+    // The range as it stood: only the revocation.
+    let (_, then) = api
+        .get(
+            &format!("/v1/lists/black/changes?after={before}&until={black}"),
+            None,
+        )
+        .await;
+    assert_eq!(then["added"].as_array().map(Vec::len), Some(1), "{then}");
+
+    for (query, field) in [
+        (
+            format!("/v1/lists/black/changes?after={black}&until={before}"),
+            "query.until",
+        ),
+        (
+            format!(
+                "/v1/lists/black/changes?after=0&until={}",
+                after_restore + 1000
+            ),
+            "query.until",
+        ),
+        ("/v1/lists/grey/changes?after=0".to_owned(), "path.list"),
+    ] {
+        let (status, problem) = api.get(&query, None).await;
+        assert_eq!(
+            (status, problem["field"].as_str()),
+            (422, Some(field)),
+            "{query}: {problem}"
+        );
+    }
+    let (status, problem) = api.get("/v1/lists/black/changes", None).await;
+    assert_eq!(status, 400, "`after` is required: {problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("after")),
+        "{problem}"
+    );
+}

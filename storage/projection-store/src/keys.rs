@@ -13,6 +13,7 @@
 //! | `i` `s` status tag(1) seq(8) id(16)                  | empty: by status                    |
 //! | `l` credit code                                      | format byte + postcard `ListEntry`  |
 //! | `s` list status(1) credit code                       | empty: the list entries by status (`b` black, `w` white, `u` unlisted), in credit-code order, so a page of one list reads only that page |
+//! | `v` seq(8) credit code                               | format byte + postcard `ListMove`: every move between lists, in log order (what the list diff between two positions of the log reads) |
 //! | `m` `applied_seq`                                    | u64 big-endian: last log seq written |
 //! | `m` `policy_version`                                 | UTF-8: the policy version and state format the rows were computed under |
 //! | `m` `snapshot`                                       | format byte + postcard `(u64, Snapshot)` |
@@ -37,6 +38,7 @@ const INDEX: u8 = b'i';
 const LIST: u8 = b'l';
 const LIST_BY_STATUS: u8 = b's';
 const META: u8 = b'm';
+const LIST_MOVE: u8 = b'v';
 
 const BY_ALL: u8 = b'a';
 const BY_REGION: u8 = b'r';
@@ -114,6 +116,29 @@ pub(super) fn list_entry_of_index(index_key: &[u8], prefix_len: usize) -> Vec<u8
     key.push(LIST);
     key.extend_from_slice(code);
     key
+}
+
+/// The key of the list move that the event at `seq` made for `institution`.
+pub(super) fn list_move(seq: u64, institution: &CreditCode) -> Vec<u8> {
+    let mut key = Vec::with_capacity(9 + institution.as_str().len());
+    key.push(LIST_MOVE);
+    key.extend_from_slice(&seq.to_be_bytes());
+    key.extend_from_slice(institution.as_str().as_bytes());
+    key
+}
+
+/// Where the list moves of the events from `seq` on start (a bound for a range scan).
+pub(super) fn list_moves_from(seq: u64) -> Vec<u8> {
+    let mut key = Vec::with_capacity(9);
+    key.push(LIST_MOVE);
+    key.extend_from_slice(&seq.to_be_bytes());
+    key
+}
+
+/// The log sequence a list move's key names (`None` for a key that is not one).
+pub(super) fn list_move_seq(key: &[u8]) -> Option<u64> {
+    let bytes: [u8; 8] = key.get(1..9)?.try_into().ok()?;
+    (key.first() == Some(&LIST_MOVE)).then(|| u64::from_be_bytes(bytes))
 }
 
 /// The key of a meta row.

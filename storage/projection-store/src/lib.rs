@@ -22,7 +22,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tutorwatch_events::ids::FindingId;
 use tutorwatch_events::{CreditCode, LoggedEvent};
-use tutorwatch_findings::{Change, Finding, ListEntry, ListStatus, Outcome, ProjectionSource};
+use tutorwatch_findings::{
+    Change, Finding, ListEntry, ListMove, ListStatus, Outcome, ProjectionSource,
+};
 
 pub use feed::{
     BadCursor, Cursor, FeedPage, FeedQuery, Scope, StatusTag, FEED_PAGE_MAX, FEED_SCAN_MAX,
@@ -59,6 +61,15 @@ pub struct ListPage {
     pub entries: Vec<ListEntry>,
     /// Pass as `after` for the next page; `None` at the end of the list.
     pub next: Option<CreditCode>,
+}
+
+/// List moves read from the store, in log order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListMoves {
+    /// Each move with the log sequence of the event that made it.
+    pub moves: Vec<(u64, ListMove)>,
+    /// Whether these are all the moves in the range asked for (`false`: the limit was reached).
+    pub complete: bool,
 }
 
 /// What one projector batch changed, to be written in one go.
@@ -143,7 +154,7 @@ impl ProjectionStore {
 
     /// Writes a batch: for every finding the changes touch, the projector's current version and
     /// its index entries (moving the status entry when the status changed); the current list
-    /// entry of every institution concerned; `applied_seq`, the policy version and, when asked,
+    /// entry of every institution concerned, and each list move; `applied_seq`, the policy version and, when asked,
     /// the snapshot. One atomic batch, flushed before it returns. Returns the findings written,
     /// as stored, when the batch asks for them (`return_written`), else nothing.
     pub fn write<S: ProjectionSource>(
@@ -172,6 +183,10 @@ impl ProjectionStore {
                 }
                 Change::ListMoved(moved) => {
                     institutions.insert(moved.institution.clone());
+                    writes.insert(
+                        keys::list_move(*seq, &moved.institution),
+                        encode("a list move", moved)?,
+                    );
                 }
             }
         }
@@ -242,6 +257,39 @@ impl ProjectionStore {
         self.tree.apply_batch(writes)?;
         self.db.flush()?;
         Ok(written)
+    }
+
+    /// The list moves made by the log's events after `after_seq` up to `until_seq`, in log order,
+    /// at most `limit` of them; `complete` says whether that was all of them.
+    pub fn list_moves(
+        &self,
+        after_seq: u64,
+        until_seq: u64,
+        limit: usize,
+    ) -> Result<ListMoves, ProjectionStoreError> {
+        let start = keys::list_moves_from(after_seq.saturating_add(1));
+        let end = keys::list_moves_from(until_seq.saturating_add(1));
+        let mut moves = Vec::new();
+        for item in self.tree.range(start..end) {
+            let (key, value) = item?;
+            if moves.len() == limit {
+                return Ok(ListMoves {
+                    moves,
+                    complete: false,
+                });
+            }
+            let seq = keys::list_move_seq(&key).ok_or_else(|| {
+                ProjectionStoreError::CorruptProjection {
+                    key: keys::describe(&key),
+                    reason: "not a list move's key".into(),
+                }
+            })?;
+            moves.push((seq, decode::<ListMove>(&key, &value)?));
+        }
+        Ok(ListMoves {
+            moves,
+            complete: true,
+        })
     }
 
     /// The last log sequence whose changes are written (0: none).

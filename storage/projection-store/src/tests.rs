@@ -629,3 +629,38 @@ fn a_query_within_a_region_never_hands_out_a_cursor_outside_it() {
     assert!(page.findings.is_empty());
     assert_eq!(page.next, None);
 }
+
+#[test]
+fn every_list_move_is_kept_in_log_order_and_read_by_range() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = ProjectionStore::open(dir.path()).expect("opens");
+    let mut scenario = Scenario::new();
+    let codes: Vec<CreditCode> = (1..=3).map(|n| credit_code("440203", n)).collect();
+    for (i, code) in codes.iter().enumerate() {
+        scenario.institution(code, "440203", &format!("t{i}"));
+        scenario.write(&store, false);
+    }
+    let all = store.list_moves(0, scenario.seq, 1_000).expect("reads");
+    assert!(all.complete);
+    // Each institution moved at least once (from nowhere onto a list), in log order.
+    for code in &codes {
+        assert!(
+            all.moves.iter().any(|(_, m)| &m.institution == code),
+            "{code} never moved"
+        );
+    }
+    assert!(all.moves.windows(2).all(|w| w[0].0 <= w[1].0));
+    assert!(all.moves.iter().all(|(seq, m)| m.at.seq == *seq));
+    // A range holds exactly the moves of its events; a limit says when it cut the range short.
+    let (first_seq, _) = all.moves[0];
+    let later = store
+        .list_moves(first_seq, scenario.seq, 1_000)
+        .expect("reads");
+    assert_eq!(later.moves, all.moves[1..].to_vec());
+    let cut = store.list_moves(0, scenario.seq, 1).expect("reads");
+    assert_eq!((cut.moves.len(), cut.complete), (1, false));
+    let none = store
+        .list_moves(scenario.seq, scenario.seq, 10)
+        .expect("reads");
+    assert!(none.moves.is_empty() && none.complete);
+}

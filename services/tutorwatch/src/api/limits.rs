@@ -26,6 +26,7 @@ pub(crate) const RATE_LIMITED_ROUTES: &[&str] = &[
     "/v1/lists/black",
     "/v1/lists/white",
     "/v1/lists/{list}/snapshot",
+    "/v1/lists/{list}/changes",
     "/v1/rules",
     "/v1/log/stats",
     "/openapi.json",

@@ -3,6 +3,9 @@
 //! store's list index, so it costs its own length, not the number of institutions; anonymous
 //! callers are rate-limited per client address (`limits`).
 //!
+//! `GET /v1/lists/{black,white}/changes?after=A&until=B` gives the diff between the list at two
+//! positions of the log (two snapshots' `applied_seq`), from the list moves the store keeps.
+//!
 //! `GET /v1/lists/{black,white}/snapshot` gives a whole list signed (issue 12, item 4): its
 //! entries as the projections held them after log entry `applied_seq`, the latest checkpoint at
 //! or before that entry, and a detached Ed25519 signature with the checkpoint key
@@ -21,7 +24,7 @@ use super::extract::ApiQuery;
 use super::offload::blocking;
 use super::problem::Problem;
 use super::state::AppState;
-use super::views::ListedInstitution;
+use super::views::{json_name, ListedInstitution, ReasonView};
 
 /// Paging through a list, in credit-code order.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, IntoParams)]
@@ -203,4 +206,162 @@ pub(crate) async fn list_snapshot(
         snapshot.to_json_line(),
     )
         .into_response())
+}
+
+/// The most list moves one `changes` request reads; a longer range is refused with 422.
+pub(crate) const LIST_MOVES_MAX: usize = 10_000;
+
+/// Between which two positions of the log.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct ChangesParams {
+    /// From after this log position: an earlier snapshot's `applied_seq` (0: from the start).
+    pub after: u64,
+    /// Up to this log position: a later snapshot's `applied_seq` (default: what the projections
+    /// have applied now).
+    pub until: Option<u64>,
+}
+
+/// An institution that joined or left a list between the two positions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub(crate) struct ListChange {
+    pub credit_code: CreditCode,
+    /// Where it stood at `after` and where it stands at `until` (`black`, `white`, `unlisted`).
+    pub from: String,
+    pub to: String,
+    /// The log position and event of its last move in the range.
+    pub at_seq: u64,
+    pub at_event: tutorwatch_events::EventId,
+    /// Why, when it joined the black list.
+    pub reasons: Vec<ReasonView>,
+}
+
+/// What changed on a list between two positions of the log: the diff between the snapshots
+/// taken there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub(crate) struct ListChanges {
+    /// `black` or `white`.
+    pub list: String,
+    pub after: u64,
+    pub until: u64,
+    /// On the list at `until`, not at `after`.
+    pub added: Vec<ListChange>,
+    /// On the list at `after`, not at `until`.
+    pub removed: Vec<ListChange>,
+}
+
+/// Nets the moves of a range per institution: its first move's `from` against its last move's
+/// `to`, for the list `status`.
+fn net_changes(
+    status: ListStatus,
+    moves: &[(u64, tutorwatch_findings::ListMove)],
+) -> (Vec<ListChange>, Vec<ListChange>) {
+    let mut by_institution: std::collections::BTreeMap<
+        &CreditCode,
+        (ListStatus, u64, &tutorwatch_findings::ListMove),
+    > = std::collections::BTreeMap::new();
+    for (seq, moved) in moves {
+        by_institution
+            .entry(&moved.institution)
+            .and_modify(|(_, at, last)| {
+                *at = *seq;
+                *last = moved;
+            })
+            .or_insert((moved.from, *seq, moved));
+    }
+    let (mut added, mut removed) = (Vec::new(), Vec::new());
+    for (code, (first_from, at_seq, last)) in by_institution {
+        let change = || ListChange {
+            credit_code: code.clone(),
+            from: json_name(&first_from),
+            to: json_name(&last.to),
+            at_seq,
+            at_event: last.at.event_id,
+            reasons: if last.to == ListStatus::Black {
+                last.reasons.iter().map(ReasonView::of).collect()
+            } else {
+                Vec::new()
+            },
+        };
+        if first_from != status && last.to == status {
+            added.push(change());
+        } else if first_from == status && last.to != status {
+            removed.push(change());
+        }
+    }
+    (added, removed)
+}
+
+/// What changed on a public list between two positions of the log (public): the institutions
+/// that joined it and those that left it, each with its last move. Pass two signed snapshots'
+/// `applied_seq` to get the diff between them; a published snapshot is never edited, a
+/// correction is a later snapshot and shows here. At most [`LIST_MOVES_MAX`] moves are read: a
+/// longer range is 422.
+#[utoipa::path(
+    get, path = "/v1/lists/{list}/changes", tag = "public",
+    params(("list" = String, Path, description = "`black` or `white`"), ChangesParams),
+    responses(
+        (status = 200, body = ListChanges),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a public list, `until` before `after` or past what is applied, or too many moves in the range", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests from your address without a token; see `Retry-After`", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    )
+)]
+pub(crate) async fn list_changes(
+    State(state): State<AppState>,
+    Path(list): Path<String>,
+    ApiQuery(params): ApiQuery<ChangesParams>,
+) -> Result<Json<ListChanges>, Problem> {
+    let status = match list.as_str() {
+        "black" => ListStatus::Black,
+        "white" => ListStatus::White,
+        _ => {
+            return Err(Problem::invalid(
+                "path.list",
+                "the public lists are `black` and `white`",
+            ))
+        }
+    };
+    let store = state.projections.clone();
+    let after = params.after;
+    // The moves are read only for a range the projections have applied.
+    let (applied, until, moves) = blocking(
+        move || -> Result<_, tutorwatch_projection_store::ProjectionStoreError> {
+            let applied = store.applied_seq()?;
+            let until = params.until.unwrap_or(applied);
+            let moves = if until <= applied && after <= until {
+                Some(store.list_moves(after, until, LIST_MOVES_MAX)?)
+            } else {
+                None
+            };
+            Ok((applied, until, moves))
+        },
+    )
+    .await?;
+    let Some(moves) = moves else {
+        let detail = if until > applied {
+            format!("the projections have applied the log up to {applied}, not {until}")
+        } else {
+            "must not be before `after`".to_owned()
+        };
+        return Err(Problem::invalid("query.until", detail));
+    };
+    if !moves.complete {
+        return Err(Problem::invalid(
+            "query.until",
+            format!(
+                "more than {LIST_MOVES_MAX} list moves between these positions: ask for a shorter range"
+            ),
+        ));
+    }
+    let (added, removed) = net_changes(status, &moves.moves);
+    Ok(Json(ListChanges {
+        list,
+        after,
+        until,
+        added,
+        removed,
+    }))
 }

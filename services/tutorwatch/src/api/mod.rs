@@ -103,6 +103,7 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(lists::black_list))
         .routes(routes!(lists::white_list))
         .routes(routes!(lists::list_snapshot))
+        .routes(routes!(lists::list_changes))
         .routes(routes!(rules::list_rules))
         .routes(routes!(schedules::publish_schedule))
         .routes(routes!(schedules::reschedule))
