@@ -148,3 +148,103 @@ async fn ingest_survives_a_nats_restart() {
     let expected: std::collections::BTreeSet<_> = events.iter().map(|e| e.event_id).collect();
     assert_eq!(distinct(&ids), expected);
 }
+
+/// Copies a stopped service's data directory (`cp -a`, as an operator's backup would).
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    let status = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(from)
+        .arg(to)
+        .status()
+        .expect("runs cp");
+    assert!(
+        status.success(),
+        "cp -a {} {}",
+        from.display(),
+        to.display()
+    );
+}
+
+#[tokio::test]
+async fn a_restored_backup_gets_what_it_lacks_back_from_the_stream() {
+    let nats = NatsServer::start();
+    let work = tempfile::tempdir().expect("tempdir");
+    let data = work.path().join("data");
+    let backup = work.path().join("backup");
+    let mut service = Service::start(&nats.url(), &data);
+    service.wait_ready().await;
+    let publisher = Publisher::connect(&nats.url()).await;
+    let events = sample_events(300);
+    publish_all(&publisher, &events[..100], |_| true, |_| false).await;
+    wait_until(Duration::from_secs(20), "the first 100", || async {
+        service.logged_events().await == Some(100)
+    })
+    .await;
+    assert!(service.terminate().success(), "{}", service.stderr());
+    copy_dir(&data, &backup);
+
+    service.restart();
+    service.wait_ready().await;
+    publish_all(&publisher, &events[100..], |_| true, |_| false).await;
+    wait_until(Duration::from_secs(20), "all 300", || async {
+        ingest_drained(&publisher.js).await && service.logged_events().await == Some(300)
+    })
+    .await;
+    assert!(service.terminate().success(), "{}", service.stderr());
+
+    // The disk is lost; the backup of 100 events is restored.
+    std::fs::remove_dir_all(&data).expect("removes");
+    copy_dir(&backup, &data);
+    assert_eq!(logged_ids(&data).len(), 100);
+    // Without a rewind the stream's consumer has acked everything: nothing would come back.
+    let reingest = std::process::Command::new(binary())
+        .args(["log", "reingest", "--data"])
+        .arg(&data)
+        .env("TW_NATS_URL", nats.url())
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("runs");
+    assert!(reingest.status.success(), "{reingest:?}");
+    let report: serde_json::Value = serde_json::from_slice(&reingest.stdout).expect("prints JSON");
+    assert_eq!(
+        (
+            &report["stream_first_seq"],
+            &report["stream_last_seq"],
+            &report["start_seq"],
+            &report["log_last_seq"]
+        ),
+        (
+            &serde_json::json!(1),
+            &serde_json::json!(300),
+            &serde_json::json!(1),
+            &serde_json::json!(100)
+        )
+    );
+
+    service.restart();
+    service.wait_ready().await;
+    wait_until(
+        Duration::from_secs(30),
+        "the 200 the backup lacked",
+        || async {
+            ingest_drained(&publisher.js).await && service.logged_events().await == Some(300)
+        },
+    )
+    .await;
+    assert!(service.terminate().success(), "{}", service.stderr());
+    let ids = logged_ids(&data);
+    let expected: Vec<_> = events.iter().map(|e| e.event_id).collect();
+    assert_eq!(ids, expected, "in publish order, each once");
+
+    // While serve runs, the command refuses (the data directory is in use).
+    service.restart();
+    service.wait_ready().await;
+    let refused = std::process::Command::new(binary())
+        .args(["log", "reingest", "--data"])
+        .arg(&data)
+        .env("TW_NATS_URL", nats.url())
+        .output()
+        .expect("runs");
+    assert!(!refused.status.success());
+    assert!(service.terminate().success(), "{}", service.stderr());
+}

@@ -29,5 +29,5 @@ pub use error::IngestError;
 pub use refusals::{RecentRefusals, Refused, REFUSALS_REMEMBERED};
 pub use settings::IngestSettings;
 pub use stats::{IngestStats, IngestStatsSnapshot};
-pub use topology::{ensure_topology, Topology};
+pub use topology::{ensure_topology, rewind, Rewound, Topology};
 pub use worker::{run, Ingest};

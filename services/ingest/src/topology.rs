@@ -45,6 +45,68 @@ async fn ensure_stream(
     Ok(stream)
 }
 
+/// The durable consumer ingest reads the inbound stream with, delivering from `deliver_policy`.
+fn consumer_config(settings: &IngestSettings, deliver_policy: DeliverPolicy) -> pull::Config {
+    pull::Config {
+        durable_name: Some(settings.consumer.clone()),
+        deliver_policy,
+        ack_policy: AckPolicy::Explicit,
+        ack_wait: settings.ack_wait(),
+        max_ack_pending: settings.max_ack_pending,
+        filter_subject: format!("{SUBJECT_PREFIX}.>"),
+        ..Default::default()
+    }
+}
+
+/// Where the inbound stream stood when ingest was rewound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rewound {
+    /// The first and last message the stream still holds (0 when it holds none).
+    pub first_seq: u64,
+    pub last_seq: u64,
+    /// Where the next `serve` starts reading.
+    pub start_seq: u64,
+}
+
+/// Makes the next ingest read the inbound stream again from `start_seq` (the first message the
+/// stream still holds when `None`), by replacing the durable consumer: what the log already holds
+/// is dropped there as a duplicate, the rest is appended. Run it with ingest stopped.
+pub async fn rewind(
+    js: &Context,
+    settings: &IngestSettings,
+    start_seq: Option<u64>,
+) -> Result<Rewound, IngestError> {
+    let mut inbound = js
+        .get_stream(&settings.stream)
+        .await
+        .map_err(IngestError::jetstream)?;
+    let (first_seq, last_seq) = {
+        let info = inbound.info().await.map_err(IngestError::jetstream)?;
+        (info.state.first_sequence, info.state.last_sequence)
+    };
+    let start_seq = start_seq.unwrap_or(first_seq).max(1);
+    if inbound.consumer_info(&settings.consumer).await.is_ok() {
+        inbound
+            .delete_consumer(&settings.consumer)
+            .await
+            .map_err(IngestError::jetstream)?;
+    }
+    inbound
+        .create_consumer(consumer_config(
+            settings,
+            DeliverPolicy::ByStartSequence {
+                start_sequence: start_seq,
+            },
+        ))
+        .await
+        .map_err(IngestError::jetstream)?;
+    Ok(Rewound {
+        first_seq,
+        last_seq,
+        start_seq,
+    })
+}
+
 /// Creates or checks the streams and the durable consumer.
 pub async fn ensure_topology(
     js: &Context,
@@ -74,15 +136,7 @@ pub async fn ensure_topology(
         },
     )
     .await?;
-    let config = |deliver_policy| pull::Config {
-        durable_name: Some(settings.consumer.clone()),
-        deliver_policy,
-        ack_policy: AckPolicy::Explicit,
-        ack_wait: settings.ack_wait(),
-        max_ack_pending: settings.max_ack_pending,
-        filter_subject: format!("{SUBJECT_PREFIX}.>"),
-        ..Default::default()
-    };
+    let config = |deliver_policy| consumer_config(settings, deliver_policy);
     let mut consumer = inbound
         .get_or_create_consumer(&settings.consumer, config(DeliverPolicy::All))
         .await

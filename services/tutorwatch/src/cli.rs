@@ -159,7 +159,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .block_on(crate::serve::run(settings, crate::serve::shutdown_signal()))?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Log { command } => crate::cmd::log::run(command),
+        Command::Log { command } => {
+            let settings = Settings::load(cli.config.as_deref())?;
+            crate::cmd::log::run(command, &settings)
+        }
         Command::Snapshot { command } => crate::cmd::evidence::run_snapshot(command),
         Command::Evidence { command } => {
             let settings = Settings::load(cli.config.as_deref())?;

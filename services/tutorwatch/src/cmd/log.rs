@@ -1,5 +1,6 @@
 //! `tutorwatch log`: the log's size (`stats`), its hash chain and signed checkpoints (`verify`),
-//! and inclusion proofs of one entry (`prove`, `check-proof`).
+//! inclusion proofs of one entry (`prove`, `check-proof`), and making the next `serve` read the
+//! inbound stream again to recover what a restored log lacks (`reingest`).
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -11,6 +12,7 @@ use serde_json::json;
 
 use crate::cmd::data::open_log;
 use crate::cmd::output::print_json;
+use crate::config::Settings;
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum LogCommand {
@@ -49,6 +51,18 @@ pub(crate) enum LogCommand {
         #[arg(long, value_name = "FILE")]
         checkpoints: Option<PathBuf>,
     },
+    /// After restoring the data directory from a backup, make the next `serve` read the inbound
+    /// JetStream stream again from its first message still held (or --from-stream-seq): what the
+    /// log already holds is dropped as a duplicate, the rest is appended. Stop `serve` first.
+    /// Uses the `[nats]` settings' credentials (the service's).
+    Reingest {
+        /// The data directory (the log is in DIR/log); checked to be free (serve stopped).
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// Read again from this stream sequence instead of the first message still held.
+        #[arg(long, value_name = "SEQ")]
+        from_stream_seq: Option<u64>,
+    },
     /// Check a proof written by `log prove`, offline: exit 0 and say what it proves, or exit 1
     /// and say why not.
     CheckProof {
@@ -60,7 +74,7 @@ pub(crate) enum LogCommand {
     },
 }
 
-pub(crate) fn run(command: LogCommand) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(command: LogCommand, settings: &Settings) -> anyhow::Result<ExitCode> {
     match command {
         LogCommand::Stats { data } => {
             let stats = open_log(&data)?.stats()?;
@@ -85,7 +99,49 @@ pub(crate) fn run(command: LogCommand) -> anyhow::Result<ExitCode> {
             prove(&data, seq, &file)
         }
         LogCommand::CheckProof { file, key } => check_proof(&file, &key),
+        LogCommand::Reingest {
+            data,
+            from_stream_seq,
+        } => reingest(&data, from_stream_seq, settings),
     }
+}
+
+/// `tutorwatch log reingest`: rewinds ingest's consumer so the next `serve` reads the inbound
+/// stream again; prints where the stream and the log stand.
+fn reingest(data: &Path, from: Option<u64>, settings: &Settings) -> anyhow::Result<ExitCode> {
+    // Opening the log proves `serve` is not running on it (the directory is locked while it
+    // runs), and says how far the log reaches.
+    let log_last_seq = open_log(data)?.last_seq();
+    let rewound = crate::cmd::runtime()?.block_on(async {
+        let client = crate::nats::connect_once(
+            &settings.nats_url,
+            &settings.nats,
+            "tutorwatch log reingest",
+        )
+        .await?;
+        let jetstream = async_nats::jetstream::new(client);
+        tutorwatch_ingest::rewind(&jetstream, &settings.ingest, from)
+            .await
+            .with_context(|| {
+                format!(
+                    "rewinding the consumer {} of the stream {}",
+                    settings.ingest.consumer, settings.ingest.stream
+                )
+            })
+    })?;
+    eprintln!(
+        "the next `serve` reads {} again from message {} (it holds {} to {}); events the log \
+         already holds are dropped as duplicates",
+        settings.ingest.stream, rewound.start_seq, rewound.first_seq, rewound.last_seq
+    );
+    print_json(&json!({
+        "stream": settings.ingest.stream,
+        "stream_first_seq": rewound.first_seq,
+        "stream_last_seq": rewound.last_seq,
+        "start_seq": rewound.start_seq,
+        "log_last_seq": log_last_seq,
+    }))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `tutorwatch log verify`: the chain, and the log against signed checkpoints when given.
