@@ -18,6 +18,7 @@
 //! | `m` `applied_seq`                                    | u64 big-endian: last log seq written |
 //! | `m` `policy_version`                                 | UTF-8: the policy version and state format the rows were computed under |
 //! | `m` `snapshot`                                       | format byte + postcard `(u64, Snapshot)` |
+//! | `m` `funds_seq`                                      | u64 big-endian: the highest log seq whose fund flows are in the `d` rows (never moves back, unlike `applied_seq` while the follower re-applies events after a restart) |
 //! | `m` `store_format`                                   | u32 big-endian: the layout the rows were written in ([`STORE_FORMAT`](crate::STORE_FORMAT)) |
 //!
 //! `seq` is the finding's `raised_seq`, big-endian, so an index scan runs in the order findings
@@ -55,6 +56,9 @@ pub(super) const APPLIED_SEQ: &str = "applied_seq";
 pub(super) const POLICY_VERSION: &str = "policy_version";
 /// Meta row: the last snapshot, with the sequence it was taken at.
 pub(super) const SNAPSHOT: &str = "snapshot";
+
+/// Meta row: the highest log sequence whose fund flows are added to the fund rows.
+pub(super) const FUNDS_SEQ: &str = "funds_seq";
 
 /// Meta row: the store's layout version.
 pub(super) const STORE_FORMAT: &str = "store_format";

@@ -96,8 +96,8 @@ pub struct ProjectionBatch {
     /// Return the findings written, as stored (for live feeds, without reading them back).
     pub return_written: bool,
     /// The fund flows of the events applied, with their sequence, institution and local date.
-    /// The store adds only those after its `applied_seq` (events re-applied after a restart
-    /// were added by the run that first wrote them).
+    /// The store adds only those after the highest sequence whose flows it has added (events
+    /// re-applied after a restart were added by the run that first wrote them).
     pub funds: Vec<(u64, CreditCode, jiff::civil::Date, FundFlow)>,
 }
 
@@ -328,13 +328,23 @@ impl ProjectionStore {
         Ok(())
     }
 
-    /// Adds the batch's fund flows after the stored `applied_seq` to the stored fund rows.
+    /// Adds the batch's fund flows of events after the stored `funds_seq` to the stored fund
+    /// rows, and moves `funds_seq` up to the batch's `applied_seq` (never down: after a restart
+    /// the follower re-applies events from its snapshot, in batches that end before what an
+    /// earlier run wrote, and `applied_seq` then moves back for a while).
     fn write_funds(
         &self,
         writes: &mut sled::Batch,
         batch: &ProjectionBatch,
     ) -> Result<(), ProjectionStoreError> {
-        let already = self.applied_seq()?;
+        let funds_key = keys::meta(keys::FUNDS_SEQ);
+        let already = match self.tree.get(&funds_key)? {
+            None => 0,
+            Some(value) => read_u64(&funds_key, &value)?,
+        };
+        if batch.applied_seq > already {
+            writes.insert(funds_key, &batch.applied_seq.to_be_bytes()[..]);
+        }
         let mut days: BTreeMap<(&CreditCode, jiff::civil::Date), FundDay> = BTreeMap::new();
         for (seq, institution, date, flow) in &batch.funds {
             if *seq <= already {

@@ -77,12 +77,25 @@ pub(crate) fn run(
         let funds = tutorwatch_follower::replay_funds(&log)?;
         let stored_funds = store.all_fund_days()?;
         let funds_same = funds == stored_funds;
+        // The first row that differs, to say where.
+        let fund_difference = funds
+            .keys()
+            .chain(stored_funds.keys())
+            .find(|key| funds.get(*key) != stored_funds.get(*key))
+            .map(|key| {
+                json!({
+                    "institution": key.0,
+                    "date": key.1.to_string(),
+                    "replayed": funds.get(key),
+                    "stored": stored_funds.get(key),
+                })
+            });
         print_json(&json!({
             "matches": same && counts_same && funds_same,
             "replayed": digest,
             "stored": stored_digest,
             "counts": {"matches": counts_same, "replayed_rows": counts.len(), "stored_rows": stored_counts.len()},
-            "fund_days": {"matches": funds_same, "replayed_rows": funds.len(), "stored_rows": stored_funds.len()},
+            "fund_days": {"matches": funds_same, "replayed_rows": funds.len(), "stored_rows": stored_funds.len(), "first_difference": fund_difference},
         }))?;
         if !same {
             eprintln!("error: the stored projections differ from a fresh replay of the log");
