@@ -928,7 +928,7 @@ async fn an_officer_sees_an_institutions_prepaid_fees_over_time() {
     browser
         .c()
         .execute(
-            "document.getElementById('fund-chart').scrollIntoView();",
+            "document.getElementById('fund-chart').previousElementSibling.scrollIntoView();",
             vec![],
         )
         .await
