@@ -3,7 +3,9 @@
 //! real nats-server and the real `tutorwatch serve`. An officer signs in, filters the feed, sees a
 //! live finding arrive, exports the page as CSV (read back: BOM, Chinese headers, the same rows),
 //! opens a finding, acts on it and opens the institution's file, and sees nothing of another
-//! jurisdiction; an institution checks and submits a schedule; the public searches the lists.
+//! jurisdiction; an officer sees an institution's prepaid fees over time as a chart (with the
+//! session cookie `Secure` when the settings say the site is behind HTTPS); an institution checks
+//! and submits a schedule; the public searches the lists.
 //! Each page is saved as a screenshot under `<target>/screenshots/`.
 
 use std::os::unix::process::CommandExt as _;
@@ -292,6 +294,11 @@ fn course(id: &str, start: &str, end: &str) -> Value {
 
 impl Site {
     async fn start() -> Site {
+        Site::start_with_config(None).await
+    }
+
+    /// The site, with `serve` reading `config` (TOML) when given.
+    async fn start_with_config(config: Option<&str>) -> Site {
         let nats = NatsServer::start();
         let dir = tempfile::tempdir().expect("temp dir");
         let data = dir.path().join("data");
@@ -335,7 +342,10 @@ impl Site {
                 "450000",
             ],
         );
-        let service = Service::start(&nats.url(), &data);
+        let service = match config {
+            Some(config) => Service::start_with_config(&nats.url(), &data, config),
+            None => Service::start(&nats.url(), &data),
+        };
         service.wait_ready().await;
         let site = Site {
             _nats: nats,
@@ -430,6 +440,39 @@ impl Site {
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+}
+
+/// The `Set-Cookie` headers of a response.
+fn set_cookies(response: &reqwest::Response) -> Vec<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().expect("ASCII").to_owned())
+        .collect()
+}
+
+impl Site {
+    /// The session cookie the sign-in form sets for `token` (as its `Set-Cookie` line).
+    async fn session_cookie(&self, token: &str) -> String {
+        let response = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("a client")
+            .post(format!("{}/sign-in", self.service.http))
+            .header("origin", &self.service.http)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("token={token}&next="))
+            .send()
+            .await
+            .expect("answers");
+        assert_eq!(response.status().as_u16(), 303, "signing in redirects");
+        let cookies = set_cookies(&response);
+        cookies
+            .into_iter()
+            .find(|c| c.starts_with("tw_session="))
+            .expect("a session cookie")
     }
 }
 
@@ -788,6 +831,160 @@ async fn an_officer_filters_follows_exports_and_acts_on_the_feed() {
         .await;
     assert!(browser.text("h1").await.contains("无权"));
     browser.close().await;
+}
+
+/// An escrow event about institution A, from the CLI's example with `data` fields replaced.
+fn escrow(event_type: &str, occurred_at: &str, data: Value) -> Value {
+    let mut event = Site::example(event_type);
+    event["institution"] = json!(CODE_A);
+    event["region"] = json!(CITY);
+    event["occurred_at"] = json!(occurred_at);
+    for (key, value) in data.as_object().expect("an object") {
+        event["data"][key] = value.clone();
+    }
+    event
+}
+
+#[tokio::test]
+async fn an_officer_sees_an_institutions_prepaid_fees_over_time() {
+    let site = Site::start().await;
+    for event in [
+        escrow(
+            "escrow.account_opened",
+            "2025-08-31T09:00:00+08:00",
+            json!({}),
+        ),
+        escrow(
+            "escrow.fee_collected",
+            "2025-09-01T10:00:00+08:00",
+            json!({"amount": 300000, "lessons": 20, "service_start": "2025-09-01",
+                   "service_end": "2025-11-30"}),
+        ),
+        escrow(
+            "escrow.funds_released",
+            "2025-09-08T21:00:00+08:00",
+            json!({"amount": 15000, "lessons": 1}),
+        ),
+        escrow(
+            "escrow.refund_requested",
+            "2025-09-10T09:00:00+08:00",
+            json!({"amount": 100000}),
+        ),
+        // Stated for 9 September, sent after midnight: filed under the day it states.
+        escrow(
+            "escrow.daily_balance",
+            "2025-09-10T00:30:00+08:00",
+            json!({"date": "2025-09-09", "balance": 285000}),
+        ),
+    ] {
+        let (status, body) = site.post("/v1/events", &site.admin, event).await;
+        assert_eq!(status, 201, "{body}");
+    }
+
+    // Plain HTTP on loopback (the default): the session cookie is not Secure.
+    let session = site.session_cookie(&site.officer).await;
+    assert!(!session.contains("Secure"), "{session}");
+
+    let browser = Browser::start(&site.service.http).await;
+    browser.sign_in(&site.officer).await;
+    browser.wait_for("the feed", "#feed").await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        browser
+            .goto(&format!("/console/institutions/{CODE_A}"))
+            .await;
+        let done = match browser.c().find(Locator::Css("#fund-latest-balance")).await {
+            Ok(cell) => cell.text().await.unwrap_or_default() == "¥2850.00",
+            Err(_) => false,
+        };
+        if done {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the fund chart never showed all five events: {}",
+            site.service.stderr()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Four days: the fee (1 Sep), the release (8 Sep), the statement filed under the day it
+    // states (9 Sep, though sent on the 10th) and the refund asked for (10 Sep).
+    assert_eq!(browser.attrs("#fund-chart", "data-points").await, ["4"]);
+    for series in ["collected", "released", "balance", "owed", "refunds-due"] {
+        let d = browser.attrs(&format!("#fund-{series}"), "d").await;
+        assert_eq!(d.len(), 1, "one line for {series}");
+        assert!(d[0].starts_with('M'), "{series}: {d:?}");
+    }
+    assert_eq!(browser.text("#fund-latest-collected").await, "¥3000.00");
+    assert_eq!(browser.text("#fund-latest-released").await, "¥150.00");
+    assert_eq!(browser.text("#fund-latest-owed").await, "¥2850.00");
+    assert_eq!(browser.text("#fund-latest-refunds-due").await, "¥1000.00");
+    assert!(browser.text("#fund-latest").await.contains("2025年9月10日"));
+    let chart = browser.text("#fund-chart").await;
+    assert!(
+        chart.contains("2025年9月1日") && chart.contains("按日"),
+        "{chart}"
+    );
+    browser
+        .c()
+        .execute(
+            "document.getElementById('fund-chart').previousElementSibling.scrollIntoView();",
+            vec![],
+        )
+        .await
+        .expect("scrolls");
+    browser.screenshot("console-institution-funds").await;
+    browser
+        .goto(&format!("/console/institutions/{CODE_A}?lang=en"))
+        .await;
+    assert!(browser
+        .text("#fund-latest")
+        .await
+        .contains("Owed to families"));
+    // Another institution with no money movement says so.
+    browser
+        .goto(&format!("/console/institutions/{}", site.code_c))
+        .await;
+    browser.wait_for("no fund movement", "#no-funds").await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_secure_when_the_settings_say_the_site_is_behind_https() {
+    let site = Site::start_with_config(Some("[api]\nconsole_secure_cookie = true\n")).await;
+    let session = site.session_cookie(&site.officer).await;
+    assert!(
+        session.contains("; Secure")
+            && session.contains("HttpOnly")
+            && session.contains("SameSite=Strict"),
+        "{session}"
+    );
+    // Signing out clears it with the same attributes, and the language cookie is Secure too.
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client");
+    let response = client
+        .post(format!("{}/sign-out", site.service.http))
+        .header("cookie", format!("tw_session={}", site.officer))
+        .header("origin", &site.service.http)
+        .send()
+        .await
+        .expect("answers");
+    let cleared = set_cookies(&response);
+    assert!(
+        cleared.iter().any(|c| c.starts_with("tw_session=;")
+            && c.contains("Max-Age=0")
+            && c.contains("; Secure")),
+        "{cleared:?}"
+    );
+    let response = client
+        .get(format!("{}/lists?lang=en", site.service.http))
+        .send()
+        .await
+        .expect("answers");
+    let lang = set_cookies(&response);
+    assert!(lang.iter().any(|c| c.contains("; Secure")), "{lang:?}");
 }
 
 #[tokio::test]

@@ -17,11 +17,14 @@
 //! - `list`: black/white list entries and their reasons.
 //! - `change`: what applying one event changed.
 //! - `digest`: counts, a hash of all findings and list entries, and diffs between two runs.
+//! - `funds`: an institution's fund position by local date (the store's daily rows and the
+//!   running positions a page draws from them).
 //! - `source`: what a projection store persists from a fold (the projector implements it).
 
 pub mod change;
 pub mod digest;
 pub mod finding;
+pub mod funds;
 pub mod lang;
 pub mod list;
 pub mod rule;
@@ -32,6 +35,7 @@ pub use digest::{diff, digest, Diff, Digest, Outcome};
 pub use finding::{
     finding_id, identity, Basis, Evidence, Figure, Finding, FindingChange, FindingStatus, Measure,
 };
+pub use funds::{fund_flow, positions, weekly, FundDay, FundFlow, FundPosition};
 pub use lang::Lang;
 pub use list::{ListEntry, ListMove, ListReason, ListStatus, ReasonKind};
 pub use rule::{Area, ListRole, RuleId, RuleSpec, Severity, UnknownRule};

@@ -105,6 +105,13 @@ fn resume(
     let applied_seq = store.applied_seq()?;
     let log_last_seq = log.last_seq();
     let current = tutorwatch_projections::derivation(&policy);
+    if !store.is_current()? {
+        tracing::info!(
+            store_format = tutorwatch_projection_store::STORE_FORMAT,
+            "the projection store was written in another layout: rebuilding the projections from the log"
+        );
+        return rebuild(store, policy);
+    }
     if let Some(stored) = store.policy_version()? {
         if stored != current {
             tracing::info!(

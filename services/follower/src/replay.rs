@@ -5,9 +5,11 @@
 //! on a machine with two cores the fold never waits for sled or postcard. The fold still sees
 //! every event once, in log order.
 
+use std::collections::BTreeMap;
 use std::sync::mpsc;
 
-use tutorwatch_events::LoggedEvent;
+use tutorwatch_events::{CreditCode, LoggedEvent};
+use tutorwatch_findings::{fund_flow, FundDay};
 use tutorwatch_log::EventLog;
 use tutorwatch_projections::{Policy, Projector};
 
@@ -67,4 +69,26 @@ pub fn replay(
         }
         Ok(projector)
     })
+}
+
+/// Every institution's fund rows, folded from the whole log in one pass, for comparing with what
+/// the projection store kept (`tutorwatch replay --check`). Holds one row per institution and
+/// local date with money movement. Blocking.
+pub fn replay_funds(
+    log: &EventLog,
+) -> Result<BTreeMap<(CreditCode, jiff::civil::Date), FundDay>, ProjectorError> {
+    let mut days: BTreeMap<(CreditCode, jiff::civil::Date), FundDay> = BTreeMap::new();
+    let mut next = 1;
+    loop {
+        let events = read_events(log, next, REPLAY_EVENTS_PER_READ)?;
+        let Some(last) = events.last() else {
+            return Ok(days);
+        };
+        next = last.seq + 1;
+        for event in &events {
+            if let Some((institution, date, flow)) = fund_flow(event) {
+                days.entry((institution, date)).or_default().add(flow);
+            }
+        }
+    }
 }

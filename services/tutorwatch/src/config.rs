@@ -1,6 +1,7 @@
 //! Settings: defaults, then a TOML file, then the `TW_NATS_URL`, `TW_DATA_DIR` and `TW_HTTP_ADDR`
 //! environment variables (and `TW_NATS_<KEY>` for the `[nats]` table, `TW_CHECKPOINT_KEY_FILE`
-//! for `[checkpoints] key_file`), each overriding the one before.
+//! for `[checkpoints] key_file`, `TW_CONSOLE_SECURE_COOKIE` for `[api] console_secure_cookie`),
+//! each overriding the one before.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -121,6 +122,11 @@ impl Settings {
                 .only(&["TW_CHECKPOINT_KEY_FILE"])
                 .map(|_| "checkpoints.key_file".into()),
         );
+        figment = figment.merge(
+            Env::raw()
+                .only(&["TW_CONSOLE_SECURE_COOKIE"])
+                .map(|_| "api.console_secure_cookie".into()),
+        );
         let settings: Settings = figment
             .extract()
             .map_err(|e| ConfigError::Invalid(e.to_string()))?;
@@ -156,6 +162,22 @@ impl Settings {
 #[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_console_cookie_is_secure_only_when_the_file_or_the_environment_says_so() {
+        figment::Jail::expect_with(|jail| {
+            let defaults = Settings::load(None).map_err(|e| figment::Error::from(e.to_string()))?;
+            assert!(!defaults.api.console_secure_cookie);
+            jail.create_file("tw.toml", "[api]\nconsole_secure_cookie = true\n")?;
+            let from_file = Settings::load(Some(Path::new("tw.toml")))
+                .map_err(|e| figment::Error::from(e.to_string()))?;
+            assert!(from_file.api.console_secure_cookie);
+            jail.set_env("TW_CONSOLE_SECURE_COOKIE", "true");
+            let from_env = Settings::load(None).map_err(|e| figment::Error::from(e.to_string()))?;
+            assert!(from_env.api.console_secure_cookie);
+            Ok(())
+        });
+    }
 
     #[test]
     fn a_file_then_the_environment_override_the_defaults() {

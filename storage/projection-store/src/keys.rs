@@ -14,9 +14,13 @@
 //! | `l` credit code                                      | format byte + postcard `ListEntry`  |
 //! | `s` list status(1) credit code                       | empty: the list entries by status (`b` black, `w` white, `u` unlisted), in credit-code order, so a page of one list reads only that page |
 //! | `v` seq(8) credit code                               | format byte + postcard `ListMove`: every move between lists, in log order (what the list diff between two positions of the log reads) |
+//! | `d` len(1) credit code(len) date(4)                  | format byte + postcard `FundDay`: the institution's money movement on that local date (date: year as u16 big-endian with its sign bit flipped, month, day, so rows sort by date) |
+//! | `c` region(6 ASCII digits) week(3) status tag(1) len(1) rule id(len) | u64 big-endian: how many findings of the finding's own region, ISO week (year as `d`'s, week) of `occurred_at` in the region's civil time, status and rule there are (withdrawn ones are not counted); no row for zero |
 //! | `m` `applied_seq`                                    | u64 big-endian: last log seq written |
 //! | `m` `policy_version`                                 | UTF-8: the policy version and state format the rows were computed under |
 //! | `m` `snapshot`                                       | format byte + postcard `(u64, Snapshot)` |
+//! | `m` `funds_seq`                                      | u64 big-endian: the highest log seq whose fund flows are in the `d` rows (never moves back, unlike `applied_seq` while the follower re-applies events after a restart) |
+//! | `m` `store_format`                                   | u32 big-endian: the layout the rows were written in ([`STORE_FORMAT`](crate::STORE_FORMAT)) |
 //!
 //! `seq` is the finding's `raised_seq`, big-endian, so an index scan runs in the order findings
 //! were raised and a cursor `(raised_seq, id)` stays valid while new findings arrive (they sort
@@ -28,7 +32,7 @@ use std::collections::BTreeSet;
 use tutorwatch_events::ids::FindingId;
 use tutorwatch_events::region::RegionLevel;
 use tutorwatch_events::{CreditCode, RegionCode};
-use tutorwatch_findings::{Finding, ListStatus};
+use tutorwatch_findings::{Finding, ListStatus, RuleId};
 
 use crate::feed::{Cursor, Scope, StatusTag};
 use crate::ProjectionStoreError;
@@ -39,6 +43,8 @@ const LIST: u8 = b'l';
 const LIST_BY_STATUS: u8 = b's';
 const META: u8 = b'm';
 const LIST_MOVE: u8 = b'v';
+const FUND_DAY: u8 = b'd';
+const COUNT: u8 = b'c';
 
 const BY_ALL: u8 = b'a';
 const BY_REGION: u8 = b'r';
@@ -52,6 +58,12 @@ pub(super) const APPLIED_SEQ: &str = "applied_seq";
 pub(super) const POLICY_VERSION: &str = "policy_version";
 /// Meta row: the last snapshot, with the sequence it was taken at.
 pub(super) const SNAPSHOT: &str = "snapshot";
+
+/// Meta row: the highest log sequence whose fund flows are added to the fund rows.
+pub(super) const FUNDS_SEQ: &str = "funds_seq";
+
+/// Meta row: the store's layout version.
+pub(super) const STORE_FORMAT: &str = "store_format";
 
 /// Bytes of an index key's suffix: raised_seq (8) + finding id (16).
 const SUFFIX_BYTES: usize = 8 + 16;
@@ -147,6 +159,157 @@ pub(super) fn meta(name: &str) -> Vec<u8> {
     key.push(META);
     key.extend_from_slice(name.as_bytes());
     key
+}
+
+/// A year, month and day as 4 bytes that sort as the dates do.
+fn date_bytes(date: jiff::civil::Date) -> [u8; 4] {
+    let year = (date.year() as u16 ^ 0x8000).to_be_bytes();
+    [year[0], year[1], date.month() as u8, date.day() as u8]
+}
+
+/// The date 4 bytes of [`date_bytes`] hold.
+fn date_of(bytes: &[u8]) -> Option<jiff::civil::Date> {
+    let [y0, y1, month, day] = <[u8; 4]>::try_from(bytes).ok()?;
+    let year = (u16::from_be_bytes([y0, y1]) ^ 0x8000) as i16;
+    jiff::civil::Date::new(year, month as i8, day as i8).ok()
+}
+
+/// The prefix of an institution's fund rows.
+pub(super) fn fund_prefix(institution: &CreditCode) -> Vec<u8> {
+    let mut key = vec![FUND_DAY];
+    push_len_prefixed(&mut key, institution.as_str());
+    key
+}
+
+/// The prefix every fund row starts with.
+pub(super) fn funds_prefix() -> [u8; 1] {
+    [FUND_DAY]
+}
+
+/// The institution and date a fund row's key names.
+pub(super) fn fund_day_of(
+    key: &[u8],
+) -> Result<(CreditCode, jiff::civil::Date), ProjectionStoreError> {
+    let corrupt = || ProjectionStoreError::CorruptProjection {
+        key: describe(key),
+        reason: "a fund row's key is `d`, a length-prefixed credit code and a 4-byte date".into(),
+    };
+    let len = usize::from(*key.get(1).ok_or_else(corrupt)?);
+    let code = key
+        .get(2..2 + len)
+        .and_then(|c| std::str::from_utf8(c).ok())
+        .and_then(|c| CreditCode::parse(c).ok())
+        .ok_or_else(corrupt)?;
+    Ok((code, fund_day_date(key, 2 + len)?))
+}
+
+/// The key of an institution's fund row for a local date.
+pub(super) fn fund_day(institution: &CreditCode, date: jiff::civil::Date) -> Vec<u8> {
+    let mut key = fund_prefix(institution);
+    key.extend_from_slice(&date_bytes(date));
+    key
+}
+
+/// The date a fund row's key (of a prefix `prefix_len` long) is for.
+pub(super) fn fund_day_date(
+    key: &[u8],
+    prefix_len: usize,
+) -> Result<jiff::civil::Date, ProjectionStoreError> {
+    key.get(prefix_len..)
+        .and_then(date_of)
+        .ok_or_else(|| ProjectionStoreError::CorruptProjection {
+            key: describe(key),
+            reason: "a fund row's key ends with a 4-byte date".into(),
+        })
+}
+
+/// What a count row counts: findings of one region, ISO week, status and rule.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CountKey {
+    pub region: RegionCode,
+    /// ISO week-numbering year and week of `occurred_at`, in the region's civil time.
+    pub week: (i16, i8),
+    pub status: StatusTag,
+    pub rule: RuleId,
+}
+
+impl CountKey {
+    /// What `finding` counts under; `None` for a withdrawn finding (it no longer stands).
+    pub fn of(finding: &Finding) -> Option<CountKey> {
+        let status = StatusTag::of(&finding.status);
+        if status == StatusTag::Withdrawn {
+            return None;
+        }
+        let week = finding
+            .region
+            .local_date(finding.occurred_at)
+            .iso_week_date();
+        Some(CountKey {
+            region: finding.region,
+            week: (week.year(), week.week()),
+            status,
+            rule: finding.rule,
+        })
+    }
+}
+
+/// The prefix of the count rows within `within` (all of them for `None`): the region's
+/// significant digits (2 for a province, 4 for a prefecture, 6 for a county).
+pub(super) fn count_prefix(within: Option<RegionCode>) -> Vec<u8> {
+    let mut key = vec![COUNT];
+    if let Some(region) = within {
+        let digits = match region.level() {
+            RegionLevel::Province => 2,
+            RegionLevel::Prefecture => 4,
+            RegionLevel::County => 6,
+        };
+        key.extend_from_slice(&region.as_str().as_bytes()[..digits]);
+    }
+    key
+}
+
+/// The key of a count row.
+pub(super) fn count(key: &CountKey) -> Vec<u8> {
+    let mut bytes = vec![COUNT];
+    bytes.extend_from_slice(key.region.as_str().as_bytes());
+    bytes.extend_from_slice(&(key.week.0 as u16 ^ 0x8000).to_be_bytes());
+    bytes.push(key.week.1 as u8);
+    bytes.push(key.status.as_byte());
+    push_len_prefixed(&mut bytes, key.rule.as_str());
+    bytes
+}
+
+/// What a count row's key counts.
+pub(super) fn count_key_of(key: &[u8]) -> Result<CountKey, ProjectionStoreError> {
+    let corrupt = |reason: &str| ProjectionStoreError::CorruptProjection {
+        key: describe(key),
+        reason: reason.to_owned(),
+    };
+    let region = key
+        .get(1..7)
+        .and_then(|d| std::str::from_utf8(d).ok())
+        .and_then(|d| RegionCode::parse(d).ok())
+        .ok_or_else(|| corrupt("a count row's key starts with a region code"))?;
+    let (Some(&[y0, y1, week, tag, len]), Some(rest)) = (key.get(7..12), key.get(12..)) else {
+        return Err(corrupt("a count row's key is too short"));
+    };
+    let year = (u16::from_be_bytes([y0, y1]) ^ 0x8000) as i16;
+    let status = StatusTag::ALL
+        .iter()
+        .copied()
+        .find(|s| s.as_byte() == tag)
+        .ok_or_else(|| corrupt("unknown status tag"))?;
+    let rule = (rest.len() == usize::from(len))
+        .then(|| std::str::from_utf8(rest).ok())
+        .flatten()
+        .and_then(RuleId::parse)
+        .ok_or_else(|| corrupt("unknown rule"))?;
+    Ok(CountKey {
+        region,
+        week: (year, week as i8),
+        status,
+        rule,
+    })
 }
 
 fn push_len_prefixed(key: &mut Vec<u8>, part: &str) {

@@ -7,6 +7,11 @@
 //! batch, flushed before it returns: a reader never sees a finding without its index entries, and
 //! `applied_seq` never runs ahead of the rows it vouches for.
 //!
+//! Beside the findings it keeps two series that pages read without a pass over the findings:
+//! each institution's fund movement per local date ([`FundDay`], from the escrow events a batch
+//! records) and how many findings stand per region, ISO week, status and rule (kept in step with
+//! every finding row written). Both are bounded by what they are keyed by, not by the log.
+//!
 //! Stored values start with a format byte, then postcard. A value that does not decode is
 //! [`ProjectionStoreError::CorruptProjection`], never a panic.
 
@@ -21,9 +26,11 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tutorwatch_events::ids::FindingId;
+use tutorwatch_events::RegionCode;
 use tutorwatch_events::{CreditCode, LoggedEvent};
 use tutorwatch_findings::{
-    Change, Finding, ListEntry, ListMove, ListStatus, Outcome, ProjectionSource,
+    fund_flow, Change, Finding, FundDay, FundFlow, ListEntry, ListMove, ListStatus, Outcome,
+    ProjectionSource,
 };
 
 pub use feed::{
@@ -31,10 +38,18 @@ pub use feed::{
 };
 
 pub use error::ProjectionStoreError;
+pub use keys::CountKey;
 use tutorwatch_db::open_db;
 
 /// The tree everything lives in.
 const PROJECTIONS_TREE: &str = "projections";
+
+/// The layout of the rows this build writes. A store written in another layout (or in none: one
+/// from before this row existed) is rebuilt from the log (see [`ProjectionStore::is_current`]).
+/// Bump it whenever a row is added or its encoding changes.
+///
+/// 2: fund rows (`d`) and finding counts (`c`).
+pub const STORE_FORMAT: u32 = 2;
 
 /// The first byte of every encoded value this build writes.
 const VALUE_FORMAT_V1: u8 = 0x01;
@@ -90,12 +105,19 @@ pub struct ProjectionBatch {
     pub snapshot: bool,
     /// Return the findings written, as stored (for live feeds, without reading them back).
     pub return_written: bool,
+    /// The fund flows of the events applied, with their sequence, institution and local date.
+    /// The store adds only those after the highest sequence whose flows it has added (events
+    /// re-applied after a restart were added by the run that first wrote them).
+    pub funds: Vec<(u64, CreditCode, jiff::civil::Date, FundFlow)>,
 }
 
 impl ProjectionBatch {
     /// Records one applied event and what applying it changed.
     pub fn record(&mut self, event: &LoggedEvent, changes: Vec<Change>) {
         self.institutions.insert(event.envelope.institution.clone());
+        if let Some((institution, date, flow)) = fund_flow(event) {
+            self.funds.push((event.seq, institution, date, flow));
+        }
         self.changes
             .extend(changes.into_iter().map(|change| (event.seq, change)));
         self.applied_seq = self.applied_seq.max(event.seq);
@@ -132,6 +154,17 @@ fn decode<T: DeserializeOwned>(key: &[u8], value: &[u8]) -> Result<T, Projection
         }
         Some((&format, _)) => Err(corrupt(format!("unknown value format byte {format:#04x}"))),
     }
+}
+
+/// An 8-byte big-endian number stored under `key`.
+fn read_u64(key: &[u8], value: &[u8]) -> Result<u64, ProjectionStoreError> {
+    let bytes: [u8; 8] = value
+        .try_into()
+        .map_err(|_| ProjectionStoreError::CorruptProjection {
+            key: keys::describe(key),
+            reason: format!("{} bytes, not an 8-byte number", value.len()),
+        })?;
+    Ok(u64::from_be_bytes(bytes))
 }
 
 impl ProjectionStore {
@@ -173,6 +206,7 @@ impl ProjectionStore {
         let mut written = Vec::new();
         let mut first_seq: BTreeMap<FindingId, u64> = BTreeMap::new();
         let mut institutions = batch.institutions.clone();
+        let mut counts: BTreeMap<CountKey, i64> = BTreeMap::new();
         for (seq, change) in &batch.changes {
             match change {
                 Change::Raised(finding) => {
@@ -196,6 +230,16 @@ impl ProjectionStore {
                 .as_ref()
                 .map(|s| keys::index_keys(s.raised_seq, &s.finding))
                 .unwrap_or_default();
+            let old_count = stored.as_ref().and_then(|s| CountKey::of(&s.finding));
+            let new_count = projector.finding(&id).and_then(CountKey::of);
+            if old_count != new_count {
+                if let Some(key) = old_count {
+                    *counts.entry(key).or_default() -= 1;
+                }
+                if let Some(key) = new_count {
+                    *counts.entry(key).or_default() += 1;
+                }
+            }
             let Some(current) = projector.finding(&id) else {
                 // The projector never forgets a finding; if it did, so do we.
                 old_keys
@@ -240,6 +284,12 @@ impl ProjectionStore {
                 None => writes.remove(key),
             }
         }
+        self.write_counts(&mut writes, counts)?;
+        self.write_funds(&mut writes, batch)?;
+        writes.insert(
+            keys::meta(keys::STORE_FORMAT),
+            &STORE_FORMAT.to_be_bytes()[..],
+        );
         writes.insert(
             keys::meta(keys::APPLIED_SEQ),
             &batch.applied_seq.to_be_bytes()[..],
@@ -292,20 +342,156 @@ impl ProjectionStore {
         })
     }
 
+    /// Adds the batch's count changes to the stored counts (a row at zero is removed).
+    fn write_counts(
+        &self,
+        writes: &mut sled::Batch,
+        counts: BTreeMap<CountKey, i64>,
+    ) -> Result<(), ProjectionStoreError> {
+        for (count_key, delta) in counts {
+            if delta == 0 {
+                continue;
+            }
+            let key = keys::count(&count_key);
+            let stored = match self.tree.get(&key)? {
+                None => 0,
+                Some(value) => read_u64(&key, &value)?,
+            };
+            let now = if delta < 0 {
+                stored.checked_sub(delta.unsigned_abs())
+            } else {
+                stored.checked_add(delta.unsigned_abs())
+            }
+            .ok_or_else(|| ProjectionStoreError::CorruptProjection {
+                key: keys::describe(&key),
+                reason: format!("a count of {stored} cannot change by {delta}"),
+            })?;
+            if now == 0 {
+                writes.remove(key);
+            } else {
+                writes.insert(key, &now.to_be_bytes()[..]);
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds the batch's fund flows of events after the stored `funds_seq` to the stored fund
+    /// rows, and moves `funds_seq` up to the batch's `applied_seq` (never down: after a restart
+    /// the follower re-applies events from its snapshot, in batches that end before what an
+    /// earlier run wrote, and `applied_seq` then moves back for a while).
+    fn write_funds(
+        &self,
+        writes: &mut sled::Batch,
+        batch: &ProjectionBatch,
+    ) -> Result<(), ProjectionStoreError> {
+        let funds_key = keys::meta(keys::FUNDS_SEQ);
+        let already = match self.tree.get(&funds_key)? {
+            None => 0,
+            Some(value) => read_u64(&funds_key, &value)?,
+        };
+        if batch.applied_seq > already {
+            writes.insert(funds_key, &batch.applied_seq.to_be_bytes()[..]);
+        }
+        let mut days: BTreeMap<(&CreditCode, jiff::civil::Date), FundDay> = BTreeMap::new();
+        for (seq, institution, date, flow) in &batch.funds {
+            if *seq <= already {
+                continue;
+            }
+            let day = match days.entry((institution, *date)) {
+                std::collections::btree_map::Entry::Occupied(day) => day.into_mut(),
+                std::collections::btree_map::Entry::Vacant(vacant) => {
+                    let key = keys::fund_day(institution, *date);
+                    let stored = match self.tree.get(&key)? {
+                        None => FundDay::default(),
+                        Some(value) => decode(&key, &value)?,
+                    };
+                    vacant.insert(stored)
+                }
+            };
+            day.add(flow.clone());
+        }
+        for ((institution, date), day) in days {
+            writes.insert(
+                keys::fund_day(institution, date),
+                encode("a fund row", &day)?,
+            );
+        }
+        Ok(())
+    }
+
+    /// An institution's fund rows, in date order: one per local date with money movement, so at
+    /// most one per day of its life however long the log.
+    pub fn fund_days(
+        &self,
+        institution: &CreditCode,
+    ) -> Result<Vec<(jiff::civil::Date, FundDay)>, ProjectionStoreError> {
+        let prefix = keys::fund_prefix(institution);
+        self.tree
+            .scan_prefix(&prefix)
+            .map(|item| {
+                let (key, value) = item?;
+                Ok((
+                    keys::fund_day_date(&key, prefix.len())?,
+                    decode(&key, &value)?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Every institution's fund rows, by credit code and date (for `replay --check`).
+    pub fn all_fund_days(
+        &self,
+    ) -> Result<BTreeMap<(CreditCode, jiff::civil::Date), FundDay>, ProjectionStoreError> {
+        self.tree
+            .scan_prefix(keys::funds_prefix())
+            .map(|item| {
+                let (key, value) = item?;
+                Ok((keys::fund_day_of(&key)?, decode(&key, &value)?))
+            })
+            .collect()
+    }
+
+    /// The standing findings counted by region, ISO week, status and rule, within `within`
+    /// (everything for `None`), in key order. Reads one row per combination that has findings,
+    /// never the findings themselves.
+    pub fn counts(
+        &self,
+        within: Option<RegionCode>,
+    ) -> Result<Vec<(CountKey, u64)>, ProjectionStoreError> {
+        self.tree
+            .scan_prefix(keys::count_prefix(within))
+            .map(|item| {
+                let (key, value) = item?;
+                Ok((keys::count_key_of(&key)?, read_u64(&key, &value)?))
+            })
+            .collect()
+    }
+
+    /// Whether the rows were written in this build's layout ([`STORE_FORMAT`]). An empty store
+    /// is current; one written before the layout row existed, or in another layout, is not and
+    /// must be rebuilt from the log.
+    pub fn is_current(&self) -> Result<bool, ProjectionStoreError> {
+        let key = keys::meta(keys::STORE_FORMAT);
+        match self.tree.get(&key)? {
+            Some(value) => {
+                let bytes: [u8; 4] = value.as_ref().try_into().map_err(|_| {
+                    ProjectionStoreError::CorruptProjection {
+                        key: keys::describe(&key),
+                        reason: format!("{} bytes, not a 4-byte format", value.len()),
+                    }
+                })?;
+                Ok(u32::from_be_bytes(bytes) == STORE_FORMAT)
+            }
+            None => Ok(self.tree.is_empty()),
+        }
+    }
+
     /// The last log sequence whose changes are written (0: none).
     pub fn applied_seq(&self) -> Result<u64, ProjectionStoreError> {
         let key = keys::meta(keys::APPLIED_SEQ);
         match self.tree.get(&key)? {
             None => Ok(0),
-            Some(value) => {
-                let bytes: [u8; 8] = value.as_ref().try_into().map_err(|_| {
-                    ProjectionStoreError::CorruptProjection {
-                        key: keys::describe(&key),
-                        reason: format!("{} bytes, not an 8-byte sequence", value.len()),
-                    }
-                })?;
-                Ok(u64::from_be_bytes(bytes))
-            }
+            Some(value) => read_u64(&key, &value),
         }
     }
 

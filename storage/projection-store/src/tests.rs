@@ -664,3 +664,174 @@ fn every_list_move_is_kept_in_log_order_and_read_by_range() {
         .expect("reads");
     assert!(none.moves.is_empty() && none.complete);
 }
+
+/// The counts a fresh pass over the projector's findings gives.
+fn expected_counts(projector: &Projector) -> BTreeMap<CountKey, u64> {
+    let mut counts = BTreeMap::new();
+    for key in projector.findings().filter_map(CountKey::of) {
+        *counts.entry(key).or_default() += 1;
+    }
+    counts
+}
+
+#[test]
+fn counts_follow_every_finding_written_and_withdrawn_ones_drop_out() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = ProjectionStore::open(dir.path()).expect("opens");
+    let mut scenario = Scenario::new();
+    scenario.institution(&credit_code("440203", 1), "440203", "a");
+    scenario.institution(&credit_code("440204", 2), "440204", "b");
+    scenario.write(&store, false);
+    let stored: BTreeMap<CountKey, u64> = store.counts(None).expect("reads").into_iter().collect();
+    assert!(!stored.is_empty());
+    assert_eq!(stored, expected_counts(&scenario.projector));
+    let total: u64 = stored.values().sum();
+    let standing = scenario
+        .projector
+        .findings()
+        .filter(|f| !matches!(f.status, FindingStatus::Withdrawn))
+        .count() as u64;
+    assert_eq!(total, standing);
+    // 2025-09-01 is in ISO week 36.
+    assert!(stored.keys().all(|k| k.week == (2025, 36)), "{stored:?}");
+
+    // A status change moves one count from open to the new status; nothing else changes.
+    let target = all_ids(
+        &store,
+        Scope::Region(RegionCode::parse("440203").expect("region")),
+    )[0];
+    scenario.officer_acts(target, CaseAction::Resolved);
+    scenario.write(&store, false);
+    let after: BTreeMap<CountKey, u64> = store.counts(None).expect("reads").into_iter().collect();
+    assert_eq!(after, expected_counts(&scenario.projector));
+    let open = |counts: &BTreeMap<CountKey, u64>| -> u64 {
+        counts
+            .iter()
+            .filter(|(k, _)| k.status == StatusTag::Open)
+            .map(|(_, n)| n)
+            .sum()
+    };
+    assert_eq!(open(&after), open(&stored) - 1);
+    assert_eq!(after.values().sum::<u64>(), total);
+
+    // Within a region: a county, its prefecture, its province, another province.
+    let within = |region: &str| -> u64 {
+        store
+            .counts(Some(RegionCode::parse(region).expect("region")))
+            .expect("reads")
+            .iter()
+            .map(|(_, n)| n)
+            .sum()
+    };
+    let county_a = within("440203");
+    assert!(county_a > 0 && county_a < total);
+    assert_eq!(county_a + within("440204"), total);
+    assert_eq!(within("440200"), total);
+    assert_eq!(within("440000"), total);
+    assert_eq!(within("450000"), 0);
+    assert!(store
+        .counts(Some(RegionCode::parse("440203").expect("region")))
+        .expect("reads")
+        .iter()
+        .all(|(k, _)| k.region.as_str() == "440203"));
+
+    // Writing the same findings again (re-applied after a restart) counts nothing twice.
+    let mut again = ProjectionBatch::default();
+    for finding in scenario.projector.findings() {
+        again
+            .changes
+            .push((scenario.seq, Change::Raised(Box::new(finding.clone()))));
+    }
+    again.applied_seq = scenario.seq;
+    store.write(&scenario.projector, &again).expect("writes");
+    let rewritten: BTreeMap<CountKey, u64> =
+        store.counts(None).expect("reads").into_iter().collect();
+    assert_eq!(rewritten, after);
+}
+
+/// Escrow events for one institution: the account opened, two fees, a release, a refund asked
+/// for and paid in part, and the bank's statement.
+const ESCROW_CODES: &[u16] = &[1, 40, 42, 43, 44, 45, 46];
+
+#[test]
+fn fund_rows_sum_each_days_flows_once_whatever_the_batches_and_restarts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = ProjectionStore::open(dir.path()).expect("opens");
+    let mut scenario = Scenario::new();
+    let code = credit_code("440203", 3);
+    let mut recorded = Vec::new();
+    let mut first = ProjectionBatch::default();
+    for (i, event_code) in ESCROW_CODES.iter().enumerate() {
+        let mut params = scenario.params(&code, "440203", &format!("t{}", i % 2));
+        // The second half a day later, after 16:00 UTC: the next day in Beijing.
+        if i >= 4 {
+            params.at = UtcTime::parse("2025-09-02T17:00:00Z").expect("time");
+        }
+        scenario.apply(example(index_of(*event_code), &params));
+        if i == 3 {
+            recorded.extend(scenario.batch.funds.clone());
+            first = scenario.batch.clone();
+            scenario.write(&store, false);
+        }
+    }
+    recorded.extend(scenario.batch.funds.clone());
+    let second = scenario.batch.clone();
+    scenario.write(&store, false);
+    // A restart from a snapshot taken before both: the follower re-applies both batches, the
+    // first of which ends before what the store already holds (applied_seq moves back). Neither
+    // adds its flows again.
+    store.write(&scenario.projector, &first).expect("writes");
+    assert_eq!(store.applied_seq().expect("reads"), first.applied_seq);
+    store.write(&scenario.projector, &second).expect("writes");
+
+    let mut expected: BTreeMap<(CreditCode, jiff::civil::Date), FundDay> = BTreeMap::new();
+    for (_, institution, date, flow) in &recorded {
+        expected
+            .entry((institution.clone(), *date))
+            .or_default()
+            .add(flow.clone());
+    }
+    assert_eq!(store.all_fund_days().expect("reads"), expected);
+    let days = store.fund_days(&code).expect("reads");
+    assert_eq!(
+        days.iter().map(|(d, _)| d.to_string()).collect::<Vec<_>>(),
+        ["2025-09-01", "2025-09-03"],
+        "the statement is filed under its own date: {days:?}"
+    );
+    let first = &days[0].1;
+    assert!(!first.collected.is_zero() && !first.released.is_zero());
+    assert!(first.stated.len() == 1, "{first:?}");
+    let later = &days[1].1;
+    assert!(!later.refund_requested.is_zero() && !later.refunded.is_zero());
+    assert!(store
+        .fund_days(&credit_code("440203", 4))
+        .expect("reads")
+        .is_empty());
+}
+
+#[test]
+fn a_store_from_before_the_layout_row_is_not_current() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = ProjectionStore::open(dir.path()).expect("opens");
+    assert!(
+        store.is_current().expect("reads"),
+        "an empty store is current"
+    );
+    let mut scenario = Scenario::new();
+    scenario.institution(&credit_code("440203", 1), "440203", "a");
+    scenario.write(&store, false);
+    assert!(store.is_current().expect("reads"));
+    // An older build wrote no layout row.
+    store
+        .tree
+        .remove(keys::meta(keys::STORE_FORMAT))
+        .expect("removes");
+    assert!(!store.is_current().expect("reads"));
+    store
+        .tree
+        .insert(keys::meta(keys::STORE_FORMAT), &1u32.to_be_bytes()[..])
+        .expect("inserts");
+    assert!(!store.is_current().expect("reads"));
+    store.clear().expect("clears");
+    assert!(store.is_current().expect("reads"));
+}

@@ -46,6 +46,11 @@ pub struct ApiSettings {
     /// The file holding the secret that keys event ids derived from `Idempotency-Key`s
     /// (default `<data_dir>/idempotency.key`, created on first start).
     pub idempotency_secret_file: Option<std::path::PathBuf>,
+    /// Mark the web console's cookies `Secure` (sent only over HTTPS). Turn it on when the site
+    /// is reached over HTTPS, e.g. behind a TLS-terminating proxy; off by default for plain HTTP
+    /// on loopback, where a browser would not send a `Secure` cookie back. Also
+    /// `TW_CONSOLE_SECURE_COOKIE=true`.
+    pub console_secure_cookie: bool,
 }
 
 impl Default for ApiSettings {
@@ -61,6 +66,7 @@ impl Default for ApiSettings {
             anonymous_burst: 40,
             tokens: Vec::new(),
             idempotency_secret_file: None,
+            console_secure_cookie: false,
         }
     }
 }

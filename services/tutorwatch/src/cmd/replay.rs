@@ -1,6 +1,7 @@
 //! `tutorwatch replay`, `findings` and `lists`: rebuilding projections from the log (and what a
 //! different policy would change), and reading what the projector stored.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -9,7 +10,7 @@ use serde_json::json;
 use tutorwatch_events::{CreditCode, RegionCode};
 use tutorwatch_findings::{diff, RuleId};
 use tutorwatch_log::EventLog;
-use tutorwatch_projection_store::{Cursor, FeedQuery, ProjectionStore, Scope, StatusTag};
+use tutorwatch_projection_store::{CountKey, Cursor, FeedQuery, ProjectionStore, Scope, StatusTag};
 use tutorwatch_projections::{Policy, Projector};
 
 use crate::cmd::data::{existing_dir, open_log};
@@ -62,12 +63,46 @@ pub(crate) fn run(
         return Ok(ExitCode::SUCCESS);
     }
     if check {
-        let stored = open_projections(data)?.outcome()?;
+        let store = open_projections(data)?;
+        let stored = store.outcome()?;
         let stored_digest = tutorwatch_findings::digest(&stored);
         let same = stored_digest == digest;
-        print_json(&json!({"matches": same, "replayed": digest, "stored": stored_digest}))?;
+        // The series pages read: the finding counts and the fund rows.
+        let mut counts: BTreeMap<CountKey, u64> = BTreeMap::new();
+        for key in projector.findings().filter_map(CountKey::of) {
+            *counts.entry(key).or_default() += 1;
+        }
+        let stored_counts: BTreeMap<CountKey, u64> = store.counts(None)?.into_iter().collect();
+        let counts_same = counts == stored_counts;
+        let funds = tutorwatch_follower::replay_funds(&log)?;
+        let stored_funds = store.all_fund_days()?;
+        let funds_same = funds == stored_funds;
+        // The first row that differs, to say where.
+        let fund_difference = funds
+            .keys()
+            .chain(stored_funds.keys())
+            .find(|key| funds.get(*key) != stored_funds.get(*key))
+            .map(|key| {
+                json!({
+                    "institution": key.0,
+                    "date": key.1.to_string(),
+                    "replayed": funds.get(key),
+                    "stored": stored_funds.get(key),
+                })
+            });
+        print_json(&json!({
+            "matches": same && counts_same && funds_same,
+            "replayed": digest,
+            "stored": stored_digest,
+            "counts": {"matches": counts_same, "replayed_rows": counts.len(), "stored_rows": stored_counts.len()},
+            "fund_days": {"matches": funds_same, "replayed_rows": funds.len(), "stored_rows": stored_funds.len(), "first_difference": fund_difference},
+        }))?;
         if !same {
             eprintln!("error: the stored projections differ from a fresh replay of the log");
+            return Ok(ExitCode::FAILURE);
+        }
+        if !counts_same || !funds_same {
+            eprintln!("error: the stored finding counts or fund rows differ from a fresh replay of the log");
             return Ok(ExitCode::FAILURE);
         }
         return Ok(ExitCode::SUCCESS);

@@ -79,7 +79,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
 }
 
 /// Middleware: a request with `?lang=` sets the language cookie, so the next pages keep it.
+/// The state is whether cookies are `Secure` (`[api] console_secure_cookie`).
 pub(crate) async fn remember_lang(
+    axum::extract::State(secure): axum::extract::State<bool>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
@@ -91,7 +93,8 @@ pub(crate) async fn remember_lang(
             Lang::En => "en",
         };
         if let Ok(cookie) = HeaderValue::from_str(&format!(
-            "{LANG_COOKIE}={value}; Path=/; Max-Age=31536000; SameSite=Lax"
+            "{LANG_COOKIE}={value}; Path=/; Max-Age=31536000; SameSite=Lax{}",
+            if secure { "; Secure" } else { "" }
         )) {
             response.headers_mut().append(header::SET_COOKIE, cookie);
         }

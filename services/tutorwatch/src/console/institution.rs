@@ -1,9 +1,10 @@
 //! An institution's file, for officers of its jurisdiction: registration, licence, sites and
 //! teachers, list status with its reasons, a week's timetable with the lessons that standing
-//! findings are about marked, its standing findings and the officers' actions on them. Read
+//! findings are about marked, its fund position over time as a chart (`funds`, from the
+//! projection store's daily fund rows), its standing findings and the officers' actions on them. Read
 //! through the API's `get_institution` with the session's principal, so an institution outside
 //! the jurisdiction is refused exactly as the API refuses it; the timetable is read from the live
-//! projector's facts only after that.
+//! projector's facts and the fund rows from the store only after that.
 
 use std::collections::HashMap;
 
@@ -24,9 +25,11 @@ use super::rules::rule_text;
 use crate::api::views::{json_name, FindingView};
 
 use super::feed::row;
+use super::funds;
 use super::i18n;
 use super::{fresh, page, problem_page, region_cell, Area, Console, Session};
 use crate::api::institutions::get_institution;
+use crate::api::problem::Problem;
 
 /// The most lessons a timetable shows.
 const LESSONS_SHOWN_MAX: usize = 500;
@@ -214,6 +217,14 @@ pub(super) async fn institution_page(
         chosen,
         &record.standing_findings,
     );
+    let store = console.state.projections.clone();
+    let code = record.credit_code.clone();
+    let (fund_points, fund_by_week) =
+        match tokio::task::spawn_blocking(move || store.fund_days(&code)).await {
+            Ok(Ok(days)) => funds::points(days),
+            Ok(Err(e)) => return problem_page(lang, Some(&session), Problem::internal(&e)),
+            Err(e) => return problem_page(lang, Some(&session), Problem::internal(&e)),
+        };
     let body = html! {
         p.crumbs { a href="/console/feed" { (lang.t("违规线索", "Findings")) } " › " (lang.t("机构档案", "Institution")) }
         h1 id="institution-name" { (name) }
@@ -244,6 +255,8 @@ pub(super) async fn institution_page(
                 }
             } }
         } }
+        h2 { (lang.t("预收费资金状况", "Prepaid fees over time")) }
+        (funds::chart(lang, &fund_points, fund_by_week))
         h2 { (lang.t("一周课表", "The week's timetable")) }
         (timetable(lang, &record.credit_code, record.region, monday, &week_lessons))
         h2 { (lang.t("未办结的违规线索", "Standing findings")) }

@@ -19,12 +19,14 @@
 //!   `rules`: each rule in plain words with its source document.
 //! - `public`: `/` and the public lists (`/lists`); `signin`: signing in and out.
 //! - `feed`: the officers' feed, its CSV export, the live stream and single rows for it.
-//! - `finding`: one finding and the officers' actions on it; `institution`: an institution's file;
+//! - `finding`: one finding and the officers' actions on it; `institution`: an institution's file,
+//!   with `funds`, its fund position over time as an SVG chart;
 //!   `overview`: the jurisdiction's counts by region, rule and week as SVG charts.
 //! - `portal`: the institutions' portal.
 
 mod feed;
 mod finding;
+mod funds;
 pub(crate) mod i18n;
 mod institution;
 mod overview;
@@ -74,6 +76,7 @@ pub(crate) struct Console {
 /// The console's routes, with their own tracing span, language cookie and cross-site check.
 pub(crate) fn router(state: AppState, limits: Arc<Limits>) -> Router {
     let timeout = Duration::from_millis(state.settings.request_timeout_ms);
+    let secure_cookies = state.settings.console_secure_cookie;
     let console = Console { state, limits };
     Router::new()
         .route("/", get(public::home))
@@ -105,7 +108,10 @@ pub(crate) fn router(state: AppState, limits: Arc<Limits>) -> Router {
             )
         })
         .layer(middleware::from_fn(same_origin_writes))
-        .layer(middleware::from_fn(i18n::remember_lang))
+        .layer(middleware::from_fn_with_state(
+            secure_cookies,
+            i18n::remember_lang,
+        ))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             timeout,

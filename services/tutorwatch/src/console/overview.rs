@@ -2,11 +2,12 @@
 //! and how many are still open, by county, by rule and by week, as bar charts drawn on the
 //! server in SVG (no script, no chart library).
 //!
-//! The counts are folded from the live projector's findings under its read lock, keeping only
-//! what the session's principal may read (`Principal::may_read`, the API's rule). A request costs
-//! one pass over the findings in memory; what it holds is bounded by the number of regions,
-//! rules and weeks shown, not by the findings. The trend shows the latest
-//! [`WEEKS_SHOWN`] weeks that have findings.
+//! The counts come from the projection store's count rows (standing findings per region, ISO
+//! week, status and rule, which the follower keeps in step with every finding it writes), read
+//! within the session's jurisdiction (`Principal::jurisdiction`, the region rule of
+//! `Principal::may_read`; everything for an admin). A request reads one row per region, week,
+//! status and rule that has findings, never the findings themselves, so its cost does not grow
+//! with their number. The trend shows the latest [`WEEKS_SHOWN`] weeks that have findings.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -16,8 +17,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 use tutorwatch_events::region::RegionLevel;
 use tutorwatch_events::RegionCode;
-use tutorwatch_findings::{FindingStatus, RuleId};
-use tutorwatch_projections::Projector;
+use tutorwatch_findings::RuleId;
+use tutorwatch_projection_store::{CountKey, StatusTag};
 
 use super::i18n::Lang;
 use super::rules::rule_text;
@@ -38,31 +39,18 @@ struct Counts {
     by_week: BTreeMap<(i16, i8), usize>,
 }
 
-fn count(projector: &Projector, principal: &Principal) -> Counts {
+/// Folds the store's count rows (already within the jurisdiction) into the page's counts.
+fn count(rows: &[(CountKey, u64)]) -> Counts {
     let mut counts = Counts::default();
-    for finding in projector.findings() {
-        if matches!(finding.status, FindingStatus::Withdrawn)
-            || !principal.may_read(&finding.institution, finding.region)
-        {
-            continue;
+    for (key, n) in rows {
+        let n = usize::try_from(*n).unwrap_or(usize::MAX);
+        counts.standing = counts.standing.saturating_add(n);
+        if key.status == StatusTag::Open {
+            counts.open = counts.open.saturating_add(n);
         }
-        counts.standing += 1;
-        if matches!(finding.status, FindingStatus::Open) {
-            counts.open += 1;
-        }
-        *counts.by_region.entry(finding.region).or_default() += 1;
-        *counts.by_rule.entry(finding.rule.as_str()).or_default() += 1;
-        if let Ok(zoned) = finding
-            .occurred_at
-            .timestamp()
-            .in_tz(finding.region.civil_time_zone())
-        {
-            let week = zoned.date().iso_week_date();
-            *counts
-                .by_week
-                .entry((week.year(), week.week()))
-                .or_default() += 1;
-        }
+        *counts.by_region.entry(key.region).or_default() += n;
+        *counts.by_rule.entry(key.rule.as_str()).or_default() += n;
+        *counts.by_week.entry(key.week).or_default() += n;
     }
     counts
 }
@@ -141,21 +129,12 @@ pub(super) async fn overview_page(State(console): State<Console>, session: Sessi
         _ => {}
     }
     let started = Instant::now();
-    let principal = session.principal.clone();
-    let live = console.state.live.clone();
-    let counts = match tokio::task::spawn_blocking(move || {
-        live.read(|projector| count(projector, &principal))
-    })
-    .await
-    {
-        Ok(Some(counts)) => counts,
-        Ok(None) => {
-            return problem_page(
-                lang,
-                Some(&session),
-                Problem::unavailable("the projections are still loading; retry shortly"),
-            )
-        }
+    // Officers and registries read their jurisdiction; an admin reads everything.
+    let within = session.principal.jurisdiction();
+    let store = console.state.projections.clone();
+    let counts = match tokio::task::spawn_blocking(move || store.counts(within)).await {
+        Ok(Ok(rows)) => count(&rows),
+        Ok(Err(e)) => return problem_page(lang, Some(&session), Problem::internal(&e)),
         Err(e) => return problem_page(lang, Some(&session), Problem::internal(&e)),
     };
     let jurisdiction = session.principal.jurisdiction();
@@ -213,4 +192,59 @@ pub(super) async fn overview_page(State(console): State<Console>, session: Sessi
         Some(&session),
         body,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(region: &str, week: (i16, i8), status: StatusTag, rule: RuleId) -> CountKey {
+        CountKey {
+            region: RegionCode::parse(region).expect("a region"),
+            week,
+            status,
+            rule,
+        }
+    }
+
+    #[test]
+    fn count_rows_fold_into_totals_by_region_rule_and_week() {
+        let rows = vec![
+            (
+                key(
+                    "440203",
+                    (2025, 36),
+                    StatusTag::Open,
+                    RuleId::OnlineEndBy2100,
+                ),
+                3,
+            ),
+            (
+                key(
+                    "440203",
+                    (2025, 37),
+                    StatusTag::Resolved,
+                    RuleId::OnlineEndBy2100,
+                ),
+                2,
+            ),
+            (
+                key("440204", (2025, 37), StatusTag::Open, RuleId::RefundProrata),
+                5,
+            ),
+        ];
+        let counts = count(&rows);
+        assert_eq!(counts.standing, 10);
+        assert_eq!(counts.open, 8);
+        assert_eq!(
+            counts
+                .by_region
+                .get(&RegionCode::parse("440203").expect("a region")),
+            Some(&5)
+        );
+        assert_eq!(counts.by_rule.get("ONLINE_END_BY_2100"), Some(&5));
+        assert_eq!(counts.by_rule.get("REFUND_PRORATA"), Some(&5));
+        assert_eq!(counts.by_week.get(&(2025, 37)), Some(&7));
+        assert_eq!(counts.by_week.get(&(2025, 36)), Some(&3));
+    }
 }

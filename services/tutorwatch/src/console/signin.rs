@@ -1,6 +1,8 @@
 //! Signing in with a token (checked by the API's authentication before the cookie is set) and
 //! signing out. The token goes into an HttpOnly, SameSite=Strict cookie scoped to the site, so
-//! page scripts never see it and other sites cannot post with it.
+//! page scripts never see it and other sites cannot post with it; with `[api]
+//! console_secure_cookie` (the site is reached over HTTPS) it is also `Secure`, so a browser
+//! never sends it over plain HTTP.
 
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderValue};
@@ -85,21 +87,33 @@ pub(super) async fn sign_in(State(console): State<Console>, Form(form): Form<Sig
         .filter(|n| !n.is_empty() && *n != "/console")
         .unwrap_or(home);
     let mut response = Redirect::to(to).into_response();
+    let secure = secure_attribute(console.state.settings.console_secure_cookie);
     if let Ok(cookie) = HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict"
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}"
     )) {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     response
 }
 
-/// Clears the session cookie.
-pub(super) async fn sign_out() -> Response {
+/// `; Secure` when the settings say the site is reached over HTTPS, else nothing.
+pub(super) fn secure_attribute(secure: bool) -> &'static str {
+    if secure {
+        "; Secure"
+    } else {
+        ""
+    }
+}
+
+/// Clears the session cookie (with the same attributes it was set with).
+pub(super) async fn sign_out(State(console): State<Console>) -> Response {
     let mut response = Redirect::to("/").into_response();
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        HeaderValue::from_static("tw_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
-    );
+    let secure = secure_attribute(console.state.settings.console_secure_cookie);
+    if let Ok(cookie) = HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}"
+    )) {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
     response
 }
 
