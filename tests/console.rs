@@ -147,10 +147,7 @@ impl Browser {
     }
 
     async fn click(&self, css: &str) {
-        self.c()
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::Css(css))
+        self.element(css)
             .await
             .unwrap_or_else(|e| panic!("no {css}: {e}"))
             .click()
@@ -180,8 +177,7 @@ impl Browser {
 
     async fn fill(&self, css: &str, text: &str) {
         let element = self
-            .c()
-            .find(Locator::Css(css))
+            .element(css)
             .await
             .unwrap_or_else(|e| panic!("no {css}: {e}"));
         element.clear().await.expect("clears");
@@ -189,8 +185,7 @@ impl Browser {
     }
 
     async fn select(&self, css: &str, value: &str) {
-        self.c()
-            .find(Locator::Css(css))
+        self.element(css)
             .await
             .unwrap_or_else(|e| panic!("no {css}: {e}"))
             .select_by_value(value)
@@ -209,13 +204,40 @@ impl Browser {
             .expect("sets the value");
     }
 
+    /// Waits for an element; a lookup that a navigation in progress aborts (the page it asked
+    /// was being replaced) is asked again on the next page, until the deadline.
+    async fn element(&self, css: &str) -> Result<fantoccini::elements::Element, String> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self
+                .c()
+                .wait()
+                .at_most(left)
+                .for_element(Locator::Css(css))
+                .await
+            {
+                Ok(element) => return Ok(element),
+                Err(e)
+                    if e.to_string().contains("aborted by navigation")
+                        && std::time::Instant::now() < deadline =>
+                {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => {
+                    let url = self.path().await;
+                    let source = self.c().source().await.unwrap_or_default();
+                    let start: String = source.chars().take(600).collect();
+                    return Err(format!("{e} (on {url}: {start})"));
+                }
+            }
+        }
+    }
+
     async fn wait_for(&self, what: &str, css: &str) {
-        self.c()
-            .wait()
-            .at_most(Duration::from_secs(15))
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("{what}: no {css}: {e}"));
+        if let Err(e) = self.element(css).await {
+            panic!("{what}: no {css}: {e}");
+        }
     }
 
     async fn screenshot(&self, name: &str) {

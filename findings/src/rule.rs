@@ -352,6 +352,14 @@ catalogue! {
         en: "Non-subject institutions may not teach subject content",
         city: ["non_subject_institution_teaches_maths"],
     }
+    DisguisedNames {
+        id: "DISGUISED_NAMES", area: Licence, severity: Crit,
+        policy: ["disguise_labels"],
+        source: "《关于进一步减轻义务教育阶段学生作业负担和校外培训负担的意见》（中办发〔2021〕40号）；《校外培训行政处罚暂行办法》（教育部令第53号）第十八条", list: Counts,
+        zh: "不得以托管、研学、夏令营等名义变相开展学科类培训",
+        en: "No subject training disguised as day care, study tours, camps and the like",
+        city: ["subject_course_titled_summer_camp"],
+    }
     MultiSiteUnapproved {
         id: "MULTI_SITE_UNAPPROVED", area: Licence, severity: High,
         policy: ["multi_site_unapproved"],
@@ -512,6 +520,14 @@ catalogue! {
         zh: "不得在学校、教材、教辅、文具等上刊登广告",
         en: "No ads in schools or on school supplies",
         city: ["ad_on_workbook", "ad_inside_school"],
+    }
+    AdContent {
+        id: "AD_CONTENT", area: Advertising, severity: High,
+        policy: ["ad_banned_phrases"],
+        source: "《中华人民共和国广告法》第二十四条；《关于进一步减轻义务教育阶段学生作业负担和校外培训负担的意见》（中办发〔2021〕40号）", list: Counts,
+        zh: "培训广告不得承诺效果、借用命题人员名义或制造焦虑",
+        en: "Training ads must not promise results, invoke examiners or stoke anxiety",
+        city: ["ad_promises_results", "ad_examiner_claim"],
     }
     BlackWhiteList {
         id: "BLACK_WHITE_LIST", area: Lists, severity: High,

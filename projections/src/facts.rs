@@ -220,6 +220,8 @@ pub struct DeliveredLesson {
 /// A published course.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Course {
+    /// The title it was published under (empty for a lesson of no published course).
+    pub title: String,
     pub subject: Subject,
     pub grade_band: GradeBand,
     pub mode: Mode,
@@ -242,6 +244,7 @@ impl Course {
     /// to judge that lesson by: no plan, no price, the lesson's own site, teachers and class.
     pub fn undeclared(what: UndeclaredCourse, lesson: &LessonDelivered, by: Evidence) -> Course {
         Course {
+            title: String::new(),
             subject: what.subject,
             grade_band: what.grade_band,
             mode: what.mode,
@@ -377,6 +380,7 @@ impl Facts {
                 self.courses.insert(
                     key(&c.course),
                     Course {
+                        title: c.title.as_str().to_owned(),
                         subject: c.subject,
                         grade_band: c.grade_band,
                         mode: c.mode,

@@ -144,6 +144,9 @@ pub struct ParameterSet {
     pub online_subject_license: Option<Timeline<bool>>,
     pub license_mode_match: Option<Timeline<bool>>,
     pub nonsubject_no_subject_content: Option<Timeline<bool>>,
+    /// Labels subject training is disguised under (DISGUISED_NAMES): a subject course whose
+    /// title carries one is found.
+    pub disguise_labels: Option<Timeline<Vec<String>>>,
     pub multi_site_unapproved: Option<Timeline<bool>>,
     // Staff.
     pub teacher_qual_subject: Option<Timeline<bool>>,
@@ -168,6 +171,9 @@ pub struct ParameterSet {
     pub ad_channel_ban: Option<Timeline<AdBanScope>>,
     pub ad_banned_channels: Option<Timeline<Vec<AdChannel>>>,
     pub ad_school_supplies: Option<Timeline<bool>>,
+    /// Phrases a training ad must not use (AD_CONTENT): promised results, examiners' names,
+    /// endorsements, anxiety. Matched in the ad's text as written (NFC).
+    pub ad_banned_phrases: Option<Timeline<Vec<String>>>,
     // Lists.
     pub blacklist_repeat_count: Option<Timeline<u32>>,
     pub blacklist_repeat_window_days: Option<Timeline<u32>>,

@@ -1,5 +1,6 @@
-//! Advertising (area `advertising` of the rule catalogue): AD_CHANNEL_BAN and AD_SCHOOL_SUPPLIES, judged on
-//! advertisements inspectors observed. (A fake former price in an ad is a pricing rule, see
+//! Advertising (area `advertising` of the rule catalogue): AD_CHANNEL_BAN, AD_SCHOOL_SUPPLIES and
+//! AD_CONTENT (the policy's banned phrases in the ad's text), judged on advertisements inspectors
+//! observed. (A fake former price in an ad is a pricing rule, see
 //! `pricing`.)
 
 use tutorwatch_events::advertising::{AdChannel, AdvertisementObserved};
@@ -69,6 +70,25 @@ fn judge(ctx: &Context<'_>, event: &LoggedEvent, ad: &AdvertisementObserved) -> 
                 ctx.draft(event, RuleId::AdSchoolSupplies, at)
                     .figure(Figure::new("carrier", Measure::Text(carrier.clone())))
                     .describe(format!("training ad {} carried by {carrier}", ad.ad))
+                    .build(&id),
+            );
+        }
+    }
+
+    if let Some(banned) = policy.lookup(region, date, |p| p.ad_banned_phrases.as_ref()) {
+        let text = ad.description.as_str();
+        let found: Vec<&str> = banned
+            .value
+            .iter()
+            .map(String::as_str)
+            .filter(|phrase| !phrase.is_empty() && text.contains(phrase))
+            .collect();
+        if !found.is_empty() {
+            let phrases = found.join("、");
+            findings.push(
+                ctx.draft(event, RuleId::AdContent, at)
+                    .figure(Figure::new("phrases", Measure::Text(phrases.clone())))
+                    .describe(format!("training ad {} says {phrases}", ad.ad))
                     .build(&id),
             );
         }

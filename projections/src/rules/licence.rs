@@ -1,8 +1,9 @@
 //! Licensing, registration and sites (area `licence` of the rule catalogue): SUBJECT_MUST_BE_NONPROFIT at
 //! registration and as a standing fact at each activity; operating while unlicensed, suspended or
 //! revoked (OPERATING_*), judged on each plan, lesson and fee; and, for a course, its licence
-//! scope (ONLINE_SUBJECT_LICENSE, LICENSE_MODE_MATCH), its content (NONSUBJECT_NO_SUBJECT_CONTENT)
-//! and its site (MULTI_SITE_UNAPPROVED).
+//! scope (ONLINE_SUBJECT_LICENSE, LICENSE_MODE_MATCH), its content (NONSUBJECT_NO_SUBJECT_CONTENT,
+//! and DISGUISED_NAMES: a subject course under a label from the policy's list) and its site
+//! (MULTI_SITE_UNAPPROVED).
 
 use tutorwatch_events::ids::CourseId;
 use tutorwatch_events::kinds::{Category, Mode};
@@ -77,6 +78,35 @@ fn licence_scope(check: &CourseCheck<'_>) -> Vec<Finding> {
             ),
             &base,
         );
+    }
+    if category == Category::Subject {
+        if let Some(labels) =
+            check
+                .ctx
+                .policy
+                .lookup(check.event.envelope.region, check.date, |p| {
+                    p.disguise_labels.as_ref()
+                })
+        {
+            let found: Vec<&str> = labels
+                .value
+                .iter()
+                .map(String::as_str)
+                .filter(|label| !label.is_empty() && course.title.contains(label))
+                .collect();
+            if !found.is_empty() {
+                let labels = found.join("、");
+                add(
+                    RuleId::DisguisedNames,
+                    Figure::new("labels", Measure::Text(labels.clone())),
+                    format!(
+                        "subject course {} ({}) titled {:?}, under the label {labels}",
+                        key.course, course.subject, course.title
+                    ),
+                    &base,
+                );
+            }
+        }
     }
     let online_subject = course.mode == Mode::Online && category == Category::Subject;
     let licensed_online_subject =

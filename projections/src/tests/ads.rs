@@ -158,3 +158,32 @@ fn an_event_naming_another_region_cannot_move_a_registered_institution() {
         .expect("registered");
     assert_eq!(facts.region, region(REGION));
 }
+
+#[test]
+fn an_ad_promising_results_or_invoking_examiners_is_found_with_the_phrases_it_used() {
+    let said = |text_of_ad: &str| {
+        let mut observed = ad(AdChannel::OwnPremises, true);
+        observed.description = text(text_of_ad);
+        of_rule(&observe(REGION, observed), RuleId::AdContent)
+    };
+    let found = said("数学冲刺，保证提分，命题专家押题");
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        found[0].figures[0].value,
+        tutorwatch_findings::Measure::Text("保证提分、命题专家、押题".into())
+    );
+    for clean in [
+        "小升初数学冲刺班，名师授课",
+        "秋季班报名优惠",
+        "保证安全，接送到家",
+    ] {
+        assert!(said(clean).is_empty(), "{clean}");
+    }
+    // Before the advertising law's rule took effect, nothing.
+    let mut log = Log::new();
+    log.licensed_subject_institution();
+    let mut observed = ad(AdChannel::OwnPremises, true);
+    observed.description = text("保过");
+    log.push("2015-08-01T10:00:00+08:00", observed);
+    assert!(of_rule(&run(&log.events), RuleId::AdContent).is_empty());
+}

@@ -1426,3 +1426,37 @@ fn a_lesson_after_its_course_was_cancelled_is_undeclared_but_one_before_it_is_no
         vec![cancelled.envelope.event_id, late.envelope.event_id]
     );
 }
+
+#[test]
+fn a_subject_course_under_a_disguise_label_is_found_and_a_non_subject_camp_is_not() {
+    let published = |title: &str, subject: Subject| {
+        let mut log = Log::new();
+        log.licensed_subject_institution();
+        let mut c = course(
+            "c-1",
+            subject,
+            GradeBand::Primary,
+            Mode::Offline,
+            vec![session(
+                "l-1",
+                "2025-09-10T18:30:00+08:00",
+                "2025-09-10T19:30:00+08:00",
+            )],
+        );
+        c.title = text(title);
+        log.push("2025-09-01T10:00:00+08:00", c);
+        of_rule(&run(&log.events), RuleId::DisguisedNames)
+    };
+    let found = published("小学数学托管班", Subject::Mathematics);
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        found[0].figures[0].value,
+        tutorwatch_findings::Measure::Text("托管".into())
+    );
+    assert_eq!(
+        published("英语研学夏令营", Subject::ForeignLanguage).len(),
+        1
+    );
+    assert!(published("小学数学提高班", Subject::Mathematics).is_empty());
+    assert!(published("音乐夏令营", Subject::Music).is_empty());
+}

@@ -54,6 +54,7 @@ pub const CASES: &[&str] = &[
     "subject_licensee_non_subject_course",
     "subject_outside_licensed_subjects",
     "non_subject_institution_teaches_maths",
+    "subject_course_titled_summer_camp",
     "unapproved_site_planned",
     "unapproved_site_delivered",
     "course_before_approval",
@@ -87,6 +88,8 @@ pub const CASES: &[&str] = &[
     "ad_transit",
     "ad_on_workbook",
     "ad_inside_school",
+    "ad_promises_results",
+    "ad_examiner_claim",
     "black_listed_sale",
 ];
 

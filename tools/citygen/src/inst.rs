@@ -123,6 +123,8 @@ pub(crate) struct Plan {
     pub price: Fen,
     pub class_size: u32,
     pub sessions: Vec<Session>,
+    /// The title it is published under (`None`: the subject's name and the course id).
+    pub title: Option<String>,
 }
 
 impl Plan {
@@ -291,6 +293,7 @@ impl Inst {
             price: Fen::new(price),
             class_size: 20,
             sessions,
+            title: None,
         })
     }
 
@@ -304,7 +307,10 @@ impl Inst {
     ) -> Result<EventId, GenError> {
         let event = CoursePublished {
             course: plan.course.clone(),
-            title: text(&format!("{:?} {}", plan.subject, plan.course))?,
+            title: match &plan.title {
+                Some(title) => text(title)?,
+                None => text(&format!("{:?} {}", plan.subject, plan.course))?,
+            },
             subject: plan.subject,
             grade_band: band,
             mode: plan.mode,

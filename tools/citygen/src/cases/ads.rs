@@ -66,6 +66,24 @@ pub(super) fn plant(case: &mut Case<'_>) -> Result<Option<Vec<Expected>>, GenErr
             );
             vec![expect(rule, identity(&[&"ad", &e]), vec![e])]
         }
+        "ad_promises_results" | "ad_examiner_claim" => {
+            let id: AdId = token(format!("ad-{n}-1"))?;
+            let description = if name == "ad_promises_results" {
+                "暑期数学冲刺班，保证提分，不提分全额退款"
+            } else {
+                "中考数学命题专家亲授"
+            };
+            let observed = AdvertisementObserved {
+                description: crate::inst::text(description)?,
+                ..ad(id, AdChannel::OwnPremises)?
+            };
+            let e = em.emit(
+                &inst.who,
+                at(jiff::civil::date(2025, 11, 20), 10)?,
+                observed,
+            );
+            vec![expect(RuleId::AdContent, identity(&[&"ad", &e]), vec![e])]
+        }
         _ => return Ok(None),
     };
     Ok(Some(out))

@@ -98,6 +98,17 @@ pub(super) fn plant(case: &mut Case<'_>) -> Result<Option<Vec<Expected>>, GenErr
                 vec![e],
             )]
         }
+        "subject_course_titled_summer_camp" => {
+            let mut plan = inst.plan(
+                maths,
+                Mode::Offline,
+                8000,
+                &[span(DAY, (18, 30, 0), (20, 0, 0))?],
+            )?;
+            plan.title = Some("小学数学思维夏令营".to_owned());
+            let e = inst.publish(em, published, &plan, GradeBand::Primary)?;
+            vec![expect(RuleId::DisguisedNames, plan_stage(&plan), vec![e])]
+        }
         "unapproved_site_planned" => {
             let mut plan = inst.plan(
                 maths,
