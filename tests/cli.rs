@@ -221,3 +221,21 @@ fn rules_lists_the_catalogue_with_the_figures_in_force() {
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(stderr.contains("GB/T 2260"), "{stderr}");
 }
+
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    // `tutorwatch rules | head -1`: the pipe closes before the table is written.
+    let mut child = Command::new(binary())
+        .args(["rules", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("starts");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("runs");
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        !String::from_utf8_lossy(&output.stderr).contains("error"),
+        "{output:?}"
+    );
+}

@@ -61,7 +61,8 @@ pub(crate) struct FigureEntry {
     /// Whether a value is in force on the date (`false`: the rule does not apply then).
     pub in_force: bool,
     /// The value in the policy file's own units (seconds, fen, basis points, `HH:MM:SS`, …).
-    #[schema(value_type = Object)]
+    /// (`null` when none is in force; a number, string, boolean, list or table otherwise.)
+    #[schema(value_type = Value)]
     pub value: Option<serde_json::Value>,
     /// The value in words (`30 分钟`, `50.00 元`, …; `未生效` when none is in force).
     pub display: String,
