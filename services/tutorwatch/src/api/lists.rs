@@ -106,6 +106,18 @@ pub(crate) async fn white_list(
     Ok(Json(list_page(&state, ListStatus::White, params).await?))
 }
 
+/// The public list a path names: `black` or `white` (anything else is 422 at `path.list`).
+fn public_list(list: &str) -> Result<ListStatus, Problem> {
+    match list {
+        "black" => Ok(ListStatus::Black),
+        "white" => Ok(ListStatus::White),
+        _ => Err(Problem::invalid(
+            "path.list",
+            "the public lists are `black` and `white`",
+        )),
+    }
+}
+
 /// The most list entries read per store page while taking a snapshot.
 const SNAPSHOT_READ_CHUNK: usize = 10_000;
 
@@ -157,16 +169,7 @@ pub(crate) async fn list_snapshot(
     State(state): State<AppState>,
     Path(list): Path<String>,
 ) -> Result<Response, Problem> {
-    let status = match list.as_str() {
-        "black" => ListStatus::Black,
-        "white" => ListStatus::White,
-        _ => {
-            return Err(Problem::invalid(
-                "path.list",
-                "the public lists are `black` and `white`",
-            ))
-        }
-    };
+    let status = public_list(&list)?;
     let Some(signer) = state.evidence.clone() else {
         return Err(Problem::unavailable(
             "this service signs no checkpoints ([checkpoints] key_file), so it gives no signed snapshots",
@@ -314,16 +317,7 @@ pub(crate) async fn list_changes(
     Path(list): Path<String>,
     ApiQuery(params): ApiQuery<ChangesParams>,
 ) -> Result<Json<ListChanges>, Problem> {
-    let status = match list.as_str() {
-        "black" => ListStatus::Black,
-        "white" => ListStatus::White,
-        _ => {
-            return Err(Problem::invalid(
-                "path.list",
-                "the public lists are `black` and `white`",
-            ))
-        }
-    };
+    let status = public_list(&list)?;
     let store = state.projections.clone();
     let after = params.after;
     // The moves are read only for a range the projections have applied.
