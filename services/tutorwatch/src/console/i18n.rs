@@ -9,6 +9,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderValue};
 use axum::response::Response;
 use tutorwatch_events::{RegionCode, UtcTime};
+use tutorwatch_findings::{ReasonKind, Severity};
 
 /// The cookie that remembers the language chosen with `?lang=`.
 pub(crate) const LANG_COOKIE: &str = "tw_lang";
@@ -18,6 +19,15 @@ pub(crate) const LANG_COOKIE: &str = "tw_lang";
 pub(crate) enum Lang {
     Zh,
     En,
+}
+
+impl From<Lang> for tutorwatch_findings::Lang {
+    fn from(lang: Lang) -> Self {
+        match lang {
+            Lang::Zh => tutorwatch_findings::Lang::Zh,
+            Lang::En => tutorwatch_findings::Lang::English,
+        }
+    }
 }
 
 impl Lang {
@@ -158,14 +168,12 @@ pub(crate) fn date(lang: Lang, date: jiff::civil::Date) -> String {
     }
 }
 
-/// A severity (`low`, `med`, `high`, `crit`).
+/// A severity (`low`, `med`, `high`, `crit`), in the vocabulary's own words
+/// (`Severity::title`).
 pub(crate) fn severity(lang: Lang, name: &str) -> &'static str {
-    match name {
-        "low" => lang.t("低", "low"),
-        "med" => lang.t("中", "medium"),
-        "high" => lang.t("高", "high"),
-        "crit" => lang.t("严重", "critical"),
-        _ => lang.t("未知", "unknown"),
+    match from_json_name::<Severity>(name) {
+        Some(severity) => severity.title(lang.into()),
+        None => lang.t("未知", "unknown"),
     }
 }
 
@@ -195,28 +203,18 @@ pub(crate) const STATUSES: [&str; 6] = [
     "withdrawn",
 ];
 
-/// Why an institution is on the black list, or not on the white list.
+/// Why an institution is on the black list, or not on the white list, in the vocabulary's own
+/// words (`ReasonKind::title`).
 pub(crate) fn reason(lang: Lang, kind: &str) -> &'static str {
-    match kind {
-        "operating_without_licence" => lang.t("无证或停证期间办学", "operating without a licence"),
-        "licence_revoked_as_penalty" => {
-            lang.t("办学许可证被依法吊销", "licence revoked as a penalty")
-        }
-        "serious_fund_finding" => lang.t("严重资金监管问题", "serious prepaid-fund violation"),
-        "repeated_violations" => lang.t("多次违规", "repeated violations"),
-        "not_registered" => lang.t("未登记", "not registered"),
-        "licence_not_active" => lang.t("办学许可证未处于有效状态", "licence not active"),
-        "category_mismatch" => lang.t("培训类别与许可不符", "category does not match the licence"),
-        "subject_not_non_profit" => lang.t(
-            "学科类机构未登记为非营利性",
-            "subject training not non-profit",
-        ),
-        "no_supervised_account" => lang.t("无预收费监管账户", "no supervised prepaid-fee account"),
-        "standing_critical_finding" => {
-            lang.t("存在未办结的严重问题", "an unresolved critical finding")
-        }
-        _ => lang.t("其他原因", "other reason"),
+    match from_json_name::<ReasonKind>(kind) {
+        Some(kind) => kind.title(lang.into()),
+        None => lang.t("其他原因", "other reason"),
     }
+}
+
+/// The value a JSON name (`serious_fund_finding`) names.
+fn from_json_name<T: serde::de::DeserializeOwned>(name: &str) -> Option<T> {
+    serde_json::from_value(serde_json::Value::String(name.to_owned())).ok()
 }
 
 /// A list status (`black`, `white`, `unlisted`).
@@ -338,5 +336,29 @@ pub(crate) fn subject(lang: Lang, name: &str) -> &'static str {
         "information_technology" => lang.t("信息技术", "information technology"),
         "labour_and_technology" => lang.t("劳动与技术", "labour and technology"),
         _ => lang.t("其他非学科类", "other non-subject"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn severities_and_reasons_read_the_vocabularys_own_words() {
+        for name in SEVERITIES {
+            assert_ne!(severity(Lang::Zh, name), "未知", "{name}");
+        }
+        assert_eq!(severity(Lang::Zh, "crit"), "严重");
+        assert_eq!(severity(Lang::En, "med"), "medium");
+        assert_eq!(severity(Lang::En, "urgent"), "unknown");
+        assert_eq!(
+            reason(Lang::Zh, "licence_revoked_as_penalty"),
+            "办学许可证被依法吊销"
+        );
+        assert_eq!(
+            reason(Lang::En, "no_supervised_account"),
+            "no supervised prepaid-fee account"
+        );
+        assert_eq!(reason(Lang::Zh, "something_else"), "其他原因");
     }
 }
