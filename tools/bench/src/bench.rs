@@ -106,45 +106,66 @@ fn generated_messages(count: usize) -> tokio::sync::mpsc::Receiver<Vec<Message>>
     rx
 }
 
-/// Publishes what the generator sends, pipelined like [`publish_pipelined`].
+/// Publishes with at most [`PUBLISH_IN_FLIGHT_MAX`] acks outstanding: the oldest ack is awaited
+/// before one more message goes out.
+struct Pipeline {
+    in_flight: std::collections::VecDeque<jetstream::context::PublishAckFuture>,
+}
+
+impl Pipeline {
+    fn new() -> Self {
+        Self {
+            in_flight: std::collections::VecDeque::with_capacity(PUBLISH_IN_FLIGHT_MAX),
+        }
+    }
+
+    async fn publish(
+        &mut self,
+        js: &jetstream::Context,
+        (subject, headers, payload): Message,
+    ) -> anyhow::Result<()> {
+        self.in_flight
+            .push_back(js.publish_with_headers(subject, headers, payload).await?);
+        if self.in_flight.len() >= PUBLISH_IN_FLIGHT_MAX {
+            if let Some(ack) = self.in_flight.pop_front() {
+                ack.await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Awaits every ack still outstanding.
+    async fn finish(self) -> anyhow::Result<()> {
+        for ack in self.in_flight {
+            ack.await?;
+        }
+        Ok(())
+    }
+}
+
+/// Publishes what the generator sends, pipelined.
 async fn publish_generated(
     js: jetstream::Context,
     mut chunks: tokio::sync::mpsc::Receiver<Vec<Message>>,
 ) -> anyhow::Result<()> {
-    let mut in_flight = std::collections::VecDeque::with_capacity(PUBLISH_IN_FLIGHT_MAX);
+    let mut pipeline = Pipeline::new();
     while let Some(chunk) = chunks.recv().await {
-        for (subject, headers, payload) in chunk {
-            in_flight.push_back(js.publish_with_headers(subject, headers, payload).await?);
-            if in_flight.len() >= PUBLISH_IN_FLIGHT_MAX {
-                if let Some(ack) = in_flight.pop_front() {
-                    ack.await?;
-                }
-            }
+        for message in chunk {
+            pipeline.publish(&js, message).await?;
         }
     }
-    for ack in in_flight {
-        ack.await?;
-    }
-    Ok(())
+    pipeline.finish().await
 }
 
 async fn publish_pipelined(
     js: &jetstream::Context,
-    messages: impl Iterator<Item = (String, async_nats::HeaderMap, bytes::Bytes)>,
+    messages: impl Iterator<Item = Message>,
 ) -> anyhow::Result<()> {
-    let mut in_flight = std::collections::VecDeque::with_capacity(PUBLISH_IN_FLIGHT_MAX);
-    for (subject, headers, payload) in messages {
-        in_flight.push_back(js.publish_with_headers(subject, headers, payload).await?);
-        if in_flight.len() >= PUBLISH_IN_FLIGHT_MAX {
-            if let Some(ack) = in_flight.pop_front() {
-                ack.await?;
-            }
-        }
+    let mut pipeline = Pipeline::new();
+    for message in messages {
+        pipeline.publish(js, message).await?;
     }
-    for ack in in_flight {
-        ack.await?;
-    }
-    Ok(())
+    pipeline.finish().await
 }
 
 async fn raw_jetstream(
