@@ -100,7 +100,7 @@ fn licence_scope(check: &CourseCheck<'_>) -> Vec<Finding> {
                     RuleId::DisguisedNames,
                     Figure::new("labels", Measure::Text(labels.clone())),
                     format!(
-                        "subject course {} ({}) titled {:?}, under the label {labels}",
+                        "subject course {} ({}) titled “{}”, under the label {labels}",
                         key.course, course.subject, course.title
                     ),
                     &base,
