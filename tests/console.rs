@@ -840,7 +840,12 @@ async fn an_officer_filters_follows_exports_and_acts_on_the_feed() {
     assert_eq!(browser.text("h1").await, "违规线索");
 
     // Another jurisdiction's officer sees none of it, and the finding is "not found" for them.
-    browser.click("#sign-out").await;
+    // Signing out lands on the home page; sign in again only once it is there (a navigation to
+    // the sign-in page started earlier would be overtaken by the sign-out's redirect).
+    browser.submit("#sign-out").await;
+    browser
+        .wait_for("the home page after signing out", "section.hero")
+        .await;
     browser.sign_in(&site.other_officer).await;
     browser.wait_for("the other feed", "#feed").await;
     assert!(browser.texts("#feed tr.finding").await.is_empty());
