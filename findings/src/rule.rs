@@ -495,7 +495,7 @@ catalogue! {
         source: "《关于加强义务教育阶段学科类校外培训收费监管的通知》（发改价格〔2021〕1279号）", list: Counts,
         zh: "学科类培训收费不得超过政府指导价",
         en: "Subject-training prices within the government guide price",
-        city: ["guide_price_8801_per_45min"],
+        city: ["guide_price_8801_per_45min", "guide_price_8800_rescheduled_to_44min"],
     }
     NoFakeOriginalPrice {
         id: "NO_FAKE_ORIGINAL_PRICE", area: Pricing, severity: High,

@@ -1,5 +1,6 @@
-//! Prices (area `pricing` of the rule catalogue): GOV_GUIDE_PRICE, judged when a subject course is published,
-//! and NO_FAKE_ORIGINAL_PRICE, judged on advertisements inspectors observed.
+//! Prices (area `pricing` of the rule catalogue): GOV_GUIDE_PRICE, judged on each plan of a subject
+//! course (published, and again when a reschedule changes its lessons' lengths, since the price
+//! is per lesson), and NO_FAKE_ORIGINAL_PRICE, judged on advertisements inspectors observed.
 //!
 //! **Invariant:** a claimed former price is judged only against prices the institution itself
 //! published or charged earlier in the log, never against outside data. Money is integer fen;
@@ -7,12 +8,10 @@
 
 use tutorwatch_events::advertising::AdvertisementObserved;
 use tutorwatch_events::kinds::Category;
-use tutorwatch_events::schedule::CoursePublished;
 use tutorwatch_events::{Event, Fen, LoggedEvent};
 
 use crate::context::Context;
-use crate::facts::CourseKey;
-use crate::rules::{local_date, RuleArea};
+use crate::rules::{local_date, CourseCheck, RuleArea, Stage};
 use tutorwatch_findings::{identity, Figure, Finding, Measure, RuleId};
 
 /// The pricing rules (stateless).
@@ -23,7 +22,6 @@ impl RuleArea for PricingRules {
     fn on_event(&mut self, ctx: &Context<'_>, event: &LoggedEvent) -> Vec<Finding> {
         let envelope = &event.envelope;
         match &envelope.event {
-            Event::CoursePublished(course) => guide_price(ctx, event, course),
             Event::AdvertisementObserved(ad) => {
                 let date = local_date(ctx, event, envelope.occurred_at);
                 if !ctx
@@ -38,33 +36,39 @@ impl RuleArea for PricingRules {
             _ => Vec::new(),
         }
     }
+
+    fn on_course(&self, check: &CourseCheck<'_>) -> Vec<Finding> {
+        // The price is the plan's: a delivered lesson changes nothing the institution charges.
+        if check.stage != Stage::Plan {
+            return Vec::new();
+        }
+        guide_price(check).into_iter().collect()
+    }
 }
 
-/// GOV_GUIDE_PRICE: a subject course's price per standard lesson against the region's guidance
-/// price plus the allowed markup.
-fn guide_price(ctx: &Context<'_>, event: &LoggedEvent, course: &CoursePublished) -> Vec<Finding> {
+/// GOV_GUIDE_PRICE: a subject course's price per standard lesson, at its current plan's lesson
+/// lengths, against the region's guidance price plus the allowed markup. The plan's event
+/// (publication or reschedule) is the evidence; the finding is the course's, so a reschedule
+/// re-judges it under the same id.
+fn guide_price(check: &CourseCheck<'_>) -> Option<Finding> {
+    let (ctx, event, course) = (check.ctx, check.event, check.course);
     let envelope = &event.envelope;
     if course.subject.category() != Category::Subject {
-        return Vec::new();
+        return None;
     }
     let date = local_date(ctx, event, envelope.occurred_at);
-    let Some(table) = ctx
+    let table = ctx
         .policy
-        .lookup(envelope.region, date, |p| p.guide_prices.as_ref())
-    else {
-        return Vec::new();
-    };
-    let table = table.value;
+        .lookup(envelope.region, date, |p| p.guide_prices.as_ref())?
+        .value;
     if !table.grade_bands.contains(&course.grade_band) {
-        return Vec::new();
+        return None;
     }
-    let Some(band) = table.bands.iter().find(|b| {
+    let band = table.bands.iter().find(|b| {
         b.mode == course.mode
             && b.class_size_max
                 .is_none_or(|max| course.class_size_max <= max)
-    }) else {
-        return Vec::new();
-    };
+    })?;
     // The longest planned lesson gives the lowest price per standard unit: the lenient reading.
     let lesson_seconds = course
         .sessions
@@ -78,31 +82,28 @@ fn guide_price(ctx: &Context<'_>, event: &LoggedEvent, course: &CoursePublished)
     let price = u128::from(course.price_per_lesson.get());
     let allowed_bp = 10_000 + u128::from(table.markup_bp);
     if price * unit_seconds * 10_000 <= u128::from(band.price_fen) * allowed_bp * lesson_seconds {
-        return Vec::new();
+        return None;
     }
     let cap_per_unit = Fen::new(
         u64::try_from(u128::from(band.price_fen) * allowed_bp / 10_000).unwrap_or(u64::MAX),
     );
     let price_per_unit =
         Fen::new(u64::try_from(price * unit_seconds / lesson_seconds).unwrap_or(u64::MAX));
-    let key = CourseKey {
-        institution: envelope.institution.clone(),
-        course: course.course.clone(),
-    };
-    vec![ctx
-        .draft(event, RuleId::GovGuidePrice, envelope.occurred_at)
-        .figure(Figure::new("price_per_unit", Measure::Money(price_per_unit)))
-        .figure(Figure::new("guide_price", Measure::Money(Fen::new(band.price_fen))))
-        .figure(Figure::new("limit", Measure::Money(cap_per_unit)))
-        .describe(format!(
-            "course {} costs {price_per_unit} per {}-min lesson > guidance {} + {} = {cap_per_unit} (class of up to {})",
-            key.course,
-            band.unit_minutes,
-            Fen::new(band.price_fen),
-            Measure::BasisPoints(u64::from(table.markup_bp)),
-            course.class_size_max
-        ))
-        .build(&identity(&[&"price", &envelope.event_id]))]
+    Some(
+        ctx.draft(event, RuleId::GovGuidePrice, envelope.occurred_at)
+            .figure(Figure::new("price_per_unit", Measure::Money(price_per_unit)))
+            .figure(Figure::new("guide_price", Measure::Money(Fen::new(band.price_fen))))
+            .figure(Figure::new("limit", Measure::Money(cap_per_unit)))
+            .describe(format!(
+                "course {} costs {price_per_unit} per {}-min lesson > guidance {} + {} = {cap_per_unit} (class of up to {})",
+                check.key.course,
+                band.unit_minutes,
+                Fen::new(band.price_fen),
+                Measure::BasisPoints(u64::from(table.markup_bp)),
+                course.class_size_max
+            ))
+            .build(&identity(&[&check.base(), &"guide_price"])),
+    )
 }
 
 /// NO_FAKE_ORIGINAL_PRICE: a former price never charged, or a discount the prices contradict.

@@ -513,6 +513,50 @@ fn guidance_prices_allow_ten_percent_above_the_base() {
     assert_eq!(published(Fen::new(6601)).len(), 1);
 }
 
+#[test]
+fn a_reschedule_that_shortens_the_lessons_is_judged_against_the_guidance_price_again() {
+    let rescheduled_to = |end: &str| {
+        let mut log = Log::for_institution(CODE, "310104");
+        log.licensed_subject_institution();
+        let mut c = course(
+            "c-1",
+            Subject::Mathematics,
+            GradeBand::Primary,
+            Mode::Offline,
+            vec![session(
+                "l-1",
+                "2025-09-01T17:00:00+08:00",
+                "2025-09-01T17:45:00+08:00",
+            )],
+        );
+        c.price_per_lesson = Fen::yuan(66);
+        c.class_size_max = 30;
+        log.push("2025-08-20T10:00:00+08:00", c);
+        log.push(
+            "2025-08-21T10:00:00+08:00",
+            tutorwatch_events::schedule::CourseRescheduled {
+                course: tutorwatch_events::ids::CourseId::parse("c-1").expect("id"),
+                sessions: vec![session("l-1", "2025-09-01T17:00:00+08:00", end)],
+            },
+        );
+        let reschedule = log.events.last().expect("pushed").envelope.event_id;
+        (
+            of_rule(&run(&log.events), RuleId::GovGuidePrice),
+            reschedule,
+        )
+    };
+    // ¥66 for 45 minutes is the limit; the same ¥66 for 44 minutes is ¥67.50 per 45.
+    assert!(rescheduled_to("2025-09-01T17:45:00+08:00").0.is_empty());
+    let (findings, reschedule) = rescheduled_to("2025-09-01T17:44:00+08:00");
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0].evidence[0].event_id, reschedule);
+    assert!(
+        findings[0].description.contains("67.50"),
+        "{}",
+        findings[0].description
+    );
+}
+
 /// A licensed institution with a music course, then `fees` (and releases) in order.
 fn with_charges(charges: Vec<(&str, Event)>) -> Projector {
     let mut log = Log::new();

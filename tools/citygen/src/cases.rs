@@ -82,6 +82,7 @@ pub const CASES: &[&str] = &[
     "escrow_coverage_99_99",
     "account_closed_while_owed",
     "guide_price_8801_per_45min",
+    "guide_price_8800_rescheduled_to_44min",
     "ad_former_price_never_charged",
     "ad_discount_off_by_101_fen",
     "ad_public_place",
@@ -247,7 +248,7 @@ pub(crate) fn plant(em: &mut Emitter, n: u32, name: &str) -> Result<Vec<Expected
                 ..Licence::subject()
             },
         )?,
-        "guide_price_8801_per_45min" => violator(
+        "guide_price_8801_per_45min" | "guide_price_8800_rescheduled_to_44min" => violator(
             em,
             n,
             crate::region(crate::GUIDE_PRICE_REGION)?,

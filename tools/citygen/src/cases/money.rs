@@ -2,7 +2,8 @@
 //! loans, releases ahead of lessons, unpaid and late refunds (and one paid on the last day, and
 //! one paid on day 9 whose bank sends it after other banks' clocks passed day 15), escrow
 //! coverage just below its thresholds, an account closed while owed, a guidance price 1 fen
-//! over, and a sale while black-listed.
+//! over (and one at the limit until a reschedule shortens its lesson), and a sale while
+//! black-listed.
 
 use tutorwatch_events::escrow::{
     DailyBalanceStated, FundsReleased, RefundPaid, RefundRequested, SupervisedAccountClosed,
@@ -301,7 +302,34 @@ pub(super) fn plant(case: &mut Case<'_>) -> Result<Option<Vec<Expected>>, GenErr
             let e = inst.publish(em, published, &plan, GradeBand::Primary)?;
             vec![expect(
                 RuleId::GovGuidePrice,
-                identity(&[&"price", &e]),
+                identity(&[&identity(&[&"plan", &plan.course]), &"guide_price"]),
+                vec![e],
+            )]
+        }
+        // At the limit as published (¥88.00 per 45 minutes), over it once a reschedule shortens
+        // the lesson to 44 minutes (¥90.00 per 45): the reschedule is the evidence.
+        "guide_price_8800_rescheduled_to_44min" => {
+            let mut plan = inst.plan(
+                maths,
+                Mode::Offline,
+                8800,
+                &[span(DAY, (19, 0, 0), (19, 45, 0))?],
+            )?;
+            plan.class_size = 9;
+            inst.publish(em, published, &plan, GradeBand::Primary)?;
+            let mut shorter = plan.sessions.clone();
+            shorter[0].end = local(DAY, 19, 44, 0, 0)?;
+            let e = em.emit(
+                &inst.who,
+                at(PUBLISHED, 15)?,
+                tutorwatch_events::schedule::CourseRescheduled {
+                    course: plan.course.clone(),
+                    sessions: shorter,
+                },
+            );
+            vec![expect(
+                RuleId::GovGuidePrice,
+                identity(&[&identity(&[&"plan", &plan.course]), &"guide_price"]),
                 vec![e],
             )]
         }
