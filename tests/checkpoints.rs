@@ -714,3 +714,202 @@ async fn a_findings_evidence_bundle_and_the_list_snapshots_verify_offline_and_a_
     assert_eq!(exported["finding"], parsed["finding"]);
     assert_eq!(exported["evidence"], parsed["evidence"]);
 }
+
+/// Flips one bit in every copy of `needle` in the files under `dir`; how many copies there were.
+fn damage_every_copy(dir: &Path, needle: &[u8]) -> usize {
+    let mut copies = 0;
+    let mut pending = vec![dir.to_owned()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).expect("lists") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() {
+                pending.push(path);
+                continue;
+            }
+            let mut bytes = std::fs::read(&path).expect("reads");
+            let mut at = 0;
+            while let Some(found) = bytes[at..]
+                .windows(needle.len())
+                .position(|window| window == needle)
+            {
+                let start = at + found;
+                bytes[start + needle.len() / 2] ^= 0x04;
+                copies += 1;
+                at = start + needle.len();
+            }
+            std::fs::write(&path, bytes).expect("writes");
+        }
+    }
+    copies
+}
+
+#[tokio::test]
+async fn a_flipped_bit_is_salvaged_up_to_the_last_good_entry_and_the_rest_reingested() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let keys = root.path().join("keys");
+    std::fs::create_dir(&keys).expect("mkdir");
+    let (key_file, public) = keygen(&keys);
+    let checkpoints = root.path().join("checkpoints.jsonl");
+    let data = root.path().join("data");
+    std::fs::create_dir(&data).expect("mkdir");
+    let config = format!(
+        "[checkpoints]\nkey_file = {:?}\nfile = {:?}\nevery_events = 5\nevery_secs = 3600\n",
+        path_arg(&key_file),
+        path_arg(&checkpoints)
+    );
+    let nats = NatsServer::start();
+    let mut service = Service::start_with_config(&nats.url(), &data, &config);
+    service.wait_ready().await;
+    let events = sample_events(30);
+    let publisher = Publisher::connect(&nats.url()).await;
+    publish_all(&publisher, &events[..10], |_| true, |_| false).await;
+    let signed_seqs = || -> Vec<u64> {
+        std::fs::read_to_string(&checkpoints)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .filter_map(|checkpoint| checkpoint["seq"].as_u64())
+            .collect()
+    };
+    wait_until(
+        Duration::from_secs(20),
+        "a checkpoint of entry 10",
+        || async { signed_seqs().contains(&10) },
+    )
+    .await;
+    publish_all(&publisher, &events[10..], |_| true, |_| false).await;
+    wait_until(Duration::from_secs(20), "30 events", || async {
+        ingest_drained(&publisher.js).await && service.logged_events().await == Some(30)
+    })
+    .await;
+    assert!(service.terminate().success(), "{}", service.stderr());
+    assert_eq!(signed_seqs().last(), Some(&30));
+
+    // One bit flips in entry 12, wherever the storage engine keeps a copy of it.
+    let entry_12 = {
+        let log = EventLog::open(&data.join("log")).expect("Failed to open the log");
+        log.record_at(12).expect("entry 12 is there").encode()
+    };
+    let copies = damage_every_copy(&data.join("log"), &entry_12);
+    assert!(
+        copies >= 1,
+        "entry 12 is stored somewhere in the log's files"
+    );
+
+    // Verification fails, and so does starting the service.
+    let checkpoints_arg = path_arg(&checkpoints);
+    let data_arg = path_arg(&data);
+    let verified = tutorwatch(&[
+        "log",
+        "verify",
+        "--data",
+        &data_arg,
+        "--checkpoints",
+        &checkpoints_arg,
+        "--key",
+        &public,
+    ]);
+    assert!(!verified.status.success(), "{verified:?}");
+    let mut refused = Service::start_with_config(&nats.url(), &data, &config);
+    let status = refused
+        .wait_exit(Duration::from_secs(20))
+        .expect("serve stops by itself");
+    assert!(!status.success(), "{}", refused.stderr());
+    assert!(
+        refused.stderr().contains("log salvage"),
+        "{}",
+        refused.stderr()
+    );
+
+    // With checkpoints present, salvage wants the key that signed them.
+    let salvage_args = [
+        "log",
+        "salvage",
+        "--data",
+        &data_arg,
+        "--checkpoints",
+        &checkpoints_arg,
+    ];
+    let no_key = tutorwatch(&salvage_args);
+    assert!(!no_key.status.success());
+    assert!(
+        String::from_utf8_lossy(&no_key.stderr).contains("--key"),
+        "{no_key:?}"
+    );
+
+    let salvaged = Command::new(binary())
+        .args(salvage_args)
+        .args(["--key", &public, "--reingest"])
+        .env("TW_NATS_URL", nats.url())
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("runs");
+    assert!(salvaged.status.success(), "{salvaged:?}");
+    let report = stdout_json(&salvaged);
+    assert_eq!(report["salvaged"], 11, "{report}");
+    assert_eq!(report["ended"]["at"], 12, "{report}");
+    assert_eq!(report["ended"]["why"], "missing", "{report}");
+    assert_eq!(report["found_up_to"], 30, "{report}");
+    assert!(
+        report["checkpoints"]["set_aside"].as_u64() >= Some(1),
+        "{report}"
+    );
+    assert!(
+        report["checkpoints"]["kept"].as_u64() >= Some(1),
+        "{report}"
+    );
+    assert_eq!(report["reingest"]["start_seq"], 1, "{report}");
+    let damaged = PathBuf::from(
+        report["damaged_log"]
+            .as_str()
+            .expect("names the damaged log"),
+    );
+    assert!(
+        damaged.join("db").exists(),
+        "the damaged log is kept: {report}"
+    );
+
+    // The salvaged log is the verified prefix, and agrees with every checkpoint it reaches.
+    let (ok, after, stderr) = verify(&data, Some((&checkpoints, &public)));
+    assert!(ok, "{after} {stderr}");
+    assert_eq!(after["verified"], 11);
+    let original = PathBuf::from(
+        report["checkpoints"]["original"]
+            .as_str()
+            .expect("names where the checkpoints were kept"),
+    );
+    let (ok, _, _) = verify(&data, Some((&original, &public)));
+    assert!(
+        !ok,
+        "the checkpoints of the lost entries still say they are lost"
+    );
+
+    // The next `serve` re-reads the stream: the lost entries come back, in order, each once.
+    let mut service = Service::start_with_config(&nats.url(), &data, &config);
+    service.wait_ready().await;
+    wait_until(Duration::from_secs(30), "the 19 entries lost", || async {
+        ingest_drained(&publisher.js).await && service.logged_events().await == Some(30)
+    })
+    .await;
+    assert!(service.terminate().success(), "{}", service.stderr());
+    let expected: Vec<_> = events.iter().map(|e| e.event_id).collect();
+    assert_eq!(logged_ids(&data), expected);
+    let (ok, after, stderr) = verify(&data, Some((&checkpoints, &public)));
+    assert!(ok, "{after} {stderr}");
+    assert_eq!(after["verified"], 30);
+    assert_eq!(after["checkpoints"]["highest_seq"], 30);
+    // Re-recorded entries carry new recording times, so the old checkpoints past entry 11 now
+    // say the history diverges from what they signed: the record of what was lost.
+    let (ok, before, _) = verify(&data, Some((&original, &public)));
+    assert!(!ok);
+    let failures = before["checkpoints"]["failures"]
+        .as_array()
+        .expect("failures");
+    assert!(
+        failures
+            .iter()
+            .all(|f| f["kind"] == "diverges" && f["seq"].as_u64() > Some(11)),
+        "{before}"
+    );
+    assert!(!failures.is_empty());
+}

@@ -47,7 +47,7 @@ pub use credit_code::CreditCode;
 pub use envelope::{Envelope, Producer};
 pub use ids::EventId;
 pub use money::Fen;
-pub use record::{LogRecord, LoggedEvent};
+pub use record::{LogRecord, LogRecordRef, LoggedEvent};
 pub use region::RegionCode;
 pub use sender::{Identity, Sender, SubjectError};
 pub use time::UtcTime;

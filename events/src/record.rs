@@ -72,6 +72,96 @@ struct RecordV2 {
     event: Vec<u8>,
 }
 
+/// The format-1 layout, read without copying the event.
+#[derive(Deserialize)]
+struct RecordV1Ref<'a> {
+    seq: u64,
+    recorded_at: UtcTime,
+    prev_hash: [u8; HASH_BYTES],
+    hash: [u8; HASH_BYTES],
+    event: &'a [u8],
+}
+
+/// The format-2 layout, read without copying the event.
+#[derive(Deserialize)]
+struct RecordV2Ref<'a> {
+    seq: u64,
+    recorded_at: UtcTime,
+    prev_hash: [u8; HASH_BYTES],
+    hash: [u8; HASH_BYTES],
+    sender: Option<Sender>,
+    event: &'a [u8],
+}
+
+/// A stored record read in place: the event's bytes are borrowed from the buffer. For scanning
+/// raw storage (`tutorwatch log salvage`), where most candidate offsets are not records and
+/// copying what a random length prefix claims would dominate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogRecordRef<'a> {
+    pub format: RecordFormat,
+    pub seq: u64,
+    pub recorded_at: UtcTime,
+    pub prev_hash: [u8; HASH_BYTES],
+    pub hash: [u8; HASH_BYTES],
+    pub sender: Option<Sender>,
+    pub event: &'a [u8],
+}
+
+impl<'a> LogRecordRef<'a> {
+    /// Reads the record at the start of `bytes`, which may go on past it, without copying its
+    /// event, and says how many bytes it took (for finding records in raw storage files when the
+    /// database cannot be opened: `tutorwatch log salvage`). Never panics, whatever the bytes.
+    pub fn decode_prefix(bytes: &'a [u8]) -> Result<(LogRecordRef<'a>, usize), RecordError> {
+        let (&format, rest) = bytes.split_first().ok_or(RecordError::Empty)?;
+        let decode_error = |e: postcard::Error| RecordError::Decode(e.to_string());
+        let taken = |left: &[u8]| bytes.len() - left.len();
+        match format {
+            RECORD_FORMAT_V1 => {
+                let (r, left): (RecordV1Ref<'a>, _) =
+                    postcard::take_from_bytes(rest).map_err(decode_error)?;
+                let record = LogRecordRef {
+                    format: RecordFormat::V1,
+                    seq: r.seq,
+                    recorded_at: r.recorded_at,
+                    prev_hash: r.prev_hash,
+                    hash: r.hash,
+                    sender: None,
+                    event: r.event,
+                };
+                Ok((record, taken(left)))
+            }
+            RECORD_FORMAT_V2 => {
+                let (r, left): (RecordV2Ref<'a>, _) =
+                    postcard::take_from_bytes(rest).map_err(decode_error)?;
+                let record = LogRecordRef {
+                    format: RecordFormat::V2,
+                    seq: r.seq,
+                    recorded_at: r.recorded_at,
+                    prev_hash: r.prev_hash,
+                    hash: r.hash,
+                    sender: r.sender,
+                    event: r.event,
+                };
+                Ok((record, taken(left)))
+            }
+            other => Err(RecordError::UnknownFormat(other)),
+        }
+    }
+
+    /// The record, owning its event.
+    pub fn to_owned_record(&self) -> LogRecord {
+        LogRecord {
+            format: self.format,
+            seq: self.seq,
+            recorded_at: self.recorded_at,
+            prev_hash: self.prev_hash,
+            hash: self.hash,
+            sender: self.sender.clone(),
+            event: self.event.to_vec(),
+        }
+    }
+}
+
 /// Why stored bytes are not a log record.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RecordError {
@@ -125,35 +215,13 @@ impl LogRecord {
 
     /// Decodes a stored record of either format. Never panics, whatever the bytes.
     pub fn decode(bytes: &[u8]) -> Result<LogRecord, RecordError> {
-        let (&format, rest) = bytes.split_first().ok_or(RecordError::Empty)?;
-        let decode_error = |e: postcard::Error| RecordError::Decode(e.to_string());
-        match format {
-            RECORD_FORMAT_V1 => {
-                let r: RecordV1 = postcard::from_bytes(rest).map_err(decode_error)?;
-                Ok(LogRecord {
-                    format: RecordFormat::V1,
-                    seq: r.seq,
-                    recorded_at: r.recorded_at,
-                    prev_hash: r.prev_hash,
-                    hash: r.hash,
-                    sender: None,
-                    event: r.event,
-                })
-            }
-            RECORD_FORMAT_V2 => {
-                let r: RecordV2 = postcard::from_bytes(rest).map_err(decode_error)?;
-                Ok(LogRecord {
-                    format: RecordFormat::V2,
-                    seq: r.seq,
-                    recorded_at: r.recorded_at,
-                    prev_hash: r.prev_hash,
-                    hash: r.hash,
-                    sender: r.sender,
-                    event: r.event,
-                })
-            }
-            other => Err(RecordError::UnknownFormat(other)),
-        }
+        Self::decode_prefix(bytes).map(|(record, _)| record)
+    }
+
+    /// Decodes the record at the start of `bytes`, which may go on past it, and says how many
+    /// bytes it took. Never panics, whatever the bytes.
+    pub fn decode_prefix(bytes: &[u8]) -> Result<(LogRecord, usize), RecordError> {
+        LogRecordRef::decode_prefix(bytes).map(|(record, taken)| (record.to_owned_record(), taken))
     }
 
     /// Decodes the event the record carries.

@@ -58,6 +58,32 @@ proptest! {
     }
 
     #[test]
+    fn a_record_read_in_place_is_the_record_and_says_where_it_ends(
+        index in 0..EVENT_TYPES.len(),
+        p in params(),
+        seq in 1u64..u64::MAX,
+        trailing in proptest::collection::vec(any::<u8>(), 0..64),
+    ) {
+        let record = LogRecord {
+            format: crate::record::RecordFormat::V2,
+            seq,
+            recorded_at: UtcTime::parse("2025-09-01T00:00:00Z").expect("a time"),
+            prev_hash: [7; 32],
+            hash: [9; 32],
+            sender: None,
+            event: encode(&example(index, &p)),
+        };
+        let stored = record.encode();
+        let mut bytes = stored.clone();
+        bytes.extend_from_slice(&trailing);
+        let (read, taken) = crate::LogRecordRef::decode_prefix(&bytes).expect("reads");
+        prop_assert_eq!(taken, stored.len());
+        prop_assert_eq!(read.to_owned_record(), record.clone());
+        prop_assert_eq!(LogRecord::decode(&stored).expect("decodes"), record);
+        let _ = crate::LogRecordRef::decode_prefix(&trailing);
+    }
+
+    #[test]
     fn truncated_payloads_are_errors(index in 0..EVENT_TYPES.len(), p in params(), cut in 1usize..64) {
         let bytes = encode(&example(index, &p));
         let keep = bytes.len().saturating_sub(cut);

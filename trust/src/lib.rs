@@ -20,6 +20,6 @@ mod settings;
 mod tests;
 
 pub use facts::{AccountFact, FactKv, FactRead, Facts, FactsError, InstitutionFact, Scratch};
-pub use policy::{authorise, check_sender, Verdict};
+pub use policy::{authorise, check_sender, record_facts, Verdict};
 pub use refusal::{Refusal, RefusalCode};
 pub use settings::TrustSettings;

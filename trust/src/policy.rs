@@ -46,8 +46,49 @@ pub fn authorise<K: FactKv + ?Sized>(
     if let Err(refusal) = check_clock(envelope, received_at, settings) {
         return Ok(Err(refusal));
     }
+    let verdict = check_facts(sender, envelope, &Facts::new(kv))?;
+    if verdict.is_ok() {
+        record_facts(envelope, kv)?;
+    }
+    Ok(verdict)
+}
+
+/// Records in `kv` the facts an accepted `envelope` establishes, without judging it: what
+/// [`authorise`] does after accepting an event, and what rebuilds the facts from the entries a
+/// log already holds (`tutorwatch log salvage`). Only three events set facts: a registration
+/// (the institution's region), and an account's opening and closing (its holder and state).
+pub fn record_facts<K: FactKv + ?Sized>(envelope: &Envelope, kv: &mut K) -> Result<(), FactsError> {
     let mut facts = Facts::new(kv);
-    check_and_record_facts(sender, envelope, &mut facts)
+    let code = &envelope.institution;
+    match &envelope.event {
+        Event::InstitutionRegistered(registered) => {
+            facts.set_institution(
+                code,
+                &InstitutionFact {
+                    region: registered.region,
+                },
+            );
+        }
+        Event::SupervisedAccountOpened(opened) => {
+            let fact = AccountFact {
+                bank: opened.bank.clone(),
+                institution: code.clone(),
+                open: true,
+            };
+            facts.set_account(&opened.account, &fact)?;
+        }
+        Event::SupervisedAccountClosed(closed) => {
+            if let Some(held) = facts.account(&closed.account)? {
+                let fact = AccountFact {
+                    open: false,
+                    ..held
+                };
+                facts.set_account(&closed.account, &fact)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// Rules 1 to 3 alone (channel, identity, family): whether `sender` may send such an event at
@@ -163,11 +204,11 @@ fn account_of(event: &Event) -> Option<(&AccountId, &'static str)> {
     }
 }
 
-/// Rule 5: the facts, checked and, on acceptance, recorded.
-fn check_and_record_facts<K: FactKv + ?Sized>(
+/// Rule 5: the facts, checked ([`record_facts`] records them on acceptance).
+fn check_facts<K: FactKv + ?Sized>(
     sender: &Sender,
     envelope: &Envelope,
-    facts: &mut Facts<'_, K>,
+    facts: &Facts<'_, K>,
 ) -> Result<Verdict, FactsError> {
     let code = &envelope.institution;
     if let Event::InstitutionRegistered(registered) = &envelope.event {
@@ -207,7 +248,6 @@ fn check_and_record_facts<K: FactKv + ?Sized>(
                 )));
             }
         }
-        facts.set_institution(code, &InstitutionFact { region });
         return Ok(Ok(()));
     }
 
@@ -237,7 +277,7 @@ fn check_and_record_facts<K: FactKv + ?Sized>(
             Identity::Officer { region, .. } => Ok(within(*region, registered.region)),
             _ => Ok(Ok(())),
         },
-        Producer::Bank(bank) => check_and_record_bank(bank, envelope, facts),
+        Producer::Bank(bank) => check_bank(bank, envelope, facts),
     }
 }
 
@@ -253,10 +293,10 @@ fn within(jurisdiction: RegionCode, region: RegionCode) -> Verdict {
 }
 
 /// A bank's escrow event: accounts it holds, institutions where it holds an open account.
-fn check_and_record_bank<K: FactKv + ?Sized>(
+fn check_bank<K: FactKv + ?Sized>(
     bank: &BankId,
     envelope: &Envelope,
-    facts: &mut Facts<'_, K>,
+    facts: &Facts<'_, K>,
 ) -> Result<Verdict, FactsError> {
     let code = &envelope.institution;
     let Some((account, field)) = account_of(&envelope.event) else {
@@ -285,12 +325,6 @@ fn check_and_record_bank<K: FactKv + ?Sized>(
                 return Ok(Err(refusal));
             }
         }
-        let opened = AccountFact {
-            bank: bank.clone(),
-            institution: code.clone(),
-            open: true,
-        };
-        facts.set_account(account, &opened)?;
         return Ok(Ok(()));
     }
     let Some(held) = held else {
@@ -311,13 +345,6 @@ fn check_and_record_bank<K: FactKv + ?Sized>(
     };
     if let Some(refusal) = not_ours(bank, code, account, field, &held) {
         return Ok(Err(refusal));
-    }
-    if matches!(envelope.event, Event::SupervisedAccountClosed(_)) {
-        let closed = AccountFact {
-            open: false,
-            ..held
-        };
-        facts.set_account(account, &closed)?;
     }
     Ok(Ok(()))
 }

@@ -9,7 +9,7 @@ use tutorwatch_events::{
     CreditCode, Envelope, Event, EventId, Family, Identity, Producer, RegionCode, Sender, UtcTime,
 };
 
-use crate::{authorise, FactKv, FactsError, RefusalCode, TrustSettings};
+use crate::{authorise, record_facts, FactKv, FactsError, RefusalCode, TrustSettings};
 
 #[derive(Debug, Default)]
 struct Memory(BTreeMap<Vec<u8>, Vec<u8>>);
@@ -317,4 +317,30 @@ fn clocks_may_not_run_ahead_of_the_receiver() {
         s.date = "2025-09-01".parse().expect("date");
     }
     assert_eq!(judge(&mut memory, &bank, &statement), Ok(()));
+}
+
+#[test]
+fn recording_an_accepted_history_gives_the_facts_judging_it_gave() {
+    // The facts `log salvage` rebuilds from the entries (record_facts alone) are the facts the
+    // policy kept while accepting them, account closing and re-opening included.
+    let mut judged = Memory::default();
+    let mut recorded = Memory::default();
+    let mut history: Vec<Envelope> = legal_order()
+        .into_iter()
+        .map(|index| example(index, &ExampleParams::new(EventId::new_v7())))
+        .collect();
+    history.push(of_type("escrow.account_opened"));
+    history.push(of_type("escrow.account_closed"));
+    for envelope in &history {
+        let identity = Identity::own(&envelope.producer, envelope.region);
+        let sender = if envelope.event.family() == Family::Supervision {
+            api(identity)
+        } else {
+            Sender::direct(identity)
+        };
+        assert_eq!(judge(&mut judged, &sender, envelope), Ok(()));
+        record_facts(envelope, &mut recorded).expect("memory facts never fail");
+        assert_eq!(recorded.0, judged.0, "{}", envelope.event.event_type());
+    }
+    assert!(!judged.0.is_empty());
 }

@@ -1,10 +1,11 @@
 //! Ingest's admission gate: the trust policy, judged inside the log's append against the facts
 //! as of each event's place in the log, and the rule that an id already held by another producer
-//! is a conflict, not a duplicate.
+//! is a conflict, not a duplicate; and the facts an entry the log already holds establishes, for
+//! rebuilding the facts when a log is restored from its entries (`tutorwatch log salvage`).
 
 use tutorwatch_events::{Envelope, LogRecord, Sender, UtcTime};
 use tutorwatch_log::{FactsOverlay, Gate, LogError};
-use tutorwatch_trust::{authorise, FactKv, FactsError, Refusal, TrustSettings};
+use tutorwatch_trust::{authorise, record_facts, FactKv, FactsError, Refusal, TrustSettings};
 
 /// The facts overlay of one append, as the policy's key-value interface.
 struct OverlayKv<'a, 't>(&'a mut FactsOverlay<'t>);
@@ -52,4 +53,17 @@ impl Gate for PolicyGate<'_> {
         )
         .map_err(|e| LogError::Gate(Box::new(e)))
     }
+}
+
+/// Records the facts the logged entry `record` establishes, as its acceptance did: the facts
+/// callback of [`tutorwatch_log::EventLog::restore`].
+pub fn record_entry_facts(
+    record: &LogRecord,
+    facts: &mut FactsOverlay<'_>,
+) -> Result<(), LogError> {
+    let envelope = record.envelope().map_err(|e| LogError::Corrupt {
+        seq: record.seq,
+        reason: e.to_string(),
+    })?;
+    record_facts(&envelope, &mut OverlayKv(facts)).map_err(|e| LogError::Gate(Box::new(e)))
 }

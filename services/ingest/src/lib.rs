@@ -8,7 +8,8 @@
 //! # Layout
 //! - `topology`: the streams and the durable consumer, created or checked at start.
 //! - `subject`: what a subject says (sender, family, institution) and checking it against the event.
-//! - `gate`: the trust policy and the conflict rule, judged inside the log's append.
+//! - `gate`: the trust policy and the conflict rule, judged inside the log's append; the facts a
+//!   logged entry sets, for restoring a log.
 //! - `refusals`: the most recent refusals, for writers waiting on their events.
 //! - `worker`: the pull loop: batch, decode, append, ack; reconnects and resumes.
 //! - `dead_letter`: publishing rejected messages with their reason.
@@ -26,6 +27,7 @@ mod worker;
 
 pub use dead_letter::{DLQ_ORIGINAL_SUBJECT_HEADER, DLQ_REASON_HEADER};
 pub use error::IngestError;
+pub use gate::record_entry_facts;
 pub use refusals::{RecentRefusals, Refused, REFUSALS_REMEMBERED};
 pub use settings::IngestSettings;
 pub use stats::{IngestStats, IngestStatsSnapshot};

@@ -75,6 +75,22 @@ pub(crate) async fn run(
             .with_context(|| format!("opening the log in {}", settings.data_dir.display()))?,
     );
     tracing::info!(data_dir = %settings.data_dir.display(), last_seq = log.last_seq(), "log open");
+    match log.opened() {
+        tutorwatch_log::OpenGuard::CopiedTo(copy) => tracing::warn!(
+            copy = %copy.display(),
+            "the log was not closed cleanly (or its files changed since): its files as they were \
+             are kept in the copy, in case the storage engine's recovery dropped entries; remove \
+             it once `tutorwatch log verify --checkpoints` passes"
+        ),
+        tutorwatch_log::OpenGuard::NotCopied(copies) => tracing::error!(
+            copies = ?copies,
+            "the log was not closed cleanly (or its files changed since), and was opened without \
+             a copy: {} copies from earlier unclean starts are already kept; check the log with \
+             `tutorwatch log verify --checkpoints` and remove them",
+            tutorwatch_log::PRE_OPEN_COPIES_MAX
+        ),
+        tutorwatch_log::OpenGuard::New | tutorwatch_log::OpenGuard::Sealed => {}
+    }
     let checkpoints_file = settings.checkpoints.file_in(&settings.data_dir);
     if checkpoints_file.exists() {
         let lines = tutorwatch_proof::read_checkpoints(&checkpoints_file)?;
@@ -82,9 +98,10 @@ pub(crate) async fn run(
             anyhow::bail!(
                 "the log in {} does not match the latest checkpoint in {}: {problem}. Refusing to \
                  serve (and to sign) a log that lost acknowledged entries. Check it with \
-                 `tutorwatch log verify --checkpoints`, restore the data directory from a backup \
-                 that passes, or, to carry on from this log on purpose, move the checkpoints file \
-                 aside (keep it: it is the record of what was lost)",
+                 `tutorwatch log verify --checkpoints`; rebuild it from its intact entries with \
+                 `tutorwatch log salvage`, or restore the data directory from a backup that passes; \
+                 or, to carry on from this log on purpose, move the checkpoints file aside (keep \
+                 it: it is the record of what was lost)",
                 settings.data_dir.display(),
                 checkpoints_file.display()
             );

@@ -21,6 +21,30 @@ pub enum LogError {
     /// The admission gate could not read the facts it judges by.
     #[error("the admission gate failed")]
     Gate(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The log's files could not be sealed, checked against their seal, or copied aside.
+    #[error("sealing or checking the log's file {path}")]
+    Seal {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The log's files did not match their seal, were copied aside, and then did not open.
+    #[error(
+        "the log's files did not match their seal, so they were copied to {copy} before this \
+         attempt to open them (`tutorwatch log salvage` reads the copy)"
+    )]
+    OpenedAfterCopy {
+        copy: std::path::PathBuf,
+        #[source]
+        source: tutorwatch_db::OpenError,
+    },
+    /// A file could not be read while salvaging a damaged log.
+    #[error("reading {path} to salvage the log")]
+    Salvage {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     /// A batch was larger than the log accepts in one append.
     #[error("a batch of {count} events is larger than the most, {max}")]
     BatchTooLarge { count: usize, max: usize },

@@ -8,6 +8,10 @@
 //!   an admission [`Gate`] against facts kept in the same transaction), range reads, the head
 //!   watch that the follower waits on, and `verify`.
 //! - `chain`: the hash chain that makes the log tamper-evident.
+//! - `seal`: sealing the files at a clean close, and copying unsealed files aside before sled's
+//!   recovery can overwrite a damaged log.
+//! - `salvage`: finding intact entries in a damaged log's raw files and walking their chain (the
+//!   verified prefix), for [`EventLog::restore`] to rebuild the log from.
 //! - `ceiling`: the raw sled append the benchmark compares against.
 //! - `error`: the typed errors.
 
@@ -15,6 +19,8 @@ pub mod ceiling;
 mod chain;
 mod error;
 mod log;
+mod salvage;
+mod seal;
 
 pub use chain::{chain_hash, chain_hash_v2, record_hash};
 pub use error::LogError;
@@ -22,3 +28,5 @@ pub use log::{
     AppendOutcome, EventLog, FactsOverlay, Gate, LogStats, Offer, OpenGate, VerifyReport,
     EVENTS_PER_APPEND_MAX,
 };
+pub use salvage::{ChainEnd, ChainWalk, FoundEntries, ScanCounts, RESTORE_BATCH, SCAN_CHUNK_BYTES};
+pub use seal::{pre_open_copies, OpenGuard, PRE_OPEN_COPIES_MAX, PRE_OPEN_SUFFIX, SEAL_FILE};

@@ -24,6 +24,7 @@ use tutorwatch_events::{EventId, LogRecord, Sender, UtcTime};
 
 use crate::chain::{chain_hash_v2, record_hash};
 use crate::error::LogError;
+use crate::seal::OpenGuard;
 use tutorwatch_db::open_db;
 
 /// The most events one `append` takes. Larger batches are refused, not split, so that a caller's
@@ -155,6 +156,7 @@ struct Head {
 /// The durable event log.
 #[derive(Debug)]
 pub struct EventLog {
+    // The sled handles come first: fields drop in order, so they are closed before `seal` runs.
     db: sled::Db,
     entries: sled::Tree,
     event_ids: sled::Tree,
@@ -162,6 +164,24 @@ pub struct EventLog {
     path: PathBuf,
     head: Mutex<Head>,
     head_tx: watch::Sender<u64>,
+    opened: OpenGuard,
+    _seal: SealOnClose,
+}
+
+/// Seals the log's files when dropped (after the sled handles declared before it).
+#[derive(Debug)]
+struct SealOnClose(PathBuf);
+
+impl Drop for SealOnClose {
+    fn drop(&mut self) {
+        if let Err(error) = crate::seal::after_close(&self.0) {
+            tracing::warn!(
+                path = %self.0.display(),
+                error = %error,
+                "the log's files could not be sealed; the next open copies them aside first"
+            );
+        }
+    }
 }
 
 fn seq_key(seq: u64) -> [u8; 8] {
@@ -190,8 +210,20 @@ fn decode_entry(key: &[u8], value: &[u8]) -> Result<LogRecord, LogError> {
 
 impl EventLog {
     /// Opens (or creates) the log in `path`, and reads its head.
+    /// Files not sealed by a clean close are copied aside first (see `seal`).
     pub fn open(path: &Path) -> Result<Self, LogError> {
-        let db = open_db(path)?;
+        tutorwatch_db::ensure_free(path)?;
+        let opened = crate::seal::before_open(path)?;
+        let db = match (open_db(path), &opened) {
+            (Ok(db), _) => db,
+            (Err(source), OpenGuard::CopiedTo(copy)) => {
+                return Err(LogError::OpenedAfterCopy {
+                    copy: copy.clone(),
+                    source,
+                })
+            }
+            (Err(error), _) => return Err(error.into()),
+        };
         let entries = db.open_tree(LOG_TREE)?;
         let event_ids = db.open_tree(EVENT_IDS_TREE)?;
         let facts = db.open_tree(FACTS_TREE)?;
@@ -218,7 +250,15 @@ impl EventLog {
             path: path.to_owned(),
             head: Mutex::new(head),
             head_tx,
+            opened,
+            _seal: SealOnClose(path.to_owned()),
         })
+    }
+
+    /// Whether the files were as the last clean close left them, or where they were copied
+    /// before opening because they were not.
+    pub fn opened(&self) -> &OpenGuard {
+        &self.opened
     }
 
     /// The directory the log lives in.
@@ -347,16 +387,35 @@ impl EventLog {
                 .all(|pair| pair[1].seq == pair[0].seq + 1 && pair[1].prev_hash == pair[0].hash),
             "a batch's entries are consecutive and each links to the one before"
         );
+        let ids: Vec<(EventId, u64)> = in_batch
+            .iter()
+            .map(|(id, &at)| (*id, records[at].seq))
+            .collect();
+        self.commit(&records, &ids, facts.pending)?;
+        *head = next;
+        drop(head);
+        self.head_tx.send_replace(next.seq);
+        Ok(outcomes)
+    }
+
+    /// Writes `records` (consecutive, continuing the head), their ids' index entries and the
+    /// facts they set in one transaction, and flushes.
+    fn commit(
+        &self,
+        records: &[LogRecord],
+        ids: &[(EventId, u64)],
+        facts: BTreeMap<Vec<u8>, Vec<u8>>,
+    ) -> Result<(), LogError> {
         let mut entry_writes = sled::Batch::default();
         let mut id_writes = sled::Batch::default();
         let mut fact_writes = sled::Batch::default();
-        for (id, &at) in &in_batch {
-            id_writes.insert(id.as_bytes(), &seq_key(records[at].seq));
+        for (id, seq) in ids {
+            id_writes.insert(id.as_bytes(), &seq_key(*seq));
         }
-        for record in &records {
+        for record in records {
             entry_writes.insert(&seq_key(record.seq), record.encode());
         }
-        for (key, value) in facts.pending {
+        for (key, value) in facts {
             fact_writes.insert(key, value);
         }
         (&self.entries, &self.event_ids, &self.facts)
@@ -374,10 +433,74 @@ impl EventLog {
             )
             .map_err(LogError::from)?;
         self.db.flush()?;
+        Ok(())
+    }
+
+    /// Appends entries another log recorded, as they are (sequence, time, sender, hashes), in
+    /// one atomic write, flushed before it returns: how `tutorwatch log salvage` rebuilds a
+    /// damaged log from the entries it found. Each must continue the head and carry the hash its
+    /// content gives it, and its event must decode and not be in the log already; else nothing
+    /// of the batch is written. `facts` records, for each entry in turn, the facts it sets (the
+    /// caller's admission policy owns what they are).
+    pub fn restore(
+        &self,
+        records: &[LogRecord],
+        mut facts: impl FnMut(&LogRecord, &mut FactsOverlay<'_>) -> Result<(), LogError>,
+    ) -> Result<(), LogError> {
+        if records.len() > EVENTS_PER_APPEND_MAX {
+            return Err(LogError::BatchTooLarge {
+                count: records.len(),
+                max: EVENTS_PER_APPEND_MAX,
+            });
+        }
+        let mut head = match self.head.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let mut next = *head;
+        let mut overlay = FactsOverlay {
+            tree: &self.facts,
+            pending: BTreeMap::new(),
+        };
+        let mut ids: Vec<(EventId, u64)> = Vec::with_capacity(records.len());
+        let mut in_batch: HashMap<EventId, u64> = HashMap::new();
+        for record in records {
+            let seq = record.seq;
+            let corrupt = |reason: String| LogError::Corrupt { seq, reason };
+            if seq != next.seq + 1 || record.prev_hash != next.hash {
+                return Err(corrupt(format!(
+                    "it does not continue the log, which ends at entry {}",
+                    next.seq
+                )));
+            }
+            if record_hash(&next.hash, record) != record.hash {
+                return Err(corrupt("its hash does not match its content".into()));
+            }
+            let envelope = record.envelope().map_err(|e| corrupt(e.to_string()))?;
+            let id = envelope.event_id;
+            let earlier = match in_batch.get(&id) {
+                Some(&at) => Some(at),
+                None => self.seq_of(&id)?,
+            };
+            if let Some(at) = earlier {
+                return Err(corrupt(format!("its event id {id} is already entry {at}")));
+            }
+            facts(record, &mut overlay)?;
+            in_batch.insert(id, seq);
+            ids.push((id, seq));
+            next = Head {
+                seq,
+                hash: record.hash,
+            };
+        }
+        if records.is_empty() {
+            return Ok(());
+        }
+        self.commit(records, &ids, overlay.pending)?;
         *head = next;
         drop(head);
         self.head_tx.send_replace(next.seq);
-        Ok(outcomes)
+        Ok(())
     }
 
     /// The facts the gate keeps, as committed (for checks made before publishing, e.g. by the

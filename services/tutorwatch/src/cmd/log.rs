@@ -1,6 +1,7 @@
 //! `tutorwatch log`: the log's size (`stats`), its hash chain and signed checkpoints (`verify`),
-//! inclusion proofs of one entry (`prove`, `check-proof`), and making the next `serve` read the
-//! inbound stream again to recover what a restored log lacks (`reingest`).
+//! inclusion proofs of one entry (`prove`, `check-proof`), making the next `serve` read the
+//! inbound stream again to recover what a restored log lacks (`reingest`), and rebuilding a
+//! damaged log from its intact entries (`salvage`, in `cmd::salvage`).
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -63,6 +64,31 @@ pub(crate) enum LogCommand {
         #[arg(long, value_name = "SEQ")]
         from_stream_seq: Option<u64>,
     },
+    /// Rebuild a damaged log (one sled cannot open, or that lost entries) from the entries still
+    /// intact in its files, up to the last one the hash chain verifies; keep the damaged log
+    /// beside it. With the checkpoints file present, the result must agree with every
+    /// checkpoint it reaches (--key), and the checkpoints past it are set aside (kept in a file
+    /// of their own). Stop `serve` first.
+    Salvage {
+        /// The data directory (the log is in DIR/log).
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// Also look for intact entries in this directory (a backup's data directory); repeat
+        /// for more.
+        #[arg(long, value_name = "DIR")]
+        also: Vec<PathBuf>,
+        /// The checkpoints file; `[checkpoints] file`, or DIR/checkpoints.jsonl, by default.
+        #[arg(long, value_name = "FILE")]
+        checkpoints: Option<PathBuf>,
+        /// The checkpoint signer's public key (64 hex digits, or a file holding them); needed
+        /// when there are checkpoints.
+        #[arg(long, value_name = "PUBKEY")]
+        key: Option<String>,
+        /// Then rewind ingest, as `log reingest` does, so the next `serve` appends what the
+        /// inbound stream still holds past the salvaged entries (the `[nats]` credentials).
+        #[arg(long)]
+        reingest: bool,
+    },
     /// Check a proof written by `log prove`, offline: exit 0 and say what it proves, or exit 1
     /// and say why not.
     CheckProof {
@@ -103,22 +129,35 @@ pub(crate) fn run(command: LogCommand, settings: &Settings) -> anyhow::Result<Ex
             data,
             from_stream_seq,
         } => reingest(&data, from_stream_seq, settings),
+        LogCommand::Salvage {
+            data,
+            also,
+            checkpoints,
+            key,
+            reingest,
+        } => crate::cmd::salvage::run(
+            &crate::cmd::salvage::SalvageRequest {
+                data: &data,
+                also: &also,
+                checkpoints,
+                key: key.as_deref(),
+                reingest,
+            },
+            settings,
+        ),
     }
 }
 
-/// `tutorwatch log reingest`: rewinds ingest's consumer so the next `serve` reads the inbound
-/// stream again; prints where the stream and the log stand.
-fn reingest(data: &Path, from: Option<u64>, settings: &Settings) -> anyhow::Result<ExitCode> {
-    // Opening the log proves `serve` is not running on it (the directory is locked while it
-    // runs), and says how far the log reaches.
-    let log_last_seq = open_log(data)?.last_seq();
-    let rewound = crate::cmd::runtime()?.block_on(async {
-        let client = crate::nats::connect_once(
-            &settings.nats_url,
-            &settings.nats,
-            "tutorwatch log reingest",
-        )
-        .await?;
+/// Replaces ingest's durable consumer so the next `serve` reads the inbound stream again from
+/// `from` (the first message it still holds when `None`), connecting as the service; `command`
+/// names the connection.
+pub(crate) fn rewind_ingest(
+    settings: &Settings,
+    from: Option<u64>,
+    command: &str,
+) -> anyhow::Result<tutorwatch_ingest::Rewound> {
+    crate::cmd::runtime()?.block_on(async {
+        let client = crate::nats::connect_once(&settings.nats_url, &settings.nats, command).await?;
         let jetstream = async_nats::jetstream::new(client);
         tutorwatch_ingest::rewind(&jetstream, &settings.ingest, from)
             .await
@@ -128,7 +167,16 @@ fn reingest(data: &Path, from: Option<u64>, settings: &Settings) -> anyhow::Resu
                     settings.ingest.consumer, settings.ingest.stream
                 )
             })
-    })?;
+    })
+}
+
+/// `tutorwatch log reingest`: rewinds ingest's consumer so the next `serve` reads the inbound
+/// stream again; prints where the stream and the log stand.
+fn reingest(data: &Path, from: Option<u64>, settings: &Settings) -> anyhow::Result<ExitCode> {
+    // Opening the log proves `serve` is not running on it (the directory is locked while it
+    // runs), and says how far the log reaches.
+    let log_last_seq = open_log(data)?.last_seq();
+    let rewound = rewind_ingest(settings, from, "tutorwatch log reingest")?;
     eprintln!(
         "the next `serve` reads {} again from message {} (it holds {} to {}); events the log \
          already holds are dropped as duplicates",

@@ -1,7 +1,8 @@
 //! The commands, one module each; `crate::cli` parses the command line and calls them. A command
 //! module uses `data` and `output` and the library's other modules, never `cli`.
 //!
-//! - `log`: `log stats|verify|prove|check-proof`; `checkpoint`: `checkpoint keygen`;
+//! - `log`: `log stats|verify|prove|check-proof|reingest`, and `salvage`: `log salvage`;
+//!   `checkpoint`: `checkpoint keygen`;
 //! - `evidence`: `evidence export|verify` and `snapshot verify`;
 //! - `token`: `token issue|list|revoke`; `nats`: `nats user add`;
 //! - `example`, `publish`: example events, and publishing event files to JetStream;
@@ -25,6 +26,7 @@ pub(crate) mod output;
 pub(crate) mod publish;
 pub(crate) mod replay;
 pub(crate) mod rules;
+pub(crate) mod salvage;
 pub(crate) mod token;
 
 use anyhow::Context as _;
