@@ -424,6 +424,14 @@ catalogue! {
         en: "Prepaid fees cover at most 3 months or 60 lesson-hours",
         city: ["prepay_61_lessons", "prepay_3_months"],
     }
+    PrepayEarliestCollect {
+        id: "PREPAY_EARLIEST_COLLECT", area: Funds, severity: Med,
+        policy: ["prepay_earliest_months"],
+        source: "江苏省校外培训机构预收费监管地方规定（2022年4月；成都、海南有同类规定）", list: Counts,
+        zh: "不得早于新课开始前1个月收取费用（地方规定）",
+        en: "No fees collected more than a month before the course starts (local rule)",
+        city: ["fee_collected_1_month_1_day_early"],
+    }
     PrepayMax5000 {
         id: "PREPAY_MAX_5000", area: Funds, severity: High,
         policy: ["prepay_max_fen"],

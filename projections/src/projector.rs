@@ -41,7 +41,8 @@ pub struct ProjectorState {
 /// them. (5: producer clocks in the facts, and the store's list index by status; 6: each
 /// institution's dated licence history; 7: why a licence ended, and the black list's registry
 /// act, a revocation as a penalty; and the store's history of list moves; 8: GOV_GUIDE_PRICE is
-/// a finding of the course's plan, re-judged by a reschedule, with the plan's id and evidence.)
+/// a finding of the course's plan, re-judged by a reschedule, with the plan's id and evidence,
+/// and the new rule PREPAY_EARLIEST_COLLECT.)
 pub const STATE_FORMAT: u32 = 8;
 
 /// What derived data was computed under: the policy version and the state format, e.g.

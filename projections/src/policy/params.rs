@@ -158,6 +158,9 @@ pub struct ParameterSet {
     pub prepay_max_months: Option<PerCategory<u32>>,
     pub prepay_max_lessons: Option<PerCategory<u32>>,
     pub prepay_max_fen: Option<PerCategory<u64>>,
+    /// A local rule (江苏, 成都, 海南): a fee may not be collected earlier than this many months
+    /// before the service it pays for starts (PREPAY_EARLIEST_COLLECT). Unset nationally.
+    pub prepay_earliest_months: Option<Timeline<u32>>,
     pub release_per_lesson: Option<Timeline<bool>>,
     pub escrow_warn_coverage_bp: Option<Timeline<u32>>,
     pub escrow_serious_coverage_bp: Option<Timeline<u32>>,

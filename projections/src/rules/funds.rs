@@ -1,5 +1,5 @@
 //! Prepaid fees and escrow (area `funds` of the rule catalogue): PREPAY_MAX_3M_60H, PREPAY_MAX_5000,
-//! PREPAY_DEDICATED_ACCOUNT, NO_TRAINING_LOAN, RELEASE_PER_LESSON, REFUND_PRORATA, and the escrow
+//! PREPAY_EARLIEST_COLLECT (a local rule), PREPAY_DEDICATED_ACCOUNT, NO_TRAINING_LOAN, RELEASE_PER_LESSON, REFUND_PRORATA, and the escrow
 //! early warnings of our own (ESCROW_SHORTFALL_WARN, ESCROW_SHORTFALL, ACCOUNT_CLOSED_WHILE_OWED).
 //!
 //! There is no wall clock: whether a refund was paid in time is judged against the time later
@@ -367,6 +367,7 @@ impl FundRules {
                     .build(&id),
             );
         }
+        findings.extend(collected_too_early(ctx, event, fee, date, &id));
         let key = ContractKey {
             institution: institution.clone(),
             contract: fee.contract.clone(),
@@ -568,6 +569,38 @@ fn overdue(ctx: &Context<'_>, event: &LoggedEvent, pending: PendingRefund) -> Fi
             pending.time_zone.clone(),
         )
         .build(&identity(&[&"refund", &pending.requested.event_id]))
+}
+
+/// PREPAY_EARLIEST_COLLECT (a local rule): a fee collected, by the region's civil date, before
+/// the day that many months ahead of its service's start.
+fn collected_too_early(
+    ctx: &Context<'_>,
+    event: &LoggedEvent,
+    fee: &FeeCollected,
+    collected_on: Date,
+    id: &str,
+) -> Option<Finding> {
+    let months = ctx.policy.value(event.envelope.region, collected_on, |p| {
+        p.prepay_earliest_months.as_ref()
+    })?;
+    let earliest = fee
+        .service_start
+        .checked_sub(jiff::Span::new().months(i64::from(months)))
+        .ok()?;
+    if collected_on >= earliest {
+        return None;
+    }
+    Some(
+        ctx.draft(event, RuleId::PrepayEarliestCollect, event.envelope.occurred_at)
+            .figure(Figure::new("collected_on", Measure::Date(collected_on)))
+            .figure(Figure::new("service_start", Measure::Date(fee.service_start)))
+            .figure(Figure::new("earliest", Measure::Date(earliest)))
+            .describe(format!(
+                "fee {} under contract {} collected on {collected_on}, before {earliest}, {months} month(s) before its service starts on {}",
+                fee.amount, fee.contract, fee.service_start
+            ))
+            .build(id),
+    )
 }
 
 /// What a contract holds prepaid and not yet delivered once a charge is added: the caps apply to

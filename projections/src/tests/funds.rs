@@ -643,3 +643,28 @@ fn split_charges_on_one_contract_are_judged_together() {
     ]);
     assert!(of_rule(&p, RuleId::PrepayMax3m60h).is_empty());
 }
+
+#[test]
+fn in_jiangsu_a_fee_may_be_collected_a_month_before_the_service_and_not_a_day_earlier() {
+    let collected_on = |region: &'static str, at: &str| {
+        let mut log = Log::for_institution(CODE, region);
+        log.licensed_subject_institution();
+        log.push_by(
+            bank("bank-1"),
+            at,
+            fee("k-1", Fen::yuan(1000), 10, "2025-12-03", "2026-01-31"),
+        );
+        of_rule(&run(&log.events), RuleId::PrepayEarliestCollect)
+    };
+    // A month before 3 December is 3 November, in Nanjing's civil time.
+    assert!(collected_on("320102", "2025-11-03T00:00:00+08:00").is_empty());
+    let early = collected_on("320102", "2025-11-02T23:59:59+08:00");
+    assert_eq!(early.len(), 1, "{early:?}");
+    assert!(
+        early[0].description.contains("2025-11-03"),
+        "{}",
+        early[0].description
+    );
+    // Not a national rule: Shanghai sets no such figure.
+    assert!(collected_on("310104", "2025-10-01T10:00:00+08:00").is_empty());
+}

@@ -69,6 +69,7 @@ pub const CASES: &[&str] = &[
     "prepay_61_lessons",
     "prepay_3_months",
     "prepay_5000_yuan_01",
+    "fee_collected_1_month_1_day_early",
     "fee_outside_supervised_account",
     "fee_into_unknown_account",
     "fee_training_loan",
@@ -247,6 +248,12 @@ pub(crate) fn plant(em: &mut Emitter, n: u32, name: &str) -> Result<Vec<Expected
                 approved_on: jiff::civil::date(2025, 12, 1),
                 ..Licence::subject()
             },
+        )?,
+        "fee_collected_1_month_1_day_early" => violator(
+            em,
+            n,
+            crate::region(crate::EARLIEST_COLLECT_REGION)?,
+            Licence::subject(),
         )?,
         "guide_price_8801_per_45min" | "guide_price_8800_rescheduled_to_44min" => violator(
             em,

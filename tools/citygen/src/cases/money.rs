@@ -1,4 +1,5 @@
-//! Planted money cases: prepayment caps just exceeded, fees outside supervised accounts or on
+//! Planted money cases: prepayment caps just exceeded, a fee collected a day before a local
+//! rule allows, fees outside supervised accounts or on
 //! loans, releases ahead of lessons, unpaid and late refunds (and one paid on the last day, and
 //! one paid on day 9 whose bank sends it after other banks' clocks passed day 15), escrow
 //! coverage just below its thresholds, an account closed while owed, a guidance price 1 fen
@@ -43,6 +44,26 @@ pub(super) fn plant(case: &mut Case<'_>) -> Result<Option<Vec<Expected>>, GenErr
             let e = em.emit(&inst.who, published, charge);
             vec![expect(
                 RuleId::OperatingUnlicensed,
+                identity(&[&"fee", &e]),
+                vec![e],
+            )]
+        }
+        // In 江苏, where a fee may not be collected earlier than a month before the service
+        // starts: collected on 2 November for a service starting on 3 December.
+        "fee_collected_1_month_1_day_early" => {
+            let charge = fee(
+                inst,
+                100_000,
+                10,
+                (
+                    jiff::civil::date(2025, 12, 3),
+                    jiff::civil::date(2026, 1, 31),
+                ),
+                Some(account.clone()),
+            )?;
+            let e = em.emit(&inst.who, published, charge);
+            vec![expect(
+                RuleId::PrepayEarliestCollect,
                 identity(&[&"fee", &e]),
                 vec![e],
             )]
