@@ -346,11 +346,11 @@ catalogue! {
     }
     NonsubjectNoSubjectContent {
         id: "NONSUBJECT_NO_SUBJECT_CONTENT", area: Licence, severity: Crit,
-        policy: ["nonsubject_no_subject_content"],
+        policy: ["nonsubject_no_subject_content", "subject_content_terms"],
         source: "《关于进一步减轻义务教育阶段学生作业负担和校外培训负担的意见》（中办发〔2021〕40号）", list: Mismatch,
         zh: "严禁非学科类培训机构从事学科类培训",
         en: "Non-subject institutions may not teach subject content",
-        city: ["non_subject_institution_teaches_maths"],
+        city: ["non_subject_institution_teaches_maths", "non_subject_course_titled_with_english"],
     }
     DisguisedNames {
         id: "DISGUISED_NAMES", area: Licence, severity: Crit,

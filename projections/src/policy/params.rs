@@ -144,6 +144,10 @@ pub struct ParameterSet {
     pub online_subject_license: Option<Timeline<bool>>,
     pub license_mode_match: Option<Timeline<bool>>,
     pub nonsubject_no_subject_content: Option<Timeline<bool>>,
+    /// Words that name subject content (NONSUBJECT_NO_SUBJECT_CONTENT): a non-subject
+    /// institution's course declared non-subject whose title carries one teaches subject content
+    /// under a non-subject label.
+    pub subject_content_terms: Option<Timeline<Vec<String>>>,
     /// Labels subject training is disguised under (DISGUISED_NAMES): a subject course whose
     /// title carries one is found.
     pub disguise_labels: Option<Timeline<Vec<String>>>,

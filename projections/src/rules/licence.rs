@@ -12,6 +12,7 @@ use tutorwatch_events::{Event, LoggedEvent, UtcTime};
 
 use crate::context::Context;
 use crate::facts::Standing;
+use crate::policy::{ParameterSet, Timeline};
 use crate::rules::{local_date, CourseCheck, RuleArea, Stage};
 use tutorwatch_findings::{identity, Figure, Finding, Measure, RuleId, Severity};
 
@@ -43,6 +44,27 @@ impl RuleArea for LicenceRules {
         findings.extend(licence_scope(check));
         findings
     }
+}
+
+/// The words of a policy list (in force on the check's date in its region) that `title` carries.
+fn titled_with<'c>(
+    check: &CourseCheck<'c>,
+    title: &str,
+    list: fn(&ParameterSet) -> Option<&Timeline<Vec<String>>>,
+) -> Vec<&'c str> {
+    check
+        .ctx
+        .policy
+        .lookup(check.event.envelope.region, check.date, list)
+        .map(|words| {
+            words
+                .value
+                .iter()
+                .map(String::as_str)
+                .filter(|word| !word.is_empty() && title.contains(word))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The course against the institution's registration: content, licence scope and site.
@@ -79,33 +101,37 @@ fn licence_scope(check: &CourseCheck<'_>) -> Vec<Finding> {
             &base,
         );
     }
+    if reg.category == Category::NonSubject
+        && category == Category::NonSubject
+        && check.on(|p| p.nonsubject_no_subject_content.as_ref())
+    {
+        let terms = titled_with(check, &course.title, |p| p.subject_content_terms.as_ref());
+        if !terms.is_empty() {
+            let terms = terms.join("、");
+            add(
+                RuleId::NonsubjectNoSubjectContent,
+                Figure::new("terms", Measure::Text(terms.clone())),
+                format!(
+                    "non-subject institution's course {} ({}) is titled “{}”, which names subject content: {terms}",
+                    key.course, course.subject, course.title
+                ),
+                &base,
+            );
+        }
+    }
     if category == Category::Subject {
-        if let Some(labels) =
-            check
-                .ctx
-                .policy
-                .lookup(check.event.envelope.region, check.date, |p| {
-                    p.disguise_labels.as_ref()
-                })
-        {
-            let found: Vec<&str> = labels
-                .value
-                .iter()
-                .map(String::as_str)
-                .filter(|label| !label.is_empty() && course.title.contains(label))
-                .collect();
-            if !found.is_empty() {
-                let labels = found.join("、");
-                add(
-                    RuleId::DisguisedNames,
-                    Figure::new("labels", Measure::Text(labels.clone())),
-                    format!(
-                        "subject course {} ({}) titled “{}”, under the label {labels}",
-                        key.course, course.subject, course.title
-                    ),
-                    &base,
-                );
-            }
+        let found = titled_with(check, &course.title, |p| p.disguise_labels.as_ref());
+        if !found.is_empty() {
+            let labels = found.join("、");
+            add(
+                RuleId::DisguisedNames,
+                Figure::new("labels", Measure::Text(labels.clone())),
+                format!(
+                    "subject course {} ({}) titled “{}”, under the label {labels}",
+                    key.course, course.subject, course.title
+                ),
+                &base,
+            );
         }
     }
     let online_subject = course.mode == Mode::Online && category == Category::Subject;

@@ -1460,3 +1460,38 @@ fn a_subject_course_under_a_disguise_label_is_found_and_a_non_subject_camp_is_no
     assert!(published("小学数学提高班", Subject::Mathematics).is_empty());
     assert!(published("音乐夏令营", Subject::Music).is_empty());
 }
+
+#[test]
+fn a_non_subject_institutions_course_titled_with_a_subject_teaches_subject_content() {
+    let published = |category: Category, title: &str| {
+        let mut log = Log::new();
+        log.push(
+            "2025-01-02T09:00:00+08:00",
+            registration(category, LicensedModes::Both, true),
+        );
+        let mut c = course(
+            "c-1",
+            Subject::FineArts,
+            GradeBand::Primary,
+            Mode::Offline,
+            vec![session(
+                "l-1",
+                "2025-09-13T10:00:00+08:00",
+                "2025-09-13T11:00:00+08:00",
+            )],
+        );
+        c.title = text(title);
+        log.push("2025-09-01T10:00:00+08:00", c);
+        of_rule(&run(&log.events), RuleId::NonsubjectNoSubjectContent)
+    };
+    let found = published(Category::NonSubject, "创意美术与英语绘本");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(
+        found[0].figures[0].value,
+        tutorwatch_findings::Measure::Text("英语".into())
+    );
+    assert_eq!(published(Category::NonSubject, "少儿奥数与作文").len(), 1);
+    assert!(published(Category::NonSubject, "少儿创意美术").is_empty());
+    // A subject institution's arts course is not this rule's (it may teach subjects).
+    assert!(published(Category::Subject, "创意美术与英语绘本").is_empty());
+}

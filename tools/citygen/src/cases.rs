@@ -54,6 +54,7 @@ pub const CASES: &[&str] = &[
     "subject_licensee_non_subject_course",
     "subject_outside_licensed_subjects",
     "non_subject_institution_teaches_maths",
+    "non_subject_course_titled_with_english",
     "subject_course_titled_summer_camp",
     "unapproved_site_planned",
     "unapproved_site_delivered",
@@ -203,6 +204,7 @@ pub(crate) fn plant(em: &mut Emitter, n: u32, name: &str) -> Result<Vec<Expected
         "preschool_online"
         | "preschool_online_withdrawn_by_cancel"
         | "non_subject_institution_teaches_maths"
+        | "non_subject_course_titled_with_english"
         | "prepay_5000_yuan_01" => violator(em, n, region, Licence::non_subject())?,
         "subject_registered_for_profit" => violator(
             em,

@@ -1,5 +1,5 @@
 //! Planted registration, licence, site and staff cases: for-profit subject institutions, courses
-//! outside the licence, unapproved sites, operating unlicensed, suspended or revoked, and teachers
+//! outside the licence (and an arts course whose title names a subject), unapproved sites, operating unlicensed, suspended or revoked, and teachers
 //! who may not teach.
 
 use tutorwatch_events::ids::{SiteId, TeacherId};
@@ -91,6 +91,22 @@ pub(super) fn plant(case: &mut Case<'_>) -> Result<Option<Vec<Expected>>, GenErr
                 8000,
                 &[span(DAY, (18, 30, 0), (20, 0, 0))?],
             )?;
+            let e = inst.publish(em, published, &plan, GradeBand::Primary)?;
+            vec![expect(
+                RuleId::NonsubjectNoSubjectContent,
+                plan_stage(&plan),
+                vec![e],
+            )]
+        }
+        // An arts course of a non-subject institution, titled with a subject: 英语.
+        "non_subject_course_titled_with_english" => {
+            let mut plan = inst.plan(
+                Subject::FineArts,
+                Mode::Offline,
+                8000,
+                &[span(DAY, (18, 30, 0), (20, 0, 0))?],
+            )?;
+            plan.title = Some("创意美术与英语绘本".to_owned());
             let e = inst.publish(em, published, &plan, GradeBand::Primary)?;
             vec![expect(
                 RuleId::NonsubjectNoSubjectContent,
