@@ -286,6 +286,14 @@ catalogue! {
         en: "Offline training ends by 20:30",
         city: ["offline_end_20h30m01s_planned", "offline_end_20h30m01s_delivered"],
     }
+    NoConflictSchoolHours {
+        id: "NO_CONFLICT_SCHOOL_HOURS", area: Time, severity: Med,
+        policy: ["school_hours_start_local", "school_hours_end_local"],
+        source: "《国务院办公厅关于规范校外培训机构发展的意见》（国办发〔2018〕80号）", list: Counts,
+        zh: "培训时间不得和当地中小学校教学时间相冲突",
+        en: "Training may not clash with local school teaching hours",
+        city: ["school_hours_lesson_starts_15h59m59s_on_a_school_day"],
+    }
     SubjectNoHolidayWeekendVacation {
         id: "SUBJECT_NO_HOLIDAY_WEEKEND_VACATION", area: Time, severity: Crit,
         policy: ["subject_no_holiday_weekend_vacation", "rest_day_rule", "childrens_day_is_holiday"],

@@ -129,6 +129,11 @@ pub struct ParameterSet {
     pub offline_end_local: Option<Timeline<Time>>,
     /// When the night after the cut-offs ends: no training between a cut-off and this local time.
     pub night_ends_local: Option<Timeline<Time>>,
+    /// The local schools' teaching hours on a school day (NO_CONFLICT_SCHOOL_HOURS): training for
+    /// school-age students may not overlap them. Regional (each region's timetable); the rule
+    /// applies where both are set.
+    pub school_hours_start_local: Option<Timeline<Time>>,
+    pub school_hours_end_local: Option<Timeline<Time>>,
     pub subject_no_holiday_weekend_vacation: Option<Timeline<bool>>,
     pub rest_day_rule: Option<Timeline<RestDayRule>>,
     pub childrens_day_is_holiday: Option<Timeline<bool>>,

@@ -1,5 +1,6 @@
 //! Training time (area `time` of the rule catalogue): ONLINE_LESSON_MAX_30MIN, ONLINE_BREAK_MIN_10MIN,
-//! ONLINE_END_BY_2100, OFFLINE_END_BY_2030 and SUBJECT_NO_HOLIDAY_WEEKEND_VACATION, judged on each
+//! ONLINE_END_BY_2100, OFFLINE_END_BY_2030, NO_CONFLICT_SCHOOL_HOURS (where the region's school
+//! timetable is set) and SUBJECT_NO_HOLIDAY_WEEKEND_VACATION, judged on each
 //! lesson, planned or delivered, and on the break between two consecutive online lessons; and
 //! UNDECLARED_TRAINING, a lesson delivered outside any published schedule ([`undeclared`]).
 //!
@@ -10,7 +11,7 @@
 
 use jiff::civil::{Date, DateTime, Time};
 use tutorwatch_events::ids::{CourseId, LessonId};
-use tutorwatch_events::kinds::{Category, Mode};
+use tutorwatch_events::kinds::{Category, GradeBand, Mode};
 use tutorwatch_events::{Event, LoggedEvent, UtcTime};
 
 use crate::context::Context;
@@ -286,6 +287,26 @@ fn lesson_findings(check: &LessonCheck<'_>) -> Vec<Finding> {
             );
         }
     }
+    if course.grade_band != GradeBand::Preschool {
+        if let Some((day, from, to)) = school_hours_overlap(ctx, region, start, end) {
+            push(
+                RuleId::NoConflictSchoolHours,
+                vec![
+                    Figure::new("date", Measure::Date(day)),
+                    Figure::new("school_hours_start", Measure::LocalTime(from)),
+                    Figure::new("school_hours_end", Measure::LocalTime(to)),
+                ],
+                format!(
+                    "{noun} of course {} from {} to {} overlaps school hours on {day}, a school day ({} to {})",
+                    lesson.course_id,
+                    start.strftime("%H:%M:%S"),
+                    to_second(end).strftime("%H:%M:%S"),
+                    Measure::LocalTime(from),
+                    Measure::LocalTime(to)
+                ),
+            );
+        }
+    }
     if course.category() == Category::Subject
         && policy.enabled(region, date, |p| {
             p.subject_no_holiday_weekend_vacation.as_ref()
@@ -325,6 +346,32 @@ fn lesson_findings(check: &LessonCheck<'_>) -> Vec<Finding> {
         }
     }
     findings
+}
+
+/// NO_CONFLICT_SCHOOL_HOURS: the first school day the lesson touches whose teaching hours (in
+/// force that day in the region) it overlaps, with those hours. A school day is one schools
+/// teach on: not a holiday, a vacation or a weekend (a make-up working day is one).
+fn school_hours_overlap(
+    ctx: &Context<'_>,
+    region: tutorwatch_events::RegionCode,
+    start: DateTime,
+    end: DateTime,
+) -> Option<(Date, Time, Time)> {
+    dates_touched(start, end).into_iter().find_map(|day| {
+        let from = ctx
+            .policy
+            .value(region, day, |p| p.school_hours_start_local.as_ref())?;
+        let to = ctx
+            .policy
+            .value(region, day, |p| p.school_hours_end_local.as_ref())?;
+        let school_day = ctx
+            .policy
+            .day(region, day)
+            .barred(RestDayRule::RestDay, false)
+            .is_none();
+        let overlaps = start < day.to_datetime(to) && day.to_datetime(from) < end;
+        (school_day && overlaps).then_some((day, from, to))
+    })
 }
 
 /// ONLINE_BREAK_MIN_10MIN between two consecutive online lessons of one course (the same class

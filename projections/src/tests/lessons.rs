@@ -1495,3 +1495,48 @@ fn a_non_subject_institutions_course_titled_with_a_subject_teaches_subject_conte
     // A subject institution's arts course is not this rule's (it may teach subjects).
     assert!(published(Category::Subject, "创意美术与英语绘本").is_empty());
 }
+
+#[test]
+fn training_may_not_overlap_the_regions_school_hours_on_a_school_day() {
+    let lesson = |region: &'static str, subject: Subject, band: GradeBand, from: &str, to: &str| {
+        let mut log = Log::for_institution(CODE, region);
+        log.licensed_subject_institution();
+        log.push(
+            "2025-09-01T10:00:00+08:00",
+            course(
+                "c-1",
+                subject,
+                band,
+                Mode::Offline,
+                vec![session("l-1", from, to)],
+            ),
+        );
+        of_rule(&run(&log.events), RuleId::NoConflictSchoolHours)
+    };
+    // 江苏's (example) teaching hours are 08:00 to 16:00; 12 November 2025 is a Wednesday.
+    let nanjing =
+        |from: &str, to: &str| lesson("320102", Subject::Mathematics, GradeBand::Primary, from, to);
+    assert!(nanjing("2025-11-12T16:00:00+08:00", "2025-11-12T16:45:00+08:00").is_empty());
+    let found = nanjing("2025-11-12T15:59:59+08:00", "2025-11-12T16:44:59+08:00");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(nanjing("2025-11-12T07:15:00+08:00", "2025-11-12T08:00:00+08:00").is_empty());
+    assert_eq!(
+        nanjing("2025-11-12T07:15:00+08:00", "2025-11-12T08:00:01+08:00").len(),
+        1
+    );
+    // Not on a Saturday (arts, which may be taught then), not for preschool, not where the
+    // region has no timetable.
+    let arts = |date: &str, band: GradeBand, region: &'static str| {
+        lesson(
+            region,
+            Subject::FineArts,
+            band,
+            &format!("{date}T10:00:00+08:00"),
+            &format!("{date}T11:00:00+08:00"),
+        )
+    };
+    assert!(arts("2025-11-15", GradeBand::Primary, "320102").is_empty());
+    assert_eq!(arts("2025-11-12", GradeBand::Primary, "320102").len(), 1);
+    assert!(arts("2025-11-12", GradeBand::Preschool, "320102").is_empty());
+    assert!(arts("2025-11-12", GradeBand::Primary, "310104").is_empty());
+}

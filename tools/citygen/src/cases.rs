@@ -30,6 +30,7 @@ mod money;
 pub const CASES: &[&str] = &[
     "online_lesson_30m01s_planned",
     "online_lesson_30m01s_delivered",
+    "school_hours_lesson_starts_15h59m59s_on_a_school_day",
     "online_lesson_31m_withdrawn_by_reschedule",
     "online_lesson_31m_kept_by_reschedule",
     "online_break_9m59s_planned",
@@ -251,10 +252,11 @@ pub(crate) fn plant(em: &mut Emitter, n: u32, name: &str) -> Result<Vec<Expected
                 ..Licence::subject()
             },
         )?,
-        "fee_collected_1_month_1_day_early" => violator(
+        "fee_collected_1_month_1_day_early"
+        | "school_hours_lesson_starts_15h59m59s_on_a_school_day" => violator(
             em,
             n,
-            crate::region(crate::EARLIEST_COLLECT_REGION)?,
+            crate::region(crate::LOCAL_RULES_REGION)?,
             Licence::subject(),
         )?,
         "guide_price_8801_per_45min" | "guide_price_8800_rescheduled_to_44min" => violator(

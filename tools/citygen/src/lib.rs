@@ -42,8 +42,9 @@ const COUNTIES: [&str; 10] = [
 ];
 /// The district guidance-price cases are planted in (上海市徐汇区).
 pub const GUIDE_PRICE_REGION: &str = "310104";
-/// The district the earliest-collection case (a 江苏 rule) is planted in (南京市玄武区).
-pub const EARLIEST_COLLECT_REGION: &str = "320102";
+/// The district the cases of local rules set for 江苏 in the shipped policy (the earliest
+/// collection of fees, the school timetable) are planted in (南京市玄武区).
+pub const LOCAL_RULES_REGION: &str = "320102";
 
 /// What to generate.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,5 +1,5 @@
-//! Planted lesson cases: lengths, breaks and end times just past their limits, subject lessons
-//! on barred days, preschool courses, and plans withdrawn (or kept) by a reschedule or cancellation.
+//! Planted lesson cases: lengths, breaks and end times just past their limits, a lesson a second
+//! into school hours (江苏), subject lessons on barred days, preschool courses, and plans withdrawn (or kept) by a reschedule or cancellation.
 
 use tutorwatch_events::kinds::{GradeBand, Mode, Subject};
 use tutorwatch_events::schedule::{
@@ -59,6 +59,22 @@ pub(super) fn plant(case: &mut Case<'_>) -> Result<Option<Vec<Expected>>, GenErr
             vec![expect(
                 RuleId::OnlineLessonMax30Min,
                 identity(&[&"lesson", &e]),
+                vec![e],
+            )]
+        }
+        // In 江苏, whose (example) school hours end at 16:00: an offline lesson from 15:59:59
+        // on a Wednesday overlaps them by a second.
+        "school_hours_lesson_starts_15h59m59s_on_a_school_day" => {
+            let plan = inst.plan(
+                maths,
+                Mode::Offline,
+                5000,
+                &[span(DAY, (15, 59, 59), (16, 44, 59))?],
+            )?;
+            let e = inst.publish(em, published, &plan, GradeBand::Primary)?;
+            vec![expect(
+                RuleId::NoConflictSchoolHours,
+                plan_key(&plan, 0),
                 vec![e],
             )]
         }
