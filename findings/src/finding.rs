@@ -57,6 +57,26 @@ impl fmt::Display for Measure {
     }
 }
 
+impl Measure {
+    /// The value as a reader in `lang` takes it in (`Display` is the English form, which the
+    /// API's `text` carries): `30 分 1 秒`, `67.50 元`, `3 个月`.
+    pub fn text(&self, lang: crate::Lang) -> String {
+        match (lang, self) {
+            (crate::Lang::English, _) => self.to_string(),
+            (crate::Lang::Zh, Measure::Seconds(s)) if s % 60 == 0 => format!("{} 分钟", s / 60),
+            (crate::Lang::Zh, Measure::Seconds(s)) => format!("{} 分 {} 秒", s / 60, s % 60),
+            (crate::Lang::Zh, Measure::Money(m)) => {
+                format!("{}.{:02} 元", m.get() / 100, m.get() % 100)
+            }
+            (crate::Lang::Zh, Measure::Months(n)) => format!("{n} 个月"),
+            (crate::Lang::Zh, Measure::BasisPoints(bp)) => {
+                format!("{}.{:02}%", bp / 100, bp % 100)
+            }
+            (crate::Lang::Zh, other) => other.to_string(),
+        }
+    }
+}
+
 /// One named figure of a finding, e.g. `actual` = 31 min 0 s, `limit` = 30 min.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Figure {
@@ -219,6 +239,18 @@ mod tests {
     fn measures_read_well() {
         assert_eq!(Measure::Seconds(1860).to_string(), "31 min 0 s");
         assert_eq!(Measure::BasisPoints(9550).to_string(), "95.50 %");
+    }
+
+    #[test]
+    fn measures_read_in_chinese_by_default_and_in_english_on_request() {
+        use crate::Lang;
+        assert_eq!(Measure::Seconds(1801).text(Lang::Zh), "30 分 1 秒");
+        assert_eq!(Measure::Seconds(1800).text(Lang::Zh), "30 分钟");
+        assert_eq!(Measure::Money(Fen::new(6750)).text(Lang::Zh), "67.50 元");
+        assert_eq!(Measure::Months(3).text(Lang::Zh), "3 个月");
+        assert_eq!(Measure::BasisPoints(9550).text(Lang::Zh), "95.50%");
+        assert_eq!(Measure::Seconds(1801).text(Lang::English), "30 min 1 s");
+        assert_eq!(Measure::Money(Fen::new(6750)).text(Lang::English), "¥67.50");
     }
 }
 

@@ -292,7 +292,7 @@ pub(super) async fn finding_page(
         }
         h2 { (lang.t("违规数据", "Figures")) }
         table.figures id="figures" {
-            tbody { @for figure in &view.figures { tr { th { (i18n::figure(lang, &figure.name)) } td { (figure.text) } } } }
+            tbody { @for figure in &view.figures { tr { th { (i18n::figure(lang, &figure.name)) } td { (i18n::figure_value(lang, figure)) } } } }
         }
         h2 { (lang.t("证据事件", "Evidence events")) }
         table.evidence id="evidence" {

@@ -305,9 +305,38 @@ pub(crate) fn figure(lang: Lang, name: &str) -> String {
         "grade_band" => lang.t("学段", "grade band"),
         "delivered_lessons" => lang.t("已上课时", "delivered lessons"),
         "night_ends" => lang.t("夜间结束", "night ends"),
+        "cancelled_on" => lang.t("取消日期", "cancelled on"),
+        "channel" => lang.t("广告渠道", "channel"),
+        "collected_on" => lang.t("收费日期", "collected on"),
+        "course" => lang.t("课程", "course"),
+        "credit_code_prefix" => lang.t("信用代码前缀", "credit code prefix"),
+        "declared" => lang.t("申报情况", "declared"),
+        "earliest" => lang.t("最早可收费日期", "earliest collection"),
+        "expected_price" => lang.t("应有价格", "expected price"),
+        "justified" => lang.t("可拨付", "justified"),
+        "labels" => lang.t("变相名称", "labels"),
+        "licence" => lang.t("许可", "licence"),
+        "list" => lang.t("名单", "list"),
+        "phrases" => lang.t("违禁用语", "banned phrases"),
+        "price_per_unit" => lang.t("每标准课时价格", "price per standard lesson"),
+        "registered" => lang.t("登记情况", "registered"),
+        "requested_on" => lang.t("申请日期", "requested on"),
+        "school_hours_end" => lang.t("在校教学结束", "school hours end"),
+        "school_hours_start" => lang.t("在校教学开始", "school hours start"),
+        "service_end" => lang.t("服务结束", "service end"),
+        "service_start" => lang.t("服务开始", "service start"),
+        "terms" => lang.t("学科内容用语", "subject terms"),
+        "threshold" => lang.t("阈值", "threshold"),
         _ => return name.to_owned(),
     };
     known.to_owned()
+}
+
+/// A figure's value in `lang` (`30 分 1 秒`, `67.50 元`), read back from its structured form; the
+/// API's English text if that does not read as a measure.
+pub(crate) fn figure_value(lang: Lang, figure: &crate::api::views::FigureView) -> String {
+    serde_json::from_value::<tutorwatch_findings::Measure>(figure.value.clone())
+        .map_or_else(|_| figure.text.clone(), |measure| measure.text(lang.into()))
 }
 
 /// A basis (`planned`, `actual`).

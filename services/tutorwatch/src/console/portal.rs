@@ -76,7 +76,7 @@ fn findings_list(lang: Lang, findings: &[FindingView], id: &str) -> Markup {
                 (i18n::local_time(lang, f.occurred_at, Some(f.region))) " · "
                 @for (i, figure) in f.figures.iter().enumerate() {
                     @if i > 0 { "，" }
-                    (i18n::figure(lang, &figure.name)) " " (figure.text)
+                    (i18n::figure(lang, &figure.name)) " " (i18n::figure_value(lang, figure))
                 }
                 " · " (i18n::status(lang, &f.status))
             }
