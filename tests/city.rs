@@ -133,6 +133,41 @@ async fn a_generated_city_is_found_exactly() {
     assert_eq!(report["found"], truth.len());
     assert!(report["rules"]["ONLINE_LESSON_MAX_30MIN"]["expected"].as_u64() >= Some(4));
 
+    // Every finding says what it found in Chinese too (what officers read by default), and
+    // every rule the city plants does so.
+    let listed = tutorwatch(&[
+        "findings",
+        "--data",
+        &data.to_string_lossy(),
+        "--limit",
+        "1000",
+    ]);
+    assert!(listed.status.success(), "{listed:?}");
+    let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("JSON");
+    let findings = listed["findings"].as_array().expect("findings");
+    let rules_found: std::collections::BTreeSet<&str> =
+        findings.iter().filter_map(|f| f["rule"].as_str()).collect();
+    let rules_planted: std::collections::BTreeSet<String> = truth
+        .iter()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter_map(|expected| expected["rule"].as_str().map(str::to_owned))
+        .collect();
+    assert!(rules_planted.len() >= 30, "{rules_planted:?}");
+    assert!(
+        rules_planted
+            .iter()
+            .all(|rule| rules_found.contains(rule.as_str())),
+        "{rules_planted:?} vs {rules_found:?}"
+    );
+    for finding in findings {
+        let zh = finding["description_zh"].as_str().unwrap_or_default();
+        assert!(
+            zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            "{} has no Chinese sentence: {finding}",
+            finding["rule"]
+        );
+    }
+
     // Without one expected finding, that finding is extra: precision drops and check fails.
     let short = work.path().join("short.jsonl");
     std::fs::write(&short, truth[1..].join("\n")).expect("Failed to write");

@@ -700,6 +700,11 @@ async fn an_officer_filters_follows_exports_and_acts_on_the_feed() {
         .contains("中办发〔2021〕40号"));
     assert!(browser.text("#when").await.contains("2025年9月1日 19:"));
     assert!(browser.text("#evidence").await.contains("发布课程排课"));
+    let description = browser.text("#description").await;
+    assert!(
+        description.contains("线上课程课时 31 分钟，超过 30 分钟"),
+        "{description}"
+    );
     let figures = browser.text("#figures").await;
     assert!(
         figures.contains("实际") && figures.contains("31 分钟") && figures.contains("30 分钟"),

@@ -115,6 +115,27 @@ pub enum Subject {
 }
 
 impl Subject {
+    /// The subject's name in Chinese, as the scope notice words it.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Subject::MoralityAndLaw => "道德与法治",
+            Subject::Chinese => "语文",
+            Subject::History => "历史",
+            Subject::Geography => "地理",
+            Subject::Mathematics => "数学",
+            Subject::ForeignLanguage => "外语",
+            Subject::Physics => "物理",
+            Subject::Chemistry => "化学",
+            Subject::Biology => "生物",
+            Subject::Sports => "体育",
+            Subject::Music => "音乐",
+            Subject::FineArts => "美术",
+            Subject::InformationTechnology => "信息技术",
+            Subject::LabourAndTechnology => "劳动与技术",
+            Subject::OtherNonSubject => "其他非学科类",
+        }
+    }
+
     /// The category the scope notice puts this subject in.
     pub fn category(self) -> Category {
         match self {
@@ -171,7 +192,36 @@ pub enum LicensedModes {
     Both,
 }
 
+impl Category {
+    /// 学科类 or 非学科类.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Category::Subject => "学科类",
+            Category::NonSubject => "非学科类",
+        }
+    }
+}
+
+impl Mode {
+    /// 线上 or 线下.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Mode::Online => "线上",
+            Mode::Offline => "线下",
+        }
+    }
+}
+
 impl LicensedModes {
+    /// What the licence allows, in Chinese.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            LicensedModes::OnlineOnly => "仅线上",
+            LicensedModes::OfflineOnly => "仅线下",
+            LicensedModes::Both => "线上和线下",
+        }
+    }
+
     /// Whether the licence covers teaching in `mode`.
     pub fn allows(self, mode: Mode) -> bool {
         matches!(

@@ -176,8 +176,12 @@ pub struct Finding {
     pub basis: Basis,
     /// The rule's figures, structured.
     pub figures: Vec<Figure>,
-    /// The same as a sentence, e.g. "online lesson 31 min 0 s > 30 min".
+    /// The same as a sentence, in English, e.g. "online lesson 31 min 0 s > 30 min".
     pub description: String,
+    /// The same sentence in Chinese (zh-CN), which readers see by default, e.g.
+    /// "线上课程课时 31 分钟，超过 30 分钟". Empty for a rule that gives none: readers then see
+    /// `description`.
+    pub description_zh: String,
     pub institution: CreditCode,
     pub region: RegionCode,
     /// When the breach happened (or would have, for a plan), in UTC.

@@ -36,6 +36,7 @@ impl Context<'_> {
             basis: Basis::Actual,
             figures: Vec::new(),
             description: String::new(),
+            description_zh: String::new(),
             institution: event.envelope.institution.clone(),
             region: self
                 .facts
@@ -57,6 +58,7 @@ pub struct Draft {
     basis: Basis,
     figures: Vec<Figure>,
     description: String,
+    description_zh: String,
     institution: CreditCode,
     region: RegionCode,
     occurred_at: UtcTime,
@@ -84,9 +86,15 @@ impl Draft {
         self
     }
 
-    /// Sets the human sentence.
+    /// Sets the human sentence, in English.
     pub fn describe(mut self, description: String) -> Self {
         self.description = description;
+        self
+    }
+
+    /// Sets the same sentence in Chinese, which readers see by default.
+    pub fn in_chinese(mut self, description: String) -> Self {
+        self.description_zh = description;
         self
     }
 
@@ -107,6 +115,7 @@ impl Draft {
             basis: self.basis,
             figures: self.figures,
             description: self.description,
+            description_zh: self.description_zh,
             occurred_local: local_time(&self.time_zone, self.occurred_at),
             institution: self.institution,
             region: self.region,

@@ -42,8 +42,8 @@ pub struct ProjectorState {
 /// institution's dated licence history; 7: why a licence ended, and the black list's registry
 /// act, a revocation as a penalty; and the store's history of list moves; 8: GOV_GUIDE_PRICE is
 /// a finding of the course's plan, re-judged by a reschedule, with the plan's id and evidence,
-/// the new rules PREPAY_EARLIEST_COLLECT and NO_CONFLICT_SCHOOL_HOURS, and
-/// NONSUBJECT_NO_SUBJECT_CONTENT on course titles.)
+/// the new rules PREPAY_EARLIEST_COLLECT and NO_CONFLICT_SCHOOL_HOURS,
+/// NONSUBJECT_NO_SUBJECT_CONTENT on course titles, and each finding's sentence in Chinese.)
 pub const STATE_FORMAT: u32 = 8;
 
 /// What derived data was computed under: the policy version and the state format, e.g.

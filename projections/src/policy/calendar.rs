@@ -89,6 +89,19 @@ impl BarredDay {
     }
 }
 
+impl BarredDay {
+    /// The same in Chinese.
+    pub fn describe_zh(&self) -> String {
+        match self {
+            BarredDay::StatutoryHoliday(name) => format!("法定节假日（{name}）"),
+            BarredDay::ChildrensDay => "儿童节（6月1日）".to_owned(),
+            BarredDay::SchoolVacation(name) => format!("寒暑假（{name}）"),
+            BarredDay::RestDay => "休息日".to_owned(),
+            BarredDay::Weekend => "周末".to_owned(),
+        }
+    }
+}
+
 impl DayFacts {
     /// Why subject training is barred on this day, under the region's settings; `None` if it
     /// is not barred.

@@ -55,6 +55,10 @@ fn judge(ctx: &Context<'_>, event: &LoggedEvent, ad: &AdvertisementObserved) -> 
                     "training ad {} aimed at pupils placed in banned channel {}",
                     ad.ad, ad.channel
                 ))
+                .in_chinese(format!(
+                    "面向中小学生的培训广告 {} 投放在禁止的渠道 {}",
+                    ad.ad, ad.channel
+                ))
                 .build(&id),
         );
     }
@@ -70,6 +74,7 @@ fn judge(ctx: &Context<'_>, event: &LoggedEvent, ad: &AdvertisementObserved) -> 
                 ctx.draft(event, RuleId::AdSchoolSupplies, at)
                     .figure(Figure::new("carrier", Measure::Text(carrier.clone())))
                     .describe(format!("training ad {} carried by {carrier}", ad.ad))
+                    .in_chinese(format!("培训广告 {} 以 {carrier} 为载体", ad.ad))
                     .build(&id),
             );
         }
@@ -89,6 +94,7 @@ fn judge(ctx: &Context<'_>, event: &LoggedEvent, ad: &AdvertisementObserved) -> 
                 ctx.draft(event, RuleId::AdContent, at)
                     .figure(Figure::new("phrases", Measure::Text(phrases.clone())))
                     .describe(format!("training ad {} says {phrases}", ad.ad))
+                    .in_chinese(format!("培训广告 {} 使用违禁用语：{phrases}", ad.ad))
                     .build(&id),
             );
         }

@@ -29,7 +29,7 @@ use crate::context::Context;
 use crate::facts::{evidence, local_time, start_of_day};
 use crate::rules::licence::standing_finding;
 use crate::rules::{local_date, RuleArea};
-use tutorwatch_findings::{identity, Evidence, Figure, Finding, Measure, RuleId};
+use tutorwatch_findings::{identity, Evidence, Figure, Finding, Lang, Measure, RuleId};
 
 /// Identifies a contract: the institution and its contract id.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -236,6 +236,11 @@ impl FundRules {
                                 "supervised account {} closed while families are owed {owed}",
                                 closed.account
                             ))
+                            .in_chinese(format!(
+                                "尚欠家长 {} 时关闭监管账户 {}",
+                                Measure::Money(owed).text(Lang::Zh),
+                                closed.account
+                            ))
                             .build(&identity(&[&"closed", &envelope.event_id])),
                     );
                 }
@@ -322,7 +327,12 @@ impl FundRules {
         let id = identity(&[&"fee", &envelope.event_id]);
         let mut findings = Vec::new();
         let what = format!("collected {} under contract {}", fee.amount, fee.contract);
-        findings.extend(standing_finding(ctx, event, at, &what, &id));
+        let what_zh = format!(
+            "按合同 {} 收取 {}",
+            fee.contract,
+            Measure::Money(fee.amount).text(Lang::Zh)
+        );
+        findings.extend(standing_finding(ctx, event, at, (&what_zh, &what), &id));
         let facts = ctx.facts.institution(institution);
         let category = fee
             .course
@@ -340,17 +350,27 @@ impl FundRules {
             .enabled(region, date, |p| p.prepay_dedicated_account.as_ref())
         {
             let problem = match &fee.supervised_account {
-                None => Some("outside any supervised account".to_owned()),
-                Some(account) if !facts.is_some_and(|i| i.open_accounts.contains(account)) => Some(format!(
-                    "into account {account}, which is not an open supervised account of the institution"
+                None => Some((
+                    "未进入任何监管账户".to_owned(),
+                    "outside any supervised account".to_owned(),
+                )),
+                Some(account) if !facts.is_some_and(|i| i.open_accounts.contains(account)) => Some((
+                    format!("进入账户 {account}，该账户不是本机构在用的监管账户"),
+                    format!(
+                        "into account {account}, which is not an open supervised account of the institution"
+                    ),
                 )),
                 Some(_) => None,
             };
-            if let Some(problem) = problem {
+            if let Some((problem_zh, problem)) = problem {
                 findings.push(
                     ctx.draft(event, RuleId::PrepayDedicatedAccount, at)
                         .figure(Figure::new("amount", Measure::Money(fee.amount)))
                         .describe(format!("prepaid fee {} collected {problem}", fee.amount))
+                        .in_chinese(format!(
+                            "预收费 {} {problem_zh}",
+                            Measure::Money(fee.amount).text(Lang::Zh)
+                        ))
                         .build(&id),
                 );
             }
@@ -364,6 +384,10 @@ impl FundRules {
                 ctx.draft(event, RuleId::NoTrainingLoan, at)
                     .figure(Figure::new("amount", Measure::Money(fee.amount)))
                     .describe(format!("fee {} paid with a training loan", fee.amount))
+                    .in_chinese(format!(
+                        "费用 {} 以培训贷款支付",
+                        Measure::Money(fee.amount).text(Lang::Zh)
+                    ))
                     .build(&id),
             );
         }
@@ -474,6 +498,12 @@ impl FundRules {
                 "contract {} released {released} > {justified} justified by {delivered} of {lessons} lessons delivered",
                 release.contract
             ))
+            .in_chinese(format!(
+                "合同 {} 已拨付 {}，超过按已上 {delivered}/{lessons} 课时可拨付的 {}",
+                release.contract,
+                Measure::Money(released).text(Lang::Zh),
+                Measure::Money(justified).text(Lang::Zh)
+            ))
             .build(&identity(&[&"release", &envelope.event_id]))]
     }
 
@@ -541,6 +571,15 @@ impl FundRules {
                 book.owed,
                 Measure::BasisPoints(u64::from(threshold))
             ))
+            .in_chinese(format!(
+                "账户 {} 在 {} 的余额 {} 仅覆盖应付家长 {} 的 {}（低于 {}）",
+                statement.account,
+                statement.date,
+                Measure::Money(statement.balance).text(Lang::Zh),
+                Measure::Money(book.owed).text(Lang::Zh),
+                Measure::BasisPoints(coverage).text(Lang::Zh),
+                Measure::BasisPoints(u64::from(threshold)).text(Lang::Zh)
+            ))
             .build(&identity(&[
                 &"shortfall",
                 &statement.account,
@@ -561,6 +600,13 @@ fn overdue(ctx: &Context<'_>, event: &LoggedEvent, pending: PendingRefund) -> Fi
         .describe(format!(
             "refund of contract {} requested {} still owes {} after {} days",
             pending.contract.contract, pending.requested_on, pending.remaining, pending.days
+        ))
+        .in_chinese(format!(
+            "合同 {} 于 {} 申请退费，{} 天后仍欠 {}",
+            pending.contract.contract,
+            pending.requested_on,
+            pending.days,
+            Measure::Money(pending.remaining).text(Lang::Zh)
         ))
         .with_evidence(pending.requested)
         .for_institution(
@@ -598,6 +644,12 @@ fn collected_too_early(
             .describe(format!(
                 "fee {} under contract {} collected on {collected_on}, before {earliest}, {months} month(s) before its service starts on {}",
                 fee.amount, fee.contract, fee.service_start
+            ))
+            .in_chinese(format!(
+                "合同 {} 的费用 {} 于 {collected_on} 收取，早于服务开始日 {} 前 {months} 个月（{earliest}）",
+                fee.contract,
+                Measure::Money(fee.amount).text(Lang::Zh),
+                fee.service_start
             ))
             .build(id),
     )
@@ -657,6 +709,20 @@ impl Prepaid {
             format!("one charge of {}", fee.amount)
         }
     }
+
+    /// The same in Chinese.
+    fn subject_zh(&self, fee: &FeeCollected) -> String {
+        if self.with_earlier {
+            format!(
+                "合同 {} 收取 {} 后，预收未消课金额共 {}",
+                fee.contract,
+                Measure::Money(fee.amount).text(Lang::Zh),
+                Measure::Money(self.amount).text(Lang::Zh)
+            )
+        } else {
+            format!("单笔收费 {}", Measure::Money(fee.amount).text(Lang::Zh))
+        }
+    }
 }
 
 /// PREPAY_MAX_3M_60H and PREPAY_MAX_5000 for what a contract holds prepaid after a charge.
@@ -697,9 +763,15 @@ fn prepay_caps(
                     Measure::Date(prepaid.service_end),
                 ))
                 .figure(Figure::new("limit", Measure::Months(months)));
-            problems.push(format!(
-                "service period {}..{} spans more than {months} months",
-                prepaid.service_start, prepaid.service_end
+            problems.push((
+                format!(
+                    "服务期 {} 至 {} 超过 {months} 个月",
+                    prepaid.service_start, prepaid.service_end
+                ),
+                format!(
+                    "service period {}..{} spans more than {months} months",
+                    prepaid.service_start, prepaid.service_end
+                ),
             ));
         }
     }
@@ -708,13 +780,33 @@ fn prepay_caps(
             draft = draft
                 .figure(Figure::new("lessons", Measure::Count(prepaid.lessons)))
                 .figure(Figure::new("limit", Measure::Count(u64::from(max))));
-            problems.push(format!("{} lessons > {max}", prepaid.lessons));
+            problems.push((
+                format!("{} 课时，超过 {max} 课时", prepaid.lessons),
+                format!("{} lessons > {max}", prepaid.lessons),
+            ));
         }
     }
     if !problems.is_empty() {
         findings.push(
             draft
-                .describe(format!("{}: {}", prepaid.subject(fee), problems.join("; ")))
+                .describe(format!(
+                    "{}: {}",
+                    prepaid.subject(fee),
+                    problems
+                        .iter()
+                        .map(|(_, en)| en.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ))
+                .in_chinese(format!(
+                    "{}：{}",
+                    prepaid.subject_zh(fee),
+                    problems
+                        .iter()
+                        .map(|(zh, _)| zh.as_str())
+                        .collect::<Vec<_>>()
+                        .join("；")
+                ))
                 .build(id),
         );
     }
@@ -728,6 +820,10 @@ fn prepay_caps(
             } else {
                 format!("one charge of {}", fee.amount)
             };
+            let level_zh = match cap.level {
+                crate::policy::Level::National => "全国规定".to_owned(),
+                crate::policy::Level::Region(code) => format!("地区 {code} 规定"),
+            };
             findings.push(
                 ctx.draft(event, RuleId::PrepayMax5000, at)
                     .figure(Figure::new("amount", Measure::Money(prepaid.amount)))
@@ -735,6 +831,12 @@ fn prepay_caps(
                     .describe(format!(
                         "{judged} > {cap_fen} ({}, from {})",
                         cap.level, cap.from
+                    ))
+                    .in_chinese(format!(
+                        "{}，超过 {}（{level_zh}，自 {} 起）",
+                        prepaid.subject_zh(fee),
+                        Measure::Money(cap_fen).text(Lang::Zh),
+                        cap.from
                     ))
                     .build(id),
             );

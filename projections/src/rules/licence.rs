@@ -83,7 +83,7 @@ fn licence_scope(check: &CourseCheck<'_>) -> Vec<Finding> {
     };
     let base = check.base();
     let category = course.category();
-    let mut add = |rule: RuleId, figure: Figure, description: String, id: &str| {
+    let mut add = |rule: RuleId, figure: Figure, description: (String, String), id: &str| {
         findings.push(check.finding(rule, figure, description, id));
     };
     let subject_text = Measure::Text(course.subject.to_string());
@@ -94,9 +94,16 @@ fn licence_scope(check: &CourseCheck<'_>) -> Vec<Finding> {
         add(
             RuleId::NonsubjectNoSubjectContent,
             Figure::new("subject", subject_text.clone()),
-            format!(
-                "non-subject institution teaches subject course {} ({})",
-                key.course, course.subject
+            (
+                format!(
+                    "非学科类机构开设学科类课程 {}（{}）",
+                    key.course,
+                    course.subject.name_zh()
+                ),
+                format!(
+                    "non-subject institution teaches subject course {} ({})",
+                    key.course, course.subject
+                ),
             ),
             &base,
         );
@@ -111,9 +118,17 @@ fn licence_scope(check: &CourseCheck<'_>) -> Vec<Finding> {
             add(
                 RuleId::NonsubjectNoSubjectContent,
                 Figure::new("terms", Measure::Text(terms.clone())),
-                format!(
-                    "non-subject institution's course {} ({}) is titled “{}”, which names subject content: {terms}",
-                    key.course, course.subject, course.title
+                (
+                    format!(
+                        "非学科类机构的课程 {}（{}）名为“{}”，含学科内容：{terms}",
+                        key.course,
+                        course.subject.name_zh(),
+                        course.title
+                    ),
+                    format!(
+                        "non-subject institution's course {} ({}) is titled “{}”, which names subject content: {terms}",
+                        key.course, course.subject, course.title
+                    ),
                 ),
                 &base,
             );
@@ -126,9 +141,17 @@ fn licence_scope(check: &CourseCheck<'_>) -> Vec<Finding> {
             add(
                 RuleId::DisguisedNames,
                 Figure::new("labels", Measure::Text(labels.clone())),
-                format!(
-                    "subject course {} ({}) titled “{}”, under the label {labels}",
-                    key.course, course.subject, course.title
+                (
+                    format!(
+                        "学科类课程 {}（{}）名为“{}”，使用变相名称：{labels}",
+                        key.course,
+                        course.subject.name_zh(),
+                        course.title
+                    ),
+                    format!(
+                        "subject course {} ({}) titled “{}”, under the label {labels}",
+                        key.course, course.subject, course.title
+                    ),
                 ),
                 &base,
             );
@@ -145,27 +168,52 @@ fn licence_scope(check: &CourseCheck<'_>) -> Vec<Finding> {
                 "licence",
                 Measure::Text(format!("{} {}", reg.category, reg.modes)),
             ),
-            format!(
-                "online subject course {} without a licence for online subject training",
-                key.course
+            (
+                format!("线上学科类课程 {} 未取得线上学科类培训许可", key.course),
+                format!(
+                    "online subject course {} without a licence for online subject training",
+                    key.course
+                ),
             ),
             &base,
         );
     } else if check.on(|p| p.license_mode_match.as_ref()) {
         let mismatch = if !reg.modes.allows(course.mode) {
-            Some(format!(
-                "{} course {} under a {} licence",
-                course.mode, key.course, reg.modes
+            Some((
+                format!(
+                    "{}课程 {} 超出许可范围（{}）",
+                    course.mode.name_zh(),
+                    key.course,
+                    reg.modes.name_zh()
+                ),
+                format!(
+                    "{} course {} under a {} licence",
+                    course.mode, key.course, reg.modes
+                ),
             ))
         } else if reg.category == Category::Subject && category == Category::NonSubject {
-            Some(format!(
-                "subject licensee runs non-subject course {} ({})",
-                key.course, course.subject
+            Some((
+                format!(
+                    "学科类机构开设非学科类课程 {}（{}）",
+                    key.course,
+                    course.subject.name_zh()
+                ),
+                format!(
+                    "subject licensee runs non-subject course {} ({})",
+                    key.course, course.subject
+                ),
             ))
         } else if reg.category == category && !reg.subjects.contains(&course.subject) {
-            Some(format!(
-                "course {} teaches {}, not among the licensed subjects",
-                key.course, course.subject
+            Some((
+                format!(
+                    "课程 {} 教授{}，不在许可的学科范围内",
+                    key.course,
+                    course.subject.name_zh()
+                ),
+                format!(
+                    "course {} teaches {}, not among the licensed subjects",
+                    key.course, course.subject
+                ),
             ))
         } else {
             None
@@ -184,7 +232,10 @@ fn licence_scope(check: &CourseCheck<'_>) -> Vec<Finding> {
             add(
                 RuleId::MultiSiteUnapproved,
                 Figure::new("site", Measure::Text(site.to_string())),
-                format!("course {} taught at unapproved site {site}", key.course),
+                (
+                    format!("课程 {} 在未经审批的场所 {site} 授课", key.course),
+                    format!("course {} taught at unapproved site {site}", key.course),
+                ),
                 &identity(&[&base, site]),
             );
         }
@@ -228,6 +279,10 @@ fn standing_registration(ctx: &Context<'_>, event: &LoggedEvent) -> Option<Findi
                 "subject-training institution registered as for-profit (must be non-profit since {}), still operating",
                 rule.from
             ))
+            .in_chinese(format!(
+                "学科类培训机构登记为营利性（自 {} 起须为非营利性），仍在经营",
+                rule.from
+            ))
             .build(&identity(&[&"reg", &registration.evidence.event_id])),
     )
 }
@@ -256,6 +311,7 @@ fn registration(ctx: &Context<'_>, event: &LoggedEvent, r: &InstitutionRegistere
             .describe(
                 "subject-training institution registered as for-profit (must be non-profit)".into(),
             )
+            .in_chinese("学科类培训机构登记为营利性（须为非营利性）".into())
             .build(&id)];
     }
     if !code.is_civil_affairs_non_enterprise() {
@@ -268,18 +324,22 @@ fn registration(ctx: &Context<'_>, event: &LoggedEvent, r: &InstitutionRegistere
             .describe(format!(
                 "registered non-profit, but credit code starts {prefix} (expected 52, 民办非企业单位)"
             ))
+            .in_chinese(format!(
+                "登记为非营利性，但统一社会信用代码以 {prefix} 开头（民办非企业单位应为 52）"
+            ))
             .build(&identity(&[&"reg-prefix", &event.envelope.event_id]))];
     }
     Vec::new()
 }
 
 /// Operating without a licence, while suspended or after revocation: `what` the institution did
-/// at `at`, e.g. "published course c-1"; `id` identifies the act.
+/// at `at`, in Chinese and English, e.g. ("发布课程 c-1", "published course c-1"); `id`
+/// identifies the act.
 pub(crate) fn standing_finding(
     ctx: &Context<'_>,
     event: &LoggedEvent,
     at: UtcTime,
-    what: &str,
+    (what_zh, what): (&str, &str),
     id: &str,
 ) -> Option<Finding> {
     let date = local_date(ctx, event, at);
@@ -291,16 +351,23 @@ pub(crate) fn standing_finding(
         return None;
     }
     let institution = ctx.facts.institution(&event.envelope.institution)?;
-    let (rule, why, extra) = match institution.standing_at(at, date) {
+    let (rule, why_zh, why, extra) = match institution.standing_at(at, date) {
         Standing::Licensed => return None,
-        Standing::Unlicensed => (RuleId::OperatingUnlicensed, "without a licence", None),
+        Standing::Unlicensed => (
+            RuleId::OperatingUnlicensed,
+            "未取得办学许可",
+            "without a licence",
+            None,
+        ),
         Standing::Suspended(by) => (
             RuleId::OperatingSuspended,
+            "办学许可暂停期间",
             "while its licence is suspended",
             Some(by),
         ),
         Standing::Revoked(by) => (
             RuleId::OperatingRevoked,
+            "办学许可被吊销后",
             "after its licence was revoked",
             Some(by),
         ),
@@ -308,7 +375,8 @@ pub(crate) fn standing_finding(
     let mut draft = ctx
         .draft(event, rule, at)
         .figure(Figure::new("date", Measure::Date(date)))
-        .describe(format!("{what} on {date} {why}"));
+        .describe(format!("{what} on {date} {why}"))
+        .in_chinese(format!("{why_zh}，于 {date} {what_zh}"));
     let mut id = id.to_owned();
     if let Some(by) = extra {
         draft = draft.with_evidence(by);
@@ -324,9 +392,21 @@ pub(crate) fn course_standing(
     stage: Stage,
     at: UtcTime,
 ) -> Option<Finding> {
-    let what = match stage {
-        Stage::Plan => format!("published course {course}"),
-        Stage::Delivered => format!("delivered a lesson of course {course}"),
+    let (what_zh, what) = match stage {
+        Stage::Plan => (
+            format!("发布课程 {course}"),
+            format!("published course {course}"),
+        ),
+        Stage::Delivered => (
+            format!("开展课程 {course} 的培训"),
+            format!("delivered a lesson of course {course}"),
+        ),
     };
-    standing_finding(ctx, event, at, &what, &identity(&[&stage.name(), course]))
+    standing_finding(
+        ctx,
+        event,
+        at,
+        (&what_zh, &what),
+        &identity(&[&stage.name(), course]),
+    )
 }

@@ -28,6 +28,11 @@ impl RuleArea for ListRules {
                 "black-listed institution collected {} under contract {} (only white-listed institutions may sell)",
                 fee.amount, fee.contract
             ))
+            .in_chinese(format!(
+                "列入黑名单的机构按合同 {} 收取 {}（仅白名单机构可招生收费）",
+                fee.contract,
+                Measure::Money(fee.amount).text(tutorwatch_findings::Lang::Zh)
+            ))
             .build(&identity(&[&"sale", &event.envelope.event_id]))]
     }
 }

@@ -128,18 +128,19 @@ impl CourseCheck<'_> {
         identity(&[&self.stage.name(), &self.key.course])
     }
 
-    /// A course-level finding with one figure.
+    /// A course-level finding with one figure and its sentence in Chinese and English.
     pub(crate) fn finding(
         &self,
         rule: RuleId,
         figure: Figure,
-        description: String,
+        (zh, en): (String, String),
         id: &str,
     ) -> Finding {
         self.ctx
             .draft(self.event, rule, self.at)
             .figure(figure)
-            .describe(description)
+            .describe(en)
+            .in_chinese(zh)
             .build(id)
     }
 }

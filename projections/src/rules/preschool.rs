@@ -23,7 +23,10 @@ impl RuleArea for PreschoolRules {
             findings.push(check.finding(
                 RuleId::PreschoolNoOnline,
                 Figure::new("grade_band", Measure::Text("preschool".into())),
-                format!("online course {} for preschool children", key.course),
+                (
+                    format!("面向学龄前儿童的线上课程 {}", key.course),
+                    format!("online course {} for preschool children", key.course),
+                ),
                 &base,
             ));
         }
@@ -34,9 +37,16 @@ impl RuleArea for PreschoolRules {
             findings.push(check.finding(
                 RuleId::PreschoolNoOfflineSubject,
                 Figure::new("subject", Measure::Text(course.subject.to_string())),
-                format!(
-                    "offline subject course {} ({}) for preschool children",
-                    key.course, course.subject
+                (
+                    format!(
+                        "面向学龄前儿童的线下学科类课程 {}（{}）",
+                        key.course,
+                        course.subject.name_zh()
+                    ),
+                    format!(
+                        "offline subject course {} ({}) for preschool children",
+                        key.course, course.subject
+                    ),
                 ),
                 &base,
             ));

@@ -12,7 +12,7 @@ use tutorwatch_events::{Event, Fen, LoggedEvent};
 
 use crate::context::Context;
 use crate::rules::{local_date, CourseCheck, RuleArea, Stage};
-use tutorwatch_findings::{identity, Figure, Finding, Measure, RuleId};
+use tutorwatch_findings::{identity, Figure, Finding, Lang, Measure, RuleId};
 
 /// The pricing rules (stateless).
 #[derive(Debug, Clone, Copy, Default)]
@@ -102,6 +102,16 @@ fn guide_price(check: &CourseCheck<'_>) -> Option<Finding> {
                 Measure::BasisPoints(u64::from(table.markup_bp)),
                 course.class_size_max
             ))
+            .in_chinese(format!(
+                "课程 {} 每 {} 分钟课时收费 {}，超过政府指导价 {} 上浮 {} 后的 {}（班额不超过 {} 人）",
+                check.key.course,
+                band.unit_minutes,
+                Measure::Money(price_per_unit).text(Lang::Zh),
+                Measure::Money(Fen::new(band.price_fen)).text(Lang::Zh),
+                Measure::BasisPoints(u64::from(table.markup_bp)).text(Lang::Zh),
+                Measure::Money(cap_per_unit).text(Lang::Zh),
+                course.class_size_max
+            ))
             .build(&identity(&[&check.base(), &"guide_price"])),
     )
 }
@@ -131,6 +141,10 @@ fn fake_price(
         .course
         .as_ref()
         .map_or("any of its courses".to_owned(), |c| format!("course {c}"));
+    let scope_zh = ad
+        .course
+        .as_ref()
+        .map_or("其任何课程".to_owned(), |c| format!("课程 {c}"));
     let draft = || ctx.draft(event, RuleId::NoFakeOriginalPrice, envelope.occurred_at);
     if let Some(former) = ad.claimed_former_price {
         if !charged.contains(&former) {
@@ -140,6 +154,11 @@ fn fake_price(
                     .describe(format!(
                         "ad {} claims a former price of {former}, never published or charged for {scope}",
                         ad.ad
+                    ))
+                    .in_chinese(format!(
+                        "广告 {} 标称原价 {}，{scope_zh}从未以此价格公示或收费",
+                        ad.ad,
+                        Measure::Money(former).text(Lang::Zh)
                     ))
                     .build(id),
             );
@@ -172,6 +191,13 @@ fn fake_price(
             .describe(format!(
                 "ad {} claims {percent}% off {former}, which is {expected}, but offers {advertised}",
                 ad.ad
+            ))
+            .in_chinese(format!(
+                "广告 {} 宣称原价 {} 减 {percent}%，应为 {}，实际标价 {}",
+                ad.ad,
+                Measure::Money(former).text(Lang::Zh),
+                Measure::Money(expected).text(Lang::Zh),
+                Measure::Money(advertised).text(Lang::Zh)
             ))
             .build(id),
     )

@@ -34,26 +34,46 @@ impl RuleArea for StaffRules {
         for teacher in check.teachers {
             let staff = institution.and_then(|i| i.teachers.get(teacher));
             let problem = match staff {
-                None => Some("is not on the institution's staff register".to_owned()),
-                Some(t) if !t.qualified => Some("holds no teacher qualification".to_owned()),
-                Some(t) if !t.subjects.contains(&course.subject) => Some(format!(
-                    "is registered for {}, not {}",
-                    t.subjects
-                        .iter()
-                        .map(|s| s.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    course.subject
+                None => Some((
+                    "不在机构的从业人员登记中".to_owned(),
+                    "is not on the institution's staff register".to_owned(),
+                )),
+                Some(t) if !t.qualified => Some((
+                    "不具备教师资格".to_owned(),
+                    "holds no teacher qualification".to_owned(),
+                )),
+                Some(t) if !t.subjects.contains(&course.subject) => Some((
+                    format!(
+                        "登记的任教学科为{}，不含{}",
+                        t.subjects
+                            .iter()
+                            .map(|s| s.name_zh())
+                            .collect::<Vec<_>>()
+                            .join("、"),
+                        course.subject.name_zh()
+                    ),
+                    format!(
+                        "is registered for {}, not {}",
+                        t.subjects
+                            .iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        course.subject
+                    ),
                 )),
                 Some(_) => None,
             };
-            if let Some(problem) = problem {
+            if let Some((problem_zh, problem)) = problem {
                 findings.push(check.finding(
                     RuleId::TeacherQualSubject,
                     Figure::new("teacher", Measure::Text(teacher.to_string())),
-                    format!(
-                        "teacher {teacher} of subject course {} {problem}",
-                        key.course
+                    (
+                        format!("学科类课程 {} 的教师 {teacher} {problem_zh}", key.course),
+                        format!(
+                            "teacher {teacher} of subject course {} {problem}",
+                            key.course
+                        ),
                     ),
                     &identity(&[&base, teacher]),
                 ));
@@ -79,6 +99,7 @@ fn hire(ctx: &Context<'_>, event: &LoggedEvent, t: &TeacherHired) -> Vec<Finding
             ctx.draft(event, RuleId::NoInserviceTeacher, at)
                 .figure(Figure::new("teacher", Measure::Text(t.teacher.to_string())))
                 .describe(format!("hired {}, an in-service school teacher", t.teacher))
+                .in_chinese(format!("聘用在职中小学教师 {}", t.teacher))
                 .build(&id),
         );
     }
@@ -94,6 +115,7 @@ fn hire(ctx: &Context<'_>, event: &LoggedEvent, t: &TeacherHired) -> Vec<Finding
                     "engaged {}, who is located abroad, to teach",
                     t.teacher
                 ))
+                .in_chinese(format!("聘请在境外的人员 {} 开展培训", t.teacher))
                 .build(&id),
         );
     }

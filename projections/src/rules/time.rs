@@ -18,7 +18,7 @@ use crate::context::Context;
 use crate::facts::local_time;
 use crate::policy::{Level, RestDayRule};
 use crate::rules::{local_date, LessonCheck, RuleArea, Stage};
-use tutorwatch_findings::{identity, Evidence, Figure, Finding, Measure, RuleId};
+use tutorwatch_findings::{identity, Evidence, Figure, Finding, Lang, Measure, RuleId};
 
 /// The training-time rules (stateless).
 #[derive(Debug, Clone, Copy, Default)]
@@ -79,7 +79,8 @@ pub(crate) fn undeclared(
             ))
             .describe(format!(
                 "lesson of course {course} delivered on {date}, a course never published"
-            )),
+            ))
+            .in_chinese(format!("{date} 实际上课的课程 {course} 从未发布排课")),
         Undeclared::AfterCancellation(by, at) => {
             let cancelled_on = local_date(ctx, event, at);
             draft
@@ -87,6 +88,9 @@ pub(crate) fn undeclared(
                 .with_evidence(by)
                 .describe(format!(
                     "lesson of course {course} delivered on {date}, after the course was cancelled on {cancelled_on}"
+                ))
+                .in_chinese(format!(
+                    "课程 {course} 已于 {cancelled_on} 取消，{date} 仍实际上课"
                 ))
         }
     };
@@ -106,6 +110,14 @@ fn to_second(at: DateTime) -> DateTime {
 
 fn since(level: Level, from: Date) -> String {
     format!("{level}, from {from}")
+}
+
+/// The same in Chinese.
+fn since_zh(level: Level, from: Date) -> String {
+    match level {
+        Level::National => format!("全国规定，自 {from} 起"),
+        Level::Region(code) => format!("地区 {code} 规定，自 {from} 起"),
+    }
 }
 
 /// Whether a lesson from `start` to `end` (local times) runs into a night: after `cutoff` on
@@ -200,6 +212,12 @@ fn lesson_findings(check: &LessonCheck<'_>) -> Vec<Finding> {
         ]),
         Stage::Delivered => identity(&[&"lesson", &event.envelope.event_id]),
     };
+    let noun_zh = match (stage, course.mode) {
+        (Stage::Plan, Mode::Online) => "排课的线上课程",
+        (Stage::Plan, Mode::Offline) => "排课的线下课程",
+        (Stage::Delivered, Mode::Online) => "实际上课的线上课程",
+        (Stage::Delivered, Mode::Offline) => "实际上课的线下课程",
+    };
     let noun = match (stage, course.mode) {
         (Stage::Plan, Mode::Online) => "planned online lesson",
         (Stage::Plan, Mode::Offline) => "planned offline lesson",
@@ -208,12 +226,12 @@ fn lesson_findings(check: &LessonCheck<'_>) -> Vec<Finding> {
     };
     let draft = || ctx.draft(event, RuleId::OnlineLessonMax30Min, lesson.start);
     let mut findings = Vec::new();
-    let mut push = |rule: RuleId, figures: Vec<Figure>, description: String| {
+    let mut push = |rule: RuleId, figures: Vec<Figure>, (zh, en): (String, String)| {
         let mut d = draft();
         for f in figures {
             d = d.figure(f);
         }
-        let mut finding = d.describe(description).build(&id);
+        let mut finding = d.describe(en).in_chinese(zh).build(&id);
         finding.rule = rule;
         finding.severity = rule.severity();
         finding.id = tutorwatch_findings::finding_id(rule, &finding.institution, &id);
@@ -233,11 +251,19 @@ fn lesson_findings(check: &LessonCheck<'_>) -> Vec<Finding> {
                     Figure::new("actual", Measure::Seconds(seconds)),
                     Figure::new("limit", Measure::Seconds(max)),
                 ],
-                format!(
-                    "{noun} {} > {} min ({})",
-                    Measure::Seconds(seconds),
-                    max / 60,
-                    since(limit.level, limit.from)
+                (
+                    format!(
+                        "{noun_zh}课时 {}，超过 {} 分钟（{}）",
+                        Measure::Seconds(seconds).text(Lang::Zh),
+                        max / 60,
+                        since_zh(limit.level, limit.from)
+                    ),
+                    format!(
+                        "{noun} {} > {} min ({})",
+                        Measure::Seconds(seconds),
+                        max / 60,
+                        since(limit.level, limit.from)
+                    ),
                 ),
             );
         }
@@ -260,20 +286,38 @@ fn lesson_findings(check: &LessonCheck<'_>) -> Vec<Finding> {
         if in_night(start, end, *limit.value, morning) {
             let same_day_end = to_second(end).date() == start.date() && end.time() > *limit.value;
             let description = if same_day_end {
-                format!(
-                    "{noun} ends {} > {} ({})",
-                    Measure::LocalTime(to_second(end).time()),
-                    Measure::LocalTime(*limit.value),
-                    since(limit.level, limit.from)
+                (
+                    format!(
+                        "{noun_zh}结束于 {}，晚于 {}（{}）",
+                        Measure::LocalTime(to_second(end).time()),
+                        Measure::LocalTime(*limit.value),
+                        since_zh(limit.level, limit.from)
+                    ),
+                    format!(
+                        "{noun} ends {} > {} ({})",
+                        Measure::LocalTime(to_second(end).time()),
+                        Measure::LocalTime(*limit.value),
+                        since(limit.level, limit.from)
+                    ),
                 )
             } else {
-                format!(
-                    "{noun} from {} to {} runs into the night: no training between {} and {} ({})",
-                    start.strftime("%Y-%m-%d %H:%M:%S"),
-                    to_second(end).strftime("%Y-%m-%d %H:%M:%S"),
-                    Measure::LocalTime(*limit.value),
-                    Measure::LocalTime(morning),
-                    since(limit.level, limit.from)
+                (
+                    format!(
+                        "{noun_zh}从 {} 到 {}，进入夜间：{} 至次日 {} 不得培训（{}）",
+                        start.strftime("%Y-%m-%d %H:%M:%S"),
+                        to_second(end).strftime("%Y-%m-%d %H:%M:%S"),
+                        Measure::LocalTime(*limit.value),
+                        Measure::LocalTime(morning),
+                        since_zh(limit.level, limit.from)
+                    ),
+                    format!(
+                        "{noun} from {} to {} runs into the night: no training between {} and {} ({})",
+                        start.strftime("%Y-%m-%d %H:%M:%S"),
+                        to_second(end).strftime("%Y-%m-%d %H:%M:%S"),
+                        Measure::LocalTime(*limit.value),
+                        Measure::LocalTime(morning),
+                        since(limit.level, limit.from)
+                    ),
                 )
             };
             push(
@@ -296,13 +340,23 @@ fn lesson_findings(check: &LessonCheck<'_>) -> Vec<Finding> {
                     Figure::new("school_hours_start", Measure::LocalTime(from)),
                     Figure::new("school_hours_end", Measure::LocalTime(to)),
                 ],
-                format!(
-                    "{noun} of course {} from {} to {} overlaps school hours on {day}, a school day ({} to {})",
-                    lesson.course_id,
-                    start.strftime("%H:%M:%S"),
-                    to_second(end).strftime("%H:%M:%S"),
-                    Measure::LocalTime(from),
-                    Measure::LocalTime(to)
+                (
+                    format!(
+                        "课程 {} 的{noun_zh}（{} 至 {}）与 {day} 的在校教学时间（{} 至 {}）冲突",
+                        lesson.course_id,
+                        start.strftime("%H:%M:%S"),
+                        to_second(end).strftime("%H:%M:%S"),
+                        Measure::LocalTime(from),
+                        Measure::LocalTime(to)
+                    ),
+                    format!(
+                        "{noun} of course {} from {} to {} overlaps school hours on {day}, a school day ({} to {})",
+                        lesson.course_id,
+                        start.strftime("%H:%M:%S"),
+                        to_second(end).strftime("%H:%M:%S"),
+                        Measure::LocalTime(from),
+                        Measure::LocalTime(to)
+                    ),
                 ),
             );
         }
@@ -326,10 +380,13 @@ fn lesson_findings(check: &LessonCheck<'_>) -> Vec<Finding> {
                 .map(|barred| (date, day, barred))
         });
         if let Some((date, day, barred)) = barred_day {
-            let note = if day.calendar_loaded {
-                ""
+            let (note, note_zh) = if day.calendar_loaded {
+                ("", "")
             } else {
-                " (no official holiday calendar loaded for that year)"
+                (
+                    " (no official holiday calendar loaded for that year)",
+                    "（该年未载入官方节假日安排）",
+                )
             };
             push(
                 RuleId::SubjectNoHolidayWeekendVacation,
@@ -337,10 +394,17 @@ fn lesson_findings(check: &LessonCheck<'_>) -> Vec<Finding> {
                     Figure::new("date", Measure::Date(date)),
                     Figure::new("day", Measure::Text(barred.describe())),
                 ],
-                format!(
-                    "{noun} of subject course {} on {date}, a {}{note}",
-                    lesson.course_id,
-                    barred.describe()
+                (
+                    format!(
+                        "学科类课程 {} 的{noun_zh}在 {date}，当日为{}{note_zh}",
+                        lesson.course_id,
+                        barred.describe_zh()
+                    ),
+                    format!(
+                        "{noun} of subject course {} on {date}, a {}{note}",
+                        lesson.course_id,
+                        barred.describe()
+                    ),
                 ),
             );
         }
@@ -404,6 +468,12 @@ fn break_finding(
             Measure::Seconds(gap.max(0)),
             min / 60,
             since(limit.level, limit.from)
+        ))
+        .in_chinese(format!(
+            "课程 {course} 的线上课时 {earlier_lesson} 与 {later_lesson} 之间休息 {}，不足 {} 分钟（{}）",
+            Measure::Seconds(gap.max(0)).text(Lang::Zh),
+            min / 60,
+            since_zh(limit.level, limit.from)
         ));
     let id = match other {
         Some(other) => {

@@ -44,8 +44,10 @@ pub(crate) struct FindingView {
     pub basis: String,
     /// The rule's figures.
     pub figures: Vec<FigureView>,
-    /// The same as a sentence.
+    /// The same as a sentence, in English.
     pub description: String,
+    /// The same sentence in Chinese (zh-CN); `description` where the rule gives none.
+    pub description_zh: String,
     pub institution: CreditCode,
     pub region: RegionCode,
     /// When the breach happened (or would, for a plan), UTC.
@@ -112,6 +114,11 @@ impl From<&StoredFinding> for FindingView {
                 })
                 .collect(),
             description: f.description.clone(),
+            description_zh: if f.description_zh.is_empty() {
+                f.description.clone()
+            } else {
+                f.description_zh.clone()
+            },
             institution: f.institution.clone(),
             region: f.region,
             occurred_at: f.occurred_at,

@@ -287,7 +287,7 @@ pub(super) async fn finding_page(
             dt { (lang.t("所在地区", "Region")) } dd { (region_cell(region)) }
             dt { (lang.t("发生时间", "When")) } dd id="when" { (i18n::local_time(lang, view.occurred_at, Some(region))) " " (lang.t("（北京时间）", "(Beijing time)")) }
             dt { (lang.t("认定依据", "Basis")) } dd { (i18n::basis(lang, &view.basis)) }
-            dt { (lang.t("说明", "Description")) } dd { (view.description) }
+            dt { (lang.t("说明", "Description")) } dd id="description" { (lang.t_owned(&view.description_zh, &view.description)) }
             dt { (lang.t("政策版本", "Policy version")) } dd { span.code { (view.policy_version) } }
         }
         h2 { (lang.t("违规数据", "Figures")) }

@@ -39,6 +39,14 @@ impl Lang {
         }
     }
 
+    /// Text that is not a constant (a finding's sentence), in this language.
+    pub(crate) fn t_owned<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+
     /// The HTML `lang` attribute.
     pub(crate) fn html(self) -> &'static str {
         match self {
