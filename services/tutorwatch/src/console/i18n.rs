@@ -8,6 +8,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue};
 use axum::response::Response;
+use tutorwatch_events::kinds::Subject;
 use tutorwatch_events::{RegionCode, UtcTime};
 use tutorwatch_findings::{ReasonKind, Severity};
 
@@ -355,24 +356,11 @@ pub(crate) fn basis(lang: Lang, name: &str) -> &'static str {
     }
 }
 
-/// A course's subject (`mathematics`, `fine_arts`, ...).
-pub(crate) fn subject(lang: Lang, name: &str) -> &'static str {
-    match name {
-        "morality_and_law" => lang.t("道德与法治", "morality and law"),
-        "chinese" => lang.t("语文", "Chinese"),
-        "history" => lang.t("历史", "history"),
-        "geography" => lang.t("地理", "geography"),
-        "mathematics" => lang.t("数学", "mathematics"),
-        "foreign_language" => lang.t("外语", "foreign language"),
-        "physics" => lang.t("物理", "physics"),
-        "chemistry" => lang.t("化学", "chemistry"),
-        "biology" => lang.t("生物", "biology"),
-        "sports" => lang.t("体育", "sports"),
-        "music" => lang.t("音乐", "music"),
-        "fine_arts" => lang.t("美术", "fine arts"),
-        "information_technology" => lang.t("信息技术", "information technology"),
-        "labour_and_technology" => lang.t("劳动与技术", "labour and technology"),
-        _ => lang.t("其他非学科类", "other non-subject"),
+/// A course's subject: its Chinese name (the vocabulary's), or its wire name in words.
+pub(crate) fn subject(lang: Lang, subject: Subject) -> String {
+    match lang {
+        Lang::Zh => subject.name_zh().to_owned(),
+        Lang::En => subject.as_str().replace('_', " "),
     }
 }
 

@@ -16,13 +16,14 @@ use axum::Json;
 use maud::{html, Markup};
 use serde::Deserialize;
 use tutorwatch_events::ids::CourseId;
+use tutorwatch_events::kinds::Subject;
 use tutorwatch_events::{CreditCode, RegionCode, UtcTime};
 use tutorwatch_findings::RuleId;
 use tutorwatch_projections::facts::CourseKey;
 
 use super::i18n::Lang;
 use super::rules::rule_text;
-use crate::api::views::{json_name, FindingView};
+use crate::api::views::FindingView;
 
 use super::feed::row;
 use super::funds;
@@ -44,7 +45,7 @@ pub(super) struct WeekQuery {
 /// A planned lesson in the week shown.
 struct Lesson {
     course: String,
-    subject: String,
+    subject: Subject,
     online: bool,
     start: UtcTime,
     end: UtcTime,
@@ -122,7 +123,7 @@ fn lessons(
                     .collect();
                 shown.push(Lesson {
                     course: key.course.as_str().to_owned(),
-                    subject: json_name(&course.subject),
+                    subject: course.subject,
                     online: matches!(course.mode, tutorwatch_events::kinds::Mode::Online),
                     start: session.start,
                     end: session.end,
@@ -174,7 +175,7 @@ fn timetable(
                 td { @for lesson in lessons.iter().filter(|l| region.local_date(l.start) == day(i)) {
                     div.lesson.bad[!lesson.rules.is_empty()] {
                         strong { (clock(lesson.start, region)) "–" (clock(lesson.end, region)) }
-                        br; (lesson.course) " · " (i18n::subject(lang, &lesson.subject)) " · "
+                        br; (lesson.course) " · " (i18n::subject(lang, lesson.subject)) " · "
                         (if lesson.online { lang.t("线上", "online") } else { lang.t("线下", "offline") })
                         @for rule in &lesson.rules {
                             br; span.rule-flag { "⚠ " (RuleId::parse(rule).map_or(*rule, |r| rule_text(r).name(lang))) }
