@@ -513,6 +513,14 @@ catalogue! {
         en: "Subject-training prices within the government guide price",
         city: ["guide_price_8801_per_45min", "guide_price_8800_rescheduled_to_44min"],
     }
+    PriceDisclosure {
+        id: "PRICE_DISCLOSURE", area: Pricing, severity: Med,
+        policy: ["price_disclosure"],
+        source: "《关于加强校外培训机构预收费监管工作的通知》（教监管函〔2021〕2号）", list: Counts,
+        zh: "收费项目与标准须公示，不得在公示之外收费",
+        en: "Fees only as posted: no charge above the published price",
+        city: ["fee_above_posted_price_by_1_fen"],
+    }
     NoFakeOriginalPrice {
         id: "NO_FAKE_ORIGINAL_PRICE", area: Pricing, severity: High,
         policy: ["no_fake_original_price", "discount_tolerance_fen"],

@@ -42,7 +42,7 @@ pub struct ProjectorState {
 /// institution's dated licence history; 7: why a licence ended, and the black list's registry
 /// act, a revocation as a penalty; and the store's history of list moves; 8: GOV_GUIDE_PRICE is
 /// a finding of the course's plan, re-judged by a reschedule, with the plan's id and evidence,
-/// the new rules PREPAY_EARLIEST_COLLECT and NO_CONFLICT_SCHOOL_HOURS,
+/// the new rules PREPAY_EARLIEST_COLLECT, NO_CONFLICT_SCHOOL_HOURS and PRICE_DISCLOSURE,
 /// NONSUBJECT_NO_SUBJECT_CONTENT on course titles, and each finding's sentence in Chinese.)
 pub const STATE_FORMAT: u32 = 8;
 

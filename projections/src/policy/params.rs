@@ -178,6 +178,9 @@ pub struct ParameterSet {
     // Pricing.
     pub guide_prices: Option<Timeline<GuidePriceTable>>,
     pub no_fake_original_price: Option<Timeline<bool>>,
+    /// No charges beyond the posted prices (PRICE_DISCLOSURE): a fee for a published course
+    /// may not charge more per lesson than the price the course was last published at.
+    pub price_disclosure: Option<Timeline<bool>>,
     pub discount_tolerance_fen: Option<Timeline<u64>>,
     // Advertising.
     pub ad_channel_ban: Option<Timeline<AdBanScope>>,

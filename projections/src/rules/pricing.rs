@@ -1,12 +1,14 @@
 //! Prices (area `pricing` of the rule catalogue): GOV_GUIDE_PRICE, judged on each plan of a subject
 //! course (published, and again when a reschedule changes its lessons' lengths, since the price
-//! is per lesson), and NO_FAKE_ORIGINAL_PRICE, judged on advertisements inspectors observed.
+//! is per lesson); PRICE_DISCLOSURE, judged on fees against the course's posted price; and
+//! NO_FAKE_ORIGINAL_PRICE, judged on advertisements inspectors observed.
 //!
 //! **Invariant:** a claimed former price is judged only against prices the institution itself
 //! published or charged earlier in the log, never against outside data. Money is integer fen;
 //! ratios are basis points computed in `u128`.
 
 use tutorwatch_events::advertising::AdvertisementObserved;
+use tutorwatch_events::escrow::FeeCollected;
 use tutorwatch_events::kinds::Category;
 use tutorwatch_events::{Event, Fen, LoggedEvent};
 
@@ -22,6 +24,13 @@ impl RuleArea for PricingRules {
     fn on_event(&mut self, ctx: &Context<'_>, event: &LoggedEvent) -> Vec<Finding> {
         let envelope = &event.envelope;
         match &envelope.event {
+            Event::FeeCollected(fee) => {
+                let date = local_date(ctx, event, envelope.occurred_at);
+                let id = identity(&[&"fee", &envelope.event_id]);
+                above_posted_price(ctx, event, fee, date, &id)
+                    .into_iter()
+                    .collect()
+            }
             Event::AdvertisementObserved(ad) => {
                 let date = local_date(ctx, event, envelope.occurred_at);
                 if !ctx
@@ -113,6 +122,54 @@ fn guide_price(check: &CourseCheck<'_>) -> Option<Finding> {
                 course.class_size_max
             ))
             .build(&identity(&[&check.base(), &"guide_price"])),
+    )
+}
+
+/// PRICE_DISCLOSURE: a fee for a published course that charges more per lesson than the price
+/// the course was last published at (a republication changes the posted price).
+fn above_posted_price(
+    ctx: &Context<'_>,
+    event: &LoggedEvent,
+    fee: &FeeCollected,
+    collected_on: jiff::civil::Date,
+    id: &str,
+) -> Option<Finding> {
+    let envelope = &event.envelope;
+    if fee.lessons == 0
+        || !ctx.policy.enabled(envelope.region, collected_on, |p| {
+            p.price_disclosure.as_ref()
+        })
+    {
+        return None;
+    }
+    let course_id = fee.course.as_ref()?;
+    let course = ctx.facts.course(&envelope.institution, course_id)?;
+    if course.title.is_empty() {
+        // A course known only from an undeclared lesson has no posted price.
+        return None;
+    }
+    let posted = u128::from(course.price_per_lesson.get()) * u128::from(fee.lessons);
+    if u128::from(fee.amount.get()) <= posted {
+        return None;
+    }
+    let posted = Fen::new(u64::try_from(posted).unwrap_or(u64::MAX));
+    Some(
+        ctx.draft(event, RuleId::PriceDisclosure, envelope.occurred_at)
+            .figure(Figure::new("amount", Measure::Money(fee.amount)))
+            .figure(Figure::new("posted_price", Measure::Money(course.price_per_lesson)))
+            .figure(Figure::new("lessons", Measure::Count(u64::from(fee.lessons))))
+            .describe(format!(
+                "fee {} for {} lessons of course {course_id} exceeds its posted price {} per lesson ({posted})",
+                fee.amount, fee.lessons, course.price_per_lesson
+            ))
+            .in_chinese(format!(
+                "课程 {course_id} 的 {} 课时收费 {}，超过公示价格每课时 {}（合计 {}）",
+                fee.lessons,
+                Measure::Money(fee.amount).text(Lang::Zh),
+                Measure::Money(course.price_per_lesson).text(Lang::Zh),
+                Measure::Money(posted).text(Lang::Zh)
+            ))
+            .build(id),
     )
 }
 

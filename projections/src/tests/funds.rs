@@ -668,3 +668,44 @@ fn in_jiangsu_a_fee_may_be_collected_a_month_before_the_service_and_not_a_day_ea
     // Not a national rule: Shanghai sets no such figure.
     assert!(collected_on("310104", "2025-10-01T10:00:00+08:00").is_empty());
 }
+
+#[test]
+fn a_fee_may_not_charge_more_per_lesson_than_the_course_was_last_published_at() {
+    let charged = |prices: &[Fen], amount: Fen| {
+        let mut log = Log::new();
+        log.licensed_subject_institution();
+        for (i, price) in prices.iter().enumerate() {
+            let mut c = course(
+                "c-1",
+                Subject::Mathematics,
+                GradeBand::Primary,
+                Mode::Offline,
+                vec![session(
+                    "l-1",
+                    "2025-09-03T17:00:00+08:00",
+                    "2025-09-03T17:45:00+08:00",
+                )],
+            );
+            c.price_per_lesson = *price;
+            log.push(&format!("2025-08-2{i}T10:00:00+08:00"), c);
+        }
+        let mut f = fee("k-1", amount, 10, "2025-09-01", "2025-09-30");
+        f.course = Some(tutorwatch_events::ids::CourseId::parse("c-1").expect("id"));
+        log.push_by(bank("bank-1"), "2025-08-30T10:00:00+08:00", f);
+        of_rule(&run(&log.events), RuleId::PriceDisclosure)
+    };
+    assert!(charged(&[Fen::yuan(66)], Fen::yuan(660)).is_empty());
+    let found = charged(&[Fen::yuan(66)], Fen::new(66_001));
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0].description_zh.contains("660.00 元"),
+        "{}",
+        found[0].description_zh
+    );
+    // Republished at ¥70: the posted price is the latest.
+    assert!(charged(&[Fen::yuan(66), Fen::yuan(70)], Fen::yuan(700)).is_empty());
+    assert_eq!(
+        charged(&[Fen::yuan(70), Fen::yuan(66)], Fen::yuan(700)).len(),
+        1
+    );
+}

@@ -86,6 +86,7 @@ pub const CASES: &[&str] = &[
     "account_closed_while_owed",
     "guide_price_8801_per_45min",
     "guide_price_8800_rescheduled_to_44min",
+    "fee_above_posted_price_by_1_fen",
     "ad_former_price_never_charged",
     "ad_discount_off_by_101_fen",
     "ad_public_place",

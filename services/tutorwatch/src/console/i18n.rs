@@ -328,6 +328,7 @@ pub(crate) fn figure(lang: Lang, name: &str) -> String {
         "list" => lang.t("名单", "list"),
         "phrases" => lang.t("违禁用语", "banned phrases"),
         "price_per_unit" => lang.t("每标准课时价格", "price per standard lesson"),
+        "posted_price" => lang.t("公示价格", "posted price"),
         "registered" => lang.t("登记情况", "registered"),
         "requested_on" => lang.t("申请日期", "requested on"),
         "school_hours_end" => lang.t("在校教学结束", "school hours end"),

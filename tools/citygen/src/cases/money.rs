@@ -3,8 +3,8 @@
 //! loans, releases ahead of lessons, unpaid and late refunds (and one paid on the last day, and
 //! one paid on day 9 whose bank sends it after other banks' clocks passed day 15), escrow
 //! coverage just below its thresholds, an account closed while owed, a guidance price 1 fen
-//! over (and one at the limit until a reschedule shortens its lesson), and a sale while
-//! black-listed.
+//! over (and one at the limit until a reschedule shortens its lesson), a fee a fen above the
+//! posted price, and a sale while black-listed.
 
 use tutorwatch_events::escrow::{
     DailyBalanceStated, FundsReleased, RefundPaid, RefundRequested, SupervisedAccountClosed,
@@ -324,6 +324,24 @@ pub(super) fn plant(case: &mut Case<'_>) -> Result<Option<Vec<Expected>>, GenErr
             vec![expect(
                 RuleId::GovGuidePrice,
                 identity(&[&identity(&[&"plan", &plan.course]), &"guide_price"]),
+                vec![e],
+            )]
+        }
+        // A fee for one lesson of a course published at ¥50.00 a lesson, charging ¥50.01.
+        "fee_above_posted_price_by_1_fen" => {
+            let plan = inst.plan(
+                maths,
+                Mode::Offline,
+                5000,
+                &[span(DAY, (18, 0, 0), (18, 45, 0))?],
+            )?;
+            inst.publish(em, published, &plan, GradeBand::Primary)?;
+            let mut charge = inst.fee_for(&plan)?;
+            charge.amount = Fen::new(charge.amount.get() + 1);
+            let e = em.emit(&inst.who, at(PUBLISHED, 12)?, charge);
+            vec![expect(
+                RuleId::PriceDisclosure,
+                identity(&[&"fee", &e]),
                 vec![e],
             )]
         }
