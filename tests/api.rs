@@ -1014,11 +1014,35 @@ async fn bad_input_is_refused_with_a_problem_naming_the_field() {
             "{path}: {problem}"
         );
     }
-    assert_eq!(api.get("/v1/no-such-route", None).await.0, 404);
-    let (status, _) = api
+    let (status, problem) = api.get("/v1/no-such-route", None).await;
+    assert_eq!((status, problem["title"].as_str()), (404, Some("未找到")));
+    let (status, problem) = api
         .send(api.client.delete(api.url("/v1/lists/black")))
         .await;
     assert_eq!(status, 405);
+    assert_eq!(problem["title"], "不支持该请求方法", "{problem}");
+    // Titles are Chinese unless the reader prefers English; the detail names the field either way.
+    let in_language = |language: &'static str| {
+        api.client
+            .get(api.url("/v1/findings?limit=0"))
+            .bearer_auth(&officer)
+            .header("accept-language", language)
+    };
+    let (status, problem) = api.send(in_language("zh-CN,zh;q=0.9")).await;
+    assert_eq!((status, problem["title"].as_str()), (422, Some("字段无效")));
+    let (status, problem) = api.send(in_language("en-GB,en;q=0.9")).await;
+    assert_eq!(
+        (status, problem["title"].as_str()),
+        (422, Some("A field is invalid"))
+    );
+    let response = in_language("en").send().await.expect("the service answers");
+    assert_eq!(
+        response
+            .headers()
+            .get("content-language")
+            .and_then(|v| v.to_str().ok()),
+        Some("en")
+    );
     // Nothing of that reached the log: only the registration.
     assert_eq!(api.service.logged_events().await, Some(1));
     // The OpenAPI document lists the routes served.

@@ -1,13 +1,14 @@
 //! `application/problem+json` (RFC 9457) errors: every refusal the API gives, with the field at
 //! fault where there is one. Handlers return `Result<_, Problem>`; the `ensure_problem` layer
 //! turns the few bodies that do not come from a handler (no such route, wrong method, time-out)
-//! into problem documents too.
+//! into problem documents too, and gives every problem's title in the reader's language.
 
 use axum::body::Body;
 use axum::http::{header, HeaderValue, Request, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use tutorwatch_findings::Lang;
 use utoipa::ToSchema;
 
 /// The media type of problem documents.
@@ -138,10 +139,85 @@ impl IntoResponse for Problem {
     }
 }
 
+/// The largest problem document the layer reads back to put its title in the reader's language.
+const PROBLEM_BYTES_MAX: usize = 64 * 1024;
+
+/// A problem kind's title in Chinese (the `type` URN's last part); `None` for a kind without one.
+fn title_zh(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        "bad-request" => "请求无法解析",
+        "invalid-field" => "字段无效",
+        "unauthenticated" => "需要身份验证",
+        "forbidden" => "无权进行此操作",
+        "not-found" => "未找到",
+        "conflict" => "与已记录的内容冲突",
+        "unavailable" => "服务暂时不可用",
+        "internal" => "服务出错",
+        "refused" => "事件被拒绝",
+        "rate-limited" => "请求过于频繁",
+        "too-many-streams" => "实时连接过多",
+        "too-large" => "请求内容过大",
+        "unsupported-media-type" => "不支持的内容类型",
+        "method-not-allowed" => "不支持该请求方法",
+        "timeout" => "请求超时",
+        _ => return None,
+    })
+}
+
 /// Turns error responses that carry no problem document (an unknown route, a wrong method, a
-/// time-out, a body over the limit) into one, so every 4xx and 5xx is `application/problem+json`.
+/// time-out, a body over the limit) into one, so every 4xx and 5xx is `application/problem+json`;
+/// and gives every problem's title in the reader's language: Chinese unless `Accept-Language`
+/// prefers English (`Content-Language` says which). The detail stays as the handler wrote it.
 pub async fn ensure_problem(request: Request<Body>, next: Next) -> Response {
-    let response = next.run(request).await;
+    let lang = reader_language(request.headers());
+    let response = with_problem_document(next.run(request).await);
+    in_language(response, lang).await
+}
+
+/// The language a request's `Accept-Language` asks for: Chinese unless it prefers English.
+pub(crate) fn reader_language(headers: &axum::http::HeaderMap) -> Lang {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|value| value.to_str().ok())
+        .map_or(Lang::Zh, Lang::from_accept_language)
+}
+
+/// The response's problem document with its title in `lang`, when it is one.
+pub(crate) async fn in_language(response: Response, lang: Lang) -> Response {
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if !is_problem {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    parts.headers.insert(
+        header::CONTENT_LANGUAGE,
+        HeaderValue::from_static(lang.tag()),
+    );
+    let Ok(bytes) = axum::body::to_bytes(body, PROBLEM_BYTES_MAX).await else {
+        return Response::from_parts(parts, Body::empty());
+    };
+    if lang == Lang::English {
+        return Response::from_parts(parts, Body::from(bytes));
+    }
+    let localised = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .and_then(|mut document| {
+            let kind = document["type"].as_str()?.rsplit(':').next()?.to_owned();
+            document["title"] = serde_json::Value::from(title_zh(&kind)?);
+            serde_json::to_vec(&document).ok()
+        });
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(
+        parts,
+        Body::from(localised.unwrap_or_else(|| bytes.to_vec())),
+    )
+}
+
+/// The response, or a problem document in place of an error body that is not one.
+fn with_problem_document(response: Response) -> Response {
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
         return response;

@@ -99,13 +99,18 @@ pub(crate) fn router(state: AppState, limits: Arc<Limits>) -> Router {
         .route("/assets/console.css", get(css))
         .route("/assets/console.js", get(js))
         // The API's answer to an unknown route (its own fallback is replaced by the merge).
-        .fallback(|| async {
-            Problem::new(
+        .fallback(|headers: axum::http::HeaderMap| async move {
+            let problem = Problem::new(
                 StatusCode::NOT_FOUND,
                 "not-found",
                 "Not Found",
                 "no such route",
+            );
+            crate::api::problem::in_language(
+                problem.into_response(),
+                crate::api::problem::reader_language(&headers),
             )
+            .await
         })
         .layer(middleware::from_fn(same_origin_writes))
         .layer(middleware::from_fn_with_state(
