@@ -85,6 +85,37 @@ fn copy_dir(from: &Path, to: &Path) {
     assert!(status.success());
 }
 
+/// A data directory whose `serve` signs checkpoints: the signer's public key, the checkpoints
+/// file (outside the data directory), the data directory and the `serve` configuration.
+struct Signing {
+    public: String,
+    checkpoints: PathBuf,
+    data: PathBuf,
+    config: String,
+}
+
+/// Makes a key in `root/keys` and a data directory in `root/data` whose `serve` signs a
+/// checkpoint every `every_events` entries (and at shutdown) into `root/checkpoints.jsonl`.
+fn signing(root: &Path, every_events: u64) -> Signing {
+    let keys = root.join("keys");
+    std::fs::create_dir(&keys).expect("mkdir");
+    let (key_file, public) = keygen(&keys);
+    let checkpoints = root.join("checkpoints.jsonl");
+    let data = root.join("data");
+    std::fs::create_dir(&data).expect("mkdir");
+    let config = format!(
+        "[checkpoints]\nkey_file = {:?}\nfile = {:?}\nevery_events = {every_events}\nevery_secs = 3600\n",
+        path_arg(&key_file),
+        path_arg(&checkpoints)
+    );
+    Signing {
+        public,
+        checkpoints,
+        data,
+        config,
+    }
+}
+
 /// Rewrites entry `seq` (a new `recorded_at`) and recomputes the hash of it and of every entry
 /// after it, through the store's own API: what someone who can write the data directory can do.
 fn rewrite_history(data: &Path, seq: u64) {
@@ -109,17 +140,12 @@ fn rewrite_history(data: &Path, seq: u64) {
 #[tokio::test]
 async fn a_rollback_and_a_rewritten_history_fail_verification_against_checkpoints() {
     let root = tempfile::tempdir().expect("tempdir");
-    let keys = root.path().join("keys");
-    std::fs::create_dir(&keys).expect("mkdir");
-    let (key_file, public) = keygen(&keys);
-    let checkpoints = root.path().join("checkpoints.jsonl");
-    let data = root.path().join("data");
-    std::fs::create_dir(&data).expect("mkdir");
-    let config = format!(
-        "[checkpoints]\nkey_file = {:?}\nfile = {:?}\nevery_events = 1000\nevery_secs = 3600\n",
-        path_arg(&key_file),
-        path_arg(&checkpoints)
-    );
+    let Signing {
+        public,
+        checkpoints,
+        data,
+        config,
+    } = signing(root.path(), 1000);
 
     let nats = NatsServer::start();
     let mut service = Service::start_with_config(&nats.url(), &data, &config);
@@ -715,48 +741,15 @@ async fn a_findings_evidence_bundle_and_the_list_snapshots_verify_offline_and_a_
     assert_eq!(exported["evidence"], parsed["evidence"]);
 }
 
-/// Flips one bit in every copy of `needle` in the files under `dir`; how many copies there were.
-fn damage_every_copy(dir: &Path, needle: &[u8]) -> usize {
-    let mut copies = 0;
-    let mut pending = vec![dir.to_owned()];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir).expect("lists") {
-            let path = entry.expect("an entry").path();
-            if path.is_dir() {
-                pending.push(path);
-                continue;
-            }
-            let mut bytes = std::fs::read(&path).expect("reads");
-            let mut at = 0;
-            while let Some(found) = bytes[at..]
-                .windows(needle.len())
-                .position(|window| window == needle)
-            {
-                let start = at + found;
-                bytes[start + needle.len() / 2] ^= 0x04;
-                copies += 1;
-                at = start + needle.len();
-            }
-            std::fs::write(&path, bytes).expect("writes");
-        }
-    }
-    copies
-}
-
 #[tokio::test]
 async fn a_flipped_bit_is_salvaged_up_to_the_last_good_entry_and_the_rest_reingested() {
     let root = tempfile::tempdir().expect("tempdir");
-    let keys = root.path().join("keys");
-    std::fs::create_dir(&keys).expect("mkdir");
-    let (key_file, public) = keygen(&keys);
-    let checkpoints = root.path().join("checkpoints.jsonl");
-    let data = root.path().join("data");
-    std::fs::create_dir(&data).expect("mkdir");
-    let config = format!(
-        "[checkpoints]\nkey_file = {:?}\nfile = {:?}\nevery_events = 5\nevery_secs = 3600\n",
-        path_arg(&key_file),
-        path_arg(&checkpoints)
-    );
+    let Signing {
+        public,
+        checkpoints,
+        data,
+        config,
+    } = signing(root.path(), 5);
     let nats = NatsServer::start();
     let mut service = Service::start_with_config(&nats.url(), &data, &config);
     service.wait_ready().await;
@@ -790,7 +783,8 @@ async fn a_flipped_bit_is_salvaged_up_to_the_last_good_entry_and_the_rest_reinge
         let log = EventLog::open(&data.join("log")).expect("Failed to open the log");
         log.record_at(12).expect("entry 12 is there").encode()
     };
-    let copies = damage_every_copy(&data.join("log"), &entry_12);
+    let copies = tutorwatch_log::damage_every_copy_for_tests(&data.join("log"), &entry_12)
+        .expect("Failed to damage the log's files");
     assert!(
         copies >= 1,
         "entry 12 is stored somewhere in the log's files"

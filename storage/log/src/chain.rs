@@ -2,7 +2,7 @@
 //! says, so changing, removing or reordering any stored entry breaks every hash after it.
 
 use tutorwatch_events::record::{RecordFormat, HASH_BYTES};
-use tutorwatch_events::{LogRecord, UtcTime};
+use tutorwatch_events::{LogRecord, Sender, UtcTime};
 
 /// The hash of entry `seq`, recorded at `recorded_at`, carrying `event`, after `prev_hash`.
 pub fn chain_hash(
@@ -44,14 +44,34 @@ pub fn chain_hash_v2(
 
 /// The hash `record` must carry, by the formula of its format.
 pub fn record_hash(prev_hash: &[u8; HASH_BYTES], record: &LogRecord) -> [u8; HASH_BYTES] {
-    match record.format {
-        RecordFormat::V1 => chain_hash(prev_hash, record.seq, record.recorded_at, &record.event),
+    hash_by_format(
+        record.format,
+        prev_hash,
+        record.seq,
+        record.recorded_at,
+        &record.sender,
+        &record.event,
+    )
+}
+
+/// The hash of an entry with these fields, by the formula of `format` (a record read in place
+/// by salvage has its fields, not a [`LogRecord`]).
+pub(crate) fn hash_by_format(
+    format: RecordFormat,
+    prev_hash: &[u8; HASH_BYTES],
+    seq: u64,
+    recorded_at: UtcTime,
+    sender: &Option<Sender>,
+    event: &[u8],
+) -> [u8; HASH_BYTES] {
+    match format {
+        RecordFormat::V1 => chain_hash(prev_hash, seq, recorded_at, event),
         RecordFormat::V2 => chain_hash_v2(
             prev_hash,
-            record.seq,
-            record.recorded_at,
-            &LogRecord::sender_bytes(&record.sender),
-            &record.event,
+            seq,
+            recorded_at,
+            &LogRecord::sender_bytes(sender),
+            event,
         ),
     }
 }

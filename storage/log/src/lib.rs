@@ -10,6 +10,7 @@
 //! - `chain`: the hash chain that makes the log tamper-evident.
 //! - `seal`: sealing the files at a clean close, and copying unsealed files aside before sled's
 //!   recovery can overwrite a damaged log.
+//! - `files`: the files under a directory, for the seal and salvage.
 //! - `salvage`: finding intact entries in a damaged log's raw files and walking their chain (the
 //!   verified prefix), for [`EventLog::restore`] to rebuild the log from.
 //! - `ceiling`: the raw sled append the benchmark compares against.
@@ -18,6 +19,7 @@
 pub mod ceiling;
 mod chain;
 mod error;
+mod files;
 mod log;
 mod salvage;
 mod seal;
@@ -28,5 +30,8 @@ pub use log::{
     AppendOutcome, EventLog, FactsOverlay, Gate, LogStats, Offer, OpenGate, VerifyReport,
     EVENTS_PER_APPEND_MAX,
 };
-pub use salvage::{ChainEnd, ChainWalk, FoundEntries, ScanCounts, RESTORE_BATCH, SCAN_CHUNK_BYTES};
+pub use salvage::{
+    damage_every_copy_for_tests, ChainEnd, ChainWalk, FoundEntries, ScanCounts, RESTORE_BATCH,
+    SCAN_CHUNK_BYTES,
+};
 pub use seal::{pre_open_copies, OpenGuard, PRE_OPEN_COPIES_MAX, PRE_OPEN_SUFFIX, SEAL_FILE};

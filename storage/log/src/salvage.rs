@@ -21,10 +21,10 @@ use std::io::{Read as _, Seek as _, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use tutorwatch_events::codec::EVENT_BYTES_MAX;
-use tutorwatch_events::record::{RecordFormat, HASH_BYTES, RECORD_FORMAT_V1, RECORD_FORMAT_V2};
+use tutorwatch_events::record::{HASH_BYTES, RECORD_FORMAT_V1, RECORD_FORMAT_V2};
 use tutorwatch_events::{LogRecord, LogRecordRef};
 
-use crate::chain::{chain_hash, chain_hash_v2};
+use crate::chain::hash_by_format;
 use crate::error::LogError;
 
 /// How much of a file is read at once.
@@ -170,45 +170,48 @@ fn intact_record_at(bytes: &[u8]) -> Option<LogRecord> {
     if record.seq == 0 || record.event.len() > EVENT_BYTES_MAX {
         return None;
     }
-    let hash = match record.format {
-        RecordFormat::V1 => chain_hash(
-            &record.prev_hash,
-            record.seq,
-            record.recorded_at,
-            record.event,
-        ),
-        RecordFormat::V2 => chain_hash_v2(
-            &record.prev_hash,
-            record.seq,
-            record.recorded_at,
-            &LogRecord::sender_bytes(&record.sender),
-            record.event,
-        ),
-    };
+    let hash = hash_by_format(
+        record.format,
+        &record.prev_hash,
+        record.seq,
+        record.recorded_at,
+        &record.sender,
+        record.event,
+    );
     (hash == record.hash).then(|| record.to_owned_record())
 }
 
 /// Every regular file under `dir`, sorted (so scans are repeatable).
 fn files_under(dir: &Path) -> Result<Vec<PathBuf>, LogError> {
-    let mut files = Vec::new();
-    let mut pending = vec![dir.to_owned()];
-    while let Some(dir) = pending.pop() {
+    let files = crate::files::relative_files(dir)
+        .map_err(|(path, source)| LogError::Salvage { path, source })?;
+    Ok(files.into_iter().map(|name| dir.join(name)).collect())
+}
+
+/// Flips one bit in the middle of every copy of `needle` in the files under `dir`, and says how
+/// many copies there were. Only for tests of salvage (a log's entries damaged on disk).
+#[doc(hidden)]
+pub fn damage_every_copy_for_tests(dir: &Path, needle: &[u8]) -> Result<usize, LogError> {
+    let mut copies = 0;
+    for path in files_under(dir)? {
         let io = |source| LogError::Salvage {
-            path: dir.clone(),
+            path: path.clone(),
             source,
         };
-        for entry in std::fs::read_dir(&dir).map_err(io)? {
-            let entry = entry.map_err(io)?;
-            let kind = entry.file_type().map_err(io)?;
-            if kind.is_dir() {
-                pending.push(entry.path());
-            } else if kind.is_file() {
-                files.push(entry.path());
-            }
+        let mut bytes = std::fs::read(&path).map_err(io)?;
+        let mut at = 0;
+        while let Some(found) = bytes[at..]
+            .windows(needle.len())
+            .position(|window| window == needle)
+        {
+            let start = at + found;
+            bytes[start + needle.len() / 2] ^= 0x04;
+            copies += 1;
+            at = start + needle.len();
         }
+        std::fs::write(&path, bytes).map_err(io)?;
     }
-    files.sort();
-    Ok(files)
+    Ok(copies)
 }
 
 /// The verified chain over the entries found, in batches of at most [`RESTORE_BATCH`].
@@ -249,7 +252,10 @@ impl ChainWalk<'_> {
                 _ => {
                     self.end = Some(ChainEnd::Fork {
                         seq,
-                        hashes: linking.iter().map(|r| hex(&r.hash)).collect(),
+                        hashes: linking
+                            .iter()
+                            .map(|r| blake3::Hash::from_bytes(r.hash).to_hex().to_string())
+                            .collect(),
                     })
                 }
             }
@@ -266,10 +272,6 @@ impl ChainWalk<'_> {
     pub fn end(&self) -> Option<&ChainEnd> {
         self.end.as_ref()
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -55,23 +55,12 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> LogError + '_ {
 
 /// Every file under `dir` but the seal, relative to it, sorted.
 fn log_files(dir: &Path) -> Result<Vec<PathBuf>, LogError> {
-    let mut files = Vec::new();
-    let mut pending = vec![PathBuf::new()];
-    while let Some(relative) = pending.pop() {
-        let here = dir.join(&relative);
-        for entry in std::fs::read_dir(&here).map_err(io_error(&here))? {
-            let entry = entry.map_err(io_error(&here))?;
-            let kind = entry.file_type().map_err(io_error(&here))?;
-            let name = relative.join(entry.file_name());
-            if kind.is_dir() {
-                pending.push(name);
-            } else if kind.is_file() && name != Path::new(SEAL_FILE) {
-                files.push(name);
-            }
-        }
-    }
-    files.sort();
-    Ok(files)
+    let files = crate::files::relative_files(dir)
+        .map_err(|(path, source)| LogError::Seal { path, source })?;
+    Ok(files
+        .into_iter()
+        .filter(|name| name != Path::new(SEAL_FILE))
+        .collect())
 }
 
 /// The seal of the files in `dir` as they are now: one line per file, `length hash path`.
