@@ -69,8 +69,8 @@ pub(crate) fn run(request: &SalvageRequest<'_>, settings: &Settings) -> anyhow::
     let result = salvage(request, &log_dir, &scratch, &rebuilt_dir);
     // The scratch store only ever holds copies of what the sources hold.
     let _ = std::fs::remove_dir_all(&scratch);
-    let salvaged = match result {
-        Ok(salvaged) => salvaged,
+    let (salvaged, log) = match result {
+        Ok(done) => done,
         Err(error) => {
             let _ = std::fs::remove_dir_all(&rebuilt_dir);
             return Err(error);
@@ -78,7 +78,6 @@ pub(crate) fn run(request: &SalvageRequest<'_>, settings: &Settings) -> anyhow::
     };
 
     // Checked against the signed checkpoints before anything is replaced.
-    let log = EventLog::open(&rebuilt_dir)?;
     let mut beyond = 0usize;
     if let Some((lines, key)) = &trusted {
         let report = tutorwatch_proof::check_log(&log, lines, key)?;
@@ -113,6 +112,7 @@ pub(crate) fn run(request: &SalvageRequest<'_>, settings: &Settings) -> anyhow::
             .filter(|f| f.kind == "rollback")
             .count();
     }
+    // Closed (and sealed) before it is moved into place.
     drop(log);
 
     // Replace the damaged log, keeping it.
@@ -127,11 +127,12 @@ pub(crate) fn run(request: &SalvageRequest<'_>, settings: &Settings) -> anyhow::
         damaged_dir.display()
     );
 
-    let checkpoints = if beyond > 0 {
-        let kept = trim_checkpoints(&checkpoints_file, salvaged.last_seq, &stamp)?;
-        json!({"kept": kept.kept, "set_aside": beyond, "original": kept.original})
-    } else {
-        json!(null)
+    let checkpoints = match &trusted {
+        Some((lines, _)) if beyond > 0 => {
+            let kept = trim_checkpoints(&checkpoints_file, lines, salvaged.last_seq, &stamp)?;
+            json!({"kept": kept.kept, "set_aside": beyond, "original": kept.original})
+        }
+        _ => json!(null),
     };
     let projections = drop_projections_ahead(&projections_dir, salvaged.last_seq)?;
     let reingest = if request.reingest {
@@ -195,13 +196,13 @@ impl Salvaged {
 }
 
 /// Scans the log and the backups into `scratch`, and writes the verified chain into a new log in
-/// `rebuilt_dir`, with the facts its entries set.
+/// `rebuilt_dir`, with the facts its entries set; returns it, still open.
 fn salvage(
     request: &SalvageRequest<'_>,
     log_dir: &Path,
     scratch: &Path,
     rebuilt_dir: &Path,
-) -> anyhow::Result<Salvaged> {
+) -> anyhow::Result<(Salvaged, EventLog)> {
     let mut found = FoundEntries::create(scratch)?;
     // The copies opening made of unsealed files hold what sled's recovery may have overwritten.
     let copies = tutorwatch_log::pre_open_copies(log_dir)?;
@@ -269,12 +270,13 @@ fn salvage(
         );
     }
     let highest_found = found.highest_seq();
-    Ok(Salvaged {
+    let salvaged = Salvaged {
         last_seq,
         end,
         highest_found,
         counts,
-    })
+    };
+    Ok((salvaged, log))
 }
 
 /// The checkpoints file after salvage.
@@ -284,9 +286,14 @@ struct TrimmedCheckpoints {
 }
 
 /// Keeps in `file` the checkpoints that cover at most `last_seq` entries (they still hold for
-/// the salvaged log, and `serve` checks the log against the latest at start); the file as it was
-/// is kept beside it, the record of what was lost.
-fn trim_checkpoints(file: &Path, last_seq: u64, stamp: &str) -> anyhow::Result<TrimmedCheckpoints> {
+/// the salvaged log, and `serve` checks the log against the latest at start), as its `lines` read
+/// them; the file as it was is kept beside it, the record of what was lost.
+fn trim_checkpoints(
+    file: &Path,
+    lines: &[tutorwatch_proof::CheckpointLine],
+    last_seq: u64,
+    stamp: &str,
+) -> anyhow::Result<TrimmedCheckpoints> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let original = file.with_extension(format!("before-salvage-{stamp}.jsonl"));
@@ -296,14 +303,17 @@ fn trim_checkpoints(file: &Path, last_seq: u64, stamp: &str) -> anyhow::Result<T
             original.display()
         )
     })?;
+    let keep: std::collections::BTreeSet<usize> = lines
+        .iter()
+        .filter(|(_, checkpoint)| checkpoint.as_ref().is_ok_and(|c| c.seq <= last_seq))
+        .map(|(line, _)| *line)
+        .collect();
+    // Line numbers count from 1, as `read_checkpoints` gives them.
     let kept: Vec<&str> = text
         .lines()
-        .filter(|line| {
-            serde_json::from_str::<serde_json::Value>(line)
-                .ok()
-                .and_then(|checkpoint| checkpoint["seq"].as_u64())
-                .is_some_and(|seq| seq <= last_seq)
-        })
+        .enumerate()
+        .filter(|(i, _)| keep.contains(&(i + 1)))
+        .map(|(_, line)| line)
         .collect();
     let trimmed = file.with_extension("jsonl.salvaging");
     let mut body = kept.join("\n");
