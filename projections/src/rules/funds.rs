@@ -28,7 +28,7 @@ use tutorwatch_events::{CreditCode, Event, Fen, LoggedEvent, Producer, UtcTime};
 use crate::context::Context;
 use crate::facts::{evidence, local_time, start_of_day};
 use crate::rules::licence::standing_finding;
-use crate::rules::{local_date, RuleArea};
+use crate::rules::{local_date, since, since_zh, RuleArea};
 use tutorwatch_findings::{identity, Evidence, Figure, Finding, Lang, Measure, RuleId};
 
 /// Identifies a contract: the institution and its contract id.
@@ -820,23 +820,19 @@ fn prepay_caps(
             } else {
                 format!("one charge of {}", fee.amount)
             };
-            let level_zh = match cap.level {
-                crate::policy::Level::National => "全国规定".to_owned(),
-                crate::policy::Level::Region(code) => format!("地区 {code} 规定"),
-            };
             findings.push(
                 ctx.draft(event, RuleId::PrepayMax5000, at)
                     .figure(Figure::new("amount", Measure::Money(prepaid.amount)))
                     .figure(Figure::new("limit", Measure::Money(cap_fen)))
                     .describe(format!(
-                        "{judged} > {cap_fen} ({}, from {})",
-                        cap.level, cap.from
+                        "{judged} > {cap_fen} ({})",
+                        since(cap.level, cap.from)
                     ))
                     .in_chinese(format!(
-                        "{}，超过 {}（{level_zh}，自 {} 起）",
+                        "{}，超过 {}（{}）",
                         prepaid.subject_zh(fee),
                         Measure::Money(cap_fen).text(Lang::Zh),
-                        cap.from
+                        since_zh(cap.level, cap.from)
                     ))
                     .build(id),
             );

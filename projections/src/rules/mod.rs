@@ -32,7 +32,7 @@ use tutorwatch_events::{LoggedEvent, UtcTime};
 
 use crate::context::Context;
 use crate::facts::{local_time, Course, CourseKey};
-use crate::policy::{ParameterSet, Timeline};
+use crate::policy::{Level, ParameterSet, Timeline};
 use tutorwatch_findings::Area;
 use tutorwatch_findings::ListStatus;
 use tutorwatch_findings::{identity, Evidence, Figure, Finding, FindingChange, RuleId};
@@ -158,6 +158,20 @@ pub(crate) struct LessonCheck<'a> {
 /// The local date of `at` in the event's institution's time zone.
 pub(crate) fn local_date(ctx: &Context<'_>, event: &LoggedEvent, at: UtcTime) -> Date {
     local_time(ctx.time_zone(&event.envelope.institution), at).date()
+}
+
+/// Where and since when a policy figure is in force, for a finding's sentence: "national, from
+/// 2021-07-24".
+pub(crate) fn since(level: Level, from: Date) -> String {
+    format!("{level}, from {from}")
+}
+
+/// The same in Chinese: "全国规定，自 2021-07-24 起".
+pub(crate) fn since_zh(level: Level, from: Date) -> String {
+    match level {
+        Level::National => format!("全国规定，自 {from} 起"),
+        Level::Region(code) => format!("地区 {code} 规定，自 {from} 起"),
+    }
 }
 
 /// Wraps raised findings as changes.

@@ -16,8 +16,8 @@ use tutorwatch_events::{Event, LoggedEvent, UtcTime};
 
 use crate::context::Context;
 use crate::facts::local_time;
-use crate::policy::{Level, RestDayRule};
-use crate::rules::{local_date, LessonCheck, RuleArea, Stage};
+use crate::policy::RestDayRule;
+use crate::rules::{local_date, since, since_zh, LessonCheck, RuleArea, Stage};
 use tutorwatch_findings::{identity, Evidence, Figure, Finding, Lang, Measure, RuleId};
 
 /// The training-time rules (stateless).
@@ -106,18 +106,6 @@ fn whole_seconds(start: UtcTime, end: UtcTime) -> i64 {
 /// A local date-time truncated to the second.
 fn to_second(at: DateTime) -> DateTime {
     at.with().subsec_nanosecond(0).build().unwrap_or(at)
-}
-
-fn since(level: Level, from: Date) -> String {
-    format!("{level}, from {from}")
-}
-
-/// The same in Chinese.
-fn since_zh(level: Level, from: Date) -> String {
-    match level {
-        Level::National => format!("全国规定，自 {from} 起"),
-        Level::Region(code) => format!("地区 {code} 规定，自 {from} 起"),
-    }
 }
 
 /// Whether a lesson from `start` to `end` (local times) runs into a night: after `cutoff` on
