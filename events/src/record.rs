@@ -51,30 +51,10 @@ pub struct LogRecord {
     pub event: Vec<u8>,
 }
 
-/// The format-1 layout (no sender).
+/// The format-1 layout (no sender). The event is borrowed both ways: from the record when
+/// encoding, from the stored bytes when decoding.
 #[derive(Serialize, Deserialize)]
-struct RecordV1 {
-    seq: u64,
-    recorded_at: UtcTime,
-    prev_hash: [u8; HASH_BYTES],
-    hash: [u8; HASH_BYTES],
-    event: Vec<u8>,
-}
-
-/// The format-2 layout.
-#[derive(Serialize, Deserialize)]
-struct RecordV2 {
-    seq: u64,
-    recorded_at: UtcTime,
-    prev_hash: [u8; HASH_BYTES],
-    hash: [u8; HASH_BYTES],
-    sender: Option<Sender>,
-    event: Vec<u8>,
-}
-
-/// The format-1 layout, read without copying the event.
-#[derive(Deserialize)]
-struct RecordV1Ref<'a> {
+struct RecordV1<'a> {
     seq: u64,
     recorded_at: UtcTime,
     prev_hash: [u8; HASH_BYTES],
@@ -82,9 +62,9 @@ struct RecordV1Ref<'a> {
     event: &'a [u8],
 }
 
-/// The format-2 layout, read without copying the event.
-#[derive(Deserialize)]
-struct RecordV2Ref<'a> {
+/// The format-2 layout.
+#[derive(Serialize, Deserialize)]
+struct RecordV2<'a> {
     seq: u64,
     recorded_at: UtcTime,
     prev_hash: [u8; HASH_BYTES],
@@ -117,7 +97,7 @@ impl<'a> LogRecordRef<'a> {
         let taken = |left: &[u8]| bytes.len() - left.len();
         match format {
             RECORD_FORMAT_V1 => {
-                let (r, left): (RecordV1Ref<'a>, _) =
+                let (r, left): (RecordV1<'a>, _) =
                     postcard::take_from_bytes(rest).map_err(decode_error)?;
                 let record = LogRecordRef {
                     format: RecordFormat::V1,
@@ -131,7 +111,7 @@ impl<'a> LogRecordRef<'a> {
                 Ok((record, taken(left)))
             }
             RECORD_FORMAT_V2 => {
-                let (r, left): (RecordV2Ref<'a>, _) =
+                let (r, left): (RecordV2<'a>, _) =
                     postcard::take_from_bytes(rest).map_err(decode_error)?;
                 let record = LogRecordRef {
                     format: RecordFormat::V2,
@@ -189,7 +169,7 @@ impl LogRecord {
                     recorded_at: self.recorded_at,
                     prev_hash: self.prev_hash,
                     hash: self.hash,
-                    event: self.event.clone(),
+                    event: &self.event,
                 };
                 postcard::to_extend(&record, vec![RECORD_FORMAT_V1])
             }
@@ -200,7 +180,7 @@ impl LogRecord {
                     prev_hash: self.prev_hash,
                     hash: self.hash,
                     sender: self.sender.clone(),
-                    event: self.event.clone(),
+                    event: &self.event,
                 };
                 postcard::to_extend(&record, vec![RECORD_FORMAT_V2])
             }
