@@ -182,13 +182,17 @@ pub(crate) fn reader_language(headers: &axum::http::HeaderMap) -> Lang {
         .map_or(Lang::Zh, Lang::from_accept_language)
 }
 
-/// The response's problem document with its title in `lang`, when it is one.
-pub(crate) async fn in_language(response: Response, lang: Lang) -> Response {
-    let is_problem = response
+/// Whether the response's body is a problem document.
+fn is_problem(response: &Response) -> bool {
+    response
         .headers()
         .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    if !is_problem {
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()))
+}
+
+/// The response's problem document with its title in `lang`, when it is one.
+pub(crate) async fn in_language(response: Response, lang: Lang) -> Response {
+    if !is_problem(&response) {
         return response;
     }
     let (mut parts, body) = response.into_parts();
@@ -222,11 +226,7 @@ fn with_problem_document(response: Response) -> Response {
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
-    let is_problem = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    if is_problem {
+    if is_problem(&response) {
         return response;
     }
     let title = status.canonical_reason().unwrap_or("Error");
