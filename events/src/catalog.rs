@@ -17,7 +17,9 @@ use crate::registry::{
     InstitutionRegistered, LicenceRestored, LicenceRevoked, LicenceSuspended, SiteAdded,
     TeacherHired, TeacherLeft,
 };
-use crate::schedule::{CourseCancelled, CoursePublished, CourseRescheduled, LessonDelivered};
+use crate::schedule::{
+    CourseCancelled, CoursePriceChanged, CoursePublished, CourseRescheduled, LessonDelivered,
+};
 use crate::supervision::OfficerActed;
 use crate::upcast;
 use crate::validate::{Validate, Validation};
@@ -209,11 +211,12 @@ catalog! {
     21 => CourseRescheduled, "schedule.course_rescheduled", Schedule, version 1;
     22 => CourseCancelled, "schedule.course_cancelled", Schedule, version 1;
     23 => LessonDelivered, "schedule.lesson_delivered", Schedule, version 2;
+    24 => CoursePriceChanged, "schedule.course_price_changed", Schedule, version 1;
     40 => SupervisedAccountOpened, "escrow.account_opened", Escrow, version 1;
     41 => SupervisedAccountClosed, "escrow.account_closed", Escrow, version 1;
     42 => FeeCollected, "escrow.fee_collected", Escrow, version 1;
     43 => FundsReleased, "escrow.funds_released", Escrow, version 1;
-    44 => RefundRequested, "escrow.refund_requested", Escrow, version 1;
+    44 => RefundRequested, "escrow.refund_requested", Escrow, version 2;
     45 => RefundPaid, "escrow.refund_paid", Escrow, version 1;
     46 => DailyBalanceStated, "escrow.daily_balance", Escrow, version 1;
     47 => RiskReserveDeposited, "escrow.risk_reserve_deposited", Escrow, version 1;

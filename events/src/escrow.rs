@@ -84,11 +84,21 @@ impl Validate for FundsReleased {
 pub struct RefundRequested {
     pub contract: ContractId,
     pub amount: Fen,
+    /// How many undelivered lessons the family withdraws from (version 2). With it, the refund
+    /// owed is at least the contract's price of that many lessons (pro rata), whatever
+    /// `amount` says; without it (and in every version-1 request) only the date is judged.
+    /// May be omitted in JSON.
+    #[serde(default)]
+    pub lessons: Option<u32>,
 }
 
 impl Validate for RefundRequested {
     fn validate(&self) -> Validation {
-        positive("data.amount", self.amount.get())
+        positive("data.amount", self.amount.get())?;
+        match self.lessons {
+            Some(lessons) => positive("data.lessons", u64::from(lessons)),
+            None => Ok(()),
+        }
     }
 }
 

@@ -25,7 +25,8 @@ use crate::registry::{
     TeacherHired, TeacherLeft, DEFAULT_TIME_ZONE,
 };
 use crate::schedule::{
-    CourseCancelled, CoursePublished, CourseRescheduled, LessonDelivered, Session,
+    CourseCancelled, CoursePriceChanged, CoursePublished, CourseRescheduled, LessonDelivered,
+    Session,
 };
 use crate::supervision::{CaseAction, OfficerActed, PenaltyKind};
 use crate::time::UtcTime;
@@ -212,6 +213,11 @@ pub fn example(index: usize, p: &ExampleParams) -> Envelope {
             reason: text("too few students"),
         }
         .into(),
+        24 => CoursePriceChanged {
+            course: token::<CourseId>("course", tag),
+            price_per_lesson: amount,
+        }
+        .into(),
         23 => LessonDelivered {
             course: token::<CourseId>("course", tag),
             lesson: token::<LessonId>("lesson", tag),
@@ -254,6 +260,7 @@ pub fn example(index: usize, p: &ExampleParams) -> Envelope {
         44 => RefundRequested {
             contract: token::<ContractId>("contract", tag),
             amount,
+            lessons: Some(5),
         }
         .into(),
         45 => RefundPaid {

@@ -89,6 +89,20 @@ impl Validate for CourseRescheduled {
     }
 }
 
+/// A course's posted price per lesson changed (明码标价: the price families are shown before they
+/// pay). Fees collected afterwards are judged against it, and a subject course's price is judged
+/// again against the guidance price.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CoursePriceChanged {
+    pub course: CourseId,
+    pub price_per_lesson: Fen,
+}
+
+/// Any price is valid, a free course's too.
+impl Validate for CoursePriceChanged {}
+
 /// A course was cancelled; its remaining lessons will not take place.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -194,7 +194,11 @@ fn legacy_codes_pass_only_when_configured() {
 #[test]
 fn zero_amounts_are_refused() {
     let mut v = {
-        let envelope = example(13, &ExampleParams::new(EventId::new_v7()));
+        let index = crate::EVENT_TYPES
+            .iter()
+            .position(|t| t.name == "escrow.fee_collected")
+            .expect("in the catalogue");
+        let envelope = example(index, &ExampleParams::new(EventId::new_v7()));
         assert_eq!(envelope.event.event_type(), "escrow.fee_collected");
         serde_json::from_slice::<serde_json::Value>(&encode_json(&envelope).expect("encodes"))
             .expect("json")
@@ -461,6 +465,33 @@ fn a_version_1_licence_revocation_is_read_as_a_penalty() {
             version: 3
         })
     ));
+}
+
+#[test]
+fn a_version_1_refund_request_is_read_without_lessons() {
+    use crate::escrow::RefundRequested;
+    use crate::upcast::RefundRequestedV1;
+    let contract = crate::ids::ContractId::parse("c-1").expect("id");
+    let amount = crate::Fen::new(50_000);
+    let expected = Event::RefundRequested(RefundRequested {
+        contract: contract.clone(),
+        amount,
+        lessons: None,
+    });
+    let old = postcard::to_allocvec(&RefundRequestedV1 { contract, amount }).expect("encodes");
+    assert_eq!(Event::decode_payload(44, 1, &old), Ok(expected.clone()));
+    let json = serde_json::json!({"contract": "c-1", "amount": 50_000});
+    assert_eq!(
+        Event::decode_json("escrow.refund_requested", 1, json.clone()),
+        Ok(expected.clone())
+    );
+    // Version 2 may omit `lessons` in JSON, and reads the same.
+    assert_eq!(
+        Event::decode_json("escrow.refund_requested", 2, json),
+        Ok(expected)
+    );
+    // A version-1 payload is not a version-2 one: the catalogue keeps them apart.
+    assert!(Event::decode_payload(44, 3, &old).is_err());
 }
 
 #[test]

@@ -17,11 +17,14 @@
 //!   (吊销), the penalty, so it is read as `grounds: penalty`.
 //! - `schedule.lesson_delivered` version 1 (no `undeclared`): read with `undeclared: None`, which
 //!   is what a version-1 producer said (nothing beyond the course id).
+//! - `escrow.refund_requested` version 1 (no `lessons`): read with `lessons: None`, which is what a
+//!   version-1 producer said (an amount, not which lessons it was for), so only its date is judged.
 //!
 //! Any other version is refused with a typed error instead of being guessed at.
 
 use crate::catalog::Event;
 use crate::codec::DecodeError;
+use crate::escrow::RefundRequested;
 use crate::registry::{LicenceRevoked, RevocationGrounds};
 use crate::schedule::LessonDelivered;
 
@@ -29,7 +32,8 @@ use crate::schedule::LessonDelivered;
 mod legacy {
     use serde::{Deserialize, Serialize};
 
-    use crate::ids::{CourseId, LessonId, SiteId, TeacherId, Text};
+    use crate::ids::{ContractId, CourseId, LessonId, SiteId, TeacherId, Text};
+    use crate::money::Fen;
     use crate::time::UtcTime;
 
     /// `registry.licence_revoked` version 1.
@@ -51,14 +55,34 @@ mod legacy {
         pub(crate) teachers: Vec<TeacherId>,
         pub(crate) attendees: u32,
     }
+
+    /// `escrow.refund_requested` version 1.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(crate) struct RefundRequestedV1 {
+        pub(crate) contract: ContractId,
+        pub(crate) amount: Fen,
+    }
 }
 
-pub(crate) use legacy::{LessonDeliveredV1, LicenceRevokedV1};
+pub(crate) use legacy::{LessonDeliveredV1, LicenceRevokedV1, RefundRequestedV1};
 
 /// The catalogue code of `registry.licence_revoked`.
 const LICENCE_REVOKED: u16 = 3;
 /// The catalogue code of `schedule.lesson_delivered`.
 const LESSON_DELIVERED: u16 = 23;
+/// The catalogue code of `escrow.refund_requested`.
+const REFUND_REQUESTED: u16 = 44;
+
+impl From<RefundRequestedV1> for RefundRequested {
+    fn from(old: RefundRequestedV1) -> Self {
+        RefundRequested {
+            contract: old.contract,
+            amount: old.amount,
+            lessons: None,
+        }
+    }
+}
 
 impl From<LessonDeliveredV1> for LessonDelivered {
     fn from(old: LessonDeliveredV1) -> Self {
@@ -97,6 +121,9 @@ pub(crate) fn postcard_payload(
         (LESSON_DELIVERED, 1) => postcard::from_bytes::<LessonDeliveredV1>(bytes)
             .map(|old| Event::LessonDelivered(old.into()))
             .map_err(|e| DecodeError::Payload(e.to_string())),
+        (REFUND_REQUESTED, 1) => postcard::from_bytes::<RefundRequestedV1>(bytes)
+            .map(|old| Event::RefundRequested(old.into()))
+            .map_err(|e| DecodeError::Payload(e.to_string())),
         _ => Err(DecodeError::UnsupportedVersion { code, version }),
     }
 }
@@ -112,6 +139,8 @@ pub(crate) fn json_data(
             .map(|old| Event::LicenceRevoked(old.into())),
         (LESSON_DELIVERED, 1) => crate::catalog::decode_json::<LessonDeliveredV1>(data)
             .map(|old| Event::LessonDelivered(old.into())),
+        (REFUND_REQUESTED, 1) => crate::catalog::decode_json::<RefundRequestedV1>(data)
+            .map(|old| Event::RefundRequested(old.into())),
         _ => Err(DecodeError::UnsupportedVersion { code, version }),
     }
 }

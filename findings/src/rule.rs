@@ -479,7 +479,8 @@ catalogue! {
         zh: "退费须按未上课时按比例及时退还",
         en: "Refunds of undelivered lessons paid pro rata and on time",
         city: ["refund_unpaid", "refund_paid_day_15", "refund_paid_day_16",
-               "refund_paid_day_9_sent_after_other_banks_day_15"],
+               "refund_paid_day_9_sent_after_other_banks_day_15", "refund_pro_rata_1_fen_short",
+               "refund_pro_rata_paid_in_full"],
     }
     EscrowShortfallWarn {
         id: "ESCROW_SHORTFALL_WARN", area: Funds, severity: Med,
@@ -511,7 +512,8 @@ catalogue! {
         source: "《关于加强义务教育阶段学科类校外培训收费监管的通知》（发改价格〔2021〕1279号）", list: Counts,
         zh: "学科类培训收费不得超过政府指导价",
         en: "Subject-training prices within the government guide price",
-        city: ["guide_price_8801_per_45min", "guide_price_8800_rescheduled_to_44min"],
+        city: ["guide_price_8801_per_45min", "guide_price_8800_rescheduled_to_44min",
+               "guide_price_8800_raised_to_8801"],
     }
     PriceDisclosure {
         id: "PRICE_DISCLOSURE", area: Pricing, severity: Med,
@@ -519,7 +521,7 @@ catalogue! {
         source: "《关于加强校外培训机构预收费监管工作的通知》（教监管函〔2021〕2号）", list: Counts,
         zh: "收费项目与标准须公示，不得在公示之外收费",
         en: "Fees only as posted: no charge above the published price",
-        city: ["fee_above_posted_price_by_1_fen"],
+        city: ["fee_above_posted_price_by_1_fen", "fee_at_old_price_after_price_cut"],
     }
     NoFakeOriginalPrice {
         id: "NO_FAKE_ORIGINAL_PRICE", area: Pricing, severity: High,

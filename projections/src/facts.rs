@@ -230,7 +230,7 @@ pub struct Course {
     pub price_per_lesson: Fen,
     pub class_size_max: u32,
     pub sessions: Vec<Session>,
-    /// The event that set the current plan.
+    /// The event that set the current plan (its lessons or its price).
     pub plan: Evidence,
     pub cancelled: Option<Evidence>,
     /// When the cancellation happened (its `occurred_at`): a lesson starting after it was not
@@ -399,6 +399,17 @@ impl Facts {
             Event::CourseRescheduled(c) => {
                 if let Some(course) = self.courses.get_mut(&key(&c.course)) {
                     course.sessions = c.sessions.clone();
+                    course.plan = by;
+                }
+            }
+            Event::CoursePriceChanged(c) => {
+                if let Some(course) = self.courses.get_mut(&key(&c.course)) {
+                    institution
+                        .prices
+                        .entry(c.course.clone())
+                        .or_default()
+                        .insert(c.price_per_lesson);
+                    course.price_per_lesson = c.price_per_lesson;
                     course.plan = by;
                 }
             }

@@ -43,8 +43,9 @@ pub struct ProjectorState {
 /// act, a revocation as a penalty; and the store's history of list moves; 8: GOV_GUIDE_PRICE is
 /// a finding of the course's plan, re-judged by a reschedule, with the plan's id and evidence,
 /// the new rules PREPAY_EARLIEST_COLLECT, NO_CONFLICT_SCHOOL_HOURS and PRICE_DISCLOSURE,
-/// NONSUBJECT_NO_SUBJECT_CONTENT on course titles, and each finding's sentence in Chinese.)
-pub const STATE_FORMAT: u32 = 8;
+/// NONSUBJECT_NO_SUBJECT_CONTENT on course titles, and each finding's sentence in Chinese; 9: a
+/// pending refund's pro-rata share.)
+pub const STATE_FORMAT: u32 = 9;
 
 /// What derived data was computed under: the policy version and the state format, e.g.
 /// `cn-national-2025.1+state2`.

@@ -197,6 +197,7 @@ fn account_of(event: &Event) -> Option<(&AccountId, &'static str)> {
         | Event::TeacherLeft(_)
         | Event::CoursePublished(_)
         | Event::CourseRescheduled(_)
+        | Event::CoursePriceChanged(_)
         | Event::CourseCancelled(_)
         | Event::LessonDelivered(_)
         | Event::AdvertisementObserved(_)

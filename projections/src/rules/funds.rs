@@ -68,11 +68,24 @@ pub struct AccountBook {
     pub shortfall: Option<(RuleId, Evidence)>,
 }
 
+/// The pro-rata share a refund request is owed (see `pro_rata_due`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProRata {
+    /// The undelivered lessons withdrawn from (at most the contract's undelivered ones).
+    pub lessons: u64,
+    /// The lessons the contract paid for.
+    pub of: u64,
+    pub due: Fen,
+}
+
 /// A refund requested and not yet fully paid.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingRefund {
     pub contract: ContractKey,
+    /// What is still owed: the amount requested, or the pro-rata share if that is more.
     pub remaining: Fen,
+    /// The pro-rata share, for a request that names the lessons it withdraws from.
+    pub pro_rata: Option<ProRata>,
     pub requested: Evidence,
     pub requested_on: Date,
     pub days: u32,
@@ -148,11 +161,21 @@ impl FundRules {
                 if let (Some(days), Some(deadline)) = (days, deadline) {
                     let key = contract_key(&request.contract);
                     let awaited = self.awaited(ctx, event, &key);
+                    let pro_rata = request.lessons.zip(self.contracts.get(&key)).map(
+                        |(withdrawn, contract)| {
+                            pro_rata_due(ctx, institution, &zone, contract, withdrawn)
+                        },
+                    );
+                    // The family is owed what it asked for, and never less than pro rata.
+                    let owed = pro_rata
+                        .as_ref()
+                        .map_or(request.amount, |share| request.amount.max(share.due));
                     self.add_refund(
                         (deadline, event.seq),
                         PendingRefund {
                             contract: key,
-                            remaining: request.amount,
+                            remaining: owed,
+                            pro_rata,
                             requested: evidence(event),
                             requested_on: date,
                             days,
@@ -461,22 +484,7 @@ impl FundRules {
                 contract.released_lessons = contract
                     .released_lessons
                     .saturating_add(u64::from(release.lessons));
-                let delivered = match contract
-                    .course
-                    .as_ref()
-                    .and_then(|c| ctx.facts.course(institution, c))
-                {
-                    Some(course) => course
-                        .delivered
-                        .values()
-                        .filter(|d| {
-                            let day = local_time(&zone, d.start).date();
-                            contract.service_start <= day && day <= contract.service_end
-                        })
-                        .count() as u64,
-                    // Without a course the bank's own lesson counts are all there is.
-                    None => contract.released_lessons,
-                };
+                let delivered = delivered_lessons(ctx, institution, &zone, contract);
                 let lessons = u64::from(contract.lessons.max(1));
                 let delivered = delivered.min(lessons);
                 let justified = (u128::from(contract.amount.get()) * u128::from(delivered))
@@ -588,21 +596,100 @@ impl FundRules {
     }
 }
 
-/// REFUND_PRORATA: a refund still unpaid (in part) when `event` showed its deadline had passed.
+/// How many of a contract's lessons were delivered: its course's delivered lessons within the
+/// service period, or, for a contract without a known course, the lessons the bank released.
+fn delivered_lessons(
+    ctx: &Context<'_>,
+    institution: &CreditCode,
+    zone: &str,
+    contract: &Contract,
+) -> u64 {
+    match contract
+        .course
+        .as_ref()
+        .and_then(|c| ctx.facts.course(institution, c))
+    {
+        Some(course) => course
+            .delivered
+            .values()
+            .filter(|d| {
+                let day = local_time(zone, d.start).date();
+                contract.service_start <= day && day <= contract.service_end
+            })
+            .count() as u64,
+        // Without a course the bank's own lesson counts are all there is.
+        None => contract.released_lessons,
+    }
+}
+
+/// What a refund request withdrawing from `withdrawn` lessons is owed pro rata: the contract's
+/// price of that many lessons (at most its undelivered ones), rounded down to the fen, and never
+/// more than the contract still holds (collected less released and refunded).
+fn pro_rata_due(
+    ctx: &Context<'_>,
+    institution: &CreditCode,
+    zone: &str,
+    contract: &Contract,
+    withdrawn: u32,
+) -> ProRata {
+    let lessons = u64::from(contract.lessons);
+    let undelivered = lessons.saturating_sub(delivered_lessons(ctx, institution, zone, contract));
+    let withdrawn = u64::from(withdrawn).min(undelivered);
+    let price =
+        u128::from(contract.amount.get()) * u128::from(withdrawn) / u128::from(lessons.max(1));
+    let held = contract
+        .amount
+        .saturating_sub(contract.released)
+        .saturating_sub(contract.refunded);
+    ProRata {
+        lessons: withdrawn,
+        of: lessons,
+        due: Fen::new(u64::try_from(price).unwrap_or(u64::MAX)).min(held),
+    }
+}
+
+/// REFUND_PRORATA: a refund still unpaid (in part) when `event` showed its deadline had passed;
+/// with the lessons it withdraws from, what is unpaid includes any shortfall against the
+/// pro-rata amount.
 fn overdue(ctx: &Context<'_>, event: &LoggedEvent, pending: PendingRefund) -> Finding {
-    ctx.draft(event, RuleId::RefundProrata, pending.deadline)
+    let mut draft = ctx
+        .draft(event, RuleId::RefundProrata, pending.deadline)
         .figure(Figure::new(
             "requested_on",
             Measure::Date(pending.requested_on),
         ))
         .figure(Figure::new("days", Measure::Count(u64::from(pending.days))))
-        .figure(Figure::new("unpaid", Measure::Money(pending.remaining)))
+        .figure(Figure::new("unpaid", Measure::Money(pending.remaining)));
+    let (pro_rata, pro_rata_zh) = match &pending.pro_rata {
+        Some(share) => {
+            draft = draft
+                .figure(Figure::new("due_pro_rata", Measure::Money(share.due)))
+                .figure(Figure::new(
+                    "withdrawn_lessons",
+                    Measure::Count(share.lessons),
+                ));
+            (
+                format!(
+                    " ({} due pro rata for {} of its {} lessons)",
+                    share.due, share.lessons, share.of
+                ),
+                format!(
+                    "（按 {}/{} 课时应退 {}）",
+                    share.lessons,
+                    share.of,
+                    Measure::Money(share.due).text(Lang::Zh)
+                ),
+            )
+        }
+        None => (String::new(), String::new()),
+    };
+    draft
         .describe(format!(
-            "refund of contract {} requested {} still owes {} after {} days",
+            "refund of contract {} requested {}{pro_rata} still owes {} after {} days",
             pending.contract.contract, pending.requested_on, pending.remaining, pending.days
         ))
         .in_chinese(format!(
-            "合同 {} 于 {} 申请退费，{} 天后仍欠 {}",
+            "合同 {} 于 {} 申请退费{pro_rata_zh}，{} 天后仍欠 {}",
             pending.contract.contract,
             pending.requested_on,
             pending.days,

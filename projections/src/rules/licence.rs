@@ -24,9 +24,10 @@ impl RuleArea for LicenceRules {
     fn on_event(&mut self, ctx: &Context<'_>, event: &LoggedEvent) -> Vec<Finding> {
         match &event.envelope.event {
             Event::InstitutionRegistered(r) => registration(ctx, event, r),
-            Event::CoursePublished(_) | Event::CourseRescheduled(_) | Event::LessonDelivered(_) => {
-                standing_registration(ctx, event).into_iter().collect()
-            }
+            Event::CoursePublished(_)
+            | Event::CourseRescheduled(_)
+            | Event::CoursePriceChanged(_)
+            | Event::LessonDelivered(_) => standing_registration(ctx, event).into_iter().collect(),
             _ => Vec::new(),
         }
     }

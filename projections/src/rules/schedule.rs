@@ -74,6 +74,8 @@ impl Plans {
             // findings are re-judged under the same ids and only a cancellation withdraws them.
             Event::CoursePublished(c) => self.replan(ctx, event, &key(&c.course)),
             Event::CourseRescheduled(c) => self.replan(ctx, event, &key(&c.course)),
+            // The price is part of the plan (GOV_GUIDE_PRICE is judged on it).
+            Event::CoursePriceChanged(c) => self.replan(ctx, event, &key(&c.course)),
             Event::CourseCancelled(c) => {
                 self.withdraw(ctx, event, &key(&c.course), true, &BTreeSet::new())
             }

@@ -2,6 +2,7 @@
 
 use tutorwatch_events::kinds::{GradeBand, Mode, Subject};
 use tutorwatch_events::registry::{Site, SiteAdded};
+use tutorwatch_findings::Measure;
 
 use super::*;
 
@@ -257,6 +258,52 @@ fn refunds_are_judged_late_only_when_a_later_event_proves_the_deadline_passed() 
         of_rule(&p, RuleId::RefundProrata).is_empty(),
         "nothing proves the deadline passed"
     );
+}
+
+#[test]
+fn a_refund_naming_its_lessons_is_owed_their_price_pro_rata() {
+    // ¥1,000 for 10 lessons; 2 released (delivered) by 9/10. Withdrawing from 5 of the 8 left
+    // is owed ¥500 whatever the request says; from 9 (more than are left), the 8 left: ¥800.
+    let run_with = |lessons: u32, asked: Fen, paid: Fen| {
+        with_money(|log| {
+            log.push(
+                "2025-09-10T10:00:00+08:00",
+                release("k-1", Fen::yuan(200), 2),
+            );
+            let mut request = refund_requested("k-1", asked);
+            request.lessons = Some(lessons);
+            log.push("2025-09-11T12:00:00+08:00", request);
+            log.push("2025-09-20T10:00:00+08:00", refund_paid("k-1", paid));
+            // The bank's statement for 9/30 proves the deadline (end of 9/26) passed.
+            log.push(
+                "2025-10-01T01:00:00+08:00",
+                balance("2025-09-30", Fen::yuan(1000)),
+            );
+        })
+    };
+    let exact = run_with(5, Fen::yuan(500), Fen::yuan(500));
+    assert!(of_rule(&exact, RuleId::RefundProrata).is_empty());
+    let short = run_with(5, Fen::new(49_999), Fen::new(49_999));
+    let found = of_rule(&short, RuleId::RefundProrata);
+    assert_eq!(found.len(), 1, "1 fen short of pro rata");
+    let figure = |name: &str| {
+        found[0]
+            .figures
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.value.clone())
+    };
+    assert_eq!(figure("unpaid"), Some(Measure::Money(Fen::new(1))));
+    assert_eq!(figure("due_pro_rata"), Some(Measure::Money(Fen::yuan(500))));
+    assert_eq!(figure("withdrawn_lessons"), Some(Measure::Count(5)));
+    // Asking for more than pro rata is owed in full, as before.
+    let asked_more = run_with(5, Fen::yuan(600), Fen::yuan(500));
+    assert_eq!(of_rule(&asked_more, RuleId::RefundProrata).len(), 1);
+    // Withdrawing from more lessons than are left is owed the ones left.
+    let capped = run_with(9, Fen::yuan(800), Fen::yuan(800));
+    assert!(of_rule(&capped, RuleId::RefundProrata).is_empty());
+    let capped_short = run_with(9, Fen::yuan(800), Fen::new(79_999));
+    assert_eq!(of_rule(&capped_short, RuleId::RefundProrata).len(), 1);
 }
 
 /// The refund every clock test waits on: ¥500 of contract k-1 (fees in acct-1, held by bank-1),

@@ -250,6 +250,7 @@ pub fn refund_requested(contract: &str, amount: Fen) -> RefundRequested {
     RefundRequested {
         contract: tok!(ContractId, contract),
         amount,
+        lessons: None,
     }
 }
 

@@ -80,6 +80,8 @@ pub const CASES: &[&str] = &[
     "refund_paid_day_15",
     "refund_paid_day_16",
     "refund_paid_day_9_sent_after_other_banks_day_15",
+    "refund_pro_rata_1_fen_short",
+    "refund_pro_rata_paid_in_full",
     "escrow_coverage_109_99",
     "escrow_coverage_100_00",
     "escrow_coverage_99_99",
@@ -87,6 +89,8 @@ pub const CASES: &[&str] = &[
     "guide_price_8801_per_45min",
     "guide_price_8800_rescheduled_to_44min",
     "fee_above_posted_price_by_1_fen",
+    "fee_at_old_price_after_price_cut",
+    "guide_price_8800_raised_to_8801",
     "ad_former_price_never_charged",
     "ad_discount_off_by_101_fen",
     "ad_public_place",
@@ -260,7 +264,9 @@ pub(crate) fn plant(em: &mut Emitter, n: u32, name: &str) -> Result<Vec<Expected
             crate::region(crate::LOCAL_RULES_REGION)?,
             Licence::subject(),
         )?,
-        "guide_price_8801_per_45min" | "guide_price_8800_rescheduled_to_44min" => violator(
+        "guide_price_8801_per_45min"
+        | "guide_price_8800_rescheduled_to_44min"
+        | "guide_price_8800_raised_to_8801" => violator(
             em,
             n,
             crate::region(crate::GUIDE_PRICE_REGION)?,

@@ -108,6 +108,7 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(schedules::publish_schedule))
         .routes(routes!(schedules::reschedule))
         .routes(routes!(schedules::cancel))
+        .routes(routes!(schedules::change_price))
         .routes(routes!(schedules::check_schedule))
         .routes(routes!(schedules::deliver_lesson))
         .routes(routes!(events::post_event))

@@ -9,9 +9,10 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use tutorwatch_events::ids::{CourseId, Text};
 use tutorwatch_events::schedule::{
-    CourseCancelled, CoursePublished, CourseRescheduled, LessonDelivered, Session,
+    CourseCancelled, CoursePriceChanged, CoursePublished, CourseRescheduled, LessonDelivered,
+    Session,
 };
-use tutorwatch_events::{CreditCode, Event, LoggedEvent, UtcTime};
+use tutorwatch_events::{CreditCode, Event, Fen, LoggedEvent, UtcTime};
 use tutorwatch_projection_store::StoredFinding;
 use utoipa::ToSchema;
 
@@ -167,6 +168,48 @@ pub(crate) async fn cancel(
     let event = Event::CourseCancelled(CourseCancelled {
         course: course_id(&course)?,
         reason: body.reason,
+    });
+    send(&state, &writer, &headers, event).await
+}
+
+/// A course's new posted price.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PriceChange {
+    /// The price per lesson, in fen, families are shown from now on.
+    pub price_per_lesson: Fen,
+}
+
+/// Change a course's posted price per lesson.
+#[utoipa::path(
+    put, path = "/v1/schedules/{course}/price", tag = "institutions",
+    params(
+        ("course" = String, Path, description = "The course id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe"),
+    ),
+    request_body = PriceChange,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = Written), (status = 202, body = Written),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn change_price(
+    State(state): State<AppState>,
+    writer: Writer,
+    Path(course): Path<String>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<PriceChange>,
+) -> Result<Response, Problem> {
+    let event = Event::CoursePriceChanged(CoursePriceChanged {
+        course: course_id(&course)?,
+        price_per_lesson: body.price_per_lesson,
     });
     send(&state, &writer, &headers, event).await
 }

@@ -1,16 +1,19 @@
 //! Planted money cases: prepayment caps just exceeded, a fee collected a day before a local
 //! rule allows, fees outside supervised accounts or on
 //! loans, releases ahead of lessons, unpaid and late refunds (and one paid on the last day, and
-//! one paid on day 9 whose bank sends it after other banks' clocks passed day 15), escrow
+//! one paid on day 9 whose bank sends it after other banks' clocks passed day 15), a refund a fen
+//! short of its pro-rata share (and one paid in full), escrow
 //! coverage just below its thresholds, an account closed while owed, a guidance price 1 fen
-//! over (and one at the limit until a reschedule shortens its lesson), a fee a fen above the
-//! posted price, and a sale while black-listed.
+//! over (and one at the limit until a reschedule shortens its lesson or its price rises a fen),
+//! a fee a fen above the posted price (and one at the price a price cut left behind), and a sale
+//! while black-listed.
 
 use tutorwatch_events::escrow::{
     DailyBalanceStated, FundsReleased, RefundPaid, RefundRequested, SupervisedAccountClosed,
 };
 use tutorwatch_events::ids::AccountId;
 use tutorwatch_events::kinds::{GradeBand, Mode, Subject};
+use tutorwatch_events::schedule::CoursePriceChanged;
 use tutorwatch_events::{EventId, Fen};
 use tutorwatch_findings::{identity, RuleId};
 
@@ -162,6 +165,7 @@ pub(super) fn plant(case: &mut Case<'_>) -> Result<Option<Vec<Expected>>, GenErr
                 RefundRequested {
                     contract,
                     amount: Fen::new(50_000),
+                    lessons: None,
                 },
             );
             // Its bank's own statement for 6 December proves the deadline passed at the bank
@@ -200,6 +204,7 @@ pub(super) fn plant(case: &mut Case<'_>) -> Result<Option<Vec<Expected>>, GenErr
                 RefundRequested {
                     contract: contract.clone(),
                     amount: Fen::new(50_000),
+                    lessons: None,
                 },
             );
             let paid_at = if name == "refund_paid_day_15" {
@@ -245,6 +250,7 @@ pub(super) fn plant(case: &mut Case<'_>) -> Result<Option<Vec<Expected>>, GenErr
                 RefundRequested {
                     contract: contract.clone(),
                     amount: Fen::new(50_000),
+                    lessons: None,
                 },
             );
             em.emit_sent(
@@ -258,6 +264,60 @@ pub(super) fn plant(case: &mut Case<'_>) -> Result<Option<Vec<Expected>>, GenErr
                 },
             );
             Vec::new()
+        }
+        "refund_pro_rata_1_fen_short" | "refund_pro_rata_paid_in_full" => {
+            // ¥1,000 for 10 lessons, none delivered; the family withdraws from 5 and asks for
+            // 1 fen less than their price, which the bank pays on day 9. Pro rata it is owed
+            // ¥500.00: 1 fen short is still owed once the bank's clock passes day 15 (its
+            // statement for 6 December); paying the full ¥500.00 settles it.
+            let short = name == "refund_pro_rata_1_fen_short";
+            let charge = fee(
+                inst,
+                100_000,
+                10,
+                (DAY, crate::clock::add_days(DAY, 60)?),
+                Some(account.clone()),
+            )?;
+            let contract = charge.contract.clone();
+            em.emit(&inst.who, published, charge);
+            let amount = Fen::new(if short { 49_999 } else { 50_000 });
+            let requested = em.emit(
+                &inst.who,
+                at(jiff::civil::date(2025, 11, 20), 10)?,
+                RefundRequested {
+                    contract: contract.clone(),
+                    amount,
+                    lessons: Some(5),
+                },
+            );
+            em.emit(
+                &inst.who,
+                at(jiff::civil::date(2025, 11, 29), 15)?,
+                RefundPaid {
+                    contract,
+                    account: Some(account.clone()),
+                    amount,
+                },
+            );
+            let day = jiff::civil::date(2025, 12, 6);
+            em.emit(
+                &inst.who,
+                local(crate::clock::add_days(day, 1)?, 0, 30, 0, 0)?,
+                DailyBalanceStated {
+                    account: inst.account.clone(),
+                    date: day,
+                    balance: Fen::new(150_000),
+                },
+            );
+            if short {
+                vec![expect(
+                    RuleId::RefundProrata,
+                    identity(&[&"refund", &requested]),
+                    vec![requested],
+                )]
+            } else {
+                Vec::new()
+            }
         }
         "escrow_coverage_109_99" | "escrow_coverage_100_00" | "escrow_coverage_99_99" => {
             let (balance, rule) = match name {
@@ -364,6 +424,57 @@ pub(super) fn plant(case: &mut Case<'_>) -> Result<Option<Vec<Expected>>, GenErr
                 tutorwatch_events::schedule::CourseRescheduled {
                     course: plan.course.clone(),
                     sessions: shorter,
+                },
+            );
+            vec![expect(
+                RuleId::GovGuidePrice,
+                identity(&[&identity(&[&"plan", &plan.course]), &"guide_price"]),
+                vec![e],
+            )]
+        }
+        // Published at ¥50.00 a lesson, cut to ¥49.99 the next hour; a fee at the old price
+        // charges a fen above the posted one.
+        "fee_at_old_price_after_price_cut" => {
+            let plan = inst.plan(
+                maths,
+                Mode::Offline,
+                5000,
+                &[span(DAY, (18, 0, 0), (18, 45, 0))?],
+            )?;
+            inst.publish(em, published, &plan, GradeBand::Primary)?;
+            em.emit(
+                &inst.who,
+                at(PUBLISHED, 11)?,
+                CoursePriceChanged {
+                    course: plan.course.clone(),
+                    price_per_lesson: Fen::new(4999),
+                },
+            );
+            let charge = inst.fee_for(&plan)?;
+            let e = em.emit(&inst.who, at(PUBLISHED, 12)?, charge);
+            vec![expect(
+                RuleId::PriceDisclosure,
+                identity(&[&"fee", &e]),
+                vec![e],
+            )]
+        }
+        // At the limit as published (¥88.00 per 45 minutes), over it once the posted price
+        // rises a fen: the price change is the evidence.
+        "guide_price_8800_raised_to_8801" => {
+            let mut plan = inst.plan(
+                maths,
+                Mode::Offline,
+                8800,
+                &[span(DAY, (19, 0, 0), (19, 45, 0))?],
+            )?;
+            plan.class_size = 9;
+            inst.publish(em, published, &plan, GradeBand::Primary)?;
+            let e = em.emit(
+                &inst.who,
+                at(PUBLISHED, 15)?,
+                CoursePriceChanged {
+                    course: plan.course.clone(),
+                    price_per_lesson: Fen::new(8801),
                 },
             );
             vec![expect(
