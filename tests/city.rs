@@ -75,7 +75,7 @@ async fn a_generated_city_is_found_exactly() {
     let work = tempfile::tempdir().expect("tempdir");
     let city = work.path().join("city");
     let data = work.path().join("data");
-    let args = ["gen", "--seed", "11", "--institutions", "90"];
+    let args = ["gen", "--seed", "11", "--institutions", "100"];
     let out = tutorwatch(&[&args[..], &["--out", &city.to_string_lossy()]].concat());
     assert!(
         out.status.success(),

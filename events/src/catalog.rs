@@ -14,8 +14,8 @@ use crate::escrow::{
     RiskReserveDeposited, SupervisedAccountClosed, SupervisedAccountOpened,
 };
 use crate::registry::{
-    InstitutionRegistered, LicenceRestored, LicenceRevoked, LicenceSuspended, SiteAdded,
-    TeacherHired, TeacherLeft,
+    InspectionRecorded, InstitutionRegistered, LicenceRestored, LicenceRevoked, LicenceSuspended,
+    SiteAdded, TeacherHired, TeacherLeft,
 };
 use crate::schedule::{
     CourseCancelled, CoursePriceChanged, CoursePublished, CourseRescheduled, LessonDelivered,
@@ -207,6 +207,7 @@ catalog! {
     5 => SiteAdded, "registry.site_added", Registry, version 1;
     6 => TeacherHired, "registry.teacher_hired", Registry, version 1;
     7 => TeacherLeft, "registry.teacher_left", Registry, version 1;
+    8 => InspectionRecorded, "registry.inspection_recorded", Registry, version 1;
     20 => CoursePublished, "schedule.course_published", Schedule, version 1;
     21 => CourseRescheduled, "schedule.course_rescheduled", Schedule, version 1;
     22 => CourseCancelled, "schedule.course_cancelled", Schedule, version 1;

@@ -21,8 +21,8 @@ use crate::kinds::{Category, GradeBand, LicensedModes, Mode, Subject};
 use crate::money::Fen;
 use crate::region::RegionCode;
 use crate::registry::{
-    InstitutionRegistered, LicenceRestored, LicenceRevoked, LicenceSuspended, Site, SiteAdded,
-    TeacherHired, TeacherLeft, DEFAULT_TIME_ZONE,
+    InspectionRecorded, InstitutionRegistered, LicenceRestored, LicenceRevoked, LicenceSuspended,
+    Site, SiteAdded, TeacherHired, TeacherLeft, DEFAULT_TIME_ZONE,
 };
 use crate::schedule::{
     CourseCancelled, CoursePriceChanged, CoursePublished, CourseRescheduled, LessonDelivered,
@@ -188,6 +188,13 @@ pub fn example(index: usize, p: &ExampleParams) -> Envelope {
         .into(),
         7 => TeacherLeft {
             teacher: token::<TeacherId>("t", tag),
+        }
+        .into(),
+        8 => InspectionRecorded {
+            staff_total: 10,
+            full_time_teaching_staff: 6,
+            site: Some(token::<SiteId>("site", tag)),
+            floor_area_m2: Some(200),
         }
         .into(),
         20 => CoursePublished {

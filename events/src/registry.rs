@@ -8,7 +8,8 @@ use crate::ids::{CertificateNo, LicenceNo, SiteId, TeacherId, Text};
 use crate::kinds::{Category, LicensedModes, Subject};
 use crate::region::RegionCode;
 use crate::validate::{
-    display_text, list_len, Problem, Validate, Validation, ValidationError, LIST_ITEMS_MAX,
+    display_text, list_len, positive, Problem, Validate, Validation, ValidationError,
+    LIST_ITEMS_MAX,
 };
 
 /// The time zone institutions are judged in unless their registration says otherwise.
@@ -173,6 +174,49 @@ pub struct SiteAdded {
 impl Validate for SiteAdded {
     fn validate(&self) -> Validation {
         display_text("data.site.address", &self.site.address)
+    }
+}
+
+/// What an inspection found (registry or education-department inspectors): the institution's
+/// staff, and the teaching floor area of the site inspected. Counts only, never who.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct InspectionRecorded {
+    /// Everyone the institution employs (从业人员总数).
+    pub staff_total: u32,
+    /// Of them, full-time teaching and research staff (专职教学、教研人员).
+    pub full_time_teaching_staff: u32,
+    /// The teaching site inspected, if the inspection measured one.
+    pub site: Option<SiteId>,
+    /// That site's teaching floor area, in whole square metres; given with `site` only.
+    pub floor_area_m2: Option<u32>,
+}
+
+impl Validate for InspectionRecorded {
+    fn validate(&self) -> Validation {
+        positive("data.staff_total", u64::from(self.staff_total))?;
+        if self.full_time_teaching_staff > self.staff_total {
+            return Err(ValidationError::new(
+                "data.full_time_teaching_staff",
+                Problem::Inconsistent(format!(
+                    "{} full-time teaching staff out of {} staff in all",
+                    self.full_time_teaching_staff, self.staff_total
+                )),
+            ));
+        }
+        match (&self.site, self.floor_area_m2) {
+            (Some(_), Some(area)) => positive("data.floor_area_m2", u64::from(area)),
+            (None, None) => Ok(()),
+            (Some(_), None) => Err(ValidationError::new(
+                "data.floor_area_m2",
+                Problem::Inconsistent("an inspected site needs its floor area".into()),
+            )),
+            (None, Some(_)) => Err(ValidationError::new(
+                "data.site",
+                Problem::Inconsistent("a floor area needs the site it measures".into()),
+            )),
+        }
     }
 }
 

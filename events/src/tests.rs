@@ -99,9 +99,19 @@ fn every_catalogue_entry_has_an_example() {
     }
 }
 
+/// The catalogue's example of the type named `name`.
+fn example_of(name: &str) -> Envelope {
+    let index = crate::EVENT_TYPES
+        .iter()
+        .position(|t| t.name == name)
+        .expect("in the catalogue");
+    let envelope = example(index, &ExampleParams::new(EventId::new_v7()));
+    assert_eq!(envelope.event.event_type(), name);
+    envelope
+}
+
 fn sample_json() -> serde_json::Value {
-    let envelope = example(7, &ExampleParams::new(EventId::new_v7()));
-    assert_eq!(envelope.event.event_type(), "schedule.course_published");
+    let envelope = example_of("schedule.course_published");
     serde_json::from_slice(&encode_json(&envelope).expect("encodes")).expect("json")
 }
 
@@ -194,11 +204,7 @@ fn legacy_codes_pass_only_when_configured() {
 #[test]
 fn zero_amounts_are_refused() {
     let mut v = {
-        let index = crate::EVENT_TYPES
-            .iter()
-            .position(|t| t.name == "escrow.fee_collected")
-            .expect("in the catalogue");
-        let envelope = example(index, &ExampleParams::new(EventId::new_v7()));
+        let envelope = example_of("escrow.fee_collected");
         assert_eq!(envelope.event.event_type(), "escrow.fee_collected");
         serde_json::from_slice::<serde_json::Value>(&encode_json(&envelope).expect("encodes"))
             .expect("json")
@@ -221,7 +227,7 @@ fn wrong_format_bytes_and_unknown_codes_are_typed_errors() {
 
 #[test]
 fn subjects_name_the_sender_the_family_and_the_institution() {
-    let envelope = example(7, &ExampleParams::new(EventId::new_v7()));
+    let envelope = example_of("schedule.course_published");
     assert_eq!(
         envelope.subject(),
         "tw.in.inst.52440200MJL123454R.schedule.52440200MJL123454R"

@@ -376,6 +376,14 @@ catalogue! {
         en: "No teaching at unapproved sites",
         city: ["unapproved_site_planned", "unapproved_site_delivered"],
     }
+    FloorAreaPerStudent {
+        id: "FLOOR_AREA_PER_STUDENT", area: Licence, severity: Med,
+        policy: ["floor_area_min_m2_per_student"],
+        source: "《国务院办公厅关于规范校外培训机构发展的意见》（国办发〔2018〕80号）", list: Counts,
+        zh: "同一培训时段内生均面积不低于3平方米",
+        en: "At least 3 m² per student at a site at any one time",
+        city: ["site_of_100_m2_with_34_students_at_once"],
+    }
     OperatingUnlicensed {
         id: "OPERATING_UNLICENSED", area: Licence, severity: Crit,
         policy: ["operating_requires_licence"],
@@ -423,6 +431,22 @@ catalogue! {
         zh: "严禁聘请在境外的外籍人员开展培训活动",
         en: "No foreign staff teaching from abroad",
         city: ["teacher_abroad"],
+    }
+    StaffRatioFulltime {
+        id: "STAFF_RATIO_FULLTIME", area: Staff, severity: Med,
+        policy: ["staff_full_time_min_bp"],
+        source: "《校外培训机构从业人员管理办法（试行）》（教育部等四部门，2021年9月）", list: Counts,
+        zh: "专职教学、教研人员原则上不低于从业人员总数的50%",
+        en: "Full-time teaching and research staff are at least half of all staff",
+        city: ["inspection_full_time_staff_9_of_19"],
+    }
+    StaffRatioClass {
+        id: "STAFF_RATIO_CLASS", area: Staff, severity: Med,
+        policy: ["staff_class_min_bp"],
+        source: "《校外培训机构从业人员管理办法（试行）》（教育部等四部门，2021年9月）", list: Counts,
+        zh: "每班次专职教学人员原则上不低于学生人数的2%（学龄前儿童6%）",
+        en: "Each offline class has teachers for at least 2% of its students (6% of preschool children)",
+        city: ["offline_class_of_51_with_one_teacher"],
     }
     PrepayMax3m60h {
         id: "PREPAY_MAX_3M_60H", area: Funds, severity: High,

@@ -111,6 +111,30 @@ pub struct Institution {
     pub account_banks: BTreeMap<AccountId, BankId>,
     /// Per-lesson prices it has published or charged, per course.
     pub prices: BTreeMap<CourseId, BTreeSet<Fen>>,
+    /// Each site's teaching floor area as last inspected (FLOOR_AREA_PER_STUDENT).
+    pub floor_areas: BTreeMap<SiteId, InspectedArea>,
+    /// The offline lessons delivered at each site, by start: who was there at the same time.
+    /// Grows with the delivered lessons, as the courses' own `delivered` does.
+    pub site_lessons: BTreeMap<SiteId, SiteLessons>,
+}
+
+/// A site's teaching floor area and the inspection that measured it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InspectedArea {
+    pub square_metres: u32,
+    pub evidence: Evidence,
+}
+
+/// A site's offline lessons by start, then by course and lesson (a lesson reported again with
+/// the same start replaces its earlier report).
+pub type SiteLessons = BTreeMap<UtcTime, BTreeMap<(CourseId, LessonId), SiteLesson>>;
+
+/// An offline lesson at a site: when, and how many students attended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteLesson {
+    pub end: UtcTime,
+    pub attendees: u32,
+    pub evidence: Evidence,
 }
 
 impl Institution {
@@ -125,6 +149,8 @@ impl Institution {
             open_accounts: BTreeSet::new(),
             account_banks: BTreeMap::new(),
             prices: BTreeMap::new(),
+            floor_areas: BTreeMap::new(),
+            site_lessons: BTreeMap::new(),
         }
     }
 
@@ -351,6 +377,19 @@ impl Facts {
             Event::SiteAdded(s) => {
                 institution.sites.insert(s.site.id.clone());
             }
+            Event::InspectionRecorded(inspection) => {
+                if let (Some(site), Some(square_metres)) =
+                    (&inspection.site, inspection.floor_area_m2)
+                {
+                    institution.floor_areas.insert(
+                        site.clone(),
+                        InspectedArea {
+                            square_metres,
+                            evidence: by,
+                        },
+                    );
+                }
+            }
             Event::TeacherHired(t) => {
                 institution.teachers.insert(
                     t.teacher.clone(),
@@ -420,6 +459,26 @@ impl Facts {
                 }
             }
             Event::LessonDelivered(l) => {
+                let course = self.courses.get(&key(&l.course));
+                let offline =
+                    course.map(|c| c.mode).or(l.undeclared.map(|u| u.mode)) == Some(Mode::Offline);
+                let site = l.site.as_ref().or(course.and_then(|c| c.site.as_ref()));
+                if let (true, Some(site)) = (offline, site) {
+                    institution
+                        .site_lessons
+                        .entry(site.clone())
+                        .or_default()
+                        .entry(l.start)
+                        .or_default()
+                        .insert(
+                            (l.course.clone(), l.lesson.clone()),
+                            SiteLesson {
+                                end: l.end,
+                                attendees: l.attendees,
+                                evidence: by,
+                            },
+                        );
+                }
                 if let Some(course) = self.courses.get_mut(&key(&l.course)) {
                     course.delivered.insert(
                         l.lesson.clone(),

@@ -195,6 +195,7 @@ fn account_of(event: &Event) -> Option<(&AccountId, &'static str)> {
         | Event::SiteAdded(_)
         | Event::TeacherHired(_)
         | Event::TeacherLeft(_)
+        | Event::InspectionRecorded(_)
         | Event::CoursePublished(_)
         | Event::CourseRescheduled(_)
         | Event::CoursePriceChanged(_)

@@ -48,6 +48,16 @@ impl<T> Timeline<T> {
     }
 }
 
+/// STAFF_RATIO_CLASS's two figures, in basis points of a class's attendance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassStaffRatio {
+    /// For primary and secondary pupils (2%: one teacher per 50).
+    pub school_bp: u32,
+    /// For preschool children (6%: one teacher per 17 or fewer).
+    pub preschool_bp: u32,
+}
+
 /// A parameter that can differ between subject and non-subject training.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -161,6 +171,15 @@ pub struct ParameterSet {
     pub teacher_qual_subject: Option<Timeline<bool>>,
     pub no_inservice_teacher: Option<Timeline<bool>>,
     pub foreign_staff_abroad_ban: Option<Timeline<bool>>,
+    /// The least share of an institution's staff that teaches or does research full time
+    /// (STAFF_RATIO_FULLTIME), in basis points, judged on each inspection.
+    pub staff_full_time_min_bp: Option<Timeline<u32>>,
+    /// The least teachers per student of an offline class (STAFF_RATIO_CLASS), in basis points
+    /// of its attendance: one figure for school pupils, one for preschool children.
+    pub staff_class_min_bp: Option<Timeline<ClassStaffRatio>>,
+    /// The least teaching floor area per student present at a site at one time
+    /// (FLOOR_AREA_PER_STUDENT), in square metres, against the site's inspected area.
+    pub floor_area_min_m2_per_student: Option<Timeline<u32>>,
     // Prepaid funds.
     pub prepay_dedicated_account: Option<Timeline<bool>>,
     pub no_training_loan: Option<Timeline<bool>>,

@@ -2,7 +2,8 @@
 //! registration and as a standing fact at each activity; operating while unlicensed, suspended or
 //! revoked (OPERATING_*), judged on each plan, lesson and fee; and, for a course, its licence
 //! scope (ONLINE_SUBJECT_LICENSE, LICENSE_MODE_MATCH), its content (NONSUBJECT_NO_SUBJECT_CONTENT,
-//! and DISGUISED_NAMES: a subject course under a label from the policy's list) and its site
+//! and DISGUISED_NAMES: a subject course under a label from the policy's list), its students per
+//! square metre (FLOOR_AREA_PER_STUDENT, in `site_area`) and its site
 //! (MULTI_SITE_UNAPPROVED).
 
 use tutorwatch_events::ids::CourseId;
@@ -43,6 +44,7 @@ impl RuleArea for LicenceRules {
         .into_iter()
         .collect();
         findings.extend(licence_scope(check));
+        findings.extend(crate::rules::site_area::floor_area(check));
         findings
     }
 }

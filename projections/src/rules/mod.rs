@@ -3,7 +3,7 @@
 //!
 //! - `time`: training time;
 //! - `preschool`: preschool children;
-//! - `licence`: licensing, registration and sites;
+//! - `licence`: licensing, registration and sites (`site_area`: students per square metre);
 //! - `staff`: staff;
 //! - `funds`: prepaid fees and escrow;
 //! - `pricing`: guidance prices and fake original prices;
@@ -22,6 +22,7 @@ pub(crate) mod lists;
 pub(crate) mod preschool;
 pub(crate) mod pricing;
 pub(crate) mod schedule;
+pub(crate) mod site_area;
 pub(crate) mod staff;
 pub(crate) mod time;
 

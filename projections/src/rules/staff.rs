@@ -1,13 +1,17 @@
 //! Staff (area `staff` of the rule catalogue): NO_INSERVICE_TEACHER and FOREIGN_STAFF when a teacher is hired,
-//! TEACHER_QUAL_SUBJECT for each teacher of a subject course, planned or delivered.
+//! TEACHER_QUAL_SUBJECT for each teacher of a subject course, planned or delivered,
+//! STAFF_RATIO_FULLTIME on each inspection's staff counts, and STAFF_RATIO_CLASS on each offline
+//! lesson delivered (its attendance against the teachers it names who are on the staff register;
+//! the register does not say who is full time, so every registered teacher counts: the lenient
+//! reading).
 
-use tutorwatch_events::kinds::Category;
-use tutorwatch_events::registry::TeacherHired;
+use tutorwatch_events::kinds::{Category, GradeBand, Mode};
+use tutorwatch_events::registry::{InspectionRecorded, TeacherHired};
 use tutorwatch_events::{Event, LoggedEvent};
 
 use crate::context::Context;
-use crate::rules::{local_date, CourseCheck, RuleArea};
-use tutorwatch_findings::{identity, Figure, Finding, Measure, RuleId};
+use crate::rules::{local_date, CourseCheck, RuleArea, Stage};
+use tutorwatch_findings::{identity, Figure, Finding, Lang, Measure, RuleId};
 
 /// The staff rules (stateless).
 #[derive(Debug, Clone, Copy, Default)]
@@ -17,6 +21,9 @@ impl RuleArea for StaffRules {
     fn on_event(&mut self, ctx: &Context<'_>, event: &LoggedEvent) -> Vec<Finding> {
         match &event.envelope.event {
             Event::TeacherHired(t) => hire(ctx, event, t),
+            Event::InspectionRecorded(inspection) => full_time_share(ctx, event, inspection)
+                .into_iter()
+                .collect(),
             _ => Vec::new(),
         }
     }
@@ -24,7 +31,7 @@ impl RuleArea for StaffRules {
     fn on_course(&self, check: &CourseCheck<'_>) -> Vec<Finding> {
         let course = check.course;
         let key = check.key;
-        let mut findings = Vec::new();
+        let mut findings: Vec<Finding> = class_ratio(check).into_iter().collect();
         if course.category() != Category::Subject || !check.on(|p| p.teacher_qual_subject.as_ref())
         {
             return findings;
@@ -120,4 +127,111 @@ fn hire(ctx: &Context<'_>, event: &LoggedEvent, t: &TeacherHired) -> Vec<Finding
         );
     }
     findings
+}
+
+/// STAFF_RATIO_FULLTIME: the full-time teaching and research staff an inspection counted, as a
+/// share of all staff, below the policy's floor.
+fn full_time_share(
+    ctx: &Context<'_>,
+    event: &LoggedEvent,
+    inspection: &InspectionRecorded,
+) -> Option<Finding> {
+    let at = event.envelope.occurred_at;
+    let date = local_date(ctx, event, at);
+    let min_bp = ctx.policy.value(event.envelope.region, date, |p| {
+        p.staff_full_time_min_bp.as_ref()
+    })?;
+    let (full_time, total) = (
+        u64::from(inspection.full_time_teaching_staff),
+        u64::from(inspection.staff_total),
+    );
+    if total == 0 || full_time * 10_000 >= total * u64::from(min_bp) {
+        return None;
+    }
+    let share = full_time * 10_000 / total;
+    Some(
+        ctx.draft(event, RuleId::StaffRatioFulltime, at)
+            .figure(Figure::new(
+                "full_time_teaching_staff",
+                Measure::Count(full_time),
+            ))
+            .figure(Figure::new("staff_total", Measure::Count(total)))
+            .figure(Figure::new("share", Measure::BasisPoints(share)))
+            .figure(Figure::new(
+                "limit",
+                Measure::BasisPoints(u64::from(min_bp)),
+            ))
+            .describe(format!(
+                "{full_time} of {total} staff teach or do research full time ({}), below {}",
+                Measure::BasisPoints(share),
+                Measure::BasisPoints(u64::from(min_bp))
+            ))
+            .in_chinese(format!(
+                "从业人员 {total} 人中专职教学、教研人员 {full_time} 人（{}），低于 {}",
+                Measure::BasisPoints(share).text(Lang::Zh),
+                Measure::BasisPoints(u64::from(min_bp)).text(Lang::Zh)
+            ))
+            .build(&identity(&[&"inspection", &event.envelope.event_id])),
+    )
+}
+
+/// STAFF_RATIO_CLASS: a delivered offline lesson whose registered teachers are fewer, per
+/// student present, than the policy's share (preschool children's for a preschool course).
+fn class_ratio(check: &CourseCheck<'_>) -> Option<Finding> {
+    let Event::LessonDelivered(lesson) = &check.event.envelope.event else {
+        return None;
+    };
+    if check.stage != Stage::Delivered || check.course.mode != Mode::Offline {
+        return None;
+    }
+    let ratio = check
+        .ctx
+        .policy
+        .value(check.event.envelope.region, check.date, |p| {
+            p.staff_class_min_bp.as_ref()
+        })?;
+    let preschool = check.course.grade_band == GradeBand::Preschool;
+    let min_bp = if preschool {
+        ratio.preschool_bp
+    } else {
+        ratio.school_bp
+    };
+    let staff = check.ctx.facts.institution(&check.key.institution);
+    let teachers = check
+        .teachers
+        .iter()
+        .filter(|t| staff.is_some_and(|i| i.teachers.contains_key(*t)))
+        .count() as u64;
+    let attendees = u64::from(lesson.attendees);
+    if teachers * 10_000 >= attendees * u64::from(min_bp) {
+        return None;
+    }
+    let students = if preschool {
+        ("儿童", "children")
+    } else {
+        ("学生", "students")
+    };
+    Some(
+        check
+            .ctx
+            .draft(check.event, RuleId::StaffRatioClass, check.at)
+            .figure(Figure::new("teachers_on_staff", Measure::Count(teachers)))
+            .figure(Figure::new("attendees", Measure::Count(attendees)))
+            .figure(Figure::new("limit", Measure::BasisPoints(u64::from(min_bp))))
+            .describe(format!(
+                "lesson {} of course {} had {attendees} {} and {teachers} registered teacher(s), below {} of attendance",
+                lesson.lesson,
+                check.key.course,
+                students.1,
+                Measure::BasisPoints(u64::from(min_bp))
+            ))
+            .in_chinese(format!(
+                "课程 {} 的课次 {} 有{} {attendees} 人、在册授课教师 {teachers} 人，低于上课人数的 {}",
+                check.key.course,
+                lesson.lesson,
+                students.0,
+                Measure::BasisPoints(u64::from(min_bp)).text(Lang::Zh)
+            ))
+            .build(&identity(&[&check.base(), &lesson.lesson, &"class_ratio"])),
+    )
 }

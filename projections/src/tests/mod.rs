@@ -4,6 +4,7 @@
 mod ads;
 mod catalogue;
 mod funds;
+mod inspections;
 mod lessons;
 mod lists;
 mod replay;
@@ -62,7 +63,7 @@ macro_rules! tok {
 pub(crate) use tok;
 
 /// Builds a log of events about one institution (or others), with sequential seqs.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Log {
     pub institution: CreditCode,
     pub region: RegionCode,

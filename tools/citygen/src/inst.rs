@@ -13,7 +13,9 @@ use tutorwatch_events::ids::{
     StudentRef, TeacherId, Text,
 };
 use tutorwatch_events::kinds::{Category, GradeBand, LicensedModes, Mode, Subject};
-use tutorwatch_events::registry::{InstitutionRegistered, Site, TeacherHired, DEFAULT_TIME_ZONE};
+use tutorwatch_events::registry::{
+    InspectionRecorded, InstitutionRegistered, Site, TeacherHired, DEFAULT_TIME_ZONE,
+};
 use tutorwatch_events::schedule::{CoursePublished, Session};
 use tutorwatch_events::{CreditCode, EventId, Fen, RegionCode, UtcTime};
 
@@ -175,6 +177,18 @@ impl Inst {
             let at = local(day, 10, minute_of(i), 0, 0)?;
             self.hire(em, at, subject, true)?;
         }
+        // Inspected: half its staff teach full time (the limit), and its site has room for 66
+        // students at once.
+        let teachers = u32::try_from(self.licence.subjects.len())
+            .unwrap_or(1)
+            .max(1);
+        let inspection = InspectionRecorded {
+            staff_total: 2 * teachers,
+            full_time_teaching_staff: teachers,
+            site: Some(self.site.clone()),
+            floor_area_m2: Some(200),
+        };
+        em.emit(&self.who, local(day, 10, 50, 0, 0)?, inspection);
         let opened = SupervisedAccountOpened {
             account: self.account.clone(),
             bank: self.who.bank.clone(),

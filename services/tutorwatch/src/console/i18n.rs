@@ -337,6 +337,16 @@ pub(crate) fn figure(lang: Lang, name: &str) -> String {
         "service_start" => lang.t("服务开始", "service start"),
         "terms" => lang.t("学科内容用语", "subject terms"),
         "threshold" => lang.t("阈值", "threshold"),
+        "due_pro_rata" => lang.t("按比例应退", "due pro rata"),
+        "withdrawn_lessons" => lang.t("退课课时", "lessons withdrawn"),
+        "staff_total" => lang.t("从业人员总数", "staff in all"),
+        "full_time_teaching_staff" => lang.t("专职教学教研人员", "full-time teaching staff"),
+        "share" => lang.t("占比", "share"),
+        "teachers_on_staff" => lang.t("在册授课教师", "teachers on staff"),
+        "attendees" => lang.t("上课人数", "attendees"),
+        "floor_area_m2" => lang.t("场所面积（平方米）", "floor area (m²)"),
+        "headcount" => lang.t("同一时段学生数", "students at the same time"),
+        "min_m2_per_student" => lang.t("生均最小面积（平方米）", "minimum m² per student"),
         _ => return name.to_owned(),
     };
     known.to_owned()

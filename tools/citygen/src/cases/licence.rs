@@ -1,12 +1,14 @@
 //! Planted registration, licence, site and staff cases: for-profit subject institutions, courses
-//! outside the licence (and an arts course whose title names a subject), unapproved sites, operating unlicensed, suspended or revoked, and teachers
-//! who may not teach.
+//! outside the licence (and an arts course whose title names a subject), unapproved sites, operating unlicensed, suspended or revoked, teachers
+//! who may not teach, an inspection finding too few full-time staff, a class too large for its
+//! teacher, and a site too small for the students present at once.
 
 use tutorwatch_events::ids::{SiteId, TeacherId};
 use tutorwatch_events::kinds::{GradeBand, Mode, Subject};
 use tutorwatch_events::registry::{
-    LicenceRevoked, LicenceSuspended, RevocationGrounds, TeacherHired,
+    InspectionRecorded, LicenceRevoked, LicenceSuspended, RevocationGrounds, TeacherHired,
 };
+use tutorwatch_events::schedule::LessonDelivered;
 use tutorwatch_events::EventId;
 use tutorwatch_findings::{identity, RuleId};
 
@@ -29,6 +31,99 @@ pub(super) fn plant(case: &mut Case<'_>) -> Result<Option<Vec<Expected>>, GenErr
     };
     let plan_stage = |plan: &Plan| identity(&[&"plan", &plan.course]);
     let out = match name {
+        // 9 of 19 staff full time: 47.4 %, below half (the background's half passes).
+        "inspection_full_time_staff_9_of_19" => {
+            let e = em.emit(
+                &inst.who,
+                at(PUBLISHED, 9)?,
+                InspectionRecorded {
+                    staff_total: 19,
+                    full_time_teaching_staff: 9,
+                    site: None,
+                    floor_area_m2: None,
+                },
+            );
+            vec![expect(
+                RuleId::StaffRatioFulltime,
+                identity(&[&"inspection", &e]),
+                vec![e],
+            )]
+        }
+        // 51 pupils with one registered teacher: 1.96 %, below 2 % (50 would pass).
+        "offline_class_of_51_with_one_teacher" => {
+            let mut plan = inst.plan(
+                maths,
+                Mode::Offline,
+                4000,
+                &[span(DAY, (17, 0, 0), (17, 45, 0))?],
+            )?;
+            plan.class_size = 60;
+            inst.publish(em, published, &plan, GradeBand::Primary)?;
+            let s = &plan.sessions[0];
+            let lesson = LessonDelivered {
+                course: plan.course.clone(),
+                lesson: s.lesson.clone(),
+                start: s.start,
+                end: s.end,
+                site: plan.site.clone(),
+                teachers: plan.teachers.clone(),
+                attendees: 51,
+                undeclared: None,
+            };
+            let e = em.emit(&inst.who, s.end, lesson);
+            vec![expect(
+                RuleId::StaffRatioClass,
+                identity(&[
+                    &identity(&[&"delivered", &plan.course]),
+                    &s.lesson,
+                    &"class_ratio",
+                ]),
+                vec![e],
+            )]
+        }
+        // A site inspected at 100 m²: two overlapping lessons of 17 pupils each put 34 there at
+        // once, who need 102 m². The second lesson reported completes the picture.
+        "site_of_100_m2_with_34_students_at_once" => {
+            let inspected = em.emit(
+                &inst.who,
+                at(PUBLISHED, 9)?,
+                InspectionRecorded {
+                    staff_total: 4,
+                    full_time_teaching_staff: 2,
+                    site: Some(inst.site.clone()),
+                    floor_area_m2: Some(100),
+                },
+            );
+            let mut evidence = vec![inspected];
+            let mut last = None;
+            for (from, to) in [((16, 0, 0), (16, 45, 0)), ((16, 30, 0), (17, 15, 0))] {
+                let plan = inst.plan(maths, Mode::Offline, 4000, &[span(DAY, from, to)?])?;
+                inst.publish(em, published, &plan, GradeBand::Primary)?;
+                let s = &plan.sessions[0];
+                let lesson = LessonDelivered {
+                    course: plan.course.clone(),
+                    lesson: s.lesson.clone(),
+                    start: s.start,
+                    end: s.end,
+                    site: plan.site.clone(),
+                    teachers: plan.teachers.clone(),
+                    attendees: 17,
+                    undeclared: None,
+                };
+                evidence.push(em.emit(&inst.who, s.end, lesson));
+                last = Some(plan);
+            }
+            let plan = last.ok_or_else(|| GenError::Token("no lesson".into()))?;
+            vec![expect(
+                RuleId::FloorAreaPerStudent,
+                identity(&[
+                    &identity(&[&"delivered", &plan.course]),
+                    &plan.sessions[0].lesson,
+                    &"floor_area",
+                ]),
+                evidence,
+            )]
+        }
         "subject_registered_for_profit" => {
             vec![expect(
                 RuleId::SubjectMustBeNonprofit,
