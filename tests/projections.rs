@@ -167,6 +167,7 @@ fn scenario() -> Scenario {
             teachers: vec![token("t-1")],
             attendees: 12,
             undeclared: None,
+            learners: Vec::new(),
         },
     );
     let fee = envelope(

@@ -211,7 +211,7 @@ catalog! {
     20 => CoursePublished, "schedule.course_published", Schedule, version 1;
     21 => CourseRescheduled, "schedule.course_rescheduled", Schedule, version 1;
     22 => CourseCancelled, "schedule.course_cancelled", Schedule, version 1;
-    23 => LessonDelivered, "schedule.lesson_delivered", Schedule, version 2;
+    23 => LessonDelivered, "schedule.lesson_delivered", Schedule, version 3;
     24 => CoursePriceChanged, "schedule.course_price_changed", Schedule, version 1;
     40 => SupervisedAccountOpened, "escrow.account_opened", Escrow, version 1;
     41 => SupervisedAccountClosed, "escrow.account_closed", Escrow, version 1;

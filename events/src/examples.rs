@@ -234,6 +234,7 @@ pub fn example(index: usize, p: &ExampleParams) -> Envelope {
             teachers: vec![token::<TeacherId>("t", tag)],
             attendees: 12,
             undeclared: None,
+            learners: vec![token::<StudentRef>("learner", tag)],
         }
         .into(),
         40 => SupervisedAccountOpened {

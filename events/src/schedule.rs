@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{CourseId, LessonId, SiteId, TeacherId, Text};
+use crate::ids::{CourseId, LessonId, SiteId, StudentRef, TeacherId, Text};
 use crate::kinds::{GradeBand, Mode, Subject};
 use crate::money::Fen;
 use crate::time::UtcTime;
@@ -129,8 +129,8 @@ pub struct UndeclaredCourse {
     pub mode: Mode,
 }
 
-/// A lesson took place, with its actual times. Version 2 added `undeclared`; a version-1 event
-/// has none (`upcast`).
+/// A lesson took place, with its actual times. Version 2 added `undeclared`, version 3
+/// `learners`; older events have neither (`upcast`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -148,11 +148,38 @@ pub struct LessonDelivered {
     /// published course, whose plan says what it teaches. May be omitted in JSON.
     #[serde(default)]
     pub undeclared: Option<UndeclaredCourse>,
+    /// Who attended, as pseudonymous learner keys: a keyed hash the institution computes from
+    /// its own student record (never a name, phone or ID number; see `StudentRef`), the same
+    /// for one student across all its courses. The break between two online lessons is judged
+    /// per student with them, across courses. At most `attendees` keys, each once; may be
+    /// omitted (then breaks are judged per course only).
+    #[serde(default)]
+    pub learners: Vec<StudentRef>,
 }
 
 impl Validate for LessonDelivered {
     fn validate(&self) -> Validation {
         list_len("data.teachers", &self.teachers, LIST_ITEMS_MAX, false)?;
+        list_len("data.learners", &self.learners, LIST_ITEMS_MAX, false)?;
+        if self.learners.len() > usize::try_from(self.attendees).unwrap_or(usize::MAX) {
+            return Err(ValidationError::new(
+                "data.learners",
+                Problem::Inconsistent(format!(
+                    "{} learners for {} attendees",
+                    self.learners.len(),
+                    self.attendees
+                )),
+            ));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for (i, learner) in self.learners.iter().enumerate() {
+            if !seen.insert(learner) {
+                return Err(ValidationError::new(
+                    format!("data.learners[{i}]"),
+                    Problem::Inconsistent(format!("learner {} appears twice", learner.as_str())),
+                ));
+            }
+        }
         ordered("data.end", &self.start, &self.end)
     }
 }

@@ -16,7 +16,8 @@
 //! - `registry.licence_revoked` version 1 (no `grounds`): every version-1 event was a revocation
 //!   (吊销), the penalty, so it is read as `grounds: penalty`.
 //! - `schedule.lesson_delivered` version 1 (no `undeclared`): read with `undeclared: None`, which
-//!   is what a version-1 producer said (nothing beyond the course id).
+//!   is what a version-1 producer said (nothing beyond the course id); versions 1 and 2 (no
+//!   `learners`) are read with no learner keys, which is what they said (a count, not who).
 //! - `escrow.refund_requested` version 1 (no `lessons`): read with `lessons: None`, which is what a
 //!   version-1 producer said (an amount, not which lessons it was for), so only its date is judged.
 //!
@@ -34,6 +35,7 @@ mod legacy {
 
     use crate::ids::{ContractId, CourseId, LessonId, SiteId, TeacherId, Text};
     use crate::money::Fen;
+    use crate::schedule::UndeclaredCourse;
     use crate::time::UtcTime;
 
     /// `registry.licence_revoked` version 1.
@@ -41,6 +43,21 @@ mod legacy {
     #[serde(deny_unknown_fields)]
     pub(crate) struct LicenceRevokedV1 {
         pub(crate) reason: Text,
+    }
+
+    /// `schedule.lesson_delivered` version 2.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(crate) struct LessonDeliveredV2 {
+        pub(crate) course: CourseId,
+        pub(crate) lesson: LessonId,
+        pub(crate) start: UtcTime,
+        pub(crate) end: UtcTime,
+        pub(crate) site: Option<SiteId>,
+        pub(crate) teachers: Vec<TeacherId>,
+        pub(crate) attendees: u32,
+        #[serde(default)]
+        pub(crate) undeclared: Option<UndeclaredCourse>,
     }
 
     /// `schedule.lesson_delivered` version 1.
@@ -65,7 +82,9 @@ mod legacy {
     }
 }
 
-pub(crate) use legacy::{LessonDeliveredV1, LicenceRevokedV1, RefundRequestedV1};
+pub(crate) use legacy::{
+    LessonDeliveredV1, LessonDeliveredV2, LicenceRevokedV1, RefundRequestedV1,
+};
 
 /// The catalogue code of `registry.licence_revoked`.
 const LICENCE_REVOKED: u16 = 3;
@@ -95,6 +114,23 @@ impl From<LessonDeliveredV1> for LessonDelivered {
             teachers: old.teachers,
             attendees: old.attendees,
             undeclared: None,
+            learners: Vec::new(),
+        }
+    }
+}
+
+impl From<LessonDeliveredV2> for LessonDelivered {
+    fn from(old: LessonDeliveredV2) -> Self {
+        LessonDelivered {
+            course: old.course,
+            lesson: old.lesson,
+            start: old.start,
+            end: old.end,
+            site: old.site,
+            teachers: old.teachers,
+            attendees: old.attendees,
+            undeclared: old.undeclared,
+            learners: Vec::new(),
         }
     }
 }
@@ -121,6 +157,9 @@ pub(crate) fn postcard_payload(
         (LESSON_DELIVERED, 1) => postcard::from_bytes::<LessonDeliveredV1>(bytes)
             .map(|old| Event::LessonDelivered(old.into()))
             .map_err(|e| DecodeError::Payload(e.to_string())),
+        (LESSON_DELIVERED, 2) => postcard::from_bytes::<LessonDeliveredV2>(bytes)
+            .map(|old| Event::LessonDelivered(old.into()))
+            .map_err(|e| DecodeError::Payload(e.to_string())),
         (REFUND_REQUESTED, 1) => postcard::from_bytes::<RefundRequestedV1>(bytes)
             .map(|old| Event::RefundRequested(old.into()))
             .map_err(|e| DecodeError::Payload(e.to_string())),
@@ -138,6 +177,8 @@ pub(crate) fn json_data(
         (LICENCE_REVOKED, 1) => crate::catalog::decode_json::<LicenceRevokedV1>(data)
             .map(|old| Event::LicenceRevoked(old.into())),
         (LESSON_DELIVERED, 1) => crate::catalog::decode_json::<LessonDeliveredV1>(data)
+            .map(|old| Event::LessonDelivered(old.into())),
+        (LESSON_DELIVERED, 2) => crate::catalog::decode_json::<LessonDeliveredV2>(data)
             .map(|old| Event::LessonDelivered(old.into())),
         (REFUND_REQUESTED, 1) => crate::catalog::decode_json::<RefundRequestedV1>(data)
             .map(|old| Event::RefundRequested(old.into())),

@@ -266,9 +266,10 @@ catalogue! {
         id: "ONLINE_BREAK_MIN_10MIN", area: Time, severity: Med,
         policy: ["online_break_min_seconds"],
         source: "《关于进一步减轻义务教育阶段学生作业负担和校外培训负担的意见》（中办发〔2021〕40号）", list: Counts,
-        zh: "线上培训课程间隔不少于10分钟",
-        en: "At least 10 minutes between online lessons",
-        city: ["online_break_9m59s_planned", "online_break_9m59s_delivered"],
+        zh: "线上培训课程间隔不少于10分钟（同一学生跨课程亦同）",
+        en: "At least 10 minutes between online lessons (per student, across courses)",
+        city: ["online_break_9m59s_planned", "online_break_9m59s_delivered",
+               "online_break_9m59s_same_student_two_courses"],
     }
     OnlineEndBy2100 {
         id: "ONLINE_END_BY_2100", area: Time, severity: High,

@@ -9,7 +9,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::civil::{Date, DateTime};
 use serde::{Deserialize, Serialize};
-use tutorwatch_events::ids::{AccountId, BankId, CourseId, LessonId, SiteId, TeacherId};
+use tutorwatch_events::ids::{
+    AccountId, BankId, CourseId, LessonId, SiteId, StudentRef, TeacherId,
+};
 use tutorwatch_events::kinds::{Category, GradeBand, LicensedModes, Mode, Subject};
 use tutorwatch_events::registry::{RevocationGrounds, DEFAULT_TIME_ZONE};
 use tutorwatch_events::schedule::{LessonDelivered, Session, UndeclaredCourse};
@@ -116,6 +118,19 @@ pub struct Institution {
     /// The offline lessons delivered at each site, by start: who was there at the same time.
     /// Grows with the delivered lessons, as the courses' own `delivered` does.
     pub site_lessons: BTreeMap<SiteId, SiteLessons>,
+    /// The online lessons each student attended (by the learner key the institution sent), by
+    /// start: a student's breaks are judged across courses. Grows with the delivered lessons.
+    pub learner_lessons: BTreeMap<StudentRef, LearnerLessons>,
+}
+
+/// A student's online lessons by start, then by course and lesson.
+pub type LearnerLessons = BTreeMap<UtcTime, BTreeMap<(CourseId, LessonId), LearnerLesson>>;
+
+/// An online lesson a student attended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LearnerLesson {
+    pub end: UtcTime,
+    pub evidence: Evidence,
 }
 
 /// A site's teaching floor area and the inspection that measured it.
@@ -151,6 +166,7 @@ impl Institution {
             prices: BTreeMap::new(),
             floor_areas: BTreeMap::new(),
             site_lessons: BTreeMap::new(),
+            learner_lessons: BTreeMap::new(),
         }
     }
 
@@ -462,6 +478,25 @@ impl Facts {
                 let course = self.courses.get(&key(&l.course));
                 let offline =
                     course.map(|c| c.mode).or(l.undeclared.map(|u| u.mode)) == Some(Mode::Offline);
+                let online =
+                    course.map(|c| c.mode).or(l.undeclared.map(|u| u.mode)) == Some(Mode::Online);
+                if online {
+                    for learner in &l.learners {
+                        institution
+                            .learner_lessons
+                            .entry(learner.clone())
+                            .or_default()
+                            .entry(l.start)
+                            .or_default()
+                            .insert(
+                                (l.course.clone(), l.lesson.clone()),
+                                LearnerLesson {
+                                    end: l.end,
+                                    evidence: by,
+                                },
+                            );
+                    }
+                }
                 let site = l.site.as_ref().or(course.and_then(|c| c.site.as_ref()));
                 if let (true, Some(site)) = (offline, site) {
                     institution

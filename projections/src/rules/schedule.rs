@@ -341,6 +341,55 @@ fn judge_delivered(
                 Some(d.evidence),
             ));
         }
+        findings.extend(learner_breaks(ctx, event, l));
+    }
+    // A pair found both per course and per student is one finding.
+    let mut seen = BTreeSet::new();
+    findings.retain(|f| seen.insert(f.id));
+    findings
+}
+
+/// The breaks before and after `l` for each student it names, whatever course their neighbouring
+/// online lesson was of.
+fn learner_breaks(ctx: &Context<'_>, event: &LoggedEvent, l: &LessonDelivered) -> Vec<Finding> {
+    let Some(institution) = ctx.facts.institution(&event.envelope.institution) else {
+        return Vec::new();
+    };
+    let mut findings = Vec::new();
+    for learner in &l.learners {
+        let Some(lessons) = institution.learner_lessons.get(learner) else {
+            continue;
+        };
+        let before = lessons
+            .range(..l.start)
+            .next_back()
+            .and_then(|(_, at)| at.iter().next());
+        if let Some(((course, lesson), d)) = before {
+            findings.extend(time::learner_break(
+                ctx,
+                event,
+                (d.end, course, lesson),
+                (l.start, &l.course, &l.lesson),
+                d.evidence,
+            ));
+        }
+        let after = lessons
+            .range((
+                std::ops::Bound::Excluded(l.start),
+                std::ops::Bound::Unbounded,
+            ))
+            .next();
+        if let Some((start, at)) = after {
+            if let Some(((course, lesson), d)) = at.iter().next() {
+                findings.extend(time::learner_break(
+                    ctx,
+                    event,
+                    (l.end, &l.course, &l.lesson),
+                    (*start, course, lesson),
+                    d.evidence,
+                ));
+            }
+        }
     }
     findings
 }

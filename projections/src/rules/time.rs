@@ -38,8 +38,29 @@ impl RuleArea for TimeRules {
         later: (UtcTime, &LessonId),
         other: Option<Evidence>,
     ) -> Option<Finding> {
-        break_finding(ctx, event, course, earlier, later, other)
+        break_finding(ctx, event, (course, course), earlier, later, other)
     }
+}
+
+/// ONLINE_BREAK_MIN_10MIN between two delivered online lessons one student attended (by its
+/// learner key), of the same course or two: `other` is the delivery of the lesson that is not
+/// `event`'s. Named as the per-course finding of the same two deliveries is, so a pair found both
+/// ways is one finding.
+pub(crate) fn learner_break(
+    ctx: &Context<'_>,
+    event: &LoggedEvent,
+    earlier: (UtcTime, &CourseId, &LessonId),
+    later: (UtcTime, &CourseId, &LessonId),
+    other: Evidence,
+) -> Option<Finding> {
+    break_finding(
+        ctx,
+        event,
+        (earlier.1, later.1),
+        (earlier.0, earlier.2),
+        (later.0, later.2),
+        Some(other),
+    )
 }
 
 /// Why a delivered lesson was outside the declared schedule.
@@ -431,7 +452,7 @@ fn school_hours_overlap(
 fn break_finding(
     ctx: &Context<'_>,
     event: &LoggedEvent,
-    course: &CourseId,
+    (earlier_course, course): (&CourseId, &CourseId),
     earlier: (UtcTime, &LessonId),
     later: (UtcTime, &LessonId),
     other: Option<Evidence>,
@@ -451,18 +472,36 @@ fn break_finding(
         .draft(event, RuleId::OnlineBreakMin10Min, later_start)
         .figure(Figure::new("actual", Measure::Seconds(gap.max(0))))
         .figure(Figure::new("limit", Measure::Seconds(min)))
-        .describe(format!(
-            "break between online lessons {earlier_lesson} and {later_lesson} of {course} {} < {} min ({})",
-            Measure::Seconds(gap.max(0)),
-            min / 60,
-            since(limit.level, limit.from)
-        ))
-        .in_chinese(format!(
-            "课程 {course} 的线上课时 {earlier_lesson} 与 {later_lesson} 之间休息 {}，不足 {} 分钟（{}）",
-            Measure::Seconds(gap.max(0)).text(Lang::Zh),
-            min / 60,
-            since_zh(limit.level, limit.from)
-        ));
+        .describe(if earlier_course == course {
+            format!(
+                "break between online lessons {earlier_lesson} and {later_lesson} of {course} {} < {} min ({})",
+                Measure::Seconds(gap.max(0)),
+                min / 60,
+                since(limit.level, limit.from)
+            )
+        } else {
+            format!(
+                "break between online lesson {earlier_lesson} of {earlier_course} and {later_lesson} of {course}, attended by the same student, {} < {} min ({})",
+                Measure::Seconds(gap.max(0)),
+                min / 60,
+                since(limit.level, limit.from)
+            )
+        })
+        .in_chinese(if earlier_course == course {
+            format!(
+                "课程 {course} 的线上课时 {earlier_lesson} 与 {later_lesson} 之间休息 {}，不足 {} 分钟（{}）",
+                Measure::Seconds(gap.max(0)).text(Lang::Zh),
+                min / 60,
+                since_zh(limit.level, limit.from)
+            )
+        } else {
+            format!(
+                "同一学生先后参加课程 {earlier_course} 的线上课时 {earlier_lesson} 与课程 {course} 的课时 {later_lesson}，其间休息 {}，不足 {} 分钟（{}）",
+                Measure::Seconds(gap.max(0)).text(Lang::Zh),
+                min / 60,
+                since_zh(limit.level, limit.from)
+            )
+        });
     let id = match other {
         Some(other) => {
             draft = draft.with_evidence(other);

@@ -191,6 +191,85 @@ fn online_lessons_need_a_10_minute_break_whatever_order_they_arrive_in() {
     assert_eq!(reversed.len(), 1);
 }
 
+/// Two online maths courses with one lesson each, 18:00–18:30 and then from `second_start`, each
+/// delivered with the learner keys given, in the order given.
+fn two_courses_one_student(
+    second_start: &str,
+    second_end: &str,
+    learners: (&[&str], &[&str]),
+    reversed: bool,
+) -> Projector {
+    let mut log = Log::new();
+    log.licensed_subject_institution();
+    let lessons = [
+        (
+            "c-1",
+            "2025-09-01T18:00:00+08:00",
+            "2025-09-01T18:30:00+08:00",
+            learners.0,
+        ),
+        ("c-2", second_start, second_end, learners.1),
+    ];
+    for (id, start, end, _) in lessons {
+        log.push(
+            "2025-08-20T10:00:00+08:00",
+            course(
+                id,
+                Subject::Mathematics,
+                GradeBand::Primary,
+                Mode::Online,
+                vec![session("l-1", start, end)],
+            ),
+        );
+    }
+    let mut order = lessons.to_vec();
+    if reversed {
+        order.reverse();
+    }
+    for (id, start, end, keys) in order {
+        let mut lesson = delivered(id, "l-1", start, end);
+        lesson.learners = keys
+            .iter()
+            .map(|k| tutorwatch_events::ids::StudentRef::parse(k).expect("a learner key"))
+            .collect();
+        log.push("2025-09-01T20:00:00+08:00", lesson);
+    }
+    run(&log.events)
+}
+
+#[test]
+fn a_students_break_is_judged_across_courses() {
+    let (start, end) = ("2025-09-01T18:39:59+08:00", "2025-09-01T19:09:59+08:00");
+    for reversed in [false, true] {
+        let found = of_rule(
+            &two_courses_one_student(start, end, (&["k-a", "k-b"], &["k-b", "k-c"]), reversed),
+            RuleId::OnlineBreakMin10Min,
+        );
+        assert_eq!(
+            found.len(),
+            1,
+            "one finding for the pair (reversed: {reversed})"
+        );
+        assert_eq!(found[0].figures[0].value, Measure::Seconds(599));
+        assert_eq!(found[0].evidence.len(), 2);
+        assert!(
+            found[0].description_zh.contains("同一学生"),
+            "{}",
+            found[0].description_zh
+        );
+    }
+    // Different students, or a 10-minute break, raise nothing.
+    let apart = two_courses_one_student(start, end, (&["k-a"], &["k-c"]), false);
+    assert!(of_rule(&apart, RuleId::OnlineBreakMin10Min).is_empty());
+    let ten = two_courses_one_student(
+        "2025-09-01T18:40:00+08:00",
+        "2025-09-01T19:10:00+08:00",
+        (&["k-a"], &["k-a"]),
+        false,
+    );
+    assert!(of_rule(&ten, RuleId::OnlineBreakMin10Min).is_empty());
+}
+
 #[test]
 fn planned_sessions_too_close_together_are_found_in_the_plan() {
     let mut log = Log::new();

@@ -221,6 +221,7 @@ pub fn delivered(course: &str, lesson: &str, start: &str, end: &str) -> LessonDe
         teachers: vec![tok!(TeacherId, "t-1")],
         attendees: 10,
         undeclared: None,
+        learners: Vec::new(),
     }
 }
 

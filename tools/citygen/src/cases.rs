@@ -35,6 +35,7 @@ pub const CASES: &[&str] = &[
     "online_lesson_31m_kept_by_reschedule",
     "online_break_9m59s_planned",
     "online_break_9m59s_delivered",
+    "online_break_9m59s_same_student_two_courses",
     "online_end_21h00m01s_planned",
     "online_end_21h00m01s_delivered",
     "offline_end_20h30m01s_planned",
@@ -147,6 +148,7 @@ fn deliver(
         teachers: plan.teachers.clone(),
         attendees: 12,
         undeclared: None,
+        learners: Vec::new(),
     };
     em.emit(&inst.who, times.1, event)
 }

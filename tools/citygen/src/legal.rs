@@ -237,6 +237,7 @@ fn course(
             teachers: plan.teachers.clone(),
             attendees: u32::try_from(students).unwrap_or(1),
             undeclared: None,
+            learners: Vec::new(),
         };
         em.emit(&inst.who, session.end, event);
         let at = plus(session.end, 3600)?;
@@ -376,6 +377,7 @@ fn deliver_all(em: &mut Emitter, inst: &Inst, plan: &Plan, actual: &[Option<(Utc
             teachers: plan.teachers.clone(),
             attendees: 10,
             undeclared: None,
+            learners: Vec::new(),
         };
         em.emit(&inst.who, end, event);
     }

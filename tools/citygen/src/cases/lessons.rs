@@ -1,6 +1,8 @@
-//! Planted lesson cases: lengths, breaks and end times just past their limits, a lesson a second
+//! Planted lesson cases: lengths, breaks (one a student's, across two courses) and end times just
+//! past their limits, a lesson a second
 //! into school hours (江苏), subject lessons on barred days, preschool courses, and plans withdrawn (or kept) by a reschedule or cancellation.
 
+use tutorwatch_events::ids::StudentRef;
 use tutorwatch_events::kinds::{GradeBand, Mode, Subject};
 use tutorwatch_events::schedule::{
     CourseCancelled, CourseRescheduled, LessonDelivered, UndeclaredCourse,
@@ -9,7 +11,7 @@ use tutorwatch_events::EventId;
 use tutorwatch_findings::{identity, RuleId};
 
 use crate::clock::local;
-use crate::inst::{text, Plan};
+use crate::inst::{text, token, Plan};
 use crate::truth::Expected;
 use crate::GenError;
 
@@ -175,6 +177,34 @@ pub(super) fn plant(case: &mut Case<'_>) -> Result<Option<Vec<Expected>>, GenErr
                 RuleId::OnlineBreakMin10Min,
                 identity(&[&"break", &first, &second]),
                 vec![first, second],
+            )]
+        }
+        // One student in two online courses: 18:00–18:30 in one, 18:39:59 in the other. Each
+        // course alone is legal; the student's break is 9:59.
+        "online_break_9m59s_same_student_two_courses" => {
+            let learner: StudentRef = token(format!("learner-{}-1", inst.n))?;
+            let mut delivered = Vec::new();
+            for (from, to) in [((18, 0, 0), (18, 30, 0)), ((18, 39, 59), (19, 9, 59))] {
+                let plan = inst.plan(maths, Mode::Online, 5000, &[span(DAY, from, to)?])?;
+                inst.publish(em, published, &plan, GradeBand::Junior)?;
+                let s = &plan.sessions[0];
+                let lesson = LessonDelivered {
+                    course: plan.course.clone(),
+                    lesson: s.lesson.clone(),
+                    start: s.start,
+                    end: s.end,
+                    site: None,
+                    teachers: plan.teachers.clone(),
+                    attendees: 12,
+                    undeclared: None,
+                    learners: vec![learner.clone()],
+                };
+                delivered.push(em.emit(&inst.who, s.end, lesson));
+            }
+            vec![expect(
+                RuleId::OnlineBreakMin10Min,
+                identity(&[&"break", &delivered[0], &delivered[1]]),
+                delivered,
             )]
         }
         "online_end_21h00m01s_planned" => {
@@ -424,6 +454,7 @@ fn deliver_undeclared(em: &mut Emitter, inst: &Inst, plan: &Plan, band: GradeBan
             grade_band: band,
             mode: plan.mode,
         }),
+        learners: Vec::new(),
     };
     em.emit(&inst.who, session.end, event)
 }

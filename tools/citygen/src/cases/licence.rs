@@ -69,6 +69,7 @@ pub(super) fn plant(case: &mut Case<'_>) -> Result<Option<Vec<Expected>>, GenErr
                 teachers: plan.teachers.clone(),
                 attendees: 51,
                 undeclared: None,
+                learners: Vec::new(),
             };
             let e = em.emit(&inst.who, s.end, lesson);
             vec![expect(
@@ -109,6 +110,7 @@ pub(super) fn plant(case: &mut Case<'_>) -> Result<Option<Vec<Expected>>, GenErr
                     teachers: plan.teachers.clone(),
                     attendees: 17,
                     undeclared: None,
+                    learners: Vec::new(),
                 };
                 evidence.push(em.emit(&inst.who, s.end, lesson));
                 last = Some(plan);
