@@ -451,11 +451,11 @@ catalogue! {
     }
     PrepayMax3m60h {
         id: "PREPAY_MAX_3M_60H", area: Funds, severity: High,
-        policy: ["prepay_max_months", "prepay_max_lessons"],
+        policy: ["prepay_max_months", "prepay_max_lessons", "prepay_lessons_per_subject"],
         source: "《关于加强校外培训机构预收费监管工作的通知》（教监管函〔2021〕2号）", list: Counts,
         zh: "预收费不得超过3个月或60课时",
         en: "Prepaid fees cover at most 3 months or 60 lesson-hours",
-        city: ["prepay_61_lessons", "prepay_3_months"],
+        city: ["prepay_61_lessons", "prepay_3_months", "prepay_30_and_31_lessons_of_one_subject"],
     }
     PrepayEarliestCollect {
         id: "PREPAY_EARLIEST_COLLECT", area: Funds, severity: Med,

@@ -189,6 +189,10 @@ pub struct ParameterSet {
     /// A local rule (江苏, 成都, 海南): a fee may not be collected earlier than this many months
     /// before the service it pays for starts (PREPAY_EARLIEST_COLLECT). Unset nationally.
     pub prepay_earliest_months: Option<Timeline<u32>>,
+    /// A local rule (浙江, 江苏): PREPAY_MAX_3M_60H's lesson cap counts a student's prepaid,
+    /// undelivered lessons of one subject across all its contracts with the institution, not one
+    /// contract's. Unset nationally.
+    pub prepay_lessons_per_subject: Option<Timeline<bool>>,
     pub release_per_lesson: Option<Timeline<bool>>,
     pub escrow_warn_coverage_bp: Option<Timeline<u32>>,
     pub escrow_serious_coverage_bp: Option<Timeline<u32>>,

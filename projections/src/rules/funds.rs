@@ -1,4 +1,5 @@
-//! Prepaid fees and escrow (area `funds` of the rule catalogue): PREPAY_MAX_3M_60H, PREPAY_MAX_5000,
+//! Prepaid fees and escrow (area `funds` of the rule catalogue): PREPAY_MAX_3M_60H (the 60 lessons
+//! per contract, or per student and subject where a region says so), PREPAY_MAX_5000,
 //! PREPAY_EARLIEST_COLLECT (a local rule), PREPAY_DEDICATED_ACCOUNT, NO_TRAINING_LOAN, RELEASE_PER_LESSON, REFUND_PRORATA, and the escrow
 //! early warnings of our own (ESCROW_SHORTFALL_WARN, ESCROW_SHORTFALL, ACCOUNT_CLOSED_WHILE_OWED).
 //!
@@ -21,8 +22,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use tutorwatch_events::escrow::{DailyBalanceStated, FeeCollected, FundsReleased};
-use tutorwatch_events::ids::{AccountId, ContractId, CourseId};
-use tutorwatch_events::kinds::Category;
+use tutorwatch_events::ids::{AccountId, ContractId, CourseId, StudentRef};
+use tutorwatch_events::kinds::{Category, Subject};
 use tutorwatch_events::{CreditCode, Event, Fen, LoggedEvent, Producer, UtcTime};
 
 use crate::context::Context;
@@ -48,6 +49,8 @@ pub struct AccountKey {
 /// What families prepaid under one contract and what happened to it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Contract {
+    /// The student it is for (a pseudonymous reference).
+    pub student: StudentRef,
     pub course: Option<CourseId>,
     pub account: Option<AccountId>,
     pub amount: Fen,
@@ -109,6 +112,9 @@ pub struct FundRules {
     /// The keys of `pending_refunds` per awaited producer, so an event finds the refunds its
     /// producer's clock makes overdue without a scan (one entry per producer with refunds due).
     refunds_by_awaited: BTreeMap<Producer, BTreeSet<(UtcTime, u64)>>,
+    /// Each student's contracts per subject at an institution (for contracts of a known course),
+    /// where a region counts the 60 lessons per subject.
+    subject_contracts: BTreeMap<(CreditCode, StudentRef, Subject), BTreeSet<ContractId>>,
 }
 
 fn bp_below(amount: Fen, owed: Fen, bp: u32) -> bool {
@@ -310,6 +316,37 @@ impl FundRules {
             )
     }
 
+    /// The lessons the student holds prepaid and undelivered in `subject` at the institution
+    /// once `fee` is added: its contract's (`prepaid`) and every other contract's of the subject.
+    fn subject_lessons(
+        &self,
+        institution: &CreditCode,
+        fee: &FeeCollected,
+        subject: Subject,
+        prepaid: &Prepaid,
+    ) -> SubjectLessons {
+        let others = self
+            .subject_contracts
+            .get(&(institution.clone(), fee.student.clone(), subject))
+            .into_iter()
+            .flatten()
+            .filter(|contract| **contract != fee.contract)
+            .filter_map(|contract| {
+                self.contracts.get(&ContractKey {
+                    institution: institution.clone(),
+                    contract: contract.clone(),
+                })
+            })
+            .map(|c| u64::from(c.lessons).saturating_sub(c.released_lessons))
+            .filter(|undelivered| *undelivered > 0);
+        let (count, lessons) = others.fold((0u64, 0u64), |(n, sum), l| (n + 1, sum + l));
+        SubjectLessons {
+            subject,
+            lessons: lessons.saturating_add(prepaid.lessons),
+            other_contracts: count,
+        }
+    }
+
     /// Adds a pending refund to its three indexes.
     fn add_refund(&mut self, refund: (UtcTime, u64), pending: PendingRefund) {
         self.refunds_by_contract
@@ -419,12 +456,31 @@ impl FundRules {
             institution: institution.clone(),
             contract: fee.contract.clone(),
         };
+        let subject = fee
+            .course
+            .as_ref()
+            .and_then(|c| ctx.facts.course(institution, c))
+            .map(|c| c.subject);
         if let Some(category) = category {
-            let prepaid = Prepaid::after(self.contracts.get(&key), fee);
+            let mut prepaid = Prepaid::after(self.contracts.get(&key), fee);
+            let per_subject = ctx
+                .policy
+                .enabled(region, date, |p| p.prepay_lessons_per_subject.as_ref());
+            if let (true, Some(subject)) = (per_subject, subject) {
+                prepaid.per_subject =
+                    Some(self.subject_lessons(institution, fee, subject, &prepaid));
+            }
             findings.extend(prepay_caps(ctx, event, fee, &prepaid, category, date, &id));
         }
 
+        if let Some(subject) = subject {
+            self.subject_contracts
+                .entry((institution.clone(), fee.student.clone(), subject))
+                .or_default()
+                .insert(fee.contract.clone());
+        }
         let contract = self.contracts.entry(key).or_insert_with(|| Contract {
+            student: fee.student.clone(),
             course: fee.course.clone(),
             account: fee.supervised_account.clone(),
             amount: Fen::ZERO,
@@ -754,6 +810,18 @@ struct Prepaid {
     /// Whether earlier charges of the contract are still undelivered (otherwise this is the
     /// charge alone).
     with_earlier: bool,
+    /// Where a region counts the 60 lessons per subject: the student's undelivered lessons of
+    /// the subject across its contracts.
+    per_subject: Option<SubjectLessons>,
+}
+
+/// A student's prepaid, undelivered lessons of one subject at one institution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct SubjectLessons {
+    subject: Subject,
+    lessons: u64,
+    /// How many other contracts hold some of them.
+    other_contracts: u64,
 }
 
 impl Prepaid {
@@ -764,6 +832,7 @@ impl Prepaid {
             service_start: fee.service_start,
             service_end: fee.service_end,
             with_earlier: false,
+            per_subject: None,
         };
         let Some(c) = contract else {
             return alone;
@@ -782,6 +851,7 @@ impl Prepaid {
             service_start: c.service_start.min(fee.service_start),
             service_end: c.service_end.max(fee.service_end),
             with_earlier: true,
+            per_subject: None,
         }
     }
 
@@ -863,14 +933,39 @@ fn prepay_caps(
         }
     }
     if let Some(max) = lessons {
-        if prepaid.lessons > u64::from(max) {
-            draft = draft
-                .figure(Figure::new("lessons", Measure::Count(prepaid.lessons)))
-                .figure(Figure::new("limit", Measure::Count(u64::from(max))));
-            problems.push((
-                format!("{} 课时，超过 {max} 课时", prepaid.lessons),
-                format!("{} lessons > {max}", prepaid.lessons),
-            ));
+        match prepaid.per_subject {
+            Some(subject) if subject.lessons > u64::from(max) => {
+                draft = draft
+                    .figure(Figure::new("lessons", Measure::Count(subject.lessons)))
+                    .figure(Figure::new("limit", Measure::Count(u64::from(max))))
+                    .figure(Figure::new(
+                        "subject",
+                        Measure::Text(subject.subject.name_zh().to_owned()),
+                    ));
+                problems.push((
+                    format!(
+                        "该学生{}科目预收未消课共 {} 课时（含其他 {} 份合同），超过每科 {max} 课时",
+                        subject.subject.name_zh(),
+                        subject.lessons,
+                        subject.other_contracts
+                    ),
+                    format!(
+                        "the student holds {} undelivered prepaid lessons of {} ({} other contract(s) included) > {max} per subject",
+                        subject.lessons, subject.subject, subject.other_contracts
+                    ),
+                ));
+            }
+            Some(_) => {}
+            None if prepaid.lessons > u64::from(max) => {
+                draft = draft
+                    .figure(Figure::new("lessons", Measure::Count(prepaid.lessons)))
+                    .figure(Figure::new("limit", Measure::Count(u64::from(max))));
+                problems.push((
+                    format!("{} 课时，超过 {max} 课时", prepaid.lessons),
+                    format!("{} lessons > {max}", prepaid.lessons),
+                ));
+            }
+            None => {}
         }
     }
     if !problems.is_empty() {

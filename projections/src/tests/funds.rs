@@ -717,6 +717,74 @@ fn in_jiangsu_a_fee_may_be_collected_a_month_before_the_service_and_not_a_day_ea
 }
 
 #[test]
+fn in_jiangsu_the_60_lessons_are_counted_per_subject_across_a_students_contracts() {
+    // Two maths courses and one music course; one student buys `lessons` of each, one contract
+    // per course, and 5 of the first maths contract's lessons are released before the last.
+    let judge = |region: &'static str, lessons: [u32; 3], released: u32| {
+        let mut log = Log::for_institution(CODE, region);
+        log.licensed_subject_institution();
+        for (id, subject) in [
+            ("c-1", Subject::Mathematics),
+            ("c-2", Subject::Mathematics),
+            ("c-3", Subject::Music),
+        ] {
+            log.push(
+                "2025-08-20T10:00:00+08:00",
+                course(
+                    id,
+                    subject,
+                    GradeBand::Primary,
+                    Mode::Offline,
+                    vec![session(
+                        "l-1",
+                        "2025-09-01T17:00:00+08:00",
+                        "2025-09-01T17:30:00+08:00",
+                    )],
+                ),
+            );
+        }
+        for (i, (id, count)) in ["c-1", "c-3", "c-2"].iter().zip(lessons).enumerate() {
+            let contract = format!("k-{}", i + 1);
+            let mut f = fee(
+                &contract,
+                Fen::yuan(100 * u64::from(count)),
+                count,
+                "2025-09-01",
+                "2025-10-31",
+            );
+            f.course = Some(tok!(CourseId, id));
+            if i == 2 && released > 0 {
+                log.push(
+                    "2025-09-05T10:00:00+08:00",
+                    release("k-1", Fen::yuan(100 * u64::from(released)), released),
+                );
+            }
+            log.push(
+                &format!(
+                    "2025-09-0{}T10:00:00+08:00",
+                    i + 1 + 4 * usize::from(i == 2)
+                ),
+                f,
+            );
+        }
+        of_rule(&run(&log.events), RuleId::PrepayMax3m60h)
+    };
+    // 30 + 30 maths is the cap; the music contract's 40 do not count.
+    assert!(judge("320102", [30, 40, 30], 0).is_empty());
+    let found = judge("320102", [30, 40, 31], 0);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].description_zh.contains("数学"),
+        "{}",
+        found[0].description_zh
+    );
+    // Lessons already delivered (released) no longer count.
+    assert!(judge("320102", [30, 40, 35], 5).is_empty());
+    // Nationally each contract is judged alone.
+    assert!(judge("440204", [30, 40, 31], 0).is_empty());
+}
+
+#[test]
 fn a_fee_may_not_charge_more_per_lesson_than_the_course_was_last_published_at() {
     let charged = |prices: &[Fen], amount: Fen| {
         let mut log = Log::new();

@@ -75,6 +75,7 @@ pub const CASES: &[&str] = &[
     "prepay_61_lessons",
     "prepay_3_months",
     "prepay_5000_yuan_01",
+    "prepay_30_and_31_lessons_of_one_subject",
     "fee_collected_1_month_1_day_early",
     "fee_outside_supervised_account",
     "fee_into_unknown_account",
@@ -263,6 +264,7 @@ pub(crate) fn plant(em: &mut Emitter, n: u32, name: &str) -> Result<Vec<Expected
             },
         )?,
         "fee_collected_1_month_1_day_early"
+        | "prepay_30_and_31_lessons_of_one_subject"
         | "school_hours_lesson_starts_15h59m59s_on_a_school_day" => violator(
             em,
             n,

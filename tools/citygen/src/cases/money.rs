@@ -1,4 +1,5 @@
-//! Planted money cases: prepayment caps just exceeded, a fee collected a day before a local
+//! Planted money cases: prepayment caps just exceeded (one per subject across two contracts, where
+//! a local rule counts so), a fee collected a day before a local
 //! rule allows, fees outside supervised accounts or on
 //! loans, releases ahead of lessons, unpaid and late refunds (and one paid on the last day, and
 //! one paid on day 9 whose bank sends it after other banks' clocks passed day 15), a refund a fen
@@ -96,6 +97,35 @@ pub(super) fn plant(case: &mut Case<'_>) -> Result<Option<Vec<Expected>>, GenErr
             let charge = fee(inst, amount, lessons, (start, end), Some(account.clone()))?;
             let e = em.emit(&inst.who, at(jiff::civil::date(2025, 8, 28), 10)?, charge);
             vec![expect(rule, identity(&[&"fee", &e]), vec![e])]
+        }
+        // In 江苏, where the 60 lessons are counted per subject: one student buys 30 lessons of
+        // one maths course and then 31 of another (61 undelivered, each contract legal alone).
+        "prepay_30_and_31_lessons_of_one_subject" => {
+            let mut student = None;
+            let mut last = None;
+            for (lessons, hour) in [(30u32, 12), (31, 13)] {
+                let plan = inst.plan(
+                    maths,
+                    Mode::Offline,
+                    5000,
+                    &[span(DAY, (17, 0, 0), (17, 45, 0))?],
+                )?;
+                inst.publish(em, published, &plan, GradeBand::Primary)?;
+                let mut charge = inst.fee_for(&plan)?;
+                let buyer = student.get_or_insert_with(|| charge.student.clone());
+                charge.student = buyer.clone();
+                charge.lessons = lessons;
+                charge.amount = Fen::new(plan.price.get() * u64::from(lessons));
+                charge.service_start = DAY;
+                charge.service_end = crate::clock::add_days(DAY, 60)?;
+                last = Some(em.emit(&inst.who, at(PUBLISHED, hour)?, charge));
+            }
+            let e = last.ok_or_else(|| GenError::Token("no fee".into()))?;
+            vec![expect(
+                RuleId::PrepayMax3m60h,
+                identity(&[&"fee", &e]),
+                vec![e],
+            )]
         }
         "fee_outside_supervised_account" | "fee_into_unknown_account" | "fee_training_loan" => {
             let account = match name {
