@@ -540,7 +540,7 @@ async fn each_role_does_what_it_may_and_is_refused_the_rest() {
     assert!(
         refused["detail"]
             .as_str()
-            .is_some_and(|d| d.contains("past acknowledgement")),
+            .is_some_and(|d| d.contains("已过受理阶段")),
         "{refused}"
     );
     // The institution sees the same on its own record.
@@ -1021,7 +1021,8 @@ async fn bad_input_is_refused_with_a_problem_naming_the_field() {
         .await;
     assert_eq!(status, 405);
     assert_eq!(problem["title"], "不支持该请求方法", "{problem}");
-    // Titles are Chinese unless the reader prefers English; the detail names the field either way.
+    // Titles and details are Chinese unless the reader prefers English; the field is named
+    // either way, and the Chinese detail never travels as a field of its own.
     let in_language = |language: &'static str| {
         api.client
             .get(api.url("/v1/findings?limit=0"))
@@ -1030,10 +1031,46 @@ async fn bad_input_is_refused_with_a_problem_naming_the_field() {
     };
     let (status, problem) = api.send(in_language("zh-CN,zh;q=0.9")).await;
     assert_eq!((status, problem["title"].as_str()), (422, Some("字段无效")));
+    assert_eq!(problem["detail"], "须为 1 至 1000", "{problem}");
+    assert_eq!(problem["field"], "query.limit");
+    assert!(problem.get("detail_zh").is_none(), "{problem}");
     let (status, problem) = api.send(in_language("en-GB,en;q=0.9")).await;
     assert_eq!(
         (status, problem["title"].as_str()),
         (422, Some("A field is invalid"))
+    );
+    assert_eq!(problem["detail"], "must be 1 to 1000", "{problem}");
+    assert!(problem.get("detail_zh").is_none(), "{problem}");
+    // A field that fails validation, in both languages.
+    let bad_lesson = |language: &'static str| {
+        api.client
+            .post(api.url("/v1/lessons"))
+            .bearer_auth(&api.institution)
+            .header("accept-language", language)
+            .json(&serde_json::json!({
+                "course": "c-x", "lesson": "l-1",
+                "start": "2025-09-01T19:00:00+08:00", "end": "2025-09-01T18:00:00+08:00",
+                "site": null, "teachers": [], "attendees": 3,
+            }))
+    };
+    let (status, problem) = api.send(bad_lesson("zh")).await;
+    assert_eq!(
+        (status, problem["field"].as_str()),
+        (422, Some("end")),
+        "{problem}"
+    );
+    assert!(
+        problem["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("不晚于开始时间")),
+        "{problem}"
+    );
+    let (_, problem) = api.send(bad_lesson("en")).await;
+    assert!(
+        problem["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("not after its start")),
+        "{problem}"
     );
     let response = in_language("en").send().await.expect("the service answers");
     assert_eq!(

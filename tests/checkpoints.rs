@@ -553,7 +553,8 @@ async fn a_findings_evidence_bundle_and_the_list_snapshots_verify_offline_and_a_
     let (status, body, content_type) = get_bytes(&service, &path, &institution).await;
     assert_eq!(status, 409, "{}", String::from_utf8_lossy(&body));
     assert_eq!(content_type, "application/problem+json");
-    assert!(String::from_utf8_lossy(&body).contains("not yet checkpointed"));
+    // In Chinese by default.
+    assert!(String::from_utf8_lossy(&body).contains("尚未被签名检查点覆盖"));
     let (status, _, _) = get_bytes(&service, &path, &stranger).await;
     assert_eq!(status, 404);
     let missing = format!("/v1/findings/{}/evidence", uuid::Uuid::nil());

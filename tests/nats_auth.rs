@@ -449,7 +449,7 @@ async fn serve_ingests_what_producers_publish_over_tls_with_their_own_keys() {
             "--seed",
             "3",
             "--institutions",
-            "80",
+            "100",
             "--publish",
             &server.url(),
         ],

@@ -310,7 +310,7 @@ impl World {
             409 => Verdict::Refused("conflict".into()),
             422 if body["detail"]
                 .as_str()
-                .is_some_and(|d| d.contains("ahead of")) =>
+                .is_some_and(|d| d.contains("比收到事件的时间")) =>
             {
                 Verdict::Refused("future_dated".into())
             }
@@ -792,7 +792,7 @@ async fn ids_cannot_be_squatted_and_case_actions_enter_only_through_the_api() {
         assert!(
             body["detail"]
                 .as_str()
-                .is_some_and(|d| d.contains("only through the HTTP API")),
+                .is_some_and(|d| d.contains("只能通过 HTTP 接口")),
             "{body}"
         );
         let (status, _) = world

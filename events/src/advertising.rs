@@ -101,7 +101,10 @@ impl Validate for AdvertisementObserved {
             if percent == 0 || percent >= 100 {
                 return Err(ValidationError::new(
                     "data.claimed_percent_off",
-                    Problem::Inconsistent(format!("{percent}% off is not a discount")),
+                    Problem::inconsistent(
+                        format!("减 {percent}% 不是折扣"),
+                        format!("{percent}% off is not a discount"),
+                    ),
                 ));
             }
         }

@@ -49,6 +49,26 @@ pub enum DecodeError {
 }
 
 impl DecodeError {
+    /// The error in Chinese (a JSON parser's own message is kept as it is, in parentheses).
+    pub fn message_zh(&self) -> String {
+        match self {
+            DecodeError::Empty => "内容为空".to_owned(),
+            DecodeError::TooLarge(n) => format!("内容 {n} 字节，最多 {EVENT_BYTES_MAX} 字节"),
+            DecodeError::UnknownFormat(b) => {
+                format!("未知的格式字节 {b:#04x}（本版本读取 {WIRE_FORMAT_V1:#04x}）")
+            }
+            DecodeError::Envelope(e) => format!("事件信封无法解析（{e}）"),
+            DecodeError::Payload(e) => format!("事件数据无法解析（{e}）"),
+            DecodeError::UnknownEventCode(code) => format!("未知的事件类型代码 {code}"),
+            DecodeError::UnknownEventType(name) => format!("未知的事件类型 {name:?}"),
+            DecodeError::UnsupportedVersion { code, version } => {
+                format!("事件类型代码 {code} 没有本版本可读取的第 {version} 版")
+            }
+            DecodeError::Json { field, message } => format!("{field}：无法读取（{message}）"),
+            DecodeError::TrailingBytes(n) => format!("事件之后多出 {n} 字节"),
+        }
+    }
+
     /// The field at fault, when the error is about one.
     pub fn field(&self) -> Option<&str> {
         match self {

@@ -52,10 +52,16 @@ impl Envelope {
             if registered.region != self.region {
                 return Err(ValidationError::new(
                     "data.region",
-                    Problem::Inconsistent(format!(
-                        "registered region {} differs from the envelope's region {}",
-                        registered.region, self.region
-                    )),
+                    Problem::inconsistent(
+                        format!(
+                            "登记地区 {} 与事件信封的地区 {} 不同",
+                            registered.region, self.region
+                        ),
+                        format!(
+                            "registered region {} differs from the envelope's region {}",
+                            registered.region, self.region
+                        ),
+                    ),
                 ));
             }
         }

@@ -71,31 +71,47 @@ impl Validate for InstitutionRegistered {
         if let Some(subject) = self.subjects.iter().find(|s| s.category() != self.category) {
             return Err(ValidationError::new(
                 "data.subjects",
-                Problem::Inconsistent(format!(
-                    "{subject:?} is not in the registered category {:?}",
-                    self.category
-                )),
+                Problem::inconsistent(
+                    format!(
+                        "{}不属于登记的类别{}",
+                        subject.name_zh(),
+                        self.category.name_zh()
+                    ),
+                    format!(
+                        "{subject} is not in the registered category {}",
+                        self.category
+                    ),
+                ),
             ));
         }
         if jiff::tz::TimeZone::get(self.time_zone.as_str()).is_err() {
             return Err(ValidationError::new(
                 "data.time_zone",
-                Problem::Inconsistent(format!(
-                    "{:?} is not an IANA time zone",
-                    self.time_zone.as_str()
-                )),
+                Problem::inconsistent(
+                    format!("{:?} 不是 IANA 时区", self.time_zone.as_str()),
+                    format!("{:?} is not an IANA time zone", self.time_zone.as_str()),
+                ),
             ));
         }
         if !self.region.keeps_time_zone(self.time_zone.as_str()) {
             return Err(ValidationError::new(
                 "data.time_zone",
-                Problem::Inconsistent(format!(
-                    "region {} keeps {} time; {:?} contradicts it (omit the field or send {:?})",
-                    self.region,
-                    self.region.civil_time_zone(),
-                    self.time_zone.as_str(),
-                    self.region.civil_time_zone()
-                )),
+                Problem::inconsistent(
+                    format!(
+                        "地区 {} 使用 {} 时间，{:?} 与之不符（省略该字段或填写 {:?}）",
+                        self.region,
+                        self.region.civil_time_zone(),
+                        self.time_zone.as_str(),
+                        self.region.civil_time_zone()
+                    ),
+                    format!(
+                        "region {} keeps {} time; {:?} contradicts it (omit the field or send {:?})",
+                        self.region,
+                        self.region.civil_time_zone(),
+                        self.time_zone.as_str(),
+                        self.region.civil_time_zone()
+                    ),
+                ),
             ));
         }
         Ok(())
@@ -199,10 +215,16 @@ impl Validate for InspectionRecorded {
         if self.full_time_teaching_staff > self.staff_total {
             return Err(ValidationError::new(
                 "data.full_time_teaching_staff",
-                Problem::Inconsistent(format!(
-                    "{} full-time teaching staff out of {} staff in all",
-                    self.full_time_teaching_staff, self.staff_total
-                )),
+                Problem::inconsistent(
+                    format!(
+                        "专职教学人员 {} 人多于从业人员总数 {} 人",
+                        self.full_time_teaching_staff, self.staff_total
+                    ),
+                    format!(
+                        "{} full-time teaching staff out of {} staff in all",
+                        self.full_time_teaching_staff, self.staff_total
+                    ),
+                ),
             ));
         }
         match (&self.site, self.floor_area_m2) {
@@ -210,11 +232,17 @@ impl Validate for InspectionRecorded {
             (None, None) => Ok(()),
             (Some(_), None) => Err(ValidationError::new(
                 "data.floor_area_m2",
-                Problem::Inconsistent("an inspected site needs its floor area".into()),
+                Problem::inconsistent(
+                    "检查的场所须填写其面积",
+                    "an inspected site needs its floor area",
+                ),
             )),
             (None, Some(_)) => Err(ValidationError::new(
                 "data.site",
-                Problem::Inconsistent("a floor area needs the site it measures".into()),
+                Problem::inconsistent(
+                    "面积须注明所属场所",
+                    "a floor area needs the site it measures",
+                ),
             )),
         }
     }

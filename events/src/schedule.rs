@@ -33,7 +33,10 @@ fn validate_sessions(sessions: &[Session]) -> Validation {
         if !seen.insert(&session.lesson) {
             return Err(ValidationError::new(
                 format!("data.sessions[{i}].lesson"),
-                Problem::Inconsistent(format!("lesson {} appears twice", session.lesson)),
+                Problem::inconsistent(
+                    format!("课时 {} 出现两次", session.lesson),
+                    format!("lesson {} appears twice", session.lesson),
+                ),
             ));
         }
     }
@@ -67,7 +70,10 @@ impl Validate for CoursePublished {
         if self.mode == Mode::Offline && self.site.is_none() {
             return Err(ValidationError::new(
                 "data.site",
-                Problem::Inconsistent("an offline course must name its site".into()),
+                Problem::inconsistent(
+                    "线下课程须注明教学场所",
+                    "an offline course must name its site",
+                ),
             ));
         }
         validate_sessions(&self.sessions)
@@ -164,11 +170,18 @@ impl Validate for LessonDelivered {
         if self.learners.len() > usize::try_from(self.attendees).unwrap_or(usize::MAX) {
             return Err(ValidationError::new(
                 "data.learners",
-                Problem::Inconsistent(format!(
-                    "{} learners for {} attendees",
-                    self.learners.len(),
-                    self.attendees
-                )),
+                Problem::inconsistent(
+                    format!(
+                        "学员标识 {} 个，多于上课人数 {} 人",
+                        self.learners.len(),
+                        self.attendees
+                    ),
+                    format!(
+                        "{} learners for {} attendees",
+                        self.learners.len(),
+                        self.attendees
+                    ),
+                ),
             ));
         }
         let mut seen = std::collections::BTreeSet::new();
@@ -176,7 +189,10 @@ impl Validate for LessonDelivered {
             if !seen.insert(learner) {
                 return Err(ValidationError::new(
                     format!("data.learners[{i}]"),
-                    Problem::Inconsistent(format!("learner {} appears twice", learner.as_str())),
+                    Problem::inconsistent(
+                        format!("学员标识 {} 出现两次", learner.as_str()),
+                        format!("learner {} appears twice", learner.as_str()),
+                    ),
                 ));
             }
         }

@@ -50,8 +50,9 @@ pub enum Problem {
     Empty,
     #[error("{0} is not a region of GB/T 2260 (table: {dataset})", dataset = crate::gbt2260::DATASET)]
     UnknownRegion(String),
-    #[error("{0}")]
-    Inconsistent(String),
+    /// Disagrees with another field or with itself; `en` and `zh` say how.
+    #[error("{en}")]
+    Inconsistent { en: String, zh: String },
     #[error("contains the bidirectional control {}, which can make text display in another order than it is stored", code_point(*.0))]
     BidiControl(char),
     #[error("contains the invisible control or format character {}", code_point(*.0))]
@@ -60,6 +61,47 @@ pub enum Problem {
     NothingVisible,
     #[error("is {0} characters long once normalised (NFC), the most is {TEXT_CHARS_MAX}")]
     TooLongNormalised(usize),
+}
+
+impl Problem {
+    /// A field that disagrees with another, said in Chinese and in English.
+    pub fn inconsistent(zh: impl Into<String>, en: impl Into<String>) -> Self {
+        Problem::Inconsistent {
+            en: en.into(),
+            zh: zh.into(),
+        }
+    }
+
+    /// What is wrong, in Chinese (the `Display` is English).
+    pub fn text_zh(&self) -> String {
+        match self {
+            Problem::CreditCodeChecksum { code, expected } => format!(
+                "统一社会信用代码 {code} 校验位不符（应为 {expected}），且不在配置的历史代码中"
+            ),
+            Problem::EndNotAfterStart { start, end } => {
+                format!("结束时间 {end} 不晚于开始时间 {start}")
+            }
+            Problem::NotPositive => "必须大于零".to_owned(),
+            Problem::TooMany { count, max } => format!("有 {count} 项，最多 {max} 项"),
+            Problem::Empty => "不能为空".to_owned(),
+            Problem::UnknownRegion(code) => format!(
+                "{code} 不是 GB/T 2260 中的行政区划（数据集：{}）",
+                crate::gbt2260::DATASET
+            ),
+            Problem::Inconsistent { zh, .. } => zh.clone(),
+            Problem::BidiControl(c) => format!(
+                "含有双向控制字符 {}，可能使文字显示顺序与存储顺序不同",
+                code_point(*c)
+            ),
+            Problem::InvisibleCharacter(c) => {
+                format!("含有不可见的控制或格式字符 {}", code_point(*c))
+            }
+            Problem::NothingVisible => "没有可见内容：只有空白或不可见字符".to_owned(),
+            Problem::TooLongNormalised(n) => {
+                format!("规范化（NFC）后长 {n} 个字符，最多 {TEXT_CHARS_MAX} 个")
+            }
+        }
+    }
 }
 
 /// `U+202E`: how a code point is named in messages.
@@ -78,6 +120,11 @@ pub struct ValidationError {
 }
 
 impl ValidationError {
+    /// The error in Chinese: the field and what is wrong with it.
+    pub fn message_zh(&self) -> String {
+        format!("{}：{}", self.field, self.problem.text_zh())
+    }
+
     /// An error for `field`.
     pub fn new(field: impl Into<String>, problem: Problem) -> Self {
         Self {

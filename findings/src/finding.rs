@@ -134,22 +134,30 @@ impl FindingStatus {
     /// them → resolved (closed); a withdrawn or resolved finding takes no action, and nothing
     /// goes back to "acknowledged".
     pub fn refuses(&self, action: &CaseAction) -> Option<&'static str> {
+        self.refusal(action).map(|(_, en)| en)
+    }
+
+    /// Why `action` is not allowed in this status, in Chinese and in English.
+    pub fn refusal(&self, action: &CaseAction) -> Option<(&'static str, &'static str)> {
         match (self, action) {
-            (FindingStatus::Withdrawn, _) => Some(
+            (FindingStatus::Withdrawn, _) => Some((
+                "该问题已撤销（其所依据的课程安排在上课前已更改），无需处理",
                 "the finding was withdrawn (the plan it was based on changed before the lesson); there is nothing to act on",
-            ),
-            (FindingStatus::Resolved, _) => {
-                Some("the finding is resolved: the case is closed")
-            }
+            )),
+            (FindingStatus::Resolved, _) => Some((
+                "该问题已办结，案件已关闭",
+                "the finding is resolved: the case is closed",
+            )),
             (FindingStatus::Acknowledged, CaseAction::Acknowledged) => {
-                Some("the finding is already acknowledged")
+                Some(("该问题已受理", "the finding is already acknowledged"))
             }
             (
                 FindingStatus::RectificationOrdered { .. } | FindingStatus::Penalised { .. },
                 CaseAction::Acknowledged,
-            ) => Some(
+            ) => Some((
+                "案件已过受理阶段（已责令整改或已处罚）",
                 "the case is past acknowledgement (rectification was ordered or a penalty imposed)",
-            ),
+            )),
             _ => None,
         }
     }

@@ -99,16 +99,26 @@ pub fn check_sender(sender: &Sender, envelope: &Envelope) -> Verdict {
     if family == Family::Supervision && sender.api_token.is_none() {
         return Err(Refusal::unauthorised(
             "type",
-            "case actions (supervision events) are accepted only through the HTTP API",
+            (
+                "案件处理（监管事件）只能通过 HTTP 接口提交",
+                "case actions (supervision events) are accepted only through the HTTP API",
+            ),
         ));
     }
     if !sender.identity.may_speak_as(&envelope.producer) {
         return Err(Refusal::unauthorised(
             "producer",
-            format!(
-                "{} may not send events as {}",
-                sender.identity,
-                producer_name(&envelope.producer)
+            (
+                format!(
+                    "{} 不能以{}的身份发送事件",
+                    identity_name_zh(&sender.identity),
+                    producer_name_zh(&envelope.producer)
+                ),
+                format!(
+                    "{} may not send events as {}",
+                    sender.identity,
+                    producer_name(&envelope.producer)
+                ),
             ),
         ));
     }
@@ -121,14 +131,40 @@ pub fn check_sender(sender: &Sender, envelope: &Envelope) -> Verdict {
     if !allowed {
         return Err(Refusal::unauthorised(
             "type",
-            format!(
-                "{} may not send {} events",
-                producer_name(&envelope.producer),
-                family.as_str()
+            (
+                format!(
+                    "{}不能发送 {} 类事件",
+                    producer_name_zh(&envelope.producer),
+                    family.as_str()
+                ),
+                format!(
+                    "{} may not send {} events",
+                    producer_name(&envelope.producer),
+                    family.as_str()
+                ),
             ),
         ));
     }
     Ok(())
+}
+
+fn producer_name_zh(producer: &Producer) -> String {
+    match producer {
+        Producer::Institution(code) => format!("机构 {code}"),
+        Producer::Bank(bank) => format!("银行 {bank}"),
+        Producer::Registry(region) => format!("登记机关 {region}"),
+        Producer::Officer(officer) => format!("执法人员 {officer}"),
+    }
+}
+
+fn identity_name_zh(identity: &Identity) -> String {
+    match identity {
+        Identity::Institution(code) => format!("机构 {code}"),
+        Identity::Bank(bank) => format!("银行 {bank}"),
+        Identity::Registry(region) => format!("登记机关 {region}"),
+        Identity::Officer { officer, region } => format!("执法人员 {officer}（{region}）"),
+        Identity::Admin => "管理员".to_owned(),
+    }
 }
 
 fn producer_name(producer: &Producer) -> String {
@@ -147,9 +183,15 @@ fn check_clock(envelope: &Envelope, received_at: UtcTime, settings: &TrustSettin
     if ahead > skew {
         return Err(Refusal::future_dated(
             "occurred_at",
-            format!(
-                "occurred_at {} is {ahead} s ahead of the time the event was received ({received_at}); at most {skew} s is allowed",
-                envelope.occurred_at
+            (
+                format!(
+                    "发生时间 {} 比收到事件的时间（{received_at}）晚 {ahead} 秒，最多允许晚 {skew} 秒",
+                    envelope.occurred_at
+                ),
+                format!(
+                    "occurred_at {} is {ahead} s ahead of the time the event was received ({received_at}); at most {skew} s is allowed",
+                    envelope.occurred_at
+                ),
             ),
         ));
     }
@@ -162,9 +204,15 @@ fn check_clock(envelope: &Envelope, received_at: UtcTime, settings: &TrustSettin
         if latest.is_ok_and(|latest| statement.date > latest) {
             return Err(Refusal::future_dated(
                 "data.date",
-                format!(
-                    "a balance statement dated {} cannot be sent before that day ({received_at} was received)",
-                    statement.date
+                (
+                    format!(
+                        "{} 的余额对账单不能在当日之前发送（收到时间 {received_at}）",
+                        statement.date
+                    ),
+                    format!(
+                        "a balance statement dated {} cannot be sent before that day ({received_at} was received)",
+                        statement.date
+                    ),
                 ),
             ));
         }
@@ -217,24 +265,39 @@ fn check_facts<K: FactKv + ?Sized>(
         let Producer::Registry(jurisdiction) = &envelope.producer else {
             return Ok(Err(Refusal::unauthorised(
                 "producer",
-                "only a registry registers institutions",
+                (
+                    "只有登记机关可以登记机构",
+                    "only a registry registers institutions",
+                ),
             )));
         };
         let region = registered.region;
         if !jurisdiction.contains(&region) {
             return Ok(Err(Refusal::unauthorised(
                 "data.region",
-                format!("region {region} is outside the jurisdiction of registry {jurisdiction}"),
+                (
+                    format!("地区 {region} 不在登记机关 {jurisdiction} 的辖区内"),
+                    format!(
+                        "region {region} is outside the jurisdiction of registry {jurisdiction}"
+                    ),
+                ),
             )));
         }
         if let Ok(issued_in) = RegionCode::parse(code.registering_region()) {
             if issued_in.province() != region.province() {
                 return Ok(Err(Refusal::unauthorised(
                     "data.region",
-                    format!(
-                        "credit code {code} was issued in region {issued_in}, province {}; it cannot be registered in province {}",
-                        issued_in.province(),
-                        region.province()
+                    (
+                        format!(
+                            "统一社会信用代码 {code} 由地区 {issued_in}（省级 {}）颁发，不能在省级 {} 登记",
+                            issued_in.province(),
+                            region.province()
+                        ),
+                        format!(
+                            "credit code {code} was issued in region {issued_in}, province {}; it cannot be registered in province {}",
+                            issued_in.province(),
+                            region.province()
+                        ),
                     ),
                 )));
             }
@@ -243,9 +306,15 @@ fn check_facts<K: FactKv + ?Sized>(
             if !jurisdiction.contains(&current.region) {
                 return Ok(Err(Refusal::unauthorised(
                     "institution",
-                    format!(
-                        "institution {code} is registered in region {}, outside the jurisdiction of registry {jurisdiction}; only a registry holding it can re-register or transfer it",
-                        current.region
+                    (
+                        format!(
+                            "机构 {code} 登记在地区 {}，不在登记机关 {jurisdiction} 的辖区内；只有其所属登记机关可以重新登记或迁移",
+                            current.region
+                        ),
+                        format!(
+                            "institution {code} is registered in region {}, outside the jurisdiction of registry {jurisdiction}; only a registry holding it can re-register or transfer it",
+                            current.region
+                        ),
                     ),
                 )));
             }
@@ -256,22 +325,34 @@ fn check_facts<K: FactKv + ?Sized>(
     let Some(registered) = facts.institution(code)? else {
         return Ok(Err(Refusal::unauthorised(
             "institution",
-            format!("institution {code} is not registered; only a registry can introduce an institution"),
+            (
+                format!("机构 {code} 尚未登记；只有登记机关可以录入机构"),
+                format!("institution {code} is not registered; only a registry can introduce an institution"),
+            ),
         )));
     };
     if envelope.region != registered.region {
         return Ok(Err(Refusal::unauthorised(
             "region",
-            format!(
-                "institution {code} is registered in region {}; events about it must name that region, not {}",
-                registered.region, envelope.region
+            (
+                format!(
+                    "机构 {code} 登记在地区 {}，关于它的事件须注明该地区，而不是 {}",
+                    registered.region, envelope.region
+                ),
+                format!(
+                    "institution {code} is registered in region {}; events about it must name that region, not {}",
+                    registered.region, envelope.region
+                ),
             ),
         )));
     }
     match &envelope.producer {
         Producer::Institution(own) if own != code => Ok(Err(Refusal::unauthorised(
             "institution",
-            "an institution may only send events about itself",
+            (
+                "机构只能发送关于自身的事件",
+                "an institution may only send events about itself",
+            ),
         ))),
         Producer::Institution(_) => Ok(Ok(())),
         Producer::Registry(jurisdiction) => Ok(within(*jurisdiction, registered.region)),
@@ -289,7 +370,10 @@ fn within(jurisdiction: RegionCode, region: RegionCode) -> Verdict {
     } else {
         Err(Refusal::unauthorised(
             "institution",
-            format!("the institution is registered in region {region}, outside your jurisdiction {jurisdiction}"),
+            (
+                format!("该机构登记在地区 {region}，不在您的辖区 {jurisdiction} 内"),
+                format!("the institution is registered in region {region}, outside your jurisdiction {jurisdiction}"),
+            ),
         ))
     }
 }
@@ -307,7 +391,10 @@ fn check_bank<K: FactKv + ?Sized>(
         } else {
             Err(Refusal::unauthorised(
                 "producer",
-                format!("bank {bank} holds no open supervised account for institution {code}"),
+                (
+                    format!("银行 {bank} 没有为机构 {code} 开立在用的监管账户"),
+                    format!("bank {bank} holds no open supervised account for institution {code}"),
+                ),
             ))
         });
     };
@@ -316,9 +403,12 @@ fn check_bank<K: FactKv + ?Sized>(
         if &opened.bank != bank {
             return Ok(Err(Refusal::unauthorised(
                 "data.bank",
-                format!(
-                    "bank {bank} may not open accounts in the name of bank {}",
-                    opened.bank
+                (
+                    format!("银行 {bank} 不能以银行 {} 的名义开立账户", opened.bank),
+                    format!(
+                        "bank {bank} may not open accounts in the name of bank {}",
+                        opened.bank
+                    ),
                 ),
             )));
         }
@@ -342,7 +432,10 @@ fn check_bank<K: FactKv + ?Sized>(
         }
         return Ok(Err(Refusal::unauthorised(
             field,
-            format!("account {account} was never opened by bank {bank} for institution {code}; a bank posts only about accounts it holds"),
+            (
+                format!("账户 {account} 从未由银行 {bank} 为机构 {code} 开立；银行只能报送其持有的账户"),
+                format!("account {account} was never opened by bank {bank} for institution {code}; a bank posts only about accounts it holds"),
+            ),
         )));
     };
     if let Some(refusal) = not_ours(bank, code, account, field, &held) {
@@ -362,13 +455,19 @@ fn not_ours(
     if &held.bank != bank {
         return Some(Refusal::unauthorised(
             field,
-            format!("account {account} is held by another bank"),
+            (
+                format!("账户 {account} 由其他银行持有"),
+                format!("account {account} is held by another bank"),
+            ),
         ));
     }
     if &held.institution != code {
         return Some(Refusal::unauthorised(
             field,
-            format!("account {account} was opened for another institution"),
+            (
+                format!("账户 {account} 是为其他机构开立的"),
+                format!("account {account} was opened for another institution"),
+            ),
         ));
     }
     None

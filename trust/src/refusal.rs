@@ -29,23 +29,34 @@ pub struct Refusal {
     pub code: RefusalCode,
     /// The field at fault, in the wire format's terms (`producer`, `region`, `data.account`).
     pub field: &'static str,
+    /// Why, in English (dead letters carry this).
     pub reason: String,
+    /// Why, in Chinese (what an HTTP caller reads unless it asks for English).
+    pub reason_zh: String,
 }
 
 impl Refusal {
-    pub(crate) fn unauthorised(field: &'static str, reason: impl fmt::Display) -> Self {
+    pub(crate) fn unauthorised(
+        field: &'static str,
+        (zh, en): (impl fmt::Display, impl fmt::Display),
+    ) -> Self {
         Self {
             code: RefusalCode::Unauthorised,
             field,
-            reason: reason.to_string(),
+            reason: en.to_string(),
+            reason_zh: zh.to_string(),
         }
     }
 
-    pub(crate) fn future_dated(field: &'static str, reason: impl fmt::Display) -> Self {
+    pub(crate) fn future_dated(
+        field: &'static str,
+        (zh, en): (impl fmt::Display, impl fmt::Display),
+    ) -> Self {
         Self {
             code: RefusalCode::FutureDated,
             field,
-            reason: reason.to_string(),
+            reason: en.to_string(),
+            reason_zh: zh.to_string(),
         }
     }
 }

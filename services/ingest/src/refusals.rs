@@ -20,6 +20,8 @@ pub struct Refused {
     /// The field at fault, where there is one.
     pub field: Option<&'static str>,
     pub reason: String,
+    /// The same in Chinese.
+    pub reason_zh: String,
     /// The producer the refused event named (who may be told why).
     pub producer: Producer,
 }
@@ -97,6 +99,7 @@ mod tests {
                     code: "unauthorised",
                     field: None,
                     reason: "no".into(),
+                    reason_zh: "否".into(),
                     producer: Producer::Registry(
                         tutorwatch_events::RegionCode::parse("440200").expect("region"),
                     ),

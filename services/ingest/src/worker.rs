@@ -168,6 +168,7 @@ fn refused(outcome: &AppendOutcome<Refusal>, envelope: &Envelope) -> Option<Refu
             code: refusal.code.as_str(),
             field: Some(refusal.field),
             reason: refusal.reason.clone(),
+            reason_zh: refusal.reason_zh.clone(),
             producer: envelope.producer.clone(),
         }),
         AppendOutcome::Conflict(seq) => Some(Refused {
@@ -175,6 +176,10 @@ fn refused(outcome: &AppendOutcome<Refusal>, envelope: &Envelope) -> Option<Refu
             field: Some("event_id"),
             reason: format!(
                 "event id {} is already in the log (entry {seq}) for another producer's event; choose a new event id",
+                envelope.event_id
+            ),
+            reason_zh: format!(
+                "事件编号 {} 已被其他报送方的事件占用（日志第 {seq} 条）；请换用新的事件编号",
                 envelope.event_id
             ),
             producer: envelope.producer.clone(),

@@ -68,6 +68,7 @@ fn bearer(parts: &Parts) -> Result<&str, Problem> {
     let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
         return Err(
             Problem::unauthenticated("send a bearer token: Authorization: Bearer tw_...")
+                .in_chinese("请提供令牌：Authorization: Bearer tw_...")
                 .at("header.authorization"),
         );
     };
@@ -78,6 +79,7 @@ fn bearer(parts: &Parts) -> Result<&str, Problem> {
         .map(str::trim)
         .ok_or_else(|| {
             Problem::unauthenticated("the Authorization header must be `Bearer <token>`")
+                .in_chinese("Authorization 请求头须为 `Bearer <令牌>`")
                 .at("header.authorization")
         })
 }
@@ -98,13 +100,19 @@ impl FromRequestParts<AppState> for Caller {
 /// authentication every route uses: the API's bearer header and the console's cookie alike.
 pub(crate) fn authenticate(state: &AppState, token: &str) -> Result<Caller, Problem> {
     let principal = state.tokens.authenticate(token).map_err(|refusal| {
-        let detail = match refusal {
-            Refusal::Unknown => "the token is unknown or revoked".to_owned(),
-            Refusal::Expired(at) => {
-                format!("the token expired at {at}; ask for a new one")
-            }
+        let (zh, en) = match refusal {
+            Refusal::Unknown => (
+                "令牌无效或已被吊销".to_owned(),
+                "the token is unknown or revoked".to_owned(),
+            ),
+            Refusal::Expired(at) => (
+                format!("令牌已于 {at} 过期，请申请新令牌"),
+                format!("the token expired at {at}; ask for a new one"),
+            ),
         };
-        Problem::unauthenticated(detail).at("header.authorization")
+        Problem::unauthenticated(en)
+            .in_chinese(zh)
+            .at("header.authorization")
     })?;
     tracing::Span::current().record("principal", tracing::field::display(&principal));
     Ok(Caller(principal))

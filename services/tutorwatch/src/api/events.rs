@@ -64,14 +64,12 @@ pub(crate) async fn post_event(
     writer: Writer,
     JsonBytes(body): JsonBytes,
 ) -> Result<Response, Problem> {
-    let envelope = decode_json(&body).map_err(|error| match error.field() {
-        Some(field) => Problem::invalid(field, error.to_string()),
-        None => Problem::bad_request(error.to_string()).at("body"),
-    })?;
+    let envelope = decode_json(&body).map_err(|error| Problem::from_decode(&error))?;
     if envelope.event.family() == tutorwatch_events::Family::Supervision {
         return Err(Problem::forbidden(
             "case actions are sent with POST /v1/findings/{id}/actions, which checks the finding is in your jurisdiction",
         )
+        .in_chinese("案件处理请通过 POST /v1/findings/{id}/actions 提交，该接口会核对问题是否在您的辖区内")
         .at("type"));
     }
     submit(&state, &writer, envelope).await
@@ -109,9 +107,9 @@ pub(crate) async fn get_event(
     Caller(principal): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<EventStatus>, Problem> {
-    let uuid: uuid::Uuid = id
-        .parse()
-        .map_err(|_| Problem::invalid("path.id", "not an event id (UUID)"))?;
+    let uuid: uuid::Uuid = id.parse().map_err(|_| {
+        Problem::invalid("path.id", "not an event id (UUID)").in_chinese("不是事件编号（UUID）")
+    })?;
     let event_id = EventId::from_uuid(uuid);
     let log = state.log.clone();
     let found = blocking(move || logged_by_id(&log, &event_id)).await?;
@@ -119,6 +117,7 @@ pub(crate) async fn get_event(
         Problem::not_found(format!(
             "event {id} is not in the log: if it was accepted moments ago, ask again"
         ))
+        .in_chinese(format!("日志中没有事件 {id}：如果刚刚提交，请稍后再查"))
     };
     let Some(LoggedEvent {
         seq,

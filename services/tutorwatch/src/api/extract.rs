@@ -31,6 +31,7 @@ impl<S: Send + Sync> FromRequest<S> for JsonBytes {
                 "Unsupported media type",
                 "send the body as application/json",
             )
+            .in_chinese("请以 application/json 发送请求体")
             .at("header.content-type"));
         }
         let bytes = Bytes::from_request(request, state)
@@ -43,6 +44,7 @@ impl<S: Send + Sync> FromRequest<S> for JsonBytes {
                         "Payload too large",
                         "the request body is over the limit",
                     )
+                    .in_chinese("请求体超过大小上限")
                     .at("body")
                 } else {
                     Problem::bad_request(rejection.body_text()).at("body")
@@ -74,9 +76,12 @@ pub(crate) fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Proble
         let inner = error.into_inner();
         let field = if path == "." { "body".to_owned() } else { path };
         if inner.is_syntax() || inner.is_eof() {
-            Problem::bad_request(format!("the body is not valid JSON: {inner}")).at("body")
+            Problem::bad_request(format!("the body is not valid JSON: {inner}"))
+                .in_chinese(format!("请求体不是有效的 JSON（{inner}）"))
+                .at("body")
         } else {
-            Problem::invalid(field, inner.to_string())
+            Problem::invalid(field.clone(), inner.to_string())
+                .in_chinese(format!("{field}：无法读取（{inner}）"))
         }
     })
 }
@@ -102,7 +107,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
                 } else {
                     format!("query.{path}")
                 };
-                Problem::bad_request(error.into_inner().to_string()).at(field)
+                let inner = error.into_inner();
+                Problem::bad_request(inner.to_string())
+                    .in_chinese(format!("{field}：无法读取（{inner}）"))
+                    .at(field)
             })
     }
 }

@@ -80,6 +80,7 @@ pub(crate) fn parse_cursor(field: &str, text: &str) -> Result<Cursor, Problem> {
             field,
             "not a cursor: use a finding's `cursor` or a page's `next`",
         )
+        .in_chinese("不是游标：请使用问题的 `cursor` 或分页的 `next`")
     })
 }
 
@@ -92,15 +93,20 @@ pub(crate) fn allowed_query(
         .rule
         .as_deref()
         .map(|r| {
-            RuleId::parse(r).ok_or_else(|| Problem::invalid("query.rule", format!("no rule {r:?}")))
+            RuleId::parse(r).ok_or_else(|| {
+                Problem::invalid("query.rule", format!("no rule {r:?}"))
+                    .in_chinese(format!("没有规则 {r:?}"))
+            })
         })
         .transpose()?;
     let status = params
         .status
         .as_deref()
         .map(|s| {
-            StatusTag::parse(s)
-                .ok_or_else(|| Problem::invalid("query.status", format!("no status {s:?}")))
+            StatusTag::parse(s).ok_or_else(|| {
+                Problem::invalid("query.status", format!("no status {s:?}"))
+                    .in_chinese(format!("没有状态 {s:?}"))
+            })
         })
         .transpose()?;
     let after = params
@@ -110,14 +116,16 @@ pub(crate) fn allowed_query(
         .transpose()?;
     let limit = params.limit.unwrap_or(FEED_PAGE_DEFAULT);
     if limit == 0 || limit > FEED_PAGE_MAX {
-        return Err(Problem::invalid(
-            "query.limit",
-            format!("must be 1 to {FEED_PAGE_MAX}"),
-        ));
+        return Err(
+            Problem::invalid("query.limit", format!("must be 1 to {FEED_PAGE_MAX}"))
+                .in_chinese(format!("须为 1 至 {FEED_PAGE_MAX}")),
+        );
     }
     if let (Some(from), Some(until)) = (params.from, params.until) {
         if until <= from {
-            return Err(Problem::invalid("query.until", "must be after `from`"));
+            return Err(
+                Problem::invalid("query.until", "must be after `from`").in_chinese("须晚于 `from`")
+            );
         }
     }
     let mut reach = None;
@@ -125,12 +133,14 @@ pub(crate) fn allowed_query(
         match principal {
             Principal::Bank { .. } => return Err(Problem::forbidden(
                 "banks post escrow events; the violation feeds are for officers and institutions",
-            )),
+            )
+            .in_chinese("银行报送资金事件；问题列表供执法人员和机构查看")),
             Principal::Institution { institution, .. } => {
                 if params.region.is_some() {
                     return Err(Problem::forbidden(
                         "institutions read their own findings; omit `region`",
                     )
+                    .in_chinese("机构只能查看自身的问题；请去掉 `region`")
                     .at("query.region"));
                 }
                 if params
@@ -140,6 +150,7 @@ pub(crate) fn allowed_query(
                 {
                     return Err(
                         Problem::forbidden("institutions read only their own findings")
+                            .in_chinese("机构只能查看自身的问题")
                             .at("query.institution"),
                     );
                 }
@@ -151,6 +162,7 @@ pub(crate) fn allowed_query(
                         return Err(Problem::forbidden(format!(
                             "region {region} is outside your jurisdiction {j}"
                         ))
+                        .in_chinese(format!("地区 {region} 不在您的辖区 {j} 内"))
                         .at("query.region"));
                     }
                 }
@@ -208,13 +220,12 @@ pub(crate) async fn allowed_query_for(
                     .institution(code)
                     .map(|known| known.region)
             })
-            .ok_or_else(|| {
-                Problem::unavailable("the projections are still loading; retry shortly")
-            })?;
+            .ok_or_else(Problem::loading)?;
         if !region.is_some_and(|region| within(jurisdiction, region)) {
             return Err(Problem::forbidden(format!(
                 "no institution {code} in your jurisdiction (or none that you may read)"
             ))
+            .in_chinese(format!("您的辖区内没有机构 {code}（或您无权查看）"))
             .at("query.institution"));
         }
     }

@@ -150,7 +150,8 @@ pub(crate) async fn export_findings(
                 return Err(Problem::invalid(
                     "query",
                     format!("the export would hold more than {EXPORT_ROWS_MAX} rows: narrow the query (region, rule, from, until)"),
-                ));
+                )
+                .in_chinese(format!("导出将超过 {EXPORT_ROWS_MAX} 行：请缩小查询范围（地区、规则、起止日期）")));
             }
             writer
                 .write_record(csv_row(&FindingView::from(stored)))
@@ -183,11 +184,17 @@ pub(crate) async fn visible_finding(
     principal: &Principal,
     id: &str,
 ) -> Result<StoredFinding, Problem> {
-    let not_found = || Problem::not_found(format!("no finding {id} that you may see"));
+    let not_found = || {
+        Problem::not_found(format!("no finding {id} that you may see"))
+            .in_chinese(format!("没有您可查看的问题 {id}"))
+    };
     let id: FindingId = id
         .parse::<uuid::Uuid>()
         .map(|u| FindingId::from_bytes(u.into_bytes()))
-        .map_err(|_| Problem::invalid("path.id", "not a finding id (UUID)"))?;
+        .map_err(|_| {
+            Problem::invalid("path.id", "not a finding id (UUID)")
+                .in_chinese("不是问题编号（UUID）")
+        })?;
     let store = state.projections.clone();
     let stored = blocking(move || store.finding(&id))
         .await?
@@ -246,7 +253,8 @@ pub(crate) async fn get_evidence(
     let Some(signer) = state.evidence.clone() else {
         return Err(Problem::unavailable(
             "this service signs no checkpoints ([checkpoints] key_file), so it gives no evidence bundles",
-        ));
+        )
+        .in_chinese("本服务未签发检查点（[checkpoints] key_file），无法提供证据包"));
     };
     let log = state.log.clone();
     let bundle = tokio::task::spawn_blocking(move || {
@@ -261,7 +269,9 @@ pub(crate) async fn get_evidence(
         )
             .into_response()),
         Err(error @ crate::cmd::evidence::ExportError::NotCheckpointed { .. }) => {
-            Err(Problem::conflict(error.to_string()).at("path.id"))
+            Err(Problem::conflict(error.to_string())
+                .in_chinese("该问题的证据尚未被签名检查点覆盖，请稍后再试")
+                .at("path.id"))
         }
         Err(error) => Err(Problem::internal(&format!(
             "{:#}",
@@ -321,12 +331,13 @@ pub(crate) async fn act_on_finding(
             return Err(Problem::forbidden(format!(
                 "{} principals may not act on findings",
                 other.role()
-            )))
+            ))
+            .in_chinese("只有执法人员可以处理问题"))
         }
     };
     let stored = visible_finding(&state, principal, &id).await?;
-    if let Some(reason) = stored.finding.status.refuses(&request.action) {
-        return Err(Problem::conflict(reason).at("action"));
+    if let Some((zh, en)) = stored.finding.status.refusal(&request.action) {
+        return Err(Problem::conflict(en).in_chinese(zh).at("action"));
     }
     if let CaseAction::RectificationOrdered { due } = &request.action {
         let today = stored.finding.region.local_date(UtcTime::now());
@@ -334,7 +345,8 @@ pub(crate) async fn act_on_finding(
             return Err(Problem::invalid(
                 "action.due",
                 format!("the due date {due} is in the past (today is {today})"),
-            ));
+            )
+            .in_chinese(format!("整改期限 {due} 早于今天（{today}）")));
         }
     }
     let event = Event::OfficerActed(OfficerActed {

@@ -105,23 +105,28 @@ pub(crate) async fn get_institution(
     Caller(principal): Caller,
     Path(code): Path<String>,
 ) -> Result<Json<InstitutionRecord>, Problem> {
-    let code =
-        CreditCode::parse(&code).map_err(|e| Problem::invalid("path.code", e.to_string()))?;
+    let code = CreditCode::parse(&code).map_err(|e| {
+        Problem::invalid("path.code", e.to_string())
+            .in_chinese(format!("不是有效的统一社会信用代码（{e}）"))
+    })?;
     if matches!(principal, Principal::Bank { .. }) {
-        return Err(Problem::forbidden("banks do not read institution records"));
+        return Err(Problem::forbidden("banks do not read institution records")
+            .in_chinese("银行不能查看机构档案"));
     }
     let refused = || match &principal {
         Principal::Institution { .. } => {
             Problem::forbidden("institutions may read only their own record")
+                .in_chinese("机构只能查看自身的档案")
         }
         _ => Problem::forbidden(format!(
             "no institution {code} in your jurisdiction (or none that you may read)"
-        )),
+        ))
+        .in_chinese(format!("您的辖区内没有机构 {code}（或您无权查看）")),
     };
     let known = state
         .live
         .read(|projector| projector.facts().institution(&code).cloned())
-        .ok_or_else(|| Problem::unavailable("the projections are still loading; retry shortly"))?;
+        .ok_or_else(Problem::loading)?;
     let Some(known) = known else {
         return Err(refused());
     };

@@ -90,13 +90,14 @@ impl Limits {
 }
 
 /// A `429` problem with `Retry-After` (whole seconds, at least 1).
-fn too_many(detail: String, retry_after_secs: u64) -> Response {
+fn too_many((zh, en): (String, String), retry_after_secs: u64) -> Response {
     let mut response = Problem::new(
         StatusCode::TOO_MANY_REQUESTS,
         "rate-limited",
         "Too many requests",
-        detail,
+        en,
     )
+    .in_chinese(zh)
     .into_response();
     response.headers_mut().insert(
         header::RETRY_AFTER,
@@ -137,10 +138,17 @@ pub(crate) async fn limit_anonymous(
                 tracing::info!(%peer, "anonymous rate limit reached");
                 let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
                 return too_many(
-                    format!(
-                        "more than {} requests per second from your address without a token; retry after {} s",
-                        state.settings.anonymous_requests_per_sec,
-                        secs.max(1)
+                    (
+                        format!(
+                            "您的地址未带令牌每秒请求超过 {} 次；请 {} 秒后重试",
+                            state.settings.anonymous_requests_per_sec,
+                            secs.max(1)
+                        ),
+                        format!(
+                            "more than {} requests per second from your address without a token; retry after {} s",
+                            state.settings.anonymous_requests_per_sec,
+                            secs.max(1)
+                        ),
                     ),
                     secs,
                 );
@@ -206,7 +214,11 @@ impl StreamSlots {
                      (api.streams_per_principal_max); close one first",
                     self.max
                 ),
-            ));
+            )
+            .in_chinese(format!(
+                "您已打开 {} 个实时连接，已达每个用户的上限（api.streams_per_principal_max）；请先关闭一个",
+                self.max
+            )));
         }
         *count += 1;
         Ok(StreamSlot {

@@ -56,10 +56,10 @@ async fn list_page(
 ) -> Result<ListPage, Problem> {
     let limit = params.limit.unwrap_or(100);
     if limit == 0 || limit > LIST_PAGE_MAX {
-        return Err(Problem::invalid(
-            "query.limit",
-            format!("must be 1 to {LIST_PAGE_MAX}"),
-        ));
+        return Err(
+            Problem::invalid("query.limit", format!("must be 1 to {LIST_PAGE_MAX}"))
+                .in_chinese(format!("须为 1 至 {LIST_PAGE_MAX}")),
+        );
     }
     let store = state.projections.clone();
     let page = blocking(move || store.list_page(status, params.after.as_ref(), limit)).await?;
@@ -111,10 +111,10 @@ fn public_list(list: &str) -> Result<ListStatus, Problem> {
     match list {
         "black" => Ok(ListStatus::Black),
         "white" => Ok(ListStatus::White),
-        _ => Err(Problem::invalid(
-            "path.list",
-            "the public lists are `black` and `white`",
-        )),
+        _ => Err(
+            Problem::invalid("path.list", "the public lists are `black` and `white`")
+                .in_chinese("公开名单为 `black`（黑名单）和 `white`（白名单）"),
+        ),
     }
 }
 
@@ -173,14 +173,16 @@ pub(crate) async fn list_snapshot(
     let Some(signer) = state.evidence.clone() else {
         return Err(Problem::unavailable(
             "this service signs no checkpoints ([checkpoints] key_file), so it gives no signed snapshots",
-        ));
+        )
+        .in_chinese("本服务未签发检查点（[checkpoints] key_file），无法提供签名快照"));
     };
     let store = state.projections.clone();
     let read = blocking(move || consistent_list(&store, status)).await?;
     let Some((applied_seq, entries)) = read else {
-        return Err(Problem::unavailable(
-            "the list kept changing while it was read: retry",
-        ));
+        return Err(
+            Problem::unavailable("the list kept changing while it was read: retry")
+                .in_chinese("读取时名单在不断变化，请重试"),
+        );
     };
     let institutions = serde_json::to_value(&entries).map_err(|e| Problem::internal(&e))?;
     let checkpoint = tokio::task::spawn_blocking(move || {
@@ -335,12 +337,18 @@ pub(crate) async fn list_changes(
     )
     .await?;
     let Some(moves) = moves else {
-        let detail = if until > applied {
-            format!("the projections have applied the log up to {applied}, not {until}")
+        let (zh, en) = if until > applied {
+            (
+                format!("统计数据只处理到日志第 {applied} 条，未到 {until}"),
+                format!("the projections have applied the log up to {applied}, not {until}"),
+            )
         } else {
-            "must not be before `after`".to_owned()
+            (
+                "不能早于 `after`".to_owned(),
+                "must not be before `after`".to_owned(),
+            )
         };
-        return Err(Problem::invalid("query.until", detail));
+        return Err(Problem::invalid("query.until", en).in_chinese(zh));
     };
     if !moves.complete {
         return Err(Problem::invalid(
@@ -348,7 +356,8 @@ pub(crate) async fn list_changes(
             format!(
                 "more than {LIST_MOVES_MAX} list moves between these positions: ask for a shorter range"
             ),
-        ));
+        )
+        .in_chinese(format!("两个位置之间的名单变动超过 {LIST_MOVES_MAX} 条：请缩小范围")));
     }
     let (added, removed) = net_changes(status, &moves.moves);
     Ok(Json(ListChanges {

@@ -24,8 +24,14 @@ pub struct Problem {
     pub title: String,
     /// The HTTP status.
     pub status: u16,
-    /// What was wrong with this request.
+    /// What was wrong with this request, in the reader's language (Chinese unless
+    /// `Accept-Language` prefers English).
     pub detail: String,
+    /// The detail in Chinese, when the handler gave one: the language layer puts it in `detail`
+    /// for a Chinese reader and never sends this field.
+    #[serde(rename = "detail_zh", skip_serializing_if = "Option::is_none")]
+    #[schema(ignore)]
+    pub detail_zh: Option<Box<str>>,
     /// The field at fault, as a path into the request (`data.sessions[0].end`, `query.limit`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
@@ -39,7 +45,22 @@ impl Problem {
             title: title.to_owned(),
             status: status.as_u16(),
             detail: detail.into(),
+            detail_zh: None,
             field: None,
+        }
+    }
+
+    /// Gives the detail in Chinese too (what a Chinese reader is shown).
+    pub fn in_chinese(mut self, detail: impl Into<String>) -> Self {
+        self.detail_zh = Some(detail.into().into_boxed_str());
+        self
+    }
+
+    /// The detail in `lang`: the Chinese one when there is one and Chinese is asked for.
+    pub fn detail_in(&self, lang: Lang) -> &str {
+        match (&self.detail_zh, lang) {
+            (Some(zh), Lang::Zh) => zh,
+            _ => &self.detail,
         }
     }
 
@@ -68,6 +89,20 @@ impl Problem {
             detail,
         )
         .at(field)
+    }
+
+    /// 422 for a field that failed validation, in both languages.
+    pub fn from_validation(error: &tutorwatch_events::ValidationError) -> Self {
+        Self::invalid(error.field.clone(), error.to_string()).in_chinese(error.message_zh())
+    }
+
+    /// A body that does not decode as an event: 422 naming the field, else 400.
+    pub fn from_decode(error: &tutorwatch_events::DecodeError) -> Self {
+        match error.field() {
+            Some(field) => Self::invalid(field, error.to_string()),
+            None => Self::bad_request(error.to_string()).at("body"),
+        }
+        .in_chinese(error.message_zh())
     }
 
     /// 401: no credentials, or credentials we do not know.
@@ -105,6 +140,12 @@ impl Problem {
         )
     }
 
+    /// 503 while the projections load at start.
+    pub fn loading() -> Self {
+        Self::unavailable("the projections are still loading; retry shortly")
+            .in_chinese("统计数据正在加载，请稍后再试")
+    }
+
     /// 500, logged; the caller learns nothing about internals.
     pub fn internal(error: &dyn std::fmt::Display) -> Self {
         tracing::error!(%error, "request failed");
@@ -114,6 +155,7 @@ impl Problem {
             "Something went wrong",
             "the service could not complete the request; it has been logged",
         )
+        .in_chinese("服务未能完成请求，已记录在日志中")
     }
 
     fn status_code(&self) -> StatusCode {
@@ -167,7 +209,8 @@ fn title_zh(kind: &str) -> Option<&'static str> {
 /// Turns error responses that carry no problem document (an unknown route, a wrong method, a
 /// time-out, a body over the limit) into one, so every 4xx and 5xx is `application/problem+json`;
 /// and gives every problem's title in the reader's language: Chinese unless `Accept-Language`
-/// prefers English (`Content-Language` says which). The detail stays as the handler wrote it.
+/// prefers English (`Content-Language` says which), and its detail too where the handler gave
+/// one in Chinese (`Problem::in_chinese`; other details are as the handler wrote them).
 pub async fn ensure_problem(request: Request<Body>, next: Next) -> Response {
     let lang = reader_language(request.headers());
     let response = with_problem_document(next.run(request).await);
@@ -203,14 +246,20 @@ pub(crate) async fn in_language(response: Response, lang: Lang) -> Response {
     let Ok(bytes) = axum::body::to_bytes(body, PROBLEM_BYTES_MAX).await else {
         return Response::from_parts(parts, Body::empty());
     };
-    if lang == Lang::English {
-        return Response::from_parts(parts, Body::from(bytes));
-    }
     let localised = serde_json::from_slice::<serde_json::Value>(&bytes)
         .ok()
         .and_then(|mut document| {
-            let kind = document["type"].as_str()?.rsplit(':').next()?.to_owned();
-            document["title"] = serde_json::Value::from(title_zh(&kind)?);
+            let object = document.as_object_mut()?;
+            let detail_zh = object.remove("detail_zh");
+            if lang == Lang::Zh {
+                if let Some(detail) = detail_zh.filter(serde_json::Value::is_string) {
+                    object.insert("detail".to_owned(), detail);
+                }
+                let kind = object.get("type")?.as_str()?.rsplit(':').next()?.to_owned();
+                if let Some(title) = title_zh(&kind) {
+                    object.insert("title".to_owned(), serde_json::Value::from(title));
+                }
+            }
             serde_json::to_vec(&document).ok()
         });
     parts.headers.remove(header::CONTENT_LENGTH);
@@ -230,17 +279,27 @@ fn with_problem_document(response: Response) -> Response {
         return response;
     }
     let title = status.canonical_reason().unwrap_or("Error");
-    let (kind, detail) = match status {
-        StatusCode::NOT_FOUND => ("not-found", "no such route"),
-        StatusCode::METHOD_NOT_ALLOWED => {
-            ("method-not-allowed", "this route does not take that method")
-        }
-        StatusCode::REQUEST_TIMEOUT => ("timeout", "the request took too long"),
-        StatusCode::PAYLOAD_TOO_LARGE => ("too-large", "the request body is over the limit"),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported-media-type", "send application/json"),
-        _ => ("http", title),
+    let (kind, detail, detail_zh) = match status {
+        StatusCode::NOT_FOUND => ("not-found", "no such route", "没有这个地址"),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method-not-allowed",
+            "this route does not take that method",
+            "该地址不支持此请求方法",
+        ),
+        StatusCode::REQUEST_TIMEOUT => ("timeout", "the request took too long", "请求超时"),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "too-large",
+            "the request body is over the limit",
+            "请求体超过大小上限",
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "unsupported-media-type",
+            "send application/json",
+            "请以 application/json 发送",
+        ),
+        _ => ("http", title, "请求出错"),
     };
-    let mut problem = Problem::new(status, kind, title, detail);
+    let mut problem = Problem::new(status, kind, title, detail).in_chinese(detail_zh);
     if status == StatusCode::PAYLOAD_TOO_LARGE {
         problem = problem.at("body");
     }

@@ -57,24 +57,31 @@ pub(crate) async fn list_rules(
         .as_deref()
         .map(|text| {
             RegionCode::parse(text)
-                .map_err(|e| Problem::invalid("query.region", e.to_string()))
+                .map_err(|e| {
+                    Problem::invalid("query.region", e.to_string())
+                        .in_chinese(format!("不是行政区划代码（{e}）"))
+                })
                 .and_then(|code| {
                     tutorwatch_events::validate::known_region("query.region", &code)
                         .map(|()| code)
-                        .map_err(|e| Problem::invalid(e.field, e.problem.to_string()))
+                        .map_err(|e| {
+                            Problem::invalid(e.field.clone(), e.problem.to_string())
+                                .in_chinese(e.problem.text_zh())
+                        })
                 })
         })
         .transpose()?;
     let date = match params.date.as_deref() {
         None => today(region),
-        Some(text) => text
-            .parse::<Date>()
-            .map_err(|e| Problem::invalid("query.date", format!("not a date (YYYY-MM-DD): {e}")))?,
+        Some(text) => text.parse::<Date>().map_err(|e| {
+            Problem::invalid("query.date", format!("not a date (YYYY-MM-DD): {e}"))
+                .in_chinese("不是日期（YYYY-MM-DD）")
+        })?,
     };
     let lang = match params.lang.as_deref() {
-        Some(text) => {
-            Lang::parse(text).ok_or_else(|| Problem::invalid("query.lang", "use zh or en"))?
-        }
+        Some(text) => Lang::parse(text).ok_or_else(|| {
+            Problem::invalid("query.lang", "use zh or en").in_chinese("请使用 zh 或 en")
+        })?,
         None => headers
             .get(header::ACCEPT_LANGUAGE)
             .and_then(|value| value.to_str().ok())
@@ -83,6 +90,7 @@ pub(crate) async fn list_rules(
     let catalogue = catalogue(&state.policy, region, date, lang).map_err(|e| {
         tracing::error!(error = %e, "the policy's figures could not be read");
         Problem::unavailable("the policy's figures could not be read")
+            .in_chinese("无法读取政策参数")
     })?;
     let mut response = Json(catalogue).into_response();
     response.headers_mut().insert(

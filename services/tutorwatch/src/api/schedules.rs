@@ -30,7 +30,8 @@ fn institution_of(principal: &Principal) -> Result<CreditCode, Problem> {
         other => Err(Problem::forbidden(format!(
             "schedules are sent by institutions, not {} principals",
             other.role()
-        ))),
+        ))
+        .in_chinese("课程安排由机构报送")),
     }
 }
 
@@ -53,13 +54,15 @@ async fn send(
     // The body is the event's data, so name fields as the body does (`sessions[0].end`).
     envelope.validate(&state.validation).map_err(|e| {
         let field = e.field.strip_prefix("data.").unwrap_or(&e.field).to_owned();
-        Problem::invalid(field, e.to_string())
+        Problem::invalid(field, e.to_string()).in_chinese(e.message_zh())
     })?;
     submit(state, writer, envelope).await
 }
 
 fn course_id(text: &str) -> Result<CourseId, Problem> {
-    CourseId::parse(text).map_err(|e| Problem::invalid("path.course", e.to_string()))
+    CourseId::parse(text).map_err(|e| {
+        Problem::invalid("path.course", e.to_string()).in_chinese(format!("不是课程编号（{e}）"))
+    })
 }
 
 /// Publish a course schedule.
@@ -282,7 +285,7 @@ pub(crate) async fn check_schedule(
     .await?;
     envelope
         .validate(&state.validation)
-        .map_err(|e| Problem::invalid(e.field.clone(), e.to_string()))?;
+        .map_err(|e| Problem::from_validation(&e))?;
     let live = state.live.clone();
     let judged = tokio::task::spawn_blocking(move || {
         live.read(|projector| {
@@ -299,7 +302,7 @@ pub(crate) async fn check_schedule(
     })
     .await
     .map_err(|e| Problem::internal(&e))?
-    .ok_or_else(|| Problem::unavailable("the projections are still loading; retry shortly"))?;
+    .ok_or_else(Problem::loading)?;
     let (findings, policy_version) = judged;
     Ok(Json(CheckResult {
         findings: findings

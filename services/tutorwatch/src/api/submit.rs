@@ -80,16 +80,13 @@ pub(crate) fn event_id_for(
                 "header.idempotency-key",
                 format!("must be 1 to {IDEMPOTENCY_KEY_MAX} visible ASCII characters"),
             )
+            .in_chinese(format!("须为 1 至 {IDEMPOTENCY_KEY_MAX} 个可见 ASCII 字符"))
         })?;
     Ok(idempotency::event_id(
         &state.idempotency_secret,
         principal,
         key,
     ))
-}
-
-fn invalid_event(error: &tutorwatch_events::ValidationError) -> Problem {
-    Problem::invalid(error.field.clone(), error.to_string())
 }
 
 /// The sequence of an event already in the log, after checking a retry carries the same event
@@ -109,11 +106,19 @@ async fn already_logged(state: &AppState, envelope: &Envelope) -> Result<Option<
             "event id {} is already in the log (sequence {seq}) for another producer's event; use a new event id or Idempotency-Key",
             envelope.event_id
         ))
+        .in_chinese(format!(
+            "事件编号 {} 已被其他报送方的事件占用（日志第 {seq} 条）；请换用新的事件编号或 Idempotency-Key",
+            envelope.event_id
+        ))
         .at("event_id"));
     }
     if logged.event != envelope.event || logged.institution != envelope.institution {
         return Err(Problem::conflict(format!(
             "event {} is already in the log (sequence {seq}) with different content; use a new event id or Idempotency-Key",
+            envelope.event_id
+        ))
+        .in_chinese(format!(
+            "事件 {} 已在日志中（第 {seq} 条），但内容不同；请换用新的事件编号或 Idempotency-Key",
             envelope.event_id
         ))
         .at("event_id"));
@@ -127,6 +132,7 @@ pub(crate) fn refusal_problem(refusal: &Refusal) -> Problem {
         RefusalCode::Unauthorised => Problem::forbidden(refusal.reason.clone()).at(refusal.field),
         RefusalCode::FutureDated => Problem::invalid(refusal.field, refusal.reason.clone()),
     }
+    .in_chinese(refusal.reason_zh.clone())
 }
 
 /// A refusal ingest made at append time, as a problem.
@@ -140,7 +146,8 @@ pub(crate) fn refused_problem(refused: &Refused) -> Problem {
             "Refused",
             refused.reason.clone(),
         ),
-    };
+    }
+    .in_chinese(refused.reason_zh.clone());
     match refused.field {
         Some(field) => problem.at(field),
         None => problem,
@@ -197,7 +204,7 @@ pub(crate) async fn submit(
     precheck(state, &sender, &envelope).await?;
     envelope
         .validate(&state.validation)
-        .map_err(|e| invalid_event(&e))?;
+        .map_err(|e| Problem::from_validation(&e))?;
 
     let mut head = state.log.subscribe();
     let mut refusals = state.refusals.subscribe();
@@ -222,12 +229,14 @@ pub(crate) async fn submit(
             tracing::warn!(%error, "publishing a write to JetStream failed");
             return Err(Problem::unavailable(
                 "JetStream did not confirm the event; it may have been written: retry with the same Idempotency-Key (or event id), which is safe",
-            ));
+            )
+            .in_chinese("消息服务未确认该事件，它可能已写入：请用相同的 Idempotency-Key（或事件编号）重试，这是安全的"));
         }
         Err(_) => {
             return Err(Problem::unavailable(
                 "JetStream did not confirm the event in time; it may have been written: retry with the same Idempotency-Key (or event id), which is safe",
-            ))
+            )
+            .in_chinese("消息服务未及时确认该事件，它可能已写入：请用相同的 Idempotency-Key（或事件编号）重试，这是安全的"))
         }
     }
     let deadline = Instant::now() + state.settings.write_wait();
@@ -242,6 +251,10 @@ pub(crate) async fn submit(
             if logged.envelope.producer != envelope.producer {
                 return Err(Problem::conflict(format!(
                     "event id {} is held by another producer's event (sequence {}); use a new event id or Idempotency-Key",
+                    envelope.event_id, logged.seq
+                ))
+                .in_chinese(format!(
+                    "事件编号 {} 已被其他报送方的事件占用（日志第 {} 条）；请换用新的事件编号或 Idempotency-Key",
                     envelope.event_id, logged.seq
                 ))
                 .at("event_id"));
@@ -288,6 +301,7 @@ pub(crate) async fn registered_region(
         Problem::forbidden(format!(
             "institution {institution} is not registered; only a registry can introduce an institution"
         ))
+        .in_chinese(format!("机构 {institution} 尚未登记；只有登记机关可以录入机构"))
         .at("institution")
     })
 }
@@ -301,9 +315,10 @@ pub(crate) async fn envelope_for(
     institution: tutorwatch_events::CreditCode,
     event: tutorwatch_events::Event,
 ) -> Result<Envelope, Problem> {
-    let producer = principal
-        .producer()
-        .ok_or_else(|| Problem::forbidden("this route is for institutions and officers"))?;
+    let producer = principal.producer().ok_or_else(|| {
+        Problem::forbidden("this route is for institutions and officers")
+            .in_chinese("此接口供机构和执法人员使用")
+    })?;
     let region = registered_region(state, &institution).await?;
     Ok(Envelope {
         event_id,

@@ -64,7 +64,8 @@ fn opt(text: &str) -> Option<&str> {
 
 /// The start of a local day in Beijing time (the mainland's civil time).
 fn day_start(field: &str, text: &str, days_later: i64) -> Result<UtcTime, Problem> {
-    let bad = || Problem::invalid(field, "not a date (YYYY-MM-DD)");
+    let bad =
+        || Problem::invalid(field, "not a date (YYYY-MM-DD)").in_chinese("不是日期（年-月-日）");
     let date: jiff::civil::Date = text.parse().map_err(|_| bad())?;
     let date = date
         .checked_add(jiff::Span::new().days(days_later))
@@ -77,18 +78,27 @@ impl FeedForm {
     /// The API's feed parameters for these filters.
     pub(super) fn params(&self, limit: usize) -> Result<FeedParams, Problem> {
         let region = opt(&self.region)
-            .map(|r| RegionCode::parse(r).map_err(|e| Problem::invalid("region", e.to_string())))
+            .map(|r| {
+                RegionCode::parse(r).map_err(|e| {
+                    Problem::invalid("region", e.to_string())
+                        .in_chinese(format!("不是行政区划代码（{e}）"))
+                })
+            })
             .transpose()?;
         let institution = opt(&self.institution)
             .map(|c| {
-                CreditCode::parse(&c.to_uppercase())
-                    .map_err(|e| Problem::invalid("institution", e.to_string()))
+                CreditCode::parse(&c.to_uppercase()).map_err(|e| {
+                    Problem::invalid("institution", e.to_string())
+                        .in_chinese(format!("不是有效的统一社会信用代码（{e}）"))
+                })
             })
             .transpose()?;
         let min_severity = opt(&self.severity)
             .map(|s| {
-                serde_json::from_value(serde_json::Value::String(s.to_owned()))
-                    .map_err(|_| Problem::invalid("severity", format!("no severity {s:?}")))
+                serde_json::from_value(serde_json::Value::String(s.to_owned())).map_err(|_| {
+                    Problem::invalid("severity", format!("no severity {s:?}"))
+                        .in_chinese(format!("没有严重程度 {s:?}"))
+                })
             })
             .transpose()?;
         Ok(FeedParams {

@@ -357,26 +357,29 @@ impl ActForm {
             "acknowledged" => CaseAction::Acknowledged,
             "resolved" => CaseAction::Resolved,
             "rectification_ordered" => CaseAction::RectificationOrdered {
-                due: self
-                    .due
-                    .parse()
-                    .map_err(|_| Problem::invalid("due", "not a date (YYYY-MM-DD)"))?,
+                due: self.due.parse().map_err(|_| {
+                    Problem::invalid("due", "not a date (YYYY-MM-DD)")
+                        .in_chinese("不是日期（年-月-日）")
+                })?,
             },
             "penalty" => CaseAction::Penalty {
                 penalty: serde_json::from_value(serde_json::Value::String(self.penalty.clone()))
-                    .map_err(|_| Problem::invalid("penalty", "not a penalty"))?,
+                    .map_err(|_| {
+                        Problem::invalid("penalty", "not a penalty").in_chinese("不是处罚种类")
+                    })?,
                 fine: match self.fine.trim() {
                     "" => None,
-                    text => Some(
-                        parse_yuan(text)
-                            .ok_or_else(|| Problem::invalid("fine", "not an amount in yuan"))?,
-                    ),
+                    text => Some(parse_yuan(text).ok_or_else(|| {
+                        Problem::invalid("fine", "not an amount in yuan")
+                            .in_chinese("不是以元为单位的金额")
+                    })?),
                 },
             },
-            _ => return Err(Problem::invalid("action", "not an action")),
+            _ => return Err(Problem::invalid("action", "not an action").in_chinese("不是处理方式")),
         };
-        let note =
-            Text::parse(self.note.trim()).map_err(|e| Problem::invalid("note", e.to_string()))?;
+        let note = Text::parse(self.note.trim()).map_err(|e| {
+            Problem::invalid("note", e.to_string()).in_chinese(format!("说明无效（{e}）"))
+        })?;
         Ok(ActionRequest { action, note })
     }
 }

@@ -105,7 +105,8 @@ pub(crate) fn router(state: AppState, limits: Arc<Limits>) -> Router {
                 "not-found",
                 "Not Found",
                 "no such route",
-            );
+            )
+            .in_chinese("没有这个页面");
             crate::api::problem::in_language(
                 problem.into_response(),
                 crate::api::problem::reader_language(&headers),
@@ -379,7 +380,7 @@ pub(crate) fn problem_page(lang: Lang, session: Option<&Session>, problem: Probl
     let body = html! {
         div.problem {
             h1 { (headline) }
-            p.detail { (problem.detail) }
+            p.detail { (problem.detail_in(lang.into())) }
             @if let Some(field) = &problem.field {
                 p.field { (lang.t("字段：", "Field: ")) code { (field) } }
             }

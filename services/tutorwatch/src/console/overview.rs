@@ -123,7 +123,7 @@ pub(super) async fn overview_page(State(console): State<Console>, session: Sessi
             return problem_page(
                 lang,
                 Some(&session),
-                Problem::forbidden("banks read no findings"),
+                Problem::forbidden("banks read no findings").in_chinese("银行不查看问题"),
             )
         }
         _ => {}

@@ -149,7 +149,7 @@ async fn render(
             }
             Outcome::Refused(problem) => {
                 section.result.problem id="refused" {
-                    p.warn { (lang.t("未能处理：", "Not accepted: ")) (problem.detail) }
+                    p.warn { (lang.t("未能处理：", "Not accepted: ")) (problem.detail_in(lang.into())) }
                     @if let Some(field) = &problem.field { p { (lang.t("字段：", "Field: ")) code { (field) } } }
                 }
             }
@@ -184,7 +184,8 @@ fn institutions_only(session: &Session) -> Option<Response> {
             Some(session),
             Problem::forbidden(
                 "the portal is for institutions: sign in with an institution's token",
-            ),
+            )
+            .in_chinese("机构门户供机构使用：请用机构的令牌登录"),
         ))
     }
 }

@@ -182,7 +182,8 @@ pub(super) async fn lists(
                     "rate-limited",
                     "Too Many Requests",
                     format!("too many requests from your address; retry after {secs} s"),
-                ),
+                )
+                .in_chinese(format!("您的地址请求过于频繁；请 {secs} 秒后重试")),
             );
             if let Ok(value) = HeaderValue::from_str(&secs.to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, value);
