@@ -58,9 +58,11 @@ fn event_label(lang: Lang, dotted: &str) -> &'static str {
         "registry.site_added" => lang.t("新增培训场所", "site added"),
         "registry.teacher_hired" => lang.t("聘用教师", "teacher hired"),
         "registry.teacher_left" => lang.t("教师离职", "teacher left"),
+        "registry.inspection_recorded" => lang.t("检查记录", "inspection recorded"),
         "schedule.course_published" => lang.t("发布课程排课", "course published"),
         "schedule.course_rescheduled" => lang.t("调整排课", "course rescheduled"),
         "schedule.course_cancelled" => lang.t("取消课程", "course cancelled"),
+        "schedule.course_price_changed" => lang.t("调整课程价格", "course price changed"),
         "schedule.lesson_delivered" => lang.t("完成授课", "lesson delivered"),
         "escrow.account_opened" => lang.t("开立监管账户", "account opened"),
         "escrow.account_closed" => lang.t("关闭监管账户", "account closed"),
@@ -438,4 +440,23 @@ pub(super) async fn act(
         .append_pair("acted", &form.action)
         .finish();
     Redirect::to(&format!("/console/findings/{id}?{query}")).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_event_type_has_a_name_in_both_languages() {
+        for info in tutorwatch_events::EVENT_TYPES {
+            for lang in [Lang::Zh, Lang::En] {
+                assert_ne!(
+                    event_label(lang, info.name),
+                    event_label(lang, "no.such_type"),
+                    "{} has no {lang:?} name",
+                    info.name
+                );
+            }
+        }
+    }
 }
