@@ -123,8 +123,8 @@ pub struct Institution {
     pub learner_lessons: BTreeMap<StudentRef, LearnerLessons>,
 }
 
-/// A student's online lessons by start, then by course and lesson.
-pub type LearnerLessons = BTreeMap<UtcTime, BTreeMap<(CourseId, LessonId), LearnerLesson>>;
+/// A student's online lessons.
+pub type LearnerLessons = LessonsByStart<LearnerLesson>;
 
 /// An online lesson a student attended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -140,9 +140,20 @@ pub struct InspectedArea {
     pub evidence: Evidence,
 }
 
-/// A site's offline lessons by start, then by course and lesson (a lesson reported again with
-/// the same start replaces its earlier report).
-pub type SiteLessons = BTreeMap<UtcTime, BTreeMap<(CourseId, LessonId), SiteLesson>>;
+/// Lessons by start, then by course and lesson (a lesson reported again with the same start
+/// replaces its earlier report): a site's offline lessons, a student's online ones.
+pub type LessonsByStart<T> = BTreeMap<UtcTime, BTreeMap<(CourseId, LessonId), T>>;
+
+/// A site's offline lessons.
+pub type SiteLessons = LessonsByStart<SiteLesson>;
+
+/// Files what is known of delivered lesson `l` under its start, course and lesson.
+fn file_lesson<T>(lessons: &mut LessonsByStart<T>, l: &LessonDelivered, what: T) {
+    lessons
+        .entry(l.start)
+        .or_default()
+        .insert((l.course.clone(), l.lesson.clone()), what);
+}
 
 /// An offline lesson at a site: when, and how many students attended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -476,43 +487,36 @@ impl Facts {
             }
             Event::LessonDelivered(l) => {
                 let course = self.courses.get(&key(&l.course));
-                let offline =
-                    course.map(|c| c.mode).or(l.undeclared.map(|u| u.mode)) == Some(Mode::Offline);
-                let online =
-                    course.map(|c| c.mode).or(l.undeclared.map(|u| u.mode)) == Some(Mode::Online);
-                if online {
-                    for learner in &l.learners {
-                        institution
-                            .learner_lessons
-                            .entry(learner.clone())
-                            .or_default()
-                            .entry(l.start)
-                            .or_default()
-                            .insert(
-                                (l.course.clone(), l.lesson.clone()),
+                let site = l.site.as_ref().or(course.and_then(|c| c.site.as_ref()));
+                match course.map(|c| c.mode).or(l.undeclared.map(|u| u.mode)) {
+                    Some(Mode::Online) => {
+                        for learner in &l.learners {
+                            let lessons = institution
+                                .learner_lessons
+                                .entry(learner.clone())
+                                .or_default();
+                            file_lesson(
+                                lessons,
+                                l,
                                 LearnerLesson {
                                     end: l.end,
                                     evidence: by,
                                 },
                             );
+                        }
                     }
-                }
-                let site = l.site.as_ref().or(course.and_then(|c| c.site.as_ref()));
-                if let (true, Some(site)) = (offline, site) {
-                    institution
-                        .site_lessons
-                        .entry(site.clone())
-                        .or_default()
-                        .entry(l.start)
-                        .or_default()
-                        .insert(
-                            (l.course.clone(), l.lesson.clone()),
-                            SiteLesson {
+                    Some(Mode::Offline) => {
+                        if let Some(site) = site {
+                            let lessons = institution.site_lessons.entry(site.clone()).or_default();
+                            let lesson = SiteLesson {
                                 end: l.end,
                                 attendees: l.attendees,
                                 evidence: by,
-                            },
-                        );
+                            };
+                            file_lesson(lessons, l, lesson);
+                        }
+                    }
+                    None => {}
                 }
                 if let Some(course) = self.courses.get_mut(&key(&l.course)) {
                     course.delivered.insert(

@@ -116,7 +116,23 @@ pub(crate) struct CourseCheck<'a> {
     pub(crate) teachers: &'a [TeacherId],
 }
 
-impl CourseCheck<'_> {
+impl<'a> CourseCheck<'a> {
+    /// The lesson judged, when this is a delivered offline one (the rules on who and how many
+    /// were in the room judge only those).
+    pub(crate) fn delivered_offline(
+        &self,
+    ) -> Option<&'a tutorwatch_events::schedule::LessonDelivered> {
+        match &self.event.envelope.event {
+            tutorwatch_events::Event::LessonDelivered(lesson)
+                if self.stage == Stage::Delivered
+                    && self.course.mode == tutorwatch_events::kinds::Mode::Offline =>
+            {
+                Some(lesson)
+            }
+            _ => None,
+        }
+    }
+
     /// Whether a yes/no rule is in force on that date in the event's region.
     pub(crate) fn on(&self, get: fn(&ParameterSet) -> Option<&Timeline<bool>>) -> bool {
         self.ctx

@@ -10,11 +10,10 @@
 //! the peak and the inspection as evidence.
 
 use tutorwatch_events::ids::SiteId;
-use tutorwatch_events::kinds::Mode;
-use tutorwatch_events::{Event, UtcTime};
+use tutorwatch_events::UtcTime;
 
 use crate::facts::{Institution, SiteLesson};
-use crate::rules::{CourseCheck, Stage};
+use crate::rules::CourseCheck;
 use tutorwatch_findings::{identity, Evidence, Figure, Finding, Measure, RuleId};
 
 /// How far back lessons overlapping the one judged are looked for: none lasts longer.
@@ -22,12 +21,7 @@ const LONGEST_LESSON_SECONDS: i128 = 24 * 3600;
 
 /// FLOOR_AREA_PER_STUDENT for a delivered offline lesson at an inspected site.
 pub(crate) fn floor_area(check: &CourseCheck<'_>) -> Option<Finding> {
-    let Event::LessonDelivered(lesson) = &check.event.envelope.event else {
-        return None;
-    };
-    if check.stage != Stage::Delivered || check.course.mode != Mode::Offline {
-        return None;
-    }
+    let lesson = check.delivered_offline()?;
     let min_m2 = check
         .ctx
         .policy

@@ -5,12 +5,12 @@
 //! the register does not say who is full time, so every registered teacher counts: the lenient
 //! reading).
 
-use tutorwatch_events::kinds::{Category, GradeBand, Mode};
+use tutorwatch_events::kinds::{Category, GradeBand};
 use tutorwatch_events::registry::{InspectionRecorded, TeacherHired};
 use tutorwatch_events::{Event, LoggedEvent};
 
 use crate::context::Context;
-use crate::rules::{local_date, CourseCheck, RuleArea, Stage};
+use crate::rules::{local_date, CourseCheck, RuleArea};
 use tutorwatch_findings::{identity, Figure, Finding, Lang, Measure, RuleId};
 
 /// The staff rules (stateless).
@@ -178,12 +178,7 @@ fn full_time_share(
 /// STAFF_RATIO_CLASS: a delivered offline lesson whose registered teachers are fewer, per
 /// student present, than the policy's share (preschool children's for a preschool course).
 fn class_ratio(check: &CourseCheck<'_>) -> Option<Finding> {
-    let Event::LessonDelivered(lesson) = &check.event.envelope.event else {
-        return None;
-    };
-    if check.stage != Stage::Delivered || check.course.mode != Mode::Offline {
-        return None;
-    }
+    let lesson = check.delivered_offline()?;
     let ratio = check
         .ctx
         .policy

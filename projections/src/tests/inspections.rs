@@ -34,32 +34,30 @@ fn half_the_staff_full_time_passes_and_less_is_found() {
     assert_eq!(judge(1, 1), 0);
 }
 
-/// An offline maths lesson of `band` with `attendees` on 9/3, taught by the registered t-1.
-fn class(band: GradeBand, attendees: u32) -> Projector {
-    let mut log = Log::new();
-    log.licensed_subject_institution();
+/// Adds course `c-1` of `subject` and `band`, offline at site-1, and its one lesson on 9/3
+/// 17:00–17:45 delivered to `attendees` students by the registered t-1.
+fn one_offline_lesson(log: &mut Log, subject: Subject, band: GradeBand, attendees: u32) {
+    let (start, end) = ("2025-09-03T17:00:00+08:00", "2025-09-03T17:45:00+08:00");
     log.push(
         "2025-09-01T10:00:00+08:00",
         course(
             "c-1",
-            Subject::Mathematics,
+            subject,
             band,
             Mode::Offline,
-            vec![session(
-                "l-1",
-                "2025-09-03T17:00:00+08:00",
-                "2025-09-03T17:45:00+08:00",
-            )],
+            vec![session("l-1", start, end)],
         ),
     );
-    let mut lesson = delivered(
-        "c-1",
-        "l-1",
-        "2025-09-03T17:00:00+08:00",
-        "2025-09-03T17:45:00+08:00",
-    );
+    let mut lesson = delivered("c-1", "l-1", start, end);
     lesson.attendees = attendees;
-    log.push("2025-09-03T17:45:00+08:00", lesson);
+    log.push(end, lesson);
+}
+
+/// An offline maths lesson of `band` with `attendees`.
+fn class(band: GradeBand, attendees: u32) -> Projector {
+    let mut log = Log::new();
+    log.licensed_subject_institution();
+    one_offline_lesson(&mut log, Subject::Mathematics, band, attendees);
     run(&log.events)
 }
 
@@ -133,66 +131,26 @@ fn students_present_at_once_share_the_inspected_floor_area() {
         assert_eq!(found[0].evidence.len(), 3, "{:?}", found[0].evidence);
     }
     // Alone, 34 students in one lesson are found too; 33 are not.
-    let mut log = Log::new();
-    log.licensed_subject_institution();
-    log.push("2025-09-01T09:00:00+08:00", inspection(4, 2, Some(100)));
-    log.push(
-        "2025-09-01T10:00:00+08:00",
-        course(
-            "c-1",
+    let alone = |attendees: u32| {
+        let mut log = Log::new();
+        log.licensed_subject_institution();
+        log.push("2025-09-01T09:00:00+08:00", inspection(4, 2, Some(100)));
+        one_offline_lesson(
+            &mut log,
             Subject::Mathematics,
             GradeBand::Primary,
-            Mode::Offline,
-            vec![session(
-                "l-1",
-                "2025-09-03T17:00:00+08:00",
-                "2025-09-03T17:45:00+08:00",
-            )],
-        ),
-    );
-    let mut lesson = delivered(
-        "c-1",
-        "l-1",
-        "2025-09-03T17:00:00+08:00",
-        "2025-09-03T17:45:00+08:00",
-    );
-    lesson.attendees = 33;
-    let mut alone = log.clone();
-    alone.push("2025-09-03T17:45:00+08:00", lesson.clone());
-    assert!(of_rule(&run(&alone.events), RuleId::FloorAreaPerStudent).is_empty());
-    lesson.attendees = 34;
-    log.push("2025-09-03T17:45:00+08:00", lesson);
-    assert_eq!(
-        of_rule(&run(&log.events), RuleId::FloorAreaPerStudent).len(),
-        1
-    );
+            attendees,
+        );
+        of_rule(&run(&log.events), RuleId::FloorAreaPerStudent).len()
+    };
+    assert_eq!(alone(33), 0);
+    assert_eq!(alone(34), 1);
 }
 
 #[test]
 fn an_uninspected_site_is_not_judged_by_area() {
     let mut log = Log::new();
     log.licensed_subject_institution();
-    log.push(
-        "2025-09-01T10:00:00+08:00",
-        course(
-            "c-1",
-            Subject::Music,
-            GradeBand::Primary,
-            Mode::Offline,
-            vec![session(
-                "l-1",
-                "2025-09-03T17:00:00+08:00",
-                "2025-09-03T17:45:00+08:00",
-            )],
-        ),
-    );
-    let mut lesson = delivered(
-        "c-1",
-        "l-1",
-        "2025-09-03T17:00:00+08:00",
-        "2025-09-03T17:45:00+08:00",
-    );
-    lesson.attendees = 500;
-    log.push("2025-09-03T17:45:00+08:00", lesson);
+    one_offline_lesson(&mut log, Subject::Music, GradeBand::Primary, 500);
     assert!(of_rule(&run(&log.events), RuleId::FloorAreaPerStudent).is_empty());
 }

@@ -63,7 +63,7 @@ macro_rules! tok {
 pub(crate) use tok;
 
 /// Builds a log of events about one institution (or others), with sequential seqs.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Log {
     pub institution: CreditCode,
     pub region: RegionCode,

@@ -140,18 +140,29 @@ fn deliver(
     times: (UtcTime, UtcTime),
     site: Option<SiteId>,
 ) -> EventId {
-    let event = LessonDelivered {
+    em.emit(&inst.who, times.1, delivery(plan, index, times, site, 12))
+}
+
+/// Lesson `index` of `plan` as delivered at `times` at `site`, taught by the plan's teachers to
+/// `attendees` students (no learner keys).
+fn delivery(
+    plan: &Plan,
+    index: usize,
+    times: (UtcTime, UtcTime),
+    site: Option<SiteId>,
+    attendees: u32,
+) -> LessonDelivered {
+    LessonDelivered {
         course: plan.course.clone(),
         lesson: plan.sessions[index].lesson.clone(),
         start: times.0,
         end: times.1,
         site,
         teachers: plan.teachers.clone(),
-        attendees: 12,
+        attendees,
         undeclared: None,
         learners: Vec::new(),
-    };
-    em.emit(&inst.who, times.1, event)
+    }
 }
 
 /// Delivers lesson `index` as planned.

@@ -188,17 +188,8 @@ pub(super) fn plant(case: &mut Case<'_>) -> Result<Option<Vec<Expected>>, GenErr
                 let plan = inst.plan(maths, Mode::Online, 5000, &[span(DAY, from, to)?])?;
                 inst.publish(em, published, &plan, GradeBand::Junior)?;
                 let s = &plan.sessions[0];
-                let lesson = LessonDelivered {
-                    course: plan.course.clone(),
-                    lesson: s.lesson.clone(),
-                    start: s.start,
-                    end: s.end,
-                    site: None,
-                    teachers: plan.teachers.clone(),
-                    attendees: 12,
-                    undeclared: None,
-                    learners: vec![learner.clone()],
-                };
+                let mut lesson = delivery(&plan, 0, (s.start, s.end), None, 12);
+                lesson.learners = vec![learner.clone()];
                 delivered.push(em.emit(&inst.who, s.end, lesson));
             }
             vec![expect(

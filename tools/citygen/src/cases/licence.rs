@@ -8,7 +8,6 @@ use tutorwatch_events::kinds::{GradeBand, Mode, Subject};
 use tutorwatch_events::registry::{
     InspectionRecorded, LicenceRevoked, LicenceSuspended, RevocationGrounds, TeacherHired,
 };
-use tutorwatch_events::schedule::LessonDelivered;
 use tutorwatch_events::EventId;
 use tutorwatch_findings::{identity, RuleId};
 
@@ -60,17 +59,7 @@ pub(super) fn plant(case: &mut Case<'_>) -> Result<Option<Vec<Expected>>, GenErr
             plan.class_size = 60;
             inst.publish(em, published, &plan, GradeBand::Primary)?;
             let s = &plan.sessions[0];
-            let lesson = LessonDelivered {
-                course: plan.course.clone(),
-                lesson: s.lesson.clone(),
-                start: s.start,
-                end: s.end,
-                site: plan.site.clone(),
-                teachers: plan.teachers.clone(),
-                attendees: 51,
-                undeclared: None,
-                learners: Vec::new(),
-            };
+            let lesson = delivery(&plan, 0, (s.start, s.end), plan.site.clone(), 51);
             let e = em.emit(&inst.who, s.end, lesson);
             vec![expect(
                 RuleId::StaffRatioClass,
@@ -101,17 +90,7 @@ pub(super) fn plant(case: &mut Case<'_>) -> Result<Option<Vec<Expected>>, GenErr
                 let plan = inst.plan(maths, Mode::Offline, 4000, &[span(DAY, from, to)?])?;
                 inst.publish(em, published, &plan, GradeBand::Primary)?;
                 let s = &plan.sessions[0];
-                let lesson = LessonDelivered {
-                    course: plan.course.clone(),
-                    lesson: s.lesson.clone(),
-                    start: s.start,
-                    end: s.end,
-                    site: plan.site.clone(),
-                    teachers: plan.teachers.clone(),
-                    attendees: 17,
-                    undeclared: None,
-                    learners: Vec::new(),
-                };
+                let lesson = delivery(&plan, 0, (s.start, s.end), plan.site.clone(), 17);
                 evidence.push(em.emit(&inst.who, s.end, lesson));
                 last = Some(plan);
             }

@@ -436,8 +436,9 @@ pub(super) fn plant(case: &mut Case<'_>) -> Result<Option<Vec<Expected>>, GenErr
             )]
         }
         // At the limit as published (¥88.00 per 45 minutes), over it once a reschedule shortens
-        // the lesson to 44 minutes (¥90.00 per 45): the reschedule is the evidence.
-        "guide_price_8800_rescheduled_to_44min" => {
+        // the lesson to 44 minutes (¥90.00 per 45), or once the posted price rises a fen: the
+        // change is the evidence.
+        "guide_price_8800_rescheduled_to_44min" | "guide_price_8800_raised_to_8801" => {
             let mut plan = inst.plan(
                 maths,
                 Mode::Offline,
@@ -446,16 +447,22 @@ pub(super) fn plant(case: &mut Case<'_>) -> Result<Option<Vec<Expected>>, GenErr
             )?;
             plan.class_size = 9;
             inst.publish(em, published, &plan, GradeBand::Primary)?;
-            let mut shorter = plan.sessions.clone();
-            shorter[0].end = local(DAY, 19, 44, 0, 0)?;
-            let e = em.emit(
-                &inst.who,
-                at(PUBLISHED, 15)?,
+            let change: tutorwatch_events::Event = if name == "guide_price_8800_raised_to_8801" {
+                CoursePriceChanged {
+                    course: plan.course.clone(),
+                    price_per_lesson: Fen::new(8801),
+                }
+                .into()
+            } else {
+                let mut shorter = plan.sessions.clone();
+                shorter[0].end = local(DAY, 19, 44, 0, 0)?;
                 tutorwatch_events::schedule::CourseRescheduled {
                     course: plan.course.clone(),
                     sessions: shorter,
-                },
-            );
+                }
+                .into()
+            };
+            let e = em.emit(&inst.who, at(PUBLISHED, 15)?, change);
             vec![expect(
                 RuleId::GovGuidePrice,
                 identity(&[&identity(&[&"plan", &plan.course]), &"guide_price"]),
@@ -485,31 +492,6 @@ pub(super) fn plant(case: &mut Case<'_>) -> Result<Option<Vec<Expected>>, GenErr
             vec![expect(
                 RuleId::PriceDisclosure,
                 identity(&[&"fee", &e]),
-                vec![e],
-            )]
-        }
-        // At the limit as published (¥88.00 per 45 minutes), over it once the posted price
-        // rises a fen: the price change is the evidence.
-        "guide_price_8800_raised_to_8801" => {
-            let mut plan = inst.plan(
-                maths,
-                Mode::Offline,
-                8800,
-                &[span(DAY, (19, 0, 0), (19, 45, 0))?],
-            )?;
-            plan.class_size = 9;
-            inst.publish(em, published, &plan, GradeBand::Primary)?;
-            let e = em.emit(
-                &inst.who,
-                at(PUBLISHED, 15)?,
-                CoursePriceChanged {
-                    course: plan.course.clone(),
-                    price_per_lesson: Fen::new(8801),
-                },
-            );
-            vec![expect(
-                RuleId::GovGuidePrice,
-                identity(&[&identity(&[&"plan", &plan.course]), &"guide_price"]),
                 vec![e],
             )]
         }
