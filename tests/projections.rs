@@ -137,6 +137,7 @@ fn scenario() -> Scenario {
         CoursePublished {
             course: token::<CourseId>("math-5"),
             title: text("五年级数学"),
+            description: None,
             subject: Subject::Mathematics,
             grade_band: GradeBand::Primary,
             mode: Mode::Online,

@@ -208,7 +208,7 @@ catalog! {
     6 => TeacherHired, "registry.teacher_hired", Registry, version 1;
     7 => TeacherLeft, "registry.teacher_left", Registry, version 1;
     8 => InspectionRecorded, "registry.inspection_recorded", Registry, version 1;
-    20 => CoursePublished, "schedule.course_published", Schedule, version 1;
+    20 => CoursePublished, "schedule.course_published", Schedule, version 2;
     21 => CourseRescheduled, "schedule.course_rescheduled", Schedule, version 1;
     22 => CourseCancelled, "schedule.course_cancelled", Schedule, version 1;
     23 => LessonDelivered, "schedule.lesson_delivered", Schedule, version 3;

@@ -200,6 +200,7 @@ pub fn example(index: usize, p: &ExampleParams) -> Envelope {
         20 => CoursePublished {
             course: token::<CourseId>("course", tag),
             title: text("五年级数学"),
+            description: Some(text("五年级数学同步课")),
             subject: Subject::Mathematics,
             grade_band: GradeBand::Primary,
             mode: Mode::Online,

@@ -43,13 +43,18 @@ fn validate_sessions(sessions: &[Session]) -> Validation {
     Ok(())
 }
 
-/// A course was published with its planned lessons.
+/// A course was published with its planned lessons. Version 2 added `description`; a version-1
+/// event has none (`upcast`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CoursePublished {
     pub course: CourseId,
     pub title: Text,
+    /// The course's description as families are shown it (what the title does not say). The
+    /// content rules read it as they read the title. May be omitted in JSON.
+    #[serde(default)]
+    pub description: Option<Text>,
     pub subject: Subject,
     pub grade_band: GradeBand,
     pub mode: Mode,
@@ -65,6 +70,9 @@ pub struct CoursePublished {
 impl Validate for CoursePublished {
     fn validate(&self) -> Validation {
         display_text("data.title", &self.title)?;
+        if let Some(description) = &self.description {
+            display_text("data.description", description)?;
+        }
         list_len("data.teachers", &self.teachers, LIST_ITEMS_MAX, false)?;
         positive("data.class_size_max", u64::from(self.class_size_max))?;
         if self.mode == Mode::Offline && self.site.is_none() {

@@ -474,6 +474,38 @@ fn a_version_1_licence_revocation_is_read_as_a_penalty() {
 }
 
 #[test]
+fn a_version_1_course_publication_is_read_without_a_description() {
+    use crate::schedule::CoursePublished;
+    use crate::upcast::CoursePublishedV1;
+    let Event::CoursePublished(current) = example_of("schedule.course_published").event else {
+        panic!("the example is a course publication");
+    };
+    let old = CoursePublishedV1 {
+        course: current.course.clone(),
+        title: current.title.clone(),
+        subject: current.subject,
+        grade_band: current.grade_band,
+        mode: current.mode,
+        site: current.site.clone(),
+        teachers: current.teachers.clone(),
+        price_per_lesson: current.price_per_lesson,
+        class_size_max: current.class_size_max,
+        sessions: current.sessions.clone(),
+    };
+    let expected = Event::CoursePublished(CoursePublished {
+        description: None,
+        ..current
+    });
+    let bytes = postcard::to_allocvec(&old).expect("encodes");
+    assert_eq!(Event::decode_payload(20, 1, &bytes), Ok(expected.clone()));
+    let json = serde_json::to_value(&old).expect("json");
+    assert_eq!(
+        Event::decode_json("schedule.course_published", 1, json),
+        Ok(expected)
+    );
+}
+
+#[test]
 fn a_version_1_refund_request_is_read_without_lessons() {
     use crate::escrow::RefundRequested;
     use crate::upcast::RefundRequestedV1;

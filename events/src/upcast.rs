@@ -18,6 +18,8 @@
 //! - `schedule.lesson_delivered` version 1 (no `undeclared`): read with `undeclared: None`, which
 //!   is what a version-1 producer said (nothing beyond the course id); versions 1 and 2 (no
 //!   `learners`) are read with no learner keys, which is what they said (a count, not who).
+//! - `schedule.course_published` version 1 (no `description`): read with `description: None`,
+//!   which is what a version-1 producer said (a title only).
 //! - `escrow.refund_requested` version 1 (no `lessons`): read with `lessons: None`, which is what a
 //!   version-1 producer said (an amount, not which lessons it was for), so only its date is judged.
 //!
@@ -27,15 +29,16 @@ use crate::catalog::Event;
 use crate::codec::DecodeError;
 use crate::escrow::RefundRequested;
 use crate::registry::{LicenceRevoked, RevocationGrounds};
-use crate::schedule::LessonDelivered;
+use crate::schedule::{CoursePublished, LessonDelivered};
 
 /// The older versions' structs, as they were written.
 mod legacy {
     use serde::{Deserialize, Serialize};
 
     use crate::ids::{ContractId, CourseId, LessonId, SiteId, TeacherId, Text};
+    use crate::kinds::{GradeBand, Mode, Subject};
     use crate::money::Fen;
-    use crate::schedule::UndeclaredCourse;
+    use crate::schedule::{Session, UndeclaredCourse};
     use crate::time::UtcTime;
 
     /// `registry.licence_revoked` version 1.
@@ -43,6 +46,22 @@ mod legacy {
     #[serde(deny_unknown_fields)]
     pub(crate) struct LicenceRevokedV1 {
         pub(crate) reason: Text,
+    }
+
+    /// `schedule.course_published` version 1.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(crate) struct CoursePublishedV1 {
+        pub(crate) course: CourseId,
+        pub(crate) title: Text,
+        pub(crate) subject: Subject,
+        pub(crate) grade_band: GradeBand,
+        pub(crate) mode: Mode,
+        pub(crate) site: Option<SiteId>,
+        pub(crate) teachers: Vec<TeacherId>,
+        pub(crate) price_per_lesson: Fen,
+        pub(crate) class_size_max: u32,
+        pub(crate) sessions: Vec<Session>,
     }
 
     /// `schedule.lesson_delivered` version 2.
@@ -83,15 +102,35 @@ mod legacy {
 }
 
 pub(crate) use legacy::{
-    LessonDeliveredV1, LessonDeliveredV2, LicenceRevokedV1, RefundRequestedV1,
+    CoursePublishedV1, LessonDeliveredV1, LessonDeliveredV2, LicenceRevokedV1, RefundRequestedV1,
 };
 
 /// The catalogue code of `registry.licence_revoked`.
 const LICENCE_REVOKED: u16 = 3;
+/// The catalogue code of `schedule.course_published`.
+const COURSE_PUBLISHED: u16 = 20;
 /// The catalogue code of `schedule.lesson_delivered`.
 const LESSON_DELIVERED: u16 = 23;
 /// The catalogue code of `escrow.refund_requested`.
 const REFUND_REQUESTED: u16 = 44;
+
+impl From<CoursePublishedV1> for CoursePublished {
+    fn from(old: CoursePublishedV1) -> Self {
+        CoursePublished {
+            course: old.course,
+            title: old.title,
+            description: None,
+            subject: old.subject,
+            grade_band: old.grade_band,
+            mode: old.mode,
+            site: old.site,
+            teachers: old.teachers,
+            price_per_lesson: old.price_per_lesson,
+            class_size_max: old.class_size_max,
+            sessions: old.sessions,
+        }
+    }
+}
 
 impl From<RefundRequestedV1> for RefundRequested {
     fn from(old: RefundRequestedV1) -> Self {
@@ -154,6 +193,9 @@ pub(crate) fn postcard_payload(
         (LICENCE_REVOKED, 1) => postcard::from_bytes::<LicenceRevokedV1>(bytes)
             .map(|old| Event::LicenceRevoked(old.into()))
             .map_err(|e| DecodeError::Payload(e.to_string())),
+        (COURSE_PUBLISHED, 1) => postcard::from_bytes::<CoursePublishedV1>(bytes)
+            .map(|old| Event::CoursePublished(old.into()))
+            .map_err(|e| DecodeError::Payload(e.to_string())),
         (LESSON_DELIVERED, 1) => postcard::from_bytes::<LessonDeliveredV1>(bytes)
             .map(|old| Event::LessonDelivered(old.into()))
             .map_err(|e| DecodeError::Payload(e.to_string())),
@@ -176,6 +218,8 @@ pub(crate) fn json_data(
     match (code, version) {
         (LICENCE_REVOKED, 1) => crate::catalog::decode_json::<LicenceRevokedV1>(data)
             .map(|old| Event::LicenceRevoked(old.into())),
+        (COURSE_PUBLISHED, 1) => crate::catalog::decode_json::<CoursePublishedV1>(data)
+            .map(|old| Event::CoursePublished(old.into())),
         (LESSON_DELIVERED, 1) => crate::catalog::decode_json::<LessonDeliveredV1>(data)
             .map(|old| Event::LessonDelivered(old.into())),
         (LESSON_DELIVERED, 2) => crate::catalog::decode_json::<LessonDeliveredV2>(data)

@@ -367,7 +367,7 @@ catalogue! {
         source: "《关于进一步减轻义务教育阶段学生作业负担和校外培训负担的意见》（中办发〔2021〕40号）；《校外培训行政处罚暂行办法》（教育部令第53号）第十八条", list: Counts,
         zh: "不得以托管、研学、夏令营等名义变相开展学科类培训",
         en: "No subject training disguised as day care, study tours, camps and the like",
-        city: ["subject_course_titled_summer_camp"],
+        city: ["subject_course_titled_summer_camp", "subject_course_described_as_day_care"],
     }
     MultiSiteUnapproved {
         id: "MULTI_SITE_UNAPPROVED", area: Licence, severity: High,

@@ -275,6 +275,8 @@ pub struct DeliveredLesson {
 pub struct Course {
     /// The title it was published under (empty for a lesson of no published course).
     pub title: String,
+    /// Its published description (empty when it has none).
+    pub description: String,
     pub subject: Subject,
     pub grade_band: GradeBand,
     pub mode: Mode,
@@ -298,6 +300,7 @@ impl Course {
     pub fn undeclared(what: UndeclaredCourse, lesson: &LessonDelivered, by: Evidence) -> Course {
         Course {
             title: String::new(),
+            description: String::new(),
             subject: what.subject,
             grade_band: what.grade_band,
             mode: what.mode,
@@ -447,6 +450,11 @@ impl Facts {
                     key(&c.course),
                     Course {
                         title: c.title.as_str().to_owned(),
+                        description: c
+                            .description
+                            .as_ref()
+                            .map(|d| d.as_str().to_owned())
+                            .unwrap_or_default(),
                         subject: c.subject,
                         grade_band: c.grade_band,
                         mode: c.mode,

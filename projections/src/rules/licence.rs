@@ -49,12 +49,13 @@ impl RuleArea for LicenceRules {
     }
 }
 
-/// The words of a policy list (in force on the check's date in its region) that `title` carries.
-fn titled_with<'c>(
+/// The words of a policy list (in force on the check's date in its region) that the course's
+/// title or description carries.
+fn described_with<'c>(
     check: &CourseCheck<'c>,
-    title: &str,
     list: fn(&ParameterSet) -> Option<&Timeline<Vec<String>>>,
 ) -> Vec<&'c str> {
+    let (title, description) = (&check.course.title, &check.course.description);
     check
         .ctx
         .policy
@@ -64,10 +65,33 @@ fn titled_with<'c>(
                 .value
                 .iter()
                 .map(String::as_str)
-                .filter(|word| !word.is_empty() && title.contains(word))
+                .filter(|word| {
+                    !word.is_empty() && (title.contains(word) || description.contains(word))
+                })
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// How a course was published, as a finding quotes it: its title, and its description if any.
+fn as_published(course: &crate::facts::Course) -> String {
+    if course.description.is_empty() {
+        format!("titled “{}”", course.title)
+    } else {
+        format!(
+            "titled “{}” and described as “{}”",
+            course.title, course.description
+        )
+    }
+}
+
+/// The same in Chinese.
+fn as_published_zh(course: &crate::facts::Course) -> String {
+    if course.description.is_empty() {
+        format!("名为“{}”", course.title)
+    } else {
+        format!("名为“{}”，介绍为“{}”", course.title, course.description)
+    }
 }
 
 /// The course against the institution's registration: content, licence scope and site.
@@ -115,7 +139,7 @@ fn licence_scope(check: &CourseCheck<'_>) -> Vec<Finding> {
         && category == Category::NonSubject
         && check.on(|p| p.nonsubject_no_subject_content.as_ref())
     {
-        let terms = titled_with(check, &course.title, |p| p.subject_content_terms.as_ref());
+        let terms = described_with(check, |p| p.subject_content_terms.as_ref());
         if !terms.is_empty() {
             let terms = terms.join("、");
             add(
@@ -123,14 +147,16 @@ fn licence_scope(check: &CourseCheck<'_>) -> Vec<Finding> {
                 Figure::new("terms", Measure::Text(terms.clone())),
                 (
                     format!(
-                        "非学科类机构的课程 {}（{}）名为“{}”，含学科内容：{terms}",
+                        "非学科类机构的课程 {}（{}）{}，含学科内容：{terms}",
                         key.course,
                         course.subject.name_zh(),
-                        course.title
+                        as_published_zh(course)
                     ),
                     format!(
-                        "non-subject institution's course {} ({}) is titled “{}”, which names subject content: {terms}",
-                        key.course, course.subject, course.title
+                        "non-subject institution's course {} ({}) is {}, which names subject content: {terms}",
+                        key.course,
+                        course.subject,
+                        as_published(course)
                     ),
                 ),
                 &base,
@@ -138,7 +164,7 @@ fn licence_scope(check: &CourseCheck<'_>) -> Vec<Finding> {
         }
     }
     if category == Category::Subject {
-        let found = titled_with(check, &course.title, |p| p.disguise_labels.as_ref());
+        let found = described_with(check, |p| p.disguise_labels.as_ref());
         if !found.is_empty() {
             let labels = found.join("、");
             add(
@@ -146,14 +172,16 @@ fn licence_scope(check: &CourseCheck<'_>) -> Vec<Finding> {
                 Figure::new("labels", Measure::Text(labels.clone())),
                 (
                     format!(
-                        "学科类课程 {}（{}）名为“{}”，使用变相名称：{labels}",
+                        "学科类课程 {}（{}）{}，使用变相名称：{labels}",
                         key.course,
                         course.subject.name_zh(),
-                        course.title
+                        as_published_zh(course)
                     ),
                     format!(
-                        "subject course {} ({}) titled “{}”, under the label {labels}",
-                        key.course, course.subject, course.title
+                        "subject course {} ({}) is {}, under the label {labels}",
+                        key.course,
+                        course.subject,
+                        as_published(course)
                     ),
                 ),
                 &base,

@@ -1508,7 +1508,7 @@ fn a_lesson_after_its_course_was_cancelled_is_undeclared_but_one_before_it_is_no
 
 #[test]
 fn a_subject_course_under_a_disguise_label_is_found_and_a_non_subject_camp_is_not() {
-    let published = |title: &str, subject: Subject| {
+    let described = |title: &str, description: Option<&str>, subject: Subject| {
         let mut log = Log::new();
         log.licensed_subject_institution();
         let mut c = course(
@@ -1523,9 +1523,24 @@ fn a_subject_course_under_a_disguise_label_is_found_and_a_non_subject_camp_is_no
             )],
         );
         c.title = text(title);
+        c.description = description.map(text);
         log.push("2025-09-01T10:00:00+08:00", c);
         of_rule(&run(&log.events), RuleId::DisguisedNames)
     };
+    let published = |title: &str, subject: Subject| described(title, None, subject);
+    // The description is read as the title is.
+    let found = described(
+        "小学数学提高班",
+        Some("放学后托管，辅导作业"),
+        Subject::Mathematics,
+    );
+    assert_eq!(found.len(), 1);
+    assert!(
+        found[0].description_zh.contains("介绍为“放学后托管"),
+        "{}",
+        found[0].description_zh
+    );
+    assert!(described("小学数学提高班", Some("每周两次"), Subject::Mathematics).is_empty());
     let found = published("小学数学托管班", Subject::Mathematics);
     assert_eq!(found.len(), 1);
     assert_eq!(

@@ -200,6 +200,7 @@ pub fn course(
     CoursePublished {
         course: tok!(CourseId, id),
         title: text("课程"),
+        description: None,
         subject,
         grade_band: band,
         mode,

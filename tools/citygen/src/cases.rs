@@ -58,6 +58,7 @@ pub const CASES: &[&str] = &[
     "non_subject_institution_teaches_maths",
     "non_subject_course_titled_with_english",
     "subject_course_titled_summer_camp",
+    "subject_course_described_as_day_care",
     "unapproved_site_planned",
     "unapproved_site_delivered",
     "course_before_approval",

@@ -127,6 +127,8 @@ pub(crate) struct Plan {
     pub sessions: Vec<Session>,
     /// The title it is published under (`None`: the subject's name and the course id).
     pub title: Option<String>,
+    /// The description it is published with, if any.
+    pub description: Option<String>,
 }
 
 impl Plan {
@@ -308,6 +310,7 @@ impl Inst {
             class_size: 20,
             sessions,
             title: None,
+            description: None,
         })
     }
 
@@ -323,8 +326,9 @@ impl Inst {
             course: plan.course.clone(),
             title: match &plan.title {
                 Some(title) => text(title)?,
-                None => text(&format!("{:?} {}", plan.subject, plan.course))?,
+                None => text(&format!("{} {}", plan.subject.name_zh(), plan.course))?,
             },
+            description: plan.description.as_deref().map(text).transpose()?,
             subject: plan.subject,
             grade_band: band,
             mode: plan.mode,
