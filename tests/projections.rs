@@ -122,6 +122,7 @@ fn scenario() -> Scenario {
             qualification: Some(token("cert-1")),
             in_service_school_teacher: false,
             located_abroad: false,
+            full_time: true,
         },
     );
     let account = envelope(

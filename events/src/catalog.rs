@@ -205,7 +205,7 @@ catalog! {
     3 => LicenceRevoked, "registry.licence_revoked", Registry, version 2;
     4 => LicenceRestored, "registry.licence_restored", Registry, version 1;
     5 => SiteAdded, "registry.site_added", Registry, version 1;
-    6 => TeacherHired, "registry.teacher_hired", Registry, version 1;
+    6 => TeacherHired, "registry.teacher_hired", Registry, version 2;
     7 => TeacherLeft, "registry.teacher_left", Registry, version 1;
     8 => InspectionRecorded, "registry.inspection_recorded", Registry, version 1;
     20 => CoursePublished, "schedule.course_published", Schedule, version 2;

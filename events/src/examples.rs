@@ -184,6 +184,7 @@ pub fn example(index: usize, p: &ExampleParams) -> Envelope {
             qualification: Some(token::<CertificateNo>("cert", tag)),
             in_service_school_teacher: false,
             located_abroad: false,
+            full_time: true,
         }
         .into(),
         7 => TeacherLeft {

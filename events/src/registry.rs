@@ -261,6 +261,16 @@ pub struct TeacherHired {
     pub in_service_school_teacher: bool,
     /// Located outside mainland China (在境外).
     pub located_abroad: bool,
+    /// Employed full time for teaching or research (专职教学、教研人员), as STAFF_RATIO_CLASS
+    /// counts teachers. Version 2; a version-1 hire said nothing and is read as full time (the
+    /// lenient reading). May be omitted in JSON, meaning full time.
+    #[serde(default = "full_time_unless_said")]
+    pub full_time: bool,
+}
+
+/// What an omitted `full_time` means: full time.
+fn full_time_unless_said() -> bool {
+    true
 }
 
 impl Validate for TeacherHired {

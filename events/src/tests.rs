@@ -474,6 +474,43 @@ fn a_version_1_licence_revocation_is_read_as_a_penalty() {
 }
 
 #[test]
+fn a_version_1_hire_is_read_as_full_time() {
+    use crate::registry::TeacherHired;
+    use crate::upcast::TeacherHiredV1;
+    let Event::TeacherHired(current) = example_of("registry.teacher_hired").event else {
+        panic!("the example is a hire");
+    };
+    let old = TeacherHiredV1 {
+        teacher: current.teacher.clone(),
+        subjects: current.subjects.clone(),
+        qualification: current.qualification.clone(),
+        in_service_school_teacher: current.in_service_school_teacher,
+        located_abroad: current.located_abroad,
+    };
+    let expected = Event::TeacherHired(TeacherHired {
+        full_time: true,
+        ..current
+    });
+    let bytes = postcard::to_allocvec(&old).expect("encodes");
+    assert_eq!(Event::decode_payload(6, 1, &bytes), Ok(expected.clone()));
+    let json = serde_json::to_value(&old).expect("json");
+    assert_eq!(
+        Event::decode_json("registry.teacher_hired", 1, json.clone()),
+        Ok(expected)
+    );
+    // Version 2 may omit it (full time) or say part time.
+    let mut part_time = json;
+    part_time["full_time"] = serde_json::json!(false);
+    assert!(matches!(
+        Event::decode_json("registry.teacher_hired", 2, part_time),
+        Ok(Event::TeacherHired(TeacherHired {
+            full_time: false,
+            ..
+        }))
+    ));
+}
+
+#[test]
 fn a_version_1_course_publication_is_read_without_a_description() {
     use crate::schedule::CoursePublished;
     use crate::upcast::CoursePublishedV1;

@@ -18,6 +18,8 @@
 //! - `schedule.lesson_delivered` version 1 (no `undeclared`): read with `undeclared: None`, which
 //!   is what a version-1 producer said (nothing beyond the course id); versions 1 and 2 (no
 //!   `learners`) are read with no learner keys, which is what they said (a count, not who).
+//! - `registry.teacher_hired` version 1 (no `full_time`): read as full time, the lenient reading
+//!   of a hire that said nothing of it (STAFF_RATIO_CLASS counts it).
 //! - `schedule.course_published` version 1 (no `description`): read with `description: None`,
 //!   which is what a version-1 producer said (a title only).
 //! - `escrow.refund_requested` version 1 (no `lessons`): read with `lessons: None`, which is what a
@@ -28,14 +30,14 @@
 use crate::catalog::Event;
 use crate::codec::DecodeError;
 use crate::escrow::RefundRequested;
-use crate::registry::{LicenceRevoked, RevocationGrounds};
+use crate::registry::{LicenceRevoked, RevocationGrounds, TeacherHired};
 use crate::schedule::{CoursePublished, LessonDelivered};
 
 /// The older versions' structs, as they were written.
 mod legacy {
     use serde::{Deserialize, Serialize};
 
-    use crate::ids::{ContractId, CourseId, LessonId, SiteId, TeacherId, Text};
+    use crate::ids::{CertificateNo, ContractId, CourseId, LessonId, SiteId, TeacherId, Text};
     use crate::kinds::{GradeBand, Mode, Subject};
     use crate::money::Fen;
     use crate::schedule::{Session, UndeclaredCourse};
@@ -46,6 +48,17 @@ mod legacy {
     #[serde(deny_unknown_fields)]
     pub(crate) struct LicenceRevokedV1 {
         pub(crate) reason: Text,
+    }
+
+    /// `registry.teacher_hired` version 1.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(crate) struct TeacherHiredV1 {
+        pub(crate) teacher: TeacherId,
+        pub(crate) subjects: Vec<Subject>,
+        pub(crate) qualification: Option<CertificateNo>,
+        pub(crate) in_service_school_teacher: bool,
+        pub(crate) located_abroad: bool,
     }
 
     /// `schedule.course_published` version 1.
@@ -103,16 +116,32 @@ mod legacy {
 
 pub(crate) use legacy::{
     CoursePublishedV1, LessonDeliveredV1, LessonDeliveredV2, LicenceRevokedV1, RefundRequestedV1,
+    TeacherHiredV1,
 };
 
 /// The catalogue code of `registry.licence_revoked`.
 const LICENCE_REVOKED: u16 = 3;
+/// The catalogue code of `registry.teacher_hired`.
+const TEACHER_HIRED: u16 = 6;
 /// The catalogue code of `schedule.course_published`.
 const COURSE_PUBLISHED: u16 = 20;
 /// The catalogue code of `schedule.lesson_delivered`.
 const LESSON_DELIVERED: u16 = 23;
 /// The catalogue code of `escrow.refund_requested`.
 const REFUND_REQUESTED: u16 = 44;
+
+impl From<TeacherHiredV1> for TeacherHired {
+    fn from(old: TeacherHiredV1) -> Self {
+        TeacherHired {
+            teacher: old.teacher,
+            subjects: old.subjects,
+            qualification: old.qualification,
+            in_service_school_teacher: old.in_service_school_teacher,
+            located_abroad: old.located_abroad,
+            full_time: true,
+        }
+    }
+}
 
 impl From<CoursePublishedV1> for CoursePublished {
     fn from(old: CoursePublishedV1) -> Self {
@@ -193,6 +222,9 @@ pub(crate) fn postcard_payload(
         (LICENCE_REVOKED, 1) => postcard::from_bytes::<LicenceRevokedV1>(bytes)
             .map(|old| Event::LicenceRevoked(old.into()))
             .map_err(|e| DecodeError::Payload(e.to_string())),
+        (TEACHER_HIRED, 1) => postcard::from_bytes::<TeacherHiredV1>(bytes)
+            .map(|old| Event::TeacherHired(old.into()))
+            .map_err(|e| DecodeError::Payload(e.to_string())),
         (COURSE_PUBLISHED, 1) => postcard::from_bytes::<CoursePublishedV1>(bytes)
             .map(|old| Event::CoursePublished(old.into()))
             .map_err(|e| DecodeError::Payload(e.to_string())),
@@ -218,6 +250,8 @@ pub(crate) fn json_data(
     match (code, version) {
         (LICENCE_REVOKED, 1) => crate::catalog::decode_json::<LicenceRevokedV1>(data)
             .map(|old| Event::LicenceRevoked(old.into())),
+        (TEACHER_HIRED, 1) => crate::catalog::decode_json::<TeacherHiredV1>(data)
+            .map(|old| Event::TeacherHired(old.into())),
         (COURSE_PUBLISHED, 1) => crate::catalog::decode_json::<CoursePublishedV1>(data)
             .map(|old| Event::CoursePublished(old.into())),
         (LESSON_DELIVERED, 1) => crate::catalog::decode_json::<LessonDeliveredV1>(data)

@@ -446,8 +446,8 @@ catalogue! {
         policy: ["staff_class_min_bp"],
         source: "《校外培训机构从业人员管理办法（试行）》（教育部等四部门，2021年9月）", list: Counts,
         zh: "每班次专职教学人员原则上不低于学生人数的2%（学龄前儿童6%）",
-        en: "Each offline class has teachers for at least 2% of its students (6% of preschool children)",
-        city: ["offline_class_of_51_with_one_teacher"],
+        en: "Each offline class has full-time teachers for at least 2% of its students (6% of preschool children)",
+        city: ["offline_class_of_51_with_one_teacher", "offline_class_taught_by_a_part_timer"],
     }
     PrepayMax3m60h {
         id: "PREPAY_MAX_3M_60H", area: Funds, severity: High,

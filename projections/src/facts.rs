@@ -91,6 +91,8 @@ pub struct Teacher {
     pub qualified: bool,
     pub in_service_school_teacher: bool,
     pub located_abroad: bool,
+    /// Employed full time for teaching or research (STAFF_RATIO_CLASS counts only these).
+    pub full_time: bool,
     pub hired: Evidence,
 }
 
@@ -428,6 +430,7 @@ impl Facts {
                         qualified: t.qualification.is_some(),
                         in_service_school_teacher: t.in_service_school_teacher,
                         located_abroad: t.located_abroad,
+                        full_time: t.full_time,
                         hired: by,
                     },
                 );

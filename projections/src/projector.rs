@@ -45,7 +45,8 @@ pub struct ProjectorState {
 /// the new rules PREPAY_EARLIEST_COLLECT, NO_CONFLICT_SCHOOL_HOURS and PRICE_DISCLOSURE,
 /// NONSUBJECT_NO_SUBJECT_CONTENT on course titles, and each finding's sentence in Chinese; 9: a
 /// pending refund's pro-rata share, inspected floor areas, each site's offline lessons, each
-/// student's online lessons and each course's description in the facts.)
+/// student's online lessons, each course's description and whether each teacher is full time
+/// in the facts.)
 pub const STATE_FORMAT: u32 = 9;
 
 /// What derived data was computed under: the policy version and the state format, e.g.

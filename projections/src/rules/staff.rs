@@ -1,9 +1,8 @@
 //! Staff (area `staff` of the rule catalogue): NO_INSERVICE_TEACHER and FOREIGN_STAFF when a teacher is hired,
 //! TEACHER_QUAL_SUBJECT for each teacher of a subject course, planned or delivered,
 //! STAFF_RATIO_FULLTIME on each inspection's staff counts, and STAFF_RATIO_CLASS on each offline
-//! lesson delivered (its attendance against the teachers it names who are on the staff register;
-//! the register does not say who is full time, so every registered teacher counts: the lenient
-//! reading).
+//! lesson delivered (its attendance against the full-time teachers it names who are on the staff
+//! register; a hire that did not say, version 1, counts as full time: the lenient reading).
 
 use tutorwatch_events::kinds::{Category, GradeBand};
 use tutorwatch_events::registry::{InspectionRecorded, TeacherHired};
@@ -195,7 +194,11 @@ fn class_ratio(check: &CourseCheck<'_>) -> Option<Finding> {
     let teachers = check
         .teachers
         .iter()
-        .filter(|t| staff.is_some_and(|i| i.teachers.contains_key(*t)))
+        .filter(|t| {
+            staff
+                .and_then(|i| i.teachers.get(*t))
+                .is_some_and(|teacher| teacher.full_time)
+        })
         .count() as u64;
     let attendees = u64::from(lesson.attendees);
     if teachers * 10_000 >= attendees * u64::from(min_bp) {
@@ -210,18 +213,18 @@ fn class_ratio(check: &CourseCheck<'_>) -> Option<Finding> {
         check
             .ctx
             .draft(check.event, RuleId::StaffRatioClass, check.at)
-            .figure(Figure::new("teachers_on_staff", Measure::Count(teachers)))
+            .figure(Figure::new("full_time_teachers", Measure::Count(teachers)))
             .figure(Figure::new("attendees", Measure::Count(attendees)))
             .figure(Figure::new("limit", Measure::BasisPoints(u64::from(min_bp))))
             .describe(format!(
-                "lesson {} of course {} had {attendees} {} and {teachers} registered teacher(s), below {} of attendance",
+                "lesson {} of course {} had {attendees} {} and {teachers} full-time registered teacher(s), below {} of attendance",
                 lesson.lesson,
                 check.key.course,
                 students.1,
                 Measure::BasisPoints(u64::from(min_bp))
             ))
             .in_chinese(format!(
-                "课程 {} 的课次 {} 有{} {attendees} 人、在册授课教师 {teachers} 人，低于上课人数的 {}",
+                "课程 {} 的课次 {} 有{} {attendees} 人、在册专职授课教师 {teachers} 人，低于上课人数的 {}",
                 check.key.course,
                 lesson.lesson,
                 students.0,

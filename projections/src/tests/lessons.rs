@@ -829,6 +829,7 @@ fn staff_rules() {
         qualification: cert.then(|| tok!(CertificateNo, "cert-9")),
         in_service_school_teacher: in_service,
         located_abroad: abroad,
+        full_time: true,
     };
     log.push(
         "2025-08-01T10:00:00+08:00",
@@ -1300,6 +1301,7 @@ fn a_legitimate_reschedule_withdraws_whatever_other_producers_clocks_say() {
             qualification: Some(tok!(CertificateNo, "cert-2")),
             in_service_school_teacher: false,
             located_abroad: false,
+            full_time: true,
         },
     );
     let own = std::mem::replace(&mut log.institution, code(FOR_PROFIT_CODE));

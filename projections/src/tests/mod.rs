@@ -139,6 +139,7 @@ impl Log {
                 qualification: Some(tok!(CertificateNo, "cert-1")),
                 in_service_school_teacher: false,
                 located_abroad: false,
+                full_time: true,
             },
         );
         self.push(

@@ -72,6 +72,7 @@ pub const CASES: &[&str] = &[
     "teacher_abroad",
     "inspection_full_time_staff_9_of_19",
     "offline_class_of_51_with_one_teacher",
+    "offline_class_taught_by_a_part_timer",
     "site_of_100_m2_with_34_students_at_once",
     "prepay_61_lessons",
     "prepay_3_months",

@@ -247,6 +247,7 @@ impl Inst {
             qualification,
             in_service_school_teacher: false,
             located_abroad: false,
+            full_time: true,
         };
         let event_id = em.emit(&self.who, at, event);
         self.staff.push(Staff {

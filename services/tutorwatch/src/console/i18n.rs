@@ -342,7 +342,7 @@ pub(crate) fn figure(lang: Lang, name: &str) -> String {
         "staff_total" => lang.t("从业人员总数", "staff in all"),
         "full_time_teaching_staff" => lang.t("专职教学教研人员", "full-time teaching staff"),
         "share" => lang.t("占比", "share"),
-        "teachers_on_staff" => lang.t("在册授课教师", "teachers on staff"),
+        "full_time_teachers" => lang.t("在册专职授课教师", "full-time teachers on staff"),
         "attendees" => lang.t("上课人数", "attendees"),
         "floor_area_m2" => lang.t("场所面积（平方米）", "floor area (m²)"),
         "headcount" => lang.t("同一时段学生数", "students at the same time"),

@@ -332,6 +332,38 @@ pub(super) fn plant(case: &mut Case<'_>) -> Result<Option<Vec<Expected>>, GenErr
                 vec![e],
             )]
         }
+        // An offline class of 12 taught by a qualified teacher hired part time only: no
+        // full-time teacher for it.
+        "offline_class_taught_by_a_part_timer" => {
+            let teacher: TeacherId = token(format!("t-{n}-60"))?;
+            let hire = TeacherHired {
+                teacher: teacher.clone(),
+                subjects: vec![maths],
+                qualification: Some(token(format!("cert-{n}-60"))?),
+                in_service_school_teacher: false,
+                located_abroad: false,
+                full_time: false,
+            };
+            em.emit(&inst.who, at(PUBLISHED, 9)?, hire);
+            let mut plan = inst.plan(
+                maths,
+                Mode::Offline,
+                4000,
+                &[span(DAY, (17, 0, 0), (17, 45, 0))?],
+            )?;
+            plan.teachers = vec![teacher];
+            inst.publish(em, published, &plan, GradeBand::Primary)?;
+            let e = deliver_as_planned(em, inst, &plan, 0);
+            vec![expect(
+                RuleId::StaffRatioClass,
+                identity(&[
+                    &identity(&[&"delivered", &plan.course]),
+                    &plan.sessions[0].lesson,
+                    &"class_ratio",
+                ]),
+                vec![e],
+            )]
+        }
         "teacher_in_service" | "teacher_abroad" => {
             let in_service = name == "teacher_in_service";
             let event = TeacherHired {
@@ -340,6 +372,7 @@ pub(super) fn plant(case: &mut Case<'_>) -> Result<Option<Vec<Expected>>, GenErr
                 qualification: Some(token(format!("cert-{n}-50"))?),
                 in_service_school_teacher: in_service,
                 located_abroad: !in_service,
+                full_time: true,
             };
             let e = em.emit(&inst.who, at(PUBLISHED, 9)?, event);
             let rule = if in_service {
