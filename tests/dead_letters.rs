@@ -101,10 +101,10 @@ async fn bad_payloads_are_dead_lettered_with_a_reason_and_do_not_stop_ingest() {
     // A schema version this build cannot read, in postcard (the version is the varint after the
     // 16-byte event id and the type code) and in JSON.
     let mut future = encode(&good[5]);
-    let code = good[5].event.info().code;
+    let info = good[5].event.info();
     assert_eq!(
-        (future[1], u16::from(future[18]), future[19]),
-        (16, code, 1)
+        (future[1], u16::from(future[18]), u16::from(future[19])),
+        (16, info.code, info.version)
     );
     future[19] = 9;
     bad.push((
