@@ -171,9 +171,10 @@ impl From<RefundRequestedV1> for RefundRequested {
     }
 }
 
-impl From<LessonDeliveredV1> for LessonDelivered {
+/// Version 1 is version 2 without `undeclared`.
+impl From<LessonDeliveredV1> for LessonDeliveredV2 {
     fn from(old: LessonDeliveredV1) -> Self {
-        LessonDelivered {
+        LessonDeliveredV2 {
             course: old.course,
             lesson: old.lesson,
             start: old.start,
@@ -182,8 +183,13 @@ impl From<LessonDeliveredV1> for LessonDelivered {
             teachers: old.teachers,
             attendees: old.attendees,
             undeclared: None,
-            learners: Vec::new(),
         }
+    }
+}
+
+impl From<LessonDeliveredV1> for LessonDelivered {
+    fn from(old: LessonDeliveredV1) -> Self {
+        LessonDeliveredV2::from(old).into()
     }
 }
 

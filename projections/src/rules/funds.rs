@@ -394,16 +394,16 @@ impl FundRules {
         );
         findings.extend(standing_finding(ctx, event, at, (&what_zh, &what), &id));
         let facts = ctx.facts.institution(institution);
-        let category = fee
+        let course = fee
             .course
             .as_ref()
-            .and_then(|c| ctx.facts.course(institution, c))
-            .map(|c| c.category())
-            .or_else(|| {
-                facts
-                    .and_then(|i| i.registration.as_ref())
-                    .map(|r| r.category)
-            });
+            .and_then(|c| ctx.facts.course(institution, c));
+        let subject = course.map(|c| c.subject);
+        let category = course.map(|c| c.category()).or_else(|| {
+            facts
+                .and_then(|i| i.registration.as_ref())
+                .map(|r| r.category)
+        });
 
         if ctx
             .policy
@@ -456,11 +456,6 @@ impl FundRules {
             institution: institution.clone(),
             contract: fee.contract.clone(),
         };
-        let subject = fee
-            .course
-            .as_ref()
-            .and_then(|c| ctx.facts.course(institution, c))
-            .map(|c| c.subject);
         if let Some(category) = category {
             let mut prepaid = Prepaid::after(self.contracts.get(&key), fee);
             let per_subject = ctx

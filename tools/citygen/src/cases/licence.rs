@@ -190,27 +190,21 @@ pub(super) fn plant(case: &mut Case<'_>) -> Result<Option<Vec<Expected>>, GenErr
                 vec![e],
             )]
         }
-        "subject_course_titled_summer_camp" => {
+        // A maths course under a disguise label: in its title (思维夏令营), or in its description
+        // under a plain title (托管).
+        "subject_course_titled_summer_camp" | "subject_course_described_as_day_care" => {
             let mut plan = inst.plan(
                 maths,
                 Mode::Offline,
                 8000,
                 &[span(DAY, (18, 30, 0), (20, 0, 0))?],
             )?;
-            plan.title = Some("小学数学思维夏令营".to_owned());
-            let e = inst.publish(em, published, &plan, GradeBand::Primary)?;
-            vec![expect(RuleId::DisguisedNames, plan_stage(&plan), vec![e])]
-        }
-        // A maths course under a plain title whose description offers day care (托管).
-        "subject_course_described_as_day_care" => {
-            let mut plan = inst.plan(
-                maths,
-                Mode::Offline,
-                8000,
-                &[span(DAY, (18, 30, 0), (20, 0, 0))?],
-            )?;
-            plan.title = Some("小学数学提高班".to_owned());
-            plan.description = Some("放学后托管，辅导作业".to_owned());
+            if name == "subject_course_titled_summer_camp" {
+                plan.title = Some("小学数学思维夏令营".to_owned());
+            } else {
+                plan.title = Some("小学数学提高班".to_owned());
+                plan.description = Some("放学后托管，辅导作业".to_owned());
+            }
             let e = inst.publish(em, published, &plan, GradeBand::Primary)?;
             vec![expect(RuleId::DisguisedNames, plan_stage(&plan), vec![e])]
         }

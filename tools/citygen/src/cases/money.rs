@@ -402,23 +402,59 @@ pub(super) fn plant(case: &mut Case<'_>) -> Result<Option<Vec<Expected>>, GenErr
                 vec![e],
             )]
         }
-        "guide_price_8801_per_45min" => {
+        // At ¥88.00 per 45 minutes a course is at the limit: published at ¥88.01 it is over it,
+        // and so it is once a reschedule shortens the lesson to 44 minutes (¥90.00 per 45) or
+        // the posted price rises a fen. The event that put it over is the evidence.
+        "guide_price_8801_per_45min"
+        | "guide_price_8800_rescheduled_to_44min"
+        | "guide_price_8800_raised_to_8801" => {
+            let published_price = if name == "guide_price_8801_per_45min" {
+                8801
+            } else {
+                8800
+            };
             let mut plan = inst.plan(
                 maths,
                 Mode::Offline,
-                8801,
+                published_price,
                 &[span(DAY, (19, 0, 0), (19, 45, 0))?],
             )?;
             plan.class_size = 9;
-            let e = inst.publish(em, published, &plan, GradeBand::Primary)?;
+            let publication = inst.publish(em, published, &plan, GradeBand::Primary)?;
+            let change: Option<tutorwatch_events::Event> = match name {
+                "guide_price_8800_raised_to_8801" => Some(
+                    CoursePriceChanged {
+                        course: plan.course.clone(),
+                        price_per_lesson: Fen::new(8801),
+                    }
+                    .into(),
+                ),
+                "guide_price_8800_rescheduled_to_44min" => {
+                    let mut shorter = plan.sessions.clone();
+                    shorter[0].end = local(DAY, 19, 44, 0, 0)?;
+                    Some(
+                        tutorwatch_events::schedule::CourseRescheduled {
+                            course: plan.course.clone(),
+                            sessions: shorter,
+                        }
+                        .into(),
+                    )
+                }
+                _ => None,
+            };
+            let e = match change {
+                Some(change) => em.emit(&inst.who, at(PUBLISHED, 15)?, change),
+                None => publication,
+            };
             vec![expect(
                 RuleId::GovGuidePrice,
                 identity(&[&identity(&[&"plan", &plan.course]), &"guide_price"]),
                 vec![e],
             )]
         }
-        // A fee for one lesson of a course published at ¥50.00 a lesson, charging ¥50.01.
-        "fee_above_posted_price_by_1_fen" => {
+        // A fee a fen above the posted price: ¥50.01 for a lesson of a course published at
+        // ¥50.00, or ¥50.00 once its price was cut to ¥49.99 the hour before.
+        "fee_above_posted_price_by_1_fen" | "fee_at_old_price_after_price_cut" => {
             let plan = inst.plan(
                 maths,
                 Mode::Offline,
@@ -427,67 +463,15 @@ pub(super) fn plant(case: &mut Case<'_>) -> Result<Option<Vec<Expected>>, GenErr
             )?;
             inst.publish(em, published, &plan, GradeBand::Primary)?;
             let mut charge = inst.fee_for(&plan)?;
-            charge.amount = Fen::new(charge.amount.get() + 1);
-            let e = em.emit(&inst.who, at(PUBLISHED, 12)?, charge);
-            vec![expect(
-                RuleId::PriceDisclosure,
-                identity(&[&"fee", &e]),
-                vec![e],
-            )]
-        }
-        // At the limit as published (¥88.00 per 45 minutes), over it once a reschedule shortens
-        // the lesson to 44 minutes (¥90.00 per 45), or once the posted price rises a fen: the
-        // change is the evidence.
-        "guide_price_8800_rescheduled_to_44min" | "guide_price_8800_raised_to_8801" => {
-            let mut plan = inst.plan(
-                maths,
-                Mode::Offline,
-                8800,
-                &[span(DAY, (19, 0, 0), (19, 45, 0))?],
-            )?;
-            plan.class_size = 9;
-            inst.publish(em, published, &plan, GradeBand::Primary)?;
-            let change: tutorwatch_events::Event = if name == "guide_price_8800_raised_to_8801" {
-                CoursePriceChanged {
-                    course: plan.course.clone(),
-                    price_per_lesson: Fen::new(8801),
-                }
-                .into()
-            } else {
-                let mut shorter = plan.sessions.clone();
-                shorter[0].end = local(DAY, 19, 44, 0, 0)?;
-                tutorwatch_events::schedule::CourseRescheduled {
-                    course: plan.course.clone(),
-                    sessions: shorter,
-                }
-                .into()
-            };
-            let e = em.emit(&inst.who, at(PUBLISHED, 15)?, change);
-            vec![expect(
-                RuleId::GovGuidePrice,
-                identity(&[&identity(&[&"plan", &plan.course]), &"guide_price"]),
-                vec![e],
-            )]
-        }
-        // Published at ¥50.00 a lesson, cut to ¥49.99 the next hour; a fee at the old price
-        // charges a fen above the posted one.
-        "fee_at_old_price_after_price_cut" => {
-            let plan = inst.plan(
-                maths,
-                Mode::Offline,
-                5000,
-                &[span(DAY, (18, 0, 0), (18, 45, 0))?],
-            )?;
-            inst.publish(em, published, &plan, GradeBand::Primary)?;
-            em.emit(
-                &inst.who,
-                at(PUBLISHED, 11)?,
-                CoursePriceChanged {
+            if name == "fee_at_old_price_after_price_cut" {
+                let cut = CoursePriceChanged {
                     course: plan.course.clone(),
                     price_per_lesson: Fen::new(4999),
-                },
-            );
-            let charge = inst.fee_for(&plan)?;
+                };
+                em.emit(&inst.who, at(PUBLISHED, 11)?, cut);
+            } else {
+                charge.amount = Fen::new(charge.amount.get() + 1);
+            }
             let e = em.emit(&inst.who, at(PUBLISHED, 12)?, charge);
             vec![expect(
                 RuleId::PriceDisclosure,
