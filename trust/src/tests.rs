@@ -220,6 +220,58 @@ fn an_institution_sends_only_about_itself() {
 }
 
 #[test]
+fn price_changes_and_inspections_are_judged_like_their_families() {
+    let mut memory = registered();
+    let price = of_type("schedule.course_price_changed");
+    let inspection = of_type("registry.inspection_recorded");
+    let institution = Sender::direct(Identity::Institution(own()));
+    let registry = Sender::direct(Identity::Registry(region("440200")));
+    assert_eq!(judge(&mut memory, &institution, &price), Ok(()));
+    assert_eq!(judge(&mut memory, &registry, &inspection), Ok(()));
+    // Another institution may not reprice the course, nor an institution record its own
+    // inspection, nor a bank either.
+    let other = Sender::direct(Identity::Institution(
+        tutorwatch_events::examples::synthetic_credit_code(7),
+    ));
+    assert_eq!(
+        judge(&mut memory, &other, &price),
+        Err(RefusalCode::Unauthorised)
+    );
+    let mut self_inspected = inspection.clone();
+    self_inspected.producer = Producer::Institution(own());
+    assert_eq!(
+        judge(&mut memory, &institution, &self_inspected),
+        Err(RefusalCode::Unauthorised)
+    );
+    let bank = Sender::direct(Identity::Bank(sample_bank()));
+    assert_eq!(
+        judge(&mut memory, &bank, &price),
+        Err(RefusalCode::Unauthorised)
+    );
+    // A registry outside the institution's region, or an event naming another region.
+    let mut beijing_inspection = inspection.clone();
+    beijing_inspection.producer = Producer::Registry(region("110000"));
+    let beijing = Sender::direct(Identity::Registry(region("110000")));
+    assert_eq!(
+        judge(&mut memory, &beijing, &beijing_inspection),
+        Err(RefusalCode::Unauthorised)
+    );
+    let mut elsewhere = price.clone();
+    elsewhere.region = region("110101");
+    assert_eq!(
+        judge(&mut memory, &institution, &elsewhere),
+        Err(RefusalCode::Unauthorised)
+    );
+    // Dated an hour ahead of its receipt.
+    let mut future = price;
+    future.occurred_at = UtcTime::parse("2025-09-01T13:00:00Z").expect("time");
+    assert_eq!(
+        judge(&mut memory, &institution, &future),
+        Err(RefusalCode::FutureDated)
+    );
+}
+
+#[test]
 fn an_officer_reaches_only_institutions_in_their_jurisdiction() {
     let mut memory = registered();
     let ad = of_type("advertising.ad_observed");
