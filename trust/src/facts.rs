@@ -24,7 +24,7 @@ pub struct FactsError(#[source] pub Box<dyn std::error::Error + Send + Sync>);
 /// What reading one fact gives: its value, if it is set, or the store's error.
 pub type FactRead = Result<Option<Vec<u8>>, FactsError>;
 
-/// Where facts live: the log's facts tree (through the batch's pending writes), or a scratch
+/// Where facts live: the log's facts (through the batch's pending writes), or a scratch
 /// copy for checks that must not write.
 pub trait FactKv {
     /// The value under `key`.

@@ -5,7 +5,7 @@
 //!
 //! # Layout
 //! - `policy`: the rules, as one function over (sender, event, facts, clock).
-//! - `facts`: the facts the policy owns and keeps in the log's facts tree (registered regions,
+//! - `facts`: the facts the policy owns and keeps beside the log's entries (registered regions,
 //!   account holders), how accepted events change them, and the key-value interface they live
 //!   behind.
 //! - `refusal`: the typed reasons, with the field at fault and a stable code.

@@ -49,12 +49,3 @@ pub enum LogError {
     #[error("a batch of {count} events is larger than the most, {max}")]
     BatchTooLarge { count: usize, max: usize },
 }
-
-impl From<sled::transaction::TransactionError<LogError>> for LogError {
-    fn from(error: sled::transaction::TransactionError<LogError>) -> Self {
-        match error {
-            sled::transaction::TransactionError::Abort(inner) => inner,
-            sled::transaction::TransactionError::Storage(e) => LogError::from(e),
-        }
-    }
-}

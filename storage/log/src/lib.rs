@@ -5,8 +5,10 @@
 //!
 //! # Layout
 //! - `log`: append (idempotent by event id, atomic per batch, flushed before it returns, judged by
-//!   an admission [`Gate`] against facts kept in the same transaction), range reads, the head
+//!   an admission [`Gate`] against facts kept in the same atomic write), range reads, the head
 //!   watch that the follower waits on, and `verify`.
+//! - `keys`: the keys of the log's one sled tree; `batch`: one appended batch stored as one value
+//!   with an index to each entry; `legacy`: rewriting a log of the earlier layout on first open.
 //! - `chain`: the hash chain that makes the log tamper-evident.
 //! - `seal`: sealing the files at a clean close, and copying unsealed files aside before sled's
 //!   recovery can overwrite a damaged log.
@@ -16,10 +18,13 @@
 //! - `ceiling`: the raw sled append the benchmark compares against.
 //! - `error`: the typed errors.
 
+mod batch;
 pub mod ceiling;
 mod chain;
 mod error;
 mod files;
+mod keys;
+mod legacy;
 mod log;
 mod salvage;
 mod seal;

@@ -1,12 +1,15 @@
 //! The event log: append-only, idempotent by event id, hash-chained, durable before it answers.
 //!
-//! Three sled trees hold it: `log` maps the big-endian sequence to the encoded `LogRecord`,
-//! `event_ids` maps each event id to its sequence, and `facts` holds what the caller's admission
-//! gate needs to judge the next event (for Tutorwatch: who registered which institution where,
-//! which bank holds which account), kept in step with the entries. A batch goes into all three
-//! trees in one transaction, and the database is flushed before `append` returns, so whoever is
-//! told "stored" (the NATS ack, the HTTP 201) can rely on it surviving a crash, and the facts a
-//! gate reads are exactly those of the entries before it: never ahead, never behind.
+//! One sled tree, `chain`, holds it, under four kinds of key (see `keys`): each appended batch's
+//! entries as one value keyed by the batch's last sequence (`batch`: an index, then the encoded
+//! `LogRecord`s), each event id's sequence (exact and forever: the duplicate check), the facts
+//! the caller's admission gate needs to judge the next event (for Tutorwatch: who registered
+//! which institution where, which bank holds which account), and the layout's version. A batch
+//! goes in as one sled batch on that one tree, which sled applies atomically, and the database
+//! is flushed before `append` returns, so whoever is told "stored" (the NATS ack, the HTTP 201)
+//! can rely on it surviving a crash, and the facts a gate reads are exactly those of the entries
+//! before it: never ahead, never behind. Logs written in the earlier layout (three trees, one
+//! value per entry) are rewritten into this one when first opened (`legacy`).
 //!
 //! **Invariant:** sequences start at 1 and have no gaps; entry `n`'s `prev_hash` is entry
 //! `n - 1`'s hash. Only one append runs at a time (the head lock), so both hold by construction,
@@ -16,24 +19,20 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use sled::transaction::{ConflictableTransactionError, TransactionalTree};
-use sled::Transactional;
 use tokio::sync::watch;
 use tutorwatch_events::record::{RecordFormat, HASH_BYTES};
 use tutorwatch_events::{EventId, LogRecord, Sender, UtcTime};
 
+use crate::batch::{self, BatchView};
 use crate::chain::{chain_hash_v2, record_hash};
 use crate::error::LogError;
+use crate::keys;
 use crate::seal::OpenGuard;
 use tutorwatch_db::open_db;
 
 /// The most events one `append` takes. Larger batches are refused, not split, so that a caller's
 /// "one batch = one atomic write" assumption never silently breaks.
 pub const EVENTS_PER_APPEND_MAX: usize = 10_000;
-
-const LOG_TREE: &str = "log";
-const EVENT_IDS_TREE: &str = "event_ids";
-const FACTS_TREE: &str = "facts";
 
 /// What happened to one event of a batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,7 +67,7 @@ pub struct Offer {
     pub sender: Option<Sender>,
 }
 
-/// The facts tree as one batch sees it: what is stored, under the writes of the events admitted
+/// The facts as one batch sees them: what is stored, under the writes of the events admitted
 /// before in the same batch. Keys and values mean what the gate says they mean.
 #[derive(Debug)]
 pub struct FactsOverlay<'t> {
@@ -82,7 +81,7 @@ impl FactsOverlay<'_> {
         if let Some(value) = self.pending.get(key) {
             return Ok(Some(value.clone()));
         }
-        Ok(self.tree.get(key)?.map(|v| v.to_vec()))
+        Ok(self.tree.get(keys::fact(key))?.map(|v| v.to_vec()))
     }
 
     /// Sets `key` for the events after this one; stored with the batch.
@@ -158,9 +157,7 @@ struct Head {
 pub struct EventLog {
     // The sled handles come first: fields drop in order, so they are closed before `seal` runs.
     db: sled::Db,
-    entries: sled::Tree,
-    event_ids: sled::Tree,
-    facts: sled::Tree,
+    chain: sled::Tree,
     path: PathBuf,
     head: Mutex<Head>,
     head_tx: watch::Sender<u64>,
@@ -184,17 +181,8 @@ impl Drop for SealOnClose {
     }
 }
 
-fn seq_key(seq: u64) -> [u8; 8] {
-    seq.to_be_bytes()
-}
-
-fn key_seq(key: &[u8]) -> Result<u64, LogError> {
-    let bytes: [u8; 8] = key.try_into().map_err(|_| LogError::BadKey(key.len()))?;
-    Ok(u64::from_be_bytes(bytes))
-}
-
-fn decode_entry(key: &[u8], value: &[u8]) -> Result<LogRecord, LogError> {
-    let seq = key_seq(key)?;
+/// Decodes entry `seq` from its stored bytes, and checks that it says it is entry `seq`.
+pub(crate) fn decode_entry(seq: u64, value: &[u8]) -> Result<LogRecord, LogError> {
     let record = LogRecord::decode(value).map_err(|e| LogError::Corrupt {
         seq,
         reason: e.to_string(),
@@ -202,10 +190,49 @@ fn decode_entry(key: &[u8], value: &[u8]) -> Result<LogRecord, LogError> {
     if record.seq != seq {
         return Err(LogError::Corrupt {
             seq,
-            reason: format!("stored under key {seq} but says it is entry {}", record.seq),
+            reason: format!("stored as entry {seq} but says it is entry {}", record.seq),
         });
     }
     Ok(record)
+}
+
+/// One stored batch: the sequences it covers and its index.
+struct StoredBatch<'a> {
+    first: u64,
+    last: u64,
+    view: BatchView<'a>,
+}
+
+impl<'a> StoredBatch<'a> {
+    /// Reads the batch stored under `key`; a damaged one is reported at `damaged_seq` (the first
+    /// sequence it should hold, as far as the caller knows).
+    fn new(key: &[u8], value: &'a [u8], damaged_seq: u64) -> Result<Self, LogError> {
+        let last = keys::batch_seq(key)?;
+        let view = BatchView::new(value).map_err(|e| LogError::Corrupt {
+            seq: damaged_seq.min(last),
+            reason: e.to_string(),
+        })?;
+        let first = (last + 1)
+            .checked_sub(view.len() as u64)
+            .filter(|&first| first >= 1)
+            .ok_or_else(|| LogError::Corrupt {
+                seq: last,
+                reason: format!(
+                    "a batch ending at entry {last} says it holds {} entries",
+                    view.len()
+                ),
+            })?;
+        Ok(Self { first, last, view })
+    }
+
+    /// Entry `seq` (between `first` and `last`), decoded.
+    fn entry(&self, seq: u64) -> Result<LogRecord, LogError> {
+        assert!(
+            (self.first..=self.last).contains(&seq),
+            "an entry is read from the batch that holds it"
+        );
+        decode_entry(seq, self.view.entry((seq - self.first) as usize))
+    }
 }
 
 impl EventLog {
@@ -224,16 +251,17 @@ impl EventLog {
             }
             (Err(error), _) => return Err(error.into()),
         };
-        let entries = db.open_tree(LOG_TREE)?;
-        let event_ids = db.open_tree(EVENT_IDS_TREE)?;
-        let facts = db.open_tree(FACTS_TREE)?;
-        let head = match entries.last()? {
+        let chain = db.open_tree(keys::CHAIN_TREE)?;
+        crate::legacy::upgrade(&db, &chain)?;
+        let head = match chain.range(keys::batches_from(0)).next_back() {
             None => Head {
                 seq: 0,
                 hash: [0; HASH_BYTES],
             },
-            Some((key, value)) => {
-                let record = decode_entry(&key, &value)?;
+            Some(item) => {
+                let (key, value) = item?;
+                let stored = StoredBatch::new(&key, &value, keys::batch_seq(&key)?)?;
+                let record = stored.entry(stored.last)?;
                 Head {
                     seq: record.seq,
                     hash: record.hash,
@@ -244,9 +272,7 @@ impl EventLog {
         tracing::debug!(path = %path.display(), last_seq = head.seq, "event log opened");
         Ok(Self {
             db,
-            entries,
-            event_ids,
-            facts,
+            chain,
             path: path.to_owned(),
             head: Mutex::new(head),
             head_tx,
@@ -278,9 +304,9 @@ impl EventLog {
 
     /// Where an event id is stored, if it is.
     pub fn seq_of(&self, id: &EventId) -> Result<Option<u64>, LogError> {
-        match self.event_ids.get(id.as_bytes())? {
+        match self.chain.get(keys::id(id.as_bytes()))? {
             None => Ok(None),
-            Some(value) => key_seq(&value).map(Some),
+            Some(value) => keys::value_seq(&value).map(Some),
         }
     }
 
@@ -319,7 +345,7 @@ impl EventLog {
             });
         }
         // A poisoned lock means an append panicked half-way; the on-disk state is still whole
-        // (the transaction either committed or not), so re-read the head rather than give up.
+        // (the atomic write either happened or not), so re-read the head rather than give up.
         let mut head = match self.head.lock() {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
@@ -329,7 +355,7 @@ impl EventLog {
         let mut in_batch: HashMap<EventId, usize> = HashMap::new();
         let mut records: Vec<LogRecord> = Vec::new();
         let mut facts = FactsOverlay {
-            tree: &self.facts,
+            tree: &self.chain,
             pending: BTreeMap::new(),
         };
         for (index, offer) in offers.iter().enumerate() {
@@ -398,40 +424,25 @@ impl EventLog {
         Ok(outcomes)
     }
 
-    /// Writes `records` (consecutive, continuing the head), their ids' index entries and the
-    /// facts they set in one transaction, and flushes.
+    /// Writes `records` (consecutive, continuing the head) as stored batches, their ids' index
+    /// entries and the facts they set in one atomic sled batch, and flushes.
     fn commit(
         &self,
         records: &[LogRecord],
         ids: &[(EventId, u64)],
         facts: BTreeMap<Vec<u8>, Vec<u8>>,
     ) -> Result<(), LogError> {
-        let mut entry_writes = sled::Batch::default();
-        let mut id_writes = sled::Batch::default();
-        let mut fact_writes = sled::Batch::default();
+        let mut writes = sled::Batch::default();
         for (id, seq) in ids {
-            id_writes.insert(id.as_bytes(), &seq_key(*seq));
+            writes.insert(&keys::id(id.as_bytes()), &keys::seq_value(*seq));
         }
-        for record in records {
-            entry_writes.insert(&seq_key(record.seq), record.encode());
+        for (last_seq, stored) in batch::encode_runs(records) {
+            writes.insert(&keys::batch(last_seq), stored);
         }
         for (key, value) in facts {
-            fact_writes.insert(key, value);
+            writes.insert(keys::fact(&key), value);
         }
-        (&self.entries, &self.event_ids, &self.facts)
-            .transaction(
-                |(entries, ids, facts): &(
-                    TransactionalTree,
-                    TransactionalTree,
-                    TransactionalTree,
-                )| {
-                    entries.apply_batch(&entry_writes)?;
-                    ids.apply_batch(&id_writes)?;
-                    facts.apply_batch(&fact_writes)?;
-                    Ok::<(), ConflictableTransactionError<LogError>>(())
-                },
-            )
-            .map_err(LogError::from)?;
+        self.chain.apply_batch(writes)?;
         self.db.flush()?;
         Ok(())
     }
@@ -459,7 +470,7 @@ impl EventLog {
         };
         let mut next = *head;
         let mut overlay = FactsOverlay {
-            tree: &self.facts,
+            tree: &self.chain,
             pending: BTreeMap::new(),
         };
         let mut ids: Vec<(EventId, u64)> = Vec::with_capacity(records.len());
@@ -506,34 +517,55 @@ impl EventLog {
     /// The facts the gate keeps, as committed (for checks made before publishing, e.g. by the
     /// HTTP API; the gate at append time is the one that decides).
     pub fn fact(&self, key: &[u8]) -> Result<Option<Vec<u8>>, LogError> {
-        Ok(self.facts.get(key)?.map(|v| v.to_vec()))
+        Ok(self.chain.get(keys::fact(key))?.map(|v| v.to_vec()))
     }
 
     /// The stored record at `seq`, which must exist.
     pub fn record_at(&self, seq: u64) -> Result<LogRecord, LogError> {
-        let value = self.entries.get(seq_key(seq))?.ok_or(LogError::Corrupt {
+        let missing = || LogError::Corrupt {
             seq,
             reason: "indexed by an event id but missing".into(),
-        })?;
-        decode_entry(&seq_key(seq), &value)
+        };
+        let (key, value) = self
+            .chain
+            .range(keys::batches_from(seq))
+            .next()
+            .ok_or_else(missing)??;
+        let stored = StoredBatch::new(&key, &value, seq)?;
+        if seq < stored.first {
+            return Err(missing());
+        }
+        stored.entry(seq)
     }
 
     /// Reads up to `limit` entries starting at sequence `from` (inclusive).
     pub fn read_from(&self, from: u64, limit: usize) -> Result<Vec<LogRecord>, LogError> {
-        self.entries
-            .range(seq_key(from.max(1))..)
-            .take(limit)
-            .map(|item| {
-                let (key, value) = item?;
-                decode_entry(&key, &value)
-            })
-            .collect()
+        let mut records = Vec::with_capacity(limit.min(EVENTS_PER_APPEND_MAX));
+        let mut next = from.max(1);
+        for item in self.chain.range(keys::batches_from(next)) {
+            if records.len() >= limit {
+                break;
+            }
+            let (key, value) = item?;
+            let stored = StoredBatch::new(&key, &value, next)?;
+            for seq in next.max(stored.first)..=stored.last {
+                if records.len() >= limit {
+                    break;
+                }
+                records.push(stored.entry(seq)?);
+            }
+            next = stored.last + 1;
+        }
+        Ok(records)
     }
 
     /// Counts and sizes.
     pub fn stats(&self) -> Result<LogStats, LogError> {
-        let first = match self.entries.first()? {
-            Some((key, _)) => key_seq(&key)?,
+        let first = match self.chain.range(keys::batches_from(0)).next() {
+            Some(item) => {
+                let (key, value) = item?;
+                StoredBatch::new(&key, &value, 1)?.first
+            }
             None => 0,
         };
         let last = self.last_seq();
@@ -555,58 +587,80 @@ impl EventLog {
             verified,
             first_bad: Some((seq, reason)),
         };
-        for item in self.entries.iter() {
+        for item in self.chain.range(keys::batches_from(0)) {
             let (key, value) = item?;
-            let seq = key_seq(&key)?;
-            let record = match decode_entry(&key, &value) {
-                Ok(record) => record,
-                Err(LogError::Corrupt { reason, .. }) => return Ok(bad(seq, prev.seq, reason)),
+            let stored = match StoredBatch::new(&key, &value, prev.seq + 1) {
+                Ok(stored) => stored,
+                Err(LogError::Corrupt { seq, reason }) => return Ok(bad(seq, prev.seq, reason)),
                 Err(other) => return Err(other),
             };
-            if seq != prev.seq + 1 {
-                return Ok(bad(
-                    seq,
-                    prev.seq,
-                    format!("expected entry {} next", prev.seq + 1),
-                ));
-            }
-            if record.prev_hash != prev.hash {
-                return Ok(bad(
-                    seq,
-                    prev.seq,
-                    "its previous-hash does not match the entry before it".into(),
-                ));
-            }
-            if record_hash(&prev.hash, &record) != record.hash {
-                return Ok(bad(
-                    seq,
-                    prev.seq,
-                    "its hash does not match its content".into(),
-                ));
-            }
-            let envelope = match record.envelope() {
-                Ok(envelope) => envelope,
-                Err(e) => return Ok(bad(seq, prev.seq, e.to_string())),
-            };
-            if self.seq_of(&envelope.event_id)? != Some(seq) {
-                return Ok(bad(
-                    seq,
-                    prev.seq,
-                    format!("event id {} is not indexed to it", envelope.event_id),
-                ));
-            }
-            prev = Head {
-                seq,
-                hash: record.hash,
-            };
-            if seq % 100_000 == 0 {
-                progress(seq);
+            for seq in stored.first..=stored.last {
+                if let Some(report) = self.verify_entry(&stored, seq, &mut prev)? {
+                    return Ok(report);
+                }
+                if seq % 100_000 == 0 {
+                    progress(seq);
+                }
             }
         }
         Ok(VerifyReport {
             verified: prev.seq,
             first_bad: None,
         })
+    }
+
+    /// Checks entry `seq` of `stored` against the entry before it (`prev`, which it becomes when
+    /// it checks out); returns the report when it does not.
+    fn verify_entry(
+        &self,
+        stored: &StoredBatch<'_>,
+        seq: u64,
+        prev: &mut Head,
+    ) -> Result<Option<VerifyReport>, LogError> {
+        let bad = |seq: u64, verified: u64, reason: String| {
+            Ok(Some(VerifyReport {
+                verified,
+                first_bad: Some((seq, reason)),
+            }))
+        };
+        let record = match stored.entry(seq) {
+            Ok(record) => record,
+            Err(LogError::Corrupt { reason, .. }) => return bad(seq, prev.seq, reason),
+            Err(other) => return Err(other),
+        };
+        if seq != prev.seq + 1 {
+            return bad(
+                seq,
+                prev.seq,
+                format!("expected entry {} next", prev.seq + 1),
+            );
+        }
+        if record.prev_hash != prev.hash {
+            return bad(
+                seq,
+                prev.seq,
+                "its previous-hash does not match the entry before it".into(),
+            );
+        }
+        if record_hash(&prev.hash, &record) != record.hash {
+            return bad(seq, prev.seq, "its hash does not match its content".into());
+        }
+        let envelope = match record.envelope() {
+            Ok(envelope) => envelope,
+            Err(e) => return bad(seq, prev.seq, e.to_string()),
+        };
+        if self.seq_of(&envelope.event_id)? != Some(seq) {
+            return bad(
+                seq,
+                prev.seq,
+                format!("event id {} is not indexed to it", envelope.event_id),
+            );
+        }
+        *prev = Head {
+            seq,
+            hash: record.hash,
+        };
+        Ok(None)
     }
 
     /// Flushes everything to disk (appends already do; this is for shutdown).
@@ -618,7 +672,24 @@ impl EventLog {
     /// Overwrites one stored entry's raw bytes. Only for tests of tamper detection.
     #[doc(hidden)]
     pub fn tamper_for_tests(&self, seq: u64, bytes: &[u8]) -> Result<(), LogError> {
-        self.entries.insert(seq_key(seq), bytes)?;
+        let (key, value) =
+            self.chain
+                .range(keys::batches_from(seq))
+                .next()
+                .ok_or(LogError::Corrupt {
+                    seq,
+                    reason: "no such entry to tamper with".into(),
+                })??;
+        let stored = StoredBatch::new(&key, &value, seq)?;
+        if seq < stored.first {
+            return Err(LogError::Corrupt {
+                seq,
+                reason: "no such entry to tamper with".into(),
+            });
+        }
+        let replaced =
+            batch::with_entry_replaced(stored.view, (seq - stored.first) as usize, bytes);
+        self.chain.insert(key, replaced)?;
         self.db.flush()?;
         Ok(())
     }
