@@ -24,6 +24,8 @@ pub trait ProjectionSource {
     /// What the rows are computed under (the policy version and the state format).
     fn derivation(&self) -> String;
 
-    /// The state to resume from.
-    fn snapshot(&self) -> Self::Snapshot;
+    /// The state to resume from, as it is written: it must serialise exactly as
+    /// [`Self::Snapshot`] deserialises, and may borrow the fold's state (so that writing a
+    /// snapshot does not copy it).
+    fn snapshot(&self) -> impl Serialize + '_;
 }

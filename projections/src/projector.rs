@@ -62,6 +62,14 @@ pub struct Snapshot {
     pub state: ProjectorState,
 }
 
+/// A [`Snapshot`] that borrows the state, for writing it without a copy: it serialises exactly as
+/// a `Snapshot` (the same fields in the same order).
+#[derive(Serialize)]
+struct SnapshotRef<'a> {
+    policy_version: String,
+    state: &'a ProjectorState,
+}
+
 /// Why a snapshot cannot be restored.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RestoreError {
@@ -358,7 +366,13 @@ impl ProjectionSource for Projector {
         derivation(&self.policy)
     }
 
-    fn snapshot(&self) -> Self::Snapshot {
-        (self.last_seq(), Projector::snapshot(self))
+    fn snapshot(&self) -> impl Serialize + '_ {
+        (
+            self.last_seq(),
+            SnapshotRef {
+                policy_version: derivation(&self.policy),
+                state: &self.state,
+            },
+        )
     }
 }

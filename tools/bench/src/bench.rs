@@ -39,6 +39,9 @@ const GENERATED_CHUNK: usize = 10_000;
 const GENERATED_CHUNKS_AHEAD_MAX: usize = 4;
 /// How often the concurrent feed reader queries the projection store during live ingest.
 const FEED_QUERY_EVERY: Duration = Duration::from_millis(20);
+/// The event counts at which live ingest and replay print their peak memory so far
+/// (`peak_rss_<phase>_at_<events>`), so that memory against events shows in one run.
+const RSS_MILESTONES: [u64; 3] = [1_000_000, 3_000_000, 10_000_000];
 
 /// What to measure.
 #[derive(Debug, Clone)]
@@ -281,6 +284,25 @@ fn print_peak_rss(phase: &str) {
     }
 }
 
+/// Prints the phase's peak memory so far each time the log's head passes a milestone; returns
+/// once the head reaches `target` (or the log is closed).
+async fn print_rss_at_milestones(mut head: watch::Receiver<u64>, phase: &'static str, target: u64) {
+    let mut milestones = RSS_MILESTONES.iter().peekable();
+    loop {
+        let seq = *head.borrow_and_update();
+        while let Some(&&milestone) = milestones.peek() {
+            if seq < milestone {
+                break;
+            }
+            print_peak_rss(&format!("{phase}_at_{milestone}"));
+            milestones.next();
+        }
+        if seq >= target || head.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
 /// Waits until the projector has applied every event up to `target`.
 async fn wait_for_projected(stats: &ProjectorStats, target: u64) -> anyhow::Result<()> {
     let mut last = (0, Instant::now());
@@ -429,7 +451,16 @@ async fn tutorwatch_ingest(
         }
     };
     let worker = tokio::spawn(tutorwatch_ingest::run(ingest, stop_rx));
+    let milestones = tokio::spawn(print_rss_at_milestones(
+        log.subscribe(),
+        match arrival {
+            Arrival::Live => "ingest_live",
+            Arrival::CatchUp => "ingest_catch_up",
+        },
+        options.events as u64,
+    ));
     wait_for_head(&log, options.events as u64).await?;
+    milestones.await?;
     let logged = print_rate(
         &format!("tutorwatch_ingest_{name}"),
         options.events,
@@ -483,7 +514,11 @@ async fn tutorwatch_ingest(
 fn replay(log: &EventLog, events: usize) -> anyhow::Result<u64> {
     let policy = tutorwatch_projections::Policy::national()?;
     let started = Instant::now();
-    let projector = tutorwatch_follower::replay(log, policy, |_| {})?;
+    let projector = tutorwatch_follower::replay(log, policy, |seq| {
+        if RSS_MILESTONES.contains(&seq) {
+            print_peak_rss(&format!("replay_at_{seq}"));
+        }
+    })?;
     let elapsed = started.elapsed();
     let rate = print_rate("tutorwatch_replay", events, elapsed);
     println!(

@@ -85,7 +85,7 @@ impl ProjectionSource for Synthetic {
     fn derivation(&self) -> String {
         self.derivation.clone()
     }
-    fn snapshot(&self) -> Self::Snapshot {}
+    fn snapshot(&self) -> impl serde::Serialize + '_ {}
 }
 
 fn code_index(code: u16) -> anyhow::Result<usize> {
