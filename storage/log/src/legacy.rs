@@ -28,14 +28,16 @@ pub(crate) fn upgrade(db: &sled::Db, chain: &sled::Tree) -> Result<(), LogError>
     let has = |name: &str| names.iter().any(|n| n.as_ref() == name.as_bytes());
     match chain.get(keys::LAYOUT_KEY)? {
         Some(layout) if layout.as_ref() == [keys::LAYOUT] => {}
-        Some(layout) => return Err(LogError::Corrupt {
-            seq: 0,
-            reason: format!(
+        Some(layout) => {
+            return Err(LogError::Corrupt {
+                seq: 0,
+                reason: format!(
                 "the log is in layout {:?}, which this version does not know (it writes layout {})",
                 layout.as_ref(),
                 keys::LAYOUT
             ),
-        }),
+            })
+        }
         None => {
             chain.clear()?;
             if has(LEGACY_LOG_TREE) {

@@ -271,15 +271,24 @@ impl ProjectionStore {
         }
         for institution in &institutions {
             let key = keys::list_entry(institution);
-            // The list index: drop the institution from every list, then put it on its own
-            // (a batch keeps the last write per key, so an unchanged entry stays put).
+            let entry = projector
+                .list_entry(institution)
+                .map(|entry| encode("a list entry", entry).map(|bytes| (entry.status, bytes)))
+                .transpose()?;
+            // Most events leave their institution's entry as it was: then nothing is written
+            // (the index follows the entry's status, so it is unchanged too).
+            let stored = self.tree.get(&key)?;
+            if stored.as_deref() == entry.as_ref().map(|(_, bytes)| bytes.as_slice()) {
+                continue;
+            }
+            // The list index: drop the institution from every list, then put it on its own.
             for status in keys::LIST_STATUSES {
                 writes.remove(keys::list_index(status, institution));
             }
-            match projector.list_entry(institution) {
-                Some(entry) => {
-                    writes.insert(keys::list_index(entry.status, institution), &[][..]);
-                    writes.insert(key, encode("a list entry", entry)?);
+            match entry {
+                Some((status, bytes)) => {
+                    writes.insert(keys::list_index(status, institution), &[][..]);
+                    writes.insert(key, bytes);
                 }
                 None => writes.remove(key),
             }
