@@ -6,7 +6,8 @@
 //! real log, timed from the first publish until the last event is durable. Live, the projector
 //! follows the log into a projection store as `serve` runs it (timed until the last event is
 //! projected) while a reader times feed queries against that store. Then a replay of the log,
-//! and each phase's peak resident memory. Every figure is printed as `name: value unit`, and the
+//! and each phase's peak resident memory, also as it stood when the phase passed 1M, 3M and 10M
+//! events. Every figure is printed as `name: value unit`, and the
 //! ingest rates also as ratios of the ceilings. The events are generated on a thread a few chunks
 //! ahead of the publisher, so `--events 10000000` does not hold its input in memory.
 
