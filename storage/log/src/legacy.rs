@@ -18,7 +18,8 @@ const LEGACY_EVENT_IDS_TREE: &str = "event_ids";
 const LEGACY_FACTS_TREE: &str = "facts";
 const LEGACY_TREES: [&str; 3] = [LEGACY_LOG_TREE, LEGACY_EVENT_IDS_TREE, LEGACY_FACTS_TREE];
 
-/// Index and fact values copied per sled batch while upgrading.
+/// Index and fact values copied per sled batch while upgrading, and the entries copied between
+/// two progress lines.
 const COPY_CHUNK: usize = 100_000;
 
 /// Brings `chain` to the current layout: records the layout in a new log, rewrites a layout-1
@@ -67,7 +68,7 @@ fn copy_legacy(db: &sled::Db, chain: &sled::Tree) -> Result<(), LogError> {
         );
     }
     let mut run: Vec<(u64, sled::IVec)> = Vec::new();
-    let mut copied = 0usize;
+    let (mut copied, mut next_report) = (0usize, COPY_CHUNK);
     for item in entries.iter() {
         let (key, value) = item?;
         let seq = legacy_seq(&key)?;
@@ -75,8 +76,9 @@ fn copy_legacy(db: &sled::Db, chain: &sled::Tree) -> Result<(), LogError> {
         if !continues || run.len() >= EVENTS_PER_APPEND_MAX {
             copied += store_run(chain, &run)?;
             run.clear();
-            if copied % COPY_CHUNK < EVENTS_PER_APPEND_MAX {
+            if copied >= next_report {
                 tracing::info!(copied, of = total, "rewriting the log");
+                next_report += COPY_CHUNK;
             }
         }
         run.push((seq, value));
