@@ -33,16 +33,13 @@ pub enum OpenError {
 /// database this process just dropped keeps its lock until sled's flusher thread has stopped.
 const LOCK_WAIT: Duration = Duration::from_secs(2);
 
-/// The most bytes of pages each open database keeps cached in memory (sled's own default is
-/// 1 GiB per database, so the log and the projection store together grew towards 2 GiB as the
-/// log grew). Reads past it go to the operating system's page cache; the benchmark measured no
-/// change in ingest, projection or replay rates at this size.
-pub const CACHE_BYTES: u64 = 64 * 1024 * 1024;
-
-/// Opens (or creates) the sled database in `path`. A lock still held after [`LOCK_WAIT`] (by
+/// Opens (or creates) the sled database in `path`, keeping at most `cache_bytes` of its pages
+/// cached in memory, as sled counts them. sled counts a page by its encoded size, and a page
+/// takes several times that in memory, so keep this small (sled's own default is 1 GiB); reads
+/// past it go to the operating system's page cache. A lock still held after [`LOCK_WAIT`] (by
 /// another process, usually) is [`OpenError::InUse`]; anything else is [`OpenError::Failed`]
 /// naming the directory.
-pub fn open_db(path: &Path) -> Result<sled::Db, OpenError> {
+pub fn open_db(path: &Path, cache_bytes: u64) -> Result<sled::Db, OpenError> {
     let deadline = Instant::now() + LOCK_WAIT;
     loop {
         // sled 0.34 panics on some damaged pages while it recovers; that is an error to report,
@@ -51,7 +48,7 @@ pub fn open_db(path: &Path) -> Result<sled::Db, OpenError> {
             sled::Config::new()
                 .path(path)
                 .mode(sled::Mode::HighThroughput)
-                .cache_capacity(CACHE_BYTES)
+                .cache_capacity(cache_bytes)
                 .open()
         })
         .map_err(|panic| OpenError::Damaged {
@@ -128,6 +125,8 @@ fn open_error(path: &Path, error: sled::Error) -> OpenError {
 mod tests {
     use super::*;
 
+    const TEST_CACHE_BYTES: u64 = 1024 * 1024;
+
     #[test]
     fn a_lock_held_elsewhere_is_in_use() {
         // sled's lock is per process, so a second opener must be another process to see it;
@@ -150,7 +149,7 @@ mod tests {
     fn a_database_held_open_is_in_use_for_ensure_free() {
         let dir = tempfile::tempdir().expect("tempdir");
         assert!(ensure_free(dir.path()).is_ok(), "nothing there yet");
-        let db = open_db(dir.path()).expect("opens");
+        let db = open_db(dir.path(), TEST_CACHE_BYTES).expect("opens");
         // flock locks belong to an open file, so this process's own second open conflicts too.
         assert!(matches!(ensure_free(dir.path()), Err(OpenError::InUse(_))));
         drop(db);
@@ -161,7 +160,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let original = dir.path().join("original");
         {
-            let db = open_db(&original).expect("opens");
+            let db = open_db(&original, TEST_CACHE_BYTES).expect("opens");
             for n in 0u32..2_000 {
                 db.insert(n.to_be_bytes(), vec![7u8; 200]).expect("inserts");
                 if n % 100 == 0 {
@@ -183,7 +182,7 @@ mod tests {
             let mut flipped = bytes.clone();
             flipped[bytes.len() * place / 20] ^= 0x10;
             std::fs::write(copy.join("db"), flipped).expect("writes");
-            match open_db(&copy) {
+            match open_db(&copy, TEST_CACHE_BYTES) {
                 Ok(_) => {}
                 Err(error @ OpenError::Damaged { .. }) => {
                     assert!(error.to_string().contains("log salvage"), "{error}");

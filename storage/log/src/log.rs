@@ -34,6 +34,12 @@ use tutorwatch_db::open_db;
 /// "one batch = one atomic write" assumption never silently breaks.
 pub const EVENTS_PER_APPEND_MAX: usize = 10_000;
 
+/// The most bytes of the log's pages sled keeps cached (as it counts them; a page takes several
+/// times that in memory). Appends write new pages and the id lookups of a batch are mostly
+/// recent, so a small cache costs nothing measurable: appending 3,000,000 events left 845 MiB
+/// resident with 64 MiB here and 209 MiB with 8 MiB, at the same rate.
+pub const LOG_CACHE_BYTES: u64 = 8 * 1024 * 1024;
+
 /// What happened to one event of a batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AppendOutcome<R = std::convert::Infallible> {
@@ -241,7 +247,7 @@ impl EventLog {
     pub fn open(path: &Path) -> Result<Self, LogError> {
         tutorwatch_db::ensure_free(path)?;
         let opened = crate::seal::before_open(path)?;
-        let db = match (open_db(path), &opened) {
+        let db = match (open_db(path, LOG_CACHE_BYTES), &opened) {
             (Ok(db), _) => db,
             (Err(source), OpenGuard::CopiedTo(copy)) => {
                 return Err(LogError::OpenedAfterCopy {

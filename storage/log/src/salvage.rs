@@ -75,7 +75,7 @@ fn found_key(seq: u64, hash: &[u8; HASH_BYTES]) -> Vec<u8> {
 impl FoundEntries {
     /// A scratch store in `scratch` (created; it should not exist or be empty).
     pub fn create(scratch: &Path) -> Result<Self, LogError> {
-        let db = tutorwatch_db::open_db(scratch)?;
+        let db = tutorwatch_db::open_db(scratch, crate::log::LOG_CACHE_BYTES)?;
         let found = db.open_tree("found")?;
         Ok(Self {
             found,
