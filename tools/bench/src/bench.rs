@@ -5,9 +5,9 @@
 //! Then Tutorwatch itself: events published to `tw.in.*` and read by the real ingest loop into a
 //! real log, timed from the first publish until the last event is durable. Live, the projector
 //! follows the log into a projection store as `serve` runs it (timed until the last event is
-//! projected) while a reader times feed queries against that store. Then a replay of the log,
-//! and each phase's peak resident memory, also as it stood when the phase passed 1M, 3M and 10M
-//! events. Every figure is printed as `name: value unit`, and the
+//! projected) while a reader times feed queries against that store. Then a replay of the log
+//! live ingest wrote, in a process of its own, and each phase's peak resident memory, also as it
+//! stood when the phase passed 1M, 3M and 10M events. Every figure is printed as `name: value unit`, and the
 //! ingest rates also as ratios of the ceilings. The events are generated on a thread a few chunks
 //! ahead of the publisher, so `--events 10000000` does not hold its input in memory.
 
@@ -501,17 +501,40 @@ async fn tutorwatch_ingest(
         "tutorwatch_log_bytes_on_disk_per_event: {} bytes",
         log.stats()?.bytes_on_disk / (options.events as u64).max(1)
     );
-    if arrival == Arrival::Live {
-        reset_peak_rss();
-        replay(&log, options.events)?;
-        print_peak_rss("replay");
-    }
     let _ = js.delete_stream(&settings.stream).await;
     let _ = js.delete_stream(&settings.dlq_stream).await;
     Ok(IngestRates { logged, projected })
 }
 
-/// Rebuilds every projection from the log just written, and times it.
+/// Replays the log live ingest wrote in a process of its own (this binary, `--replay-log`), so
+/// that its peak memory is the replay's alone and not what this process's allocator kept from the
+/// phases before. Runs once the phases that had the log open are over.
+fn replay_in_child(options: &BenchOptions) -> anyhow::Result<()> {
+    let exe = std::env::current_exe().context("finding the bench's own executable")?;
+    let status = std::process::Command::new(exe)
+        .arg("--replay-log")
+        .arg(options.work_dir.join("log-live"))
+        .status()
+        .context("starting the replay process")?;
+    if !status.success() {
+        bail!("the replay process failed ({status})");
+    }
+    Ok(())
+}
+
+/// Rebuilds every projection from the log in `dir` and times it, printing the rate, the findings
+/// and the peak memory (`--replay-log`: the replay process).
+pub fn replay_log(dir: &Path) -> anyhow::Result<()> {
+    let log =
+        EventLog::open(dir).with_context(|| format!("opening the log in {}", dir.display()))?;
+    let events = usize::try_from(log.last_seq()).unwrap_or(usize::MAX);
+    reset_peak_rss();
+    replay(&log, events)?;
+    print_peak_rss("replay");
+    Ok(())
+}
+
+/// Rebuilds every projection from `log`, and times it.
 fn replay(log: &EventLog, events: usize) -> anyhow::Result<u64> {
     let policy = tutorwatch_projections::Policy::national()?;
     let started = Instant::now();
@@ -552,6 +575,7 @@ pub async fn run(options: BenchOptions) -> anyhow::Result<()> {
     let catch_up = tutorwatch_ingest(&options, &js, Arrival::CatchUp)
         .await?
         .logged;
+    replay_in_child(&options)?;
     let projected = live.projected.unwrap_or(0);
     let live = live.logged;
     print_ratio("ratio_ingest_live_to_jetstream_publish", live, publish);

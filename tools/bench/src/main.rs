@@ -23,8 +23,12 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[command(name = "tutorwatch-bench", version)]
 struct Args {
     /// NATS URL of a server with JetStream that the bench may create streams on.
-    #[arg(long)]
-    nats: String,
+    #[arg(long, required_unless_present = "replay_log")]
+    nats: Option<String>,
+    /// Only replay the log in this directory and print the replay's figures (the bench runs
+    /// itself with this for its replay phase, so that phase's memory is its own).
+    #[arg(long, hide = true)]
+    replay_log: Option<PathBuf>,
     /// How many events (and raw messages) to push through each measurement.
     #[arg(long, default_value_t = 1_000_000)]
     events: usize,
@@ -34,6 +38,10 @@ struct Args {
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
+    if let Some(dir) = &args.replay_log {
+        return bench::replay_log(dir);
+    }
+    let nats_url = args.nats.context("--nats is required")?;
     let temp = tempfile::tempdir().context("creating a temporary directory")?;
     let work_dir = args.work_dir.unwrap_or_else(|| temp.path().to_owned());
     tokio::runtime::Builder::new_multi_thread()
@@ -41,7 +49,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         .build()
         .context("starting the async runtime")?
         .block_on(bench::run(bench::BenchOptions {
-            nats_url: args.nats,
+            nats_url,
             events: args.events,
             work_dir,
         }))
