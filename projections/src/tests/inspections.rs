@@ -2,9 +2,9 @@
 //! time), STAFF_RATIO_CLASS (2 % of pupils, 6 % of preschool children) and
 //! FLOOR_AREA_PER_STUDENT (3 m² per student present at once).
 
-use tutorwatch_events::ids::{CertificateNo, SiteId, TeacherId};
-use tutorwatch_events::kinds::{Category, GradeBand, LicensedModes, Mode, Subject};
-use tutorwatch_events::registry::{InspectionRecorded, TeacherHired};
+use tutorwatch_events::ids::SiteId;
+use tutorwatch_events::kinds::{GradeBand, Mode, Subject};
+use tutorwatch_events::registry::InspectionRecorded;
 
 use super::*;
 
@@ -65,21 +65,7 @@ fn class(band: GradeBand, attendees: u32) -> Projector {
 fn a_part_time_teacher_does_not_count_for_the_class() {
     let taught_by = |full_time: bool| {
         let mut log = Log::new();
-        log.push(
-            "2025-01-02T09:00:00+08:00",
-            registration(Category::Subject, LicensedModes::Both, true),
-        );
-        log.push(
-            "2025-01-02T10:00:00+08:00",
-            TeacherHired {
-                teacher: tok!(TeacherId, "t-1"),
-                subjects: vec![Subject::Mathematics],
-                qualification: Some(tok!(CertificateNo, "cert-1")),
-                in_service_school_teacher: false,
-                located_abroad: false,
-                full_time,
-            },
-        );
+        log.licensed_subject_institution_with_teacher(full_time);
         one_offline_lesson(&mut log, Subject::Mathematics, GradeBand::Primary, 12);
         of_rule(&run(&log.events), RuleId::StaffRatioClass).len()
     };

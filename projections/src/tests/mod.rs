@@ -127,6 +127,11 @@ impl Log {
 
     /// Registers the institution: subject, both modes, non-profit, one site, one account.
     pub fn licensed_subject_institution(&mut self) {
+        self.licensed_subject_institution_with_teacher(true);
+    }
+
+    /// The same, its one maths teacher full time or not.
+    pub fn licensed_subject_institution_with_teacher(&mut self, full_time: bool) {
         self.push(
             "2025-01-02T09:00:00+08:00",
             registration(Category::Subject, LicensedModes::Both, true),
@@ -139,7 +144,7 @@ impl Log {
                 qualification: Some(tok!(CertificateNo, "cert-1")),
                 in_service_school_teacher: false,
                 located_abroad: false,
-                full_time: true,
+                full_time,
             },
         );
         self.push(

@@ -11,13 +11,23 @@ use tutorwatch_events::registry::{
 use tutorwatch_events::EventId;
 use tutorwatch_findings::{identity, RuleId};
 
-use crate::inst::{text, token, Plan};
+use crate::inst::{text, token, Inst, Plan};
 use crate::truth::Expected;
 use crate::GenError;
 
 use super::*;
 
 /// Plants `case` if it is one of this module's; `None` if it is not.
+/// A maths course of one offline lesson on `DAY`, 17:00–17:45, at 4,000 fen.
+fn evening_offline_maths(inst: &mut Inst) -> Result<Plan, GenError> {
+    inst.plan(
+        Subject::Mathematics,
+        Mode::Offline,
+        4000,
+        &[span(DAY, (17, 0, 0), (17, 45, 0))?],
+    )
+}
+
 pub(super) fn plant(case: &mut Case<'_>) -> Result<Option<Vec<Expected>>, GenError> {
     let (em, inst, name) = (&mut *case.em, &mut case.inst, case.name);
     let n = case.n;
@@ -50,12 +60,7 @@ pub(super) fn plant(case: &mut Case<'_>) -> Result<Option<Vec<Expected>>, GenErr
         }
         // 51 pupils with one registered teacher: 1.96 %, below 2 % (50 would pass).
         "offline_class_of_51_with_one_teacher" => {
-            let mut plan = inst.plan(
-                maths,
-                Mode::Offline,
-                4000,
-                &[span(DAY, (17, 0, 0), (17, 45, 0))?],
-            )?;
+            let mut plan = evening_offline_maths(inst)?;
             plan.class_size = 60;
             inst.publish(em, published, &plan, GradeBand::Primary)?;
             let s = &plan.sessions[0];
@@ -339,12 +344,7 @@ pub(super) fn plant(case: &mut Case<'_>) -> Result<Option<Vec<Expected>>, GenErr
                 full_time: false,
             };
             em.emit(&inst.who, at(PUBLISHED, 9)?, hire);
-            let mut plan = inst.plan(
-                maths,
-                Mode::Offline,
-                4000,
-                &[span(DAY, (17, 0, 0), (17, 45, 0))?],
-            )?;
+            let mut plan = evening_offline_maths(inst)?;
             plan.teachers = vec![teacher];
             inst.publish(em, published, &plan, GradeBand::Primary)?;
             let e = deliver_as_planned(em, inst, &plan, 0);
