@@ -528,9 +528,22 @@ impl EventLog {
 
     /// The stored record at `seq`, which must exist.
     pub fn record_at(&self, seq: u64) -> Result<LogRecord, LogError> {
+        self.with_batch_of(seq, "indexed by an event id but missing", |_, stored| {
+            stored.entry(seq)
+        })
+    }
+
+    /// Runs `read` on the stored batch that holds entry `seq` (and its key); an entry no batch
+    /// holds is corrupt, for `reason`.
+    fn with_batch_of<T>(
+        &self,
+        seq: u64,
+        reason: &str,
+        read: impl FnOnce(&[u8], &StoredBatch<'_>) -> Result<T, LogError>,
+    ) -> Result<T, LogError> {
         let missing = || LogError::Corrupt {
             seq,
-            reason: "indexed by an event id but missing".into(),
+            reason: reason.to_owned(),
         };
         let (key, value) = self
             .chain
@@ -541,7 +554,7 @@ impl EventLog {
         if seq < stored.first {
             return Err(missing());
         }
-        stored.entry(seq)
+        read(&key, &stored)
     }
 
     /// Reads up to `limit` entries starting at sequence `from` (inclusive).
@@ -678,24 +691,12 @@ impl EventLog {
     /// Overwrites one stored entry's raw bytes. Only for tests of tamper detection.
     #[doc(hidden)]
     pub fn tamper_for_tests(&self, seq: u64, bytes: &[u8]) -> Result<(), LogError> {
-        let (key, value) =
-            self.chain
-                .range(keys::batches_from(seq))
-                .next()
-                .ok_or(LogError::Corrupt {
-                    seq,
-                    reason: "no such entry to tamper with".into(),
-                })??;
-        let stored = StoredBatch::new(&key, &value, seq)?;
-        if seq < stored.first {
-            return Err(LogError::Corrupt {
-                seq,
-                reason: "no such entry to tamper with".into(),
-            });
-        }
-        let replaced =
-            batch::with_entry_replaced(stored.view, (seq - stored.first) as usize, bytes);
-        self.chain.insert(key, replaced)?;
+        self.with_batch_of(seq, "no such entry to tamper with", |key, stored| {
+            let index = (seq - stored.first) as usize;
+            let replaced = batch::with_entry_replaced(stored.view, index, bytes);
+            self.chain.insert(key, replaced)?;
+            Ok(())
+        })?;
         self.db.flush()?;
         Ok(())
     }
