@@ -19,8 +19,11 @@
 //! - `digest`: counts, a hash of all findings and list entries, and diffs between two runs.
 //! - `funds`: an institution's fund position by local date (the store's daily rows and the
 //!   running positions a page draws from them).
-//! - `source`: what a projection store persists from a fold (the projector implements it).
+//! - `source`: what a projection store persists from a fold (the projector implements it), and
+//!   how a finding's current version is its last raised body with the fold's status.
+//! - `book`: findings kept in memory the way the store keeps them, for replays and tests.
 
+pub mod book;
 pub mod change;
 pub mod digest;
 pub mod finding;
@@ -30,6 +33,7 @@ pub mod list;
 pub mod rule;
 pub mod source;
 
+pub use book::FindingBook;
 pub use change::Change;
 pub use digest::{diff, digest, Diff, Digest, Outcome};
 pub use finding::{
@@ -39,4 +43,4 @@ pub use funds::{fund_flow, positions, weekly, FundDay, FundFlow, FundPosition};
 pub use lang::Lang;
 pub use list::{ListEntry, ListMove, ListReason, ListStatus, ReasonKind};
 pub use rule::{Area, ListRole, RuleId, RuleSpec, Severity, UnknownRule};
-pub use source::ProjectionSource;
+pub use source::{current_version, ProjectionSource, StatusRef};

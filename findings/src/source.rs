@@ -1,22 +1,35 @@
-//! What a projection store persists from a fold: its current findings and list entries, what
-//! they were computed under, and the state it resumes from. The projector implements it; the store
-//! is written against it, so the store knows findings, not the rules that raise them.
+//! What a projection store persists from a fold: each finding's current status, its list entries,
+//! what they were computed under, and the state it resumes from. The projector implements it; the
+//! store is written against it, so the store knows findings, not the rules that raise them.
+//!
+//! A fold does not keep its findings' bodies (figures, sentences, evidence): a body travels once,
+//! in the [`Change::Raised`](crate::Change::Raised) that raised it, and then lives in the store.
+//! The fold keeps each finding's status and the events that set it; the current version of a
+//! finding is its last raised body with that status ([`current_version`]).
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tutorwatch_events::ids::FindingId;
 use tutorwatch_events::CreditCode;
 
-use crate::finding::Finding;
+use crate::finding::{Evidence, Finding, FindingStatus};
 use crate::list::ListEntry;
+
+/// A finding's case status as the fold holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusRef<'a> {
+    pub status: &'a FindingStatus,
+    /// The events that changed the status, in log order.
+    pub status_events: &'a [Evidence],
+}
 
 /// A fold whose results a projection store persists.
 pub trait ProjectionSource {
     /// The fold's state as it is stored to resume from (with the sequence it was taken at).
     type Snapshot: Serialize + DeserializeOwned;
 
-    /// A finding's current version (`None`: the fold does not have it).
-    fn finding(&self, id: &FindingId) -> Option<&Finding>;
+    /// A finding's current status (`None`: the fold does not have it).
+    fn finding_status(&self, id: &FindingId) -> Option<StatusRef<'_>>;
 
     /// An institution's current list entry.
     fn list_entry(&self, institution: &CreditCode) -> Option<&ListEntry>;
@@ -28,4 +41,19 @@ pub trait ProjectionSource {
     /// [`Self::Snapshot`] deserialises, and may borrow the fold's state (so that writing a
     /// snapshot does not copy it).
     fn snapshot(&self) -> impl Serialize + '_;
+}
+
+/// A finding's current version: `body`, as it was last raised, with the fold's current status.
+///
+/// Setting the status from the fold, rather than replaying each status change onto the body,
+/// makes writing a finding idempotent: changes re-applied after a restart from an older snapshot
+/// give the same row as the run that first wrote them.
+pub fn current_version(mut body: Finding, status: StatusRef<'_>) -> Finding {
+    if body.status != *status.status {
+        body.status = status.status.clone();
+    }
+    if body.status_events != status.status_events {
+        body.status_events = status.status_events.to_vec();
+    }
+    body
 }

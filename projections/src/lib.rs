@@ -14,8 +14,10 @@
 //!   `context`: the view a rule judges with and the finding builder.
 //! - `rules`: the rules, filed by area (time, preschool, licence, staff, funds, pricing,
 //!   advertising, lists) behind one interface, and the mechanics of plans.
-//! - `lists`: who is on the black and white lists.
-//! - `projector`: runs all of them, applies officers' actions, snapshots and restores.
+//! - `lists`: who is on the black and white lists; `heads`: what the projector keeps of each
+//!   finding (the bodies live in the projection store).
+//! - `projector`: runs all of them, applies officers' actions, snapshots and restores; `Booked`
+//!   is a projector with a book of its findings, for replays and tests.
 //!
 //! What they produce (the rule catalogue, findings, list entries, changes, digests) is defined in
 //! `tutorwatch-findings`, so that the projection store does not depend on the rules.
@@ -28,6 +30,7 @@
 pub mod clocks;
 pub mod context;
 pub mod facts;
+pub mod heads;
 pub mod lists;
 pub mod policy;
 pub mod projector;
@@ -36,6 +39,7 @@ mod rules;
 #[cfg(test)]
 mod tests;
 
+pub use heads::FindingHead;
 pub use policy::{Policy, PolicyError};
-pub use projector::{derivation, Projector, RestoreError, Snapshot, STATE_FORMAT};
+pub use projector::{derivation, Booked, Projector, RestoreError, Snapshot, STATE_FORMAT};
 pub use rules::time::years_without_calendar;

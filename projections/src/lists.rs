@@ -35,11 +35,12 @@ use tutorwatch_events::kinds::Category;
 use tutorwatch_events::{CreditCode, EventId, RegionCode, UtcTime};
 
 use crate::facts::{local_time, Facts, Standing};
+use crate::heads::FindingHead;
 use crate::policy::Policy;
 use tutorwatch_findings::list::{
     ListEntry, ListMove, ListReason, ListStatus, ReasonKind, REASON_EVIDENCE_MAX,
 };
-use tutorwatch_findings::{Basis, Evidence, Finding, FindingStatus, ListRole, RuleId, Severity};
+use tutorwatch_findings::{Basis, Evidence, FindingStatus, ListRole, RuleId, Severity};
 
 /// The list projection's state.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,12 +106,12 @@ fn is_mismatch(rule: RuleId) -> bool {
     }
 }
 
-fn counts(finding: &Finding) -> bool {
+fn counts(finding: &FindingHead) -> bool {
     finding.basis == Basis::Actual && finding.status.is_standing()
 }
 
 /// Whether a finding counts towards repeated violations.
-fn is_serious(finding: &Finding) -> bool {
+fn is_serious(finding: &FindingHead) -> bool {
     counts(finding)
         && finding.severity >= Severity::High
         && finding.rule.spec().list != ListRole::Own
@@ -127,24 +128,24 @@ fn set_membership(set: &mut BTreeSet<FindingId>, id: FindingId, member: bool) {
 
 impl FindingLedger {
     /// Takes in the current state of one of the institution's findings.
-    fn record(&mut self, finding: &Finding) {
-        self.changed.insert(finding.id);
+    fn record(&mut self, id: FindingId, finding: &FindingHead) {
+        self.changed.insert(id);
         // A reason is rebuilt if the finding was in its set before, or is after.
-        self.mark_dirty(finding.id);
-        self.record_black(finding);
-        self.record_serious(finding);
+        self.mark_dirty(id);
+        self.record_black(id, finding);
+        self.record_serious(id, finding);
         let standing = finding.status.is_standing();
         set_membership(
             &mut self.mismatch,
-            finding.id,
+            id,
             standing && is_mismatch(finding.rule),
         );
         set_membership(
             &mut self.critical,
-            finding.id,
+            id,
             standing && finding.severity == Severity::Crit,
         );
-        self.mark_dirty(finding.id);
+        self.mark_dirty(id);
     }
 
     /// Marks every finding-backed reason whose set holds `id` as needing a rebuild.
@@ -163,27 +164,27 @@ impl FindingLedger {
     }
 
     /// Only an officer's resolution takes a finding out of a black reason.
-    fn record_black(&mut self, finding: &Finding) {
+    fn record_black(&mut self, id: FindingId, finding: &FindingHead) {
         if finding.status == FindingStatus::Resolved {
             for ids in self.black.values_mut() {
-                ids.remove(&finding.id);
+                ids.remove(&id);
             }
             self.black.retain(|_, ids| !ids.is_empty());
         }
         if let (true, Some(kind)) = (counts(finding), black_kind(finding.rule)) {
-            self.black.entry(kind).or_default().insert(finding.id);
+            self.black.entry(kind).or_default().insert(id);
         }
     }
 
-    fn record_serious(&mut self, finding: &Finding) {
-        if let Some((at, _)) = self.serious_by_id.remove(&finding.id) {
-            self.serious.remove(&(at, finding.id));
-            self.newly_serious.remove(&(at, finding.id));
+    fn record_serious(&mut self, id: FindingId, finding: &FindingHead) {
+        if let Some((at, _)) = self.serious_by_id.remove(&id) {
+            self.serious.remove(&(at, id));
+            self.newly_serious.remove(&(at, id));
         }
         if is_serious(finding) {
-            let key = (finding.occurred_at, finding.id);
+            let key = (finding.occurred_at, id);
             self.serious_by_id
-                .insert(finding.id, (finding.occurred_at, finding.region));
+                .insert(id, (finding.occurred_at, finding.region));
             self.serious.insert(key);
             self.newly_serious.insert(key);
         }
@@ -313,11 +314,11 @@ impl Lists {
     /// Takes in the current state of a finding that was raised, reopened, withdrawn or changed
     /// status. Call it for every such finding (once, with its state after the event is applied)
     /// before recomputing its institution.
-    pub fn finding_changed(&mut self, finding: &Finding) {
+    pub fn finding_changed(&mut self, id: FindingId, finding: &FindingHead) {
         self.ledgers
             .entry(finding.institution.clone())
             .or_default()
-            .record(finding);
+            .record(id, finding);
     }
 
     /// Recomputes an institution's entry after an event; returns the move, if it moved.
@@ -327,7 +328,7 @@ impl Lists {
         policy: &Policy,
         facts: &Facts,
         institution: &CreditCode,
-        findings: &BTreeMap<FindingId, Finding>,
+        findings: &BTreeMap<FindingId, FindingHead>,
         at: Evidence,
         at_time: UtcTime,
     ) -> Option<ListMove> {
@@ -447,7 +448,7 @@ struct Label<'a> {
 /// Where a finding-backed reason gets its findings' evidence events from.
 struct EvidenceSource<'a> {
     /// Every finding, by id.
-    findings: &'a BTreeMap<FindingId, Finding>,
+    findings: &'a BTreeMap<FindingId, FindingHead>,
     /// The entry's reasons before this event (taken out of the entry; it gets new ones).
     previous: Vec<ListReason>,
     /// The findings that changed in this event.
@@ -502,7 +503,7 @@ impl EvidenceSource<'_> {
         let mut events: Vec<EventId> = listed
             .iter()
             .filter_map(|id| self.findings.get(id))
-            .flat_map(|finding| finding.evidence.iter().map(|e| e.event_id))
+            .flat_map(|finding| finding.evidence_events.iter().copied())
             .collect();
         events.sort();
         events.dedup();

@@ -1,5 +1,12 @@
-//! The projector: runs every projection over the log in order, keeps the findings and the lists,
-//! applies officers' actions, and snapshots and restores its whole state.
+//! The projector: runs every projection over the log in order, keeps each finding's head (what the
+//! lists judge it by, and its case status) and the lists, applies officers' actions, and
+//! snapshots and restores its whole state.
+//!
+//! A finding's body leaves the projector in the [`Change::Raised`] that raised it; the projection
+//! store (or a [`FindingBook`], for replays and tests) keeps it, and writes each finding's
+//! current version as its last raised body with the projector's status
+//! ([`tutorwatch_findings::current_version`]). [`Booked`] is a projector with a book, for
+//! folds that must give every finding without a store.
 //!
 //! **Invariant:** `apply` is a pure function of (state, event): applying a log in one go, or in
 //! batches with a snapshot and restore between them, gives the same state and findings.
@@ -13,12 +20,14 @@ use tutorwatch_events::{CreditCode, Event, LoggedEvent};
 
 use crate::context::Context;
 use crate::facts::{evidence, Facts};
+use crate::heads::FindingHead;
 use crate::lists::Lists;
 use crate::policy::Policy;
 use crate::rules::Rules;
 use tutorwatch_findings::digest::{self, Digest, Outcome};
 use tutorwatch_findings::{
-    Change, Finding, FindingChange, FindingStatus, ListEntry, ProjectionSource, ReasonKind,
+    Change, Finding, FindingBook, FindingChange, FindingStatus, ListEntry, ProjectionSource,
+    ReasonKind, StatusRef,
 };
 
 /// Everything the projector knows, except the policy (which is configuration).
@@ -31,8 +40,8 @@ pub struct ProjectorState {
     /// the same as when they were two fields).
     rules: Rules,
     lists: Lists,
-    findings: BTreeMap<FindingId, Finding>,
-    by_institution: BTreeMap<CreditCode, BTreeSet<FindingId>>,
+    /// Every finding ever raised, by id: its head, not its body.
+    findings: BTreeMap<FindingId, FindingHead>,
 }
 
 /// The shape of the projector's state, findings and list entries, and of the projection store's
@@ -46,8 +55,8 @@ pub struct ProjectorState {
 /// NONSUBJECT_NO_SUBJECT_CONTENT on course titles, and each finding's sentence in Chinese; 9: a
 /// pending refund's pro-rata share, inspected floor areas, each site's offline lessons, each
 /// student's online lessons, each course's description and whether each teacher is full time
-/// in the facts.)
-pub const STATE_FORMAT: u32 = 9;
+/// in the facts; 10: the projector keeps each finding's head, not the finding.)
+pub const STATE_FORMAT: u32 = 10;
 
 /// What derived data was computed under: the policy version and the state format, e.g.
 /// `cn-national-2025.1+state2`.
@@ -136,25 +145,9 @@ impl Projector {
         self.state.last_seq
     }
 
-    /// Every finding, by id.
-    pub fn findings(&self) -> impl Iterator<Item = &Finding> {
-        self.state.findings.values()
-    }
-
-    /// One finding.
-    pub fn finding(&self, id: &FindingId) -> Option<&Finding> {
-        self.state.findings.get(id)
-    }
-
-    /// The findings about one institution, by id.
-    pub fn findings_of(&self, institution: &CreditCode) -> Vec<&Finding> {
-        self.state
-            .by_institution
-            .get(institution)
-            .into_iter()
-            .flatten()
-            .filter_map(|id| self.state.findings.get(id))
-            .collect()
+    /// How many findings the projector has raised (withdrawn ones included).
+    pub fn finding_count(&self) -> usize {
+        self.state.findings.len()
     }
 
     /// Every list entry, by credit code.
@@ -170,19 +163,6 @@ impl Projector {
     /// The shared facts (registrations, courses, accounts).
     pub fn facts(&self) -> &Facts {
         &self.state.facts
-    }
-
-    /// The findings and list entries, for digests and diffs.
-    pub fn outcome(&self) -> Outcome {
-        Outcome {
-            findings: self.findings().cloned().collect(),
-            lists: self.list_entries().cloned().collect(),
-        }
-    }
-
-    /// Counts per rule and a hash of all findings and list entries.
-    pub fn digest(&self) -> Digest {
-        digest::digest(&self.outcome())
     }
 
     /// The findings applying `event` would raise, judged against what the projector knows of the
@@ -270,11 +250,8 @@ impl Projector {
                     touched.insert(finding.institution.clone());
                     changed.insert(finding.id);
                     self.state
-                        .by_institution
-                        .entry(finding.institution.clone())
-                        .or_default()
-                        .insert(finding.id);
-                    self.state.findings.insert(finding.id, (*finding).clone());
+                        .findings
+                        .insert(finding.id, FindingHead::of(&finding));
                     changes.push(Change::Raised(finding));
                 }
                 FindingChange::Withdraw { id, by } => {
@@ -299,14 +276,17 @@ impl Projector {
             if let Some(change) = self.officer_acted(event, acted) {
                 if let Some(f) = self.state.findings.get(&acted.finding) {
                     touched.insert(f.institution.clone());
-                    changed.insert(f.id);
+                    changed.insert(acted.finding);
                 }
                 changes.push(change);
             }
         }
         let state = &mut self.state;
-        for finding in changed.iter().filter_map(|id| state.findings.get(id)) {
-            state.lists.finding_changed(finding);
+        for (id, finding) in changed
+            .iter()
+            .filter_map(|id| state.findings.get(id).map(|f| (*id, f)))
+        {
+            state.lists.finding_changed(id, finding);
         }
         for institution in touched {
             let moved = state.lists.recompute(
@@ -354,8 +334,8 @@ impl ProjectionSource for Projector {
     /// The snapshot and the sequence it was taken at.
     type Snapshot = (u64, Snapshot);
 
-    fn finding(&self, id: &FindingId) -> Option<&Finding> {
-        Projector::finding(self, id)
+    fn finding_status(&self, id: &FindingId) -> Option<StatusRef<'_>> {
+        self.state.findings.get(id).map(FindingHead::status_ref)
     }
 
     fn list_entry(&self, institution: &CreditCode) -> Option<&ListEntry> {
@@ -374,5 +354,88 @@ impl ProjectionSource for Projector {
                 state: &self.state,
             },
         )
+    }
+}
+
+/// A projector with a [`FindingBook`] of its findings' current versions: for replays that must
+/// give every finding (digests, diffs, policy what-ifs) and for tests. The book holds every
+/// finding's body in memory, as the projector did before it kept heads only; the service keeps
+/// bodies in the projection store instead.
+#[derive(Debug, Clone)]
+pub struct Booked {
+    projector: Projector,
+    book: FindingBook,
+}
+
+impl Booked {
+    /// A booked projector that has seen nothing.
+    pub fn new(policy: Policy) -> Self {
+        Self::from_parts(Projector::new(policy), FindingBook::new())
+    }
+
+    /// A projector and the book of the findings it raised so far.
+    pub fn from_parts(projector: Projector, book: FindingBook) -> Self {
+        Self { projector, book }
+    }
+
+    /// The projector and the book, apart.
+    pub fn into_parts(self) -> (Projector, FindingBook) {
+        (self.projector, self.book)
+    }
+
+    /// Applies one logged event and books what it changed; returns the changes.
+    pub fn apply(&mut self, event: &LoggedEvent) -> Vec<Change> {
+        let changes = self.projector.apply(event);
+        self.book.record(&self.projector, changes.clone());
+        changes
+    }
+
+    /// Applies one logged event and books what it changed, without returning the changes (no
+    /// copy of the raised findings).
+    pub fn apply_quietly(&mut self, event: &LoggedEvent) {
+        let changes = self.projector.apply(event);
+        self.book.record(&self.projector, changes);
+    }
+
+    /// The projector.
+    pub fn projector(&self) -> &Projector {
+        &self.projector
+    }
+
+    /// The policy in use.
+    pub fn policy(&self) -> &Policy {
+        self.projector.policy()
+    }
+
+    /// Every finding, by id, at its current version.
+    pub fn findings(&self) -> impl Iterator<Item = &Finding> {
+        self.book.findings()
+    }
+
+    /// One finding, at its current version.
+    pub fn finding(&self, id: &FindingId) -> Option<&Finding> {
+        self.book.finding(id)
+    }
+
+    /// The findings about one institution, by id.
+    pub fn findings_of(&self, institution: &CreditCode) -> Vec<&Finding> {
+        self.findings()
+            .filter(|f| &f.institution == institution)
+            .collect()
+    }
+
+    /// One institution's list entry.
+    pub fn list_entry(&self, institution: &CreditCode) -> Option<&ListEntry> {
+        self.projector.list_entry(institution)
+    }
+
+    /// The findings and list entries, for digests and diffs.
+    pub fn outcome(&self) -> Outcome {
+        self.book.outcome(self.projector.list_entries())
+    }
+
+    /// Counts per rule and a hash of all findings and list entries.
+    pub fn digest(&self) -> Digest {
+        digest::digest(&self.outcome())
     }
 }

@@ -21,7 +21,7 @@ fn ad(channel: AdChannel, subject_training: bool) -> AdvertisementObserved {
     }
 }
 
-fn observe(region_code: &str, observed: AdvertisementObserved) -> Projector {
+fn observe(region_code: &str, observed: AdvertisementObserved) -> Booked {
     let mut log = Log::for_institution(CODE, region_code);
     log.licensed_subject_institution();
     log.push(
@@ -153,6 +153,7 @@ fn an_event_naming_another_region_cannot_move_a_registered_institution() {
         "filed where it is registered"
     );
     let facts = projector
+        .projector()
         .facts()
         .institution(&code(CODE))
         .expect("registered");

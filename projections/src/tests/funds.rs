@@ -6,7 +6,7 @@ use tutorwatch_findings::Measure;
 
 use super::*;
 
-fn with_fee(f: FeeCollected) -> Projector {
+fn with_fee(f: FeeCollected) -> Booked {
     let mut log = Log::new();
     log.licensed_subject_institution();
     log.push(
@@ -83,7 +83,7 @@ fn fees_go_into_an_open_supervised_account_and_never_through_a_loan() {
 }
 
 /// A 10-lesson ¥1,000 contract for course c-1 with `delivered` lessons delivered, then a release.
-fn release_after(delivered_lessons: usize, released: Fen) -> Projector {
+fn release_after(delivered_lessons: usize, released: Fen) -> Booked {
     let mut log = Log::new();
     log.licensed_subject_institution();
     log.push(
@@ -134,7 +134,7 @@ fn releases_follow_delivered_lessons() {
     );
 }
 
-fn with_money(extra: impl FnOnce(&mut Log)) -> Projector {
+fn with_money(extra: impl FnOnce(&mut Log)) -> Booked {
     let mut log = Log::new();
     log.licensed_subject_institution();
     log.push(
@@ -404,7 +404,7 @@ fn an_event_dated_2030_from_another_bank_makes_no_refund_overdue() {
         );
     });
     assert!(of_rule(&p, RuleId::RefundProrata).is_empty());
-    let clocks = &p.facts().clocks;
+    let clocks = &p.projector().facts().clocks;
     assert_eq!(
         clocks.get(&bank("bank-2")),
         Some(t("2030-01-01T10:00:00+08:00")),
@@ -605,7 +605,7 @@ fn a_reschedule_that_shortens_the_lessons_is_judged_against_the_guidance_price_a
 }
 
 /// A licensed institution with a music course, then `fees` (and releases) in order.
-fn with_charges(charges: Vec<(&str, Event)>) -> Projector {
+fn with_charges(charges: Vec<(&str, Event)>) -> Booked {
     let mut log = Log::new();
     log.licensed_subject_institution();
     log.push(

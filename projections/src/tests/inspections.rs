@@ -54,7 +54,7 @@ fn one_offline_lesson(log: &mut Log, subject: Subject, band: GradeBand, attendee
 }
 
 /// An offline maths lesson of `band` with `attendees`.
-fn class(band: GradeBand, attendees: u32) -> Projector {
+fn class(band: GradeBand, attendees: u32) -> Booked {
     let mut log = Log::new();
     log.licensed_subject_institution();
     one_offline_lesson(&mut log, Subject::Mathematics, band, attendees);
@@ -88,7 +88,7 @@ fn one_teacher_may_teach_50_pupils_or_16_preschool_children() {
 
 /// Two overlapping offline lessons at site-1 (17:00–17:45 and 17:30–18:15) of `each` students,
 /// at a site inspected at `area` m²; the second is reported first when `late_first`.
-fn two_classes(area: u32, each: u32, late_first: bool) -> Projector {
+fn two_classes(area: u32, each: u32, late_first: bool) -> Booked {
     let mut log = Log::new();
     log.licensed_subject_institution();
     log.push("2025-09-01T09:00:00+08:00", inspection(4, 2, Some(area)));

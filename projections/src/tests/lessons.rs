@@ -11,7 +11,7 @@ use super::*;
 use tutorwatch_findings::{Basis, FindingStatus, Measure};
 
 /// A licensed institution with an online and an offline maths course, then `lessons` delivered.
-fn deliver(mode: Mode, subject: Subject, lessons: &[(&str, &str, &str)]) -> Projector {
+fn deliver(mode: Mode, subject: Subject, lessons: &[(&str, &str, &str)]) -> Booked {
     let mut log = Log::new();
     log.licensed_subject_institution();
     log.push(
@@ -198,7 +198,7 @@ fn two_courses_one_student(
     second_end: &str,
     learners: (&[&str], &[&str]),
     reversed: bool,
-) -> Projector {
+) -> Booked {
     let mut log = Log::new();
     log.licensed_subject_institution();
     let lessons = [
@@ -300,7 +300,7 @@ fn planned_sessions_too_close_together_are_found_in_the_plan() {
     assert_eq!(found[0].basis, Basis::Planned);
 }
 
-fn subject_lesson_on(region_code: &str, day: &str, subject: Subject) -> Projector {
+fn subject_lesson_on(region_code: &str, day: &str, subject: Subject) -> Booked {
     let mut log = Log::for_institution(CODE, region_code);
     log.licensed_subject_institution();
     log.push(
@@ -652,7 +652,7 @@ fn publish_for(
     category: Category,
     modes: LicensedModes,
     published: tutorwatch_events::schedule::CoursePublished,
-) -> Projector {
+) -> Booked {
     let mut log = Log::new();
     log.push(
         "2025-01-02T09:00:00+08:00",
@@ -973,7 +973,11 @@ fn a_lesson_is_judged_by_the_licence_as_it_stood_on_its_own_date() {
         found[0].evidence.iter().any(|e| e.event_id == during),
         "the finding is about the lesson taught during the suspension: {found:?}"
     );
-    let institution = p.facts().institution(&code(CODE)).expect("registered");
+    let institution = p
+        .projector()
+        .facts()
+        .institution(&code(CODE))
+        .expect("registered");
     assert_eq!(
         institution.licence_history.len(),
         3,
@@ -1001,7 +1005,11 @@ fn a_lesson_is_judged_by_the_licence_as_it_stood_on_its_own_date() {
         },
     );
     let p = run(&log.events);
-    let institution = p.facts().institution(&code(CODE)).expect("registered");
+    let institution = p
+        .projector()
+        .facts()
+        .institution(&code(CODE))
+        .expect("registered");
     assert!(matches!(
         institution.licence,
         crate::facts::LicenceState::Suspended { .. }
@@ -1380,7 +1388,7 @@ fn cancelling_a_course_with_a_lesson_delivered_keeps_its_course_level_findings()
 }
 
 /// The rules of the findings `projector` holds, sorted.
-fn rules_of(projector: &Projector) -> Vec<RuleId> {
+fn rules_of(projector: &Booked) -> Vec<RuleId> {
     let mut rules: Vec<RuleId> = projector.findings().map(|f| f.rule).collect();
     rules.sort();
     rules

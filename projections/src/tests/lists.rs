@@ -6,12 +6,12 @@ use tutorwatch_events::supervision::CaseAction;
 use super::*;
 use tutorwatch_findings::list::{ListReason, ListStatus, ReasonKind, REASON_EVIDENCE_MAX};
 
-fn reason_of(p: &Projector, kind: ReasonKind) -> Option<ListReason> {
+fn reason_of(p: &Booked, kind: ReasonKind) -> Option<ListReason> {
     p.list_entry(&code(CODE))
         .and_then(|e| e.reasons.iter().find(|r| r.kind == kind).cloned())
 }
 
-fn status(p: &Projector) -> ListStatus {
+fn status(p: &Booked) -> ListStatus {
     p.list_entry(&code(CODE))
         .map(|e| e.status)
         .expect("an entry")
@@ -100,7 +100,7 @@ fn collecting_outside_escrow_blacklists_until_an_officer_resolves_it() {
     );
 }
 
-fn late_offline_lessons(days: &[&str]) -> Projector {
+fn late_offline_lessons(days: &[&str]) -> Booked {
     let mut log = Log::new();
     log.licensed_subject_institution();
     log.push(

@@ -27,7 +27,7 @@ use tutorwatch_events::{
 };
 
 use crate::policy::Policy;
-use crate::projector::Projector;
+use crate::projector::{Booked, Projector};
 use tutorwatch_findings::{Finding, RuleId};
 
 pub const CODE: &str = "52440200MJL123454R";
@@ -299,8 +299,8 @@ pub fn policy() -> Policy {
 }
 
 /// Runs a log through a fresh projector.
-pub fn run(events: &[LoggedEvent]) -> Projector {
-    let mut projector = Projector::new(policy());
+pub fn run(events: &[LoggedEvent]) -> Booked {
+    let mut projector = Booked::new(policy());
     for event in events {
         projector.apply(event);
     }
@@ -308,7 +308,7 @@ pub fn run(events: &[LoggedEvent]) -> Projector {
 }
 
 /// The findings of a rule, in id order.
-pub fn of_rule(projector: &Projector, rule: RuleId) -> Vec<Finding> {
+pub fn of_rule(projector: &Booked, rule: RuleId) -> Vec<Finding> {
     projector
         .findings()
         .filter(|f| f.rule == rule)

@@ -8,7 +8,8 @@
 //!
 //! # Layout
 //! - `follow`: the loop (`run`) and how it resumes or rebuilds.
-//! - `replay`: folding the whole log in one go, for `tutorwatch replay` (and its fund rows, for
+//! - `replay`: folding the whole log in one go, with a book of every finding for `tutorwatch
+//!   replay` or the projector alone for the bench (and its fund rows, for
 //!   `replay --check`).
 //! - `live`: what the running follower shares: its projector (for dry runs) and the findings
 //!   each batch changed (for live feeds).
@@ -29,6 +30,8 @@ mod tests;
 pub use error::ProjectorError;
 pub use follow::{run, Follow};
 pub use live::{FindingBatch, Live, LIVE_BATCHES_BUFFERED};
-pub use replay::{replay, replay_funds, REPLAY_EVENTS_PER_READ, REPLAY_PROGRESS_EVERY};
+pub use replay::{
+    replay, replay_funds, replay_projector, REPLAY_EVENTS_PER_READ, REPLAY_PROGRESS_EVERY,
+};
 pub use settings::FollowSettings;
 pub use stats::{ProjectorStats, ProjectorStatsSnapshot};

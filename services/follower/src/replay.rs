@@ -1,5 +1,7 @@
-//! Replay: fold the whole log from the first event into a fresh projector, for
-//! `tutorwatch replay` (digests, diffs against the stored projections, policy what-ifs).
+//! Replay: fold the whole log from the first event into a fresh projector and a book of its
+//! findings, for `tutorwatch replay` (digests, diffs against the stored projections, policy
+//! what-ifs). The book holds every finding in memory: a replay must give them all, and it has no
+//! store to keep them in.
 //!
 //! Reading and decoding the log runs on its own thread, a bounded channel ahead of the fold, so
 //! on a machine with two cores the fold never waits for sled or postcard. The fold still sees
@@ -11,7 +13,7 @@ use std::sync::mpsc;
 use tutorwatch_events::{CreditCode, LoggedEvent};
 use tutorwatch_findings::{fund_flow, FundDay};
 use tutorwatch_log::EventLog;
-use tutorwatch_projections::{Policy, Projector};
+use tutorwatch_projections::{Booked, Policy, Projector};
 
 use crate::error::ProjectorError;
 use crate::read::read_events;
@@ -28,14 +30,39 @@ const REPLAY_CHUNKS_AHEAD_MAX: usize = 16;
 pub const REPLAY_PROGRESS_EVERY: u64 = 100_000;
 
 /// Applies every event of the log, from sequence 1 until caught up, to a new projector under
-/// `policy`. Calls `progress(seq)` at every multiple of [`REPLAY_PROGRESS_EVERY`]. Blocking:
-/// call it from a blocking thread.
+/// `policy`, booking every finding. Calls `progress(seq)` at every multiple of
+/// [`REPLAY_PROGRESS_EVERY`]. Blocking: call it from a blocking thread.
 pub fn replay(
     log: &EventLog,
     policy: Policy,
-    mut progress: impl FnMut(u64),
+    progress: impl FnMut(u64),
+) -> Result<Booked, ProjectorError> {
+    let mut booked = Booked::new(policy);
+    fold_log(log, progress, |event| booked.apply_quietly(event))?;
+    Ok(booked)
+}
+
+/// The same fold without a book: the projector alone, holding what the service holds in memory
+/// (each finding's head; the bodies are dropped as they are raised). For measuring the fold.
+pub fn replay_projector(
+    log: &EventLog,
+    policy: Policy,
+    progress: impl FnMut(u64),
 ) -> Result<Projector, ProjectorError> {
     let mut projector = Projector::new(policy);
+    fold_log(log, progress, |event| {
+        projector.apply(event);
+    })?;
+    Ok(projector)
+}
+
+/// Reads the whole log on a thread of its own, a bounded channel ahead of `apply`, and hands
+/// `apply` every event once, in log order.
+fn fold_log(
+    log: &EventLog,
+    mut progress: impl FnMut(u64),
+    mut apply: impl FnMut(&LoggedEvent),
+) -> Result<(), ProjectorError> {
     std::thread::scope(|scope| {
         let (chunks_tx, chunks_rx) =
             mpsc::sync_channel::<Result<Vec<LoggedEvent>, ProjectorError>>(REPLAY_CHUNKS_AHEAD_MAX);
@@ -61,13 +88,13 @@ pub fn replay(
         });
         for chunk in chunks_rx {
             for event in &chunk? {
-                projector.apply(event);
+                apply(event);
                 if event.seq % REPLAY_PROGRESS_EVERY == 0 {
                     progress(event.seq);
                 }
             }
         }
-        Ok(projector)
+        Ok(())
     })
 }
 

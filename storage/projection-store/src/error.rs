@@ -14,6 +14,12 @@ pub enum ProjectionStoreError {
     /// are derived data: deleting the projection directory rebuilds them from the log.
     #[error("projection row {key} is corrupt: {reason} (delete the projection directory to rebuild it from the log)")]
     CorruptProjection { key: String, reason: String },
+    /// A batch changed the status of a finding that neither the batch raised nor the store
+    /// holds: the batch does not follow the store's `applied_seq` (rebuild from the log).
+    #[error("finding {id} changed status but was never raised into this store (delete the projection directory to rebuild it from the log)")]
+    MissingFinding {
+        id: tutorwatch_events::ids::FindingId,
+    },
     /// A value could not be encoded for storage.
     #[error("could not encode {what}: {reason}")]
     Encode { what: &'static str, reason: String },

@@ -29,8 +29,8 @@ use tutorwatch_events::ids::FindingId;
 use tutorwatch_events::RegionCode;
 use tutorwatch_events::{CreditCode, LoggedEvent};
 use tutorwatch_findings::{
-    fund_flow, Change, Finding, FundDay, FundFlow, ListEntry, ListMove, ListStatus, Outcome,
-    ProjectionSource,
+    current_version, fund_flow, Change, Finding, FundDay, FundFlow, ListEntry, ListMove,
+    ListStatus, Outcome, ProjectionSource,
 };
 
 pub use feed::{
@@ -192,7 +192,8 @@ impl ProjectionStore {
         &self.path
     }
 
-    /// Writes a batch: for every finding the changes touch, the projector's current version and
+    /// Writes a batch: for every finding the changes touch, its current version (the body it was
+    /// last raised with, from the batch or the stored row, with the projector's status) and
     /// its index entries (moving the status entry when the status changed); the current list
     /// entry of every institution concerned, and each list move; `applied_seq`, the policy version and, when asked,
     /// the snapshot. One atomic batch, flushed before it returns. Returns the findings written,
@@ -212,12 +213,16 @@ impl ProjectionStore {
         let mut writes = sled::Batch::default();
         let mut written = Vec::new();
         let mut first_seq: BTreeMap<FindingId, u64> = BTreeMap::new();
+        // The body each finding was last raised with in this batch (the projector keeps only
+        // heads; a finding's body is the one in its `Raised` change, or else the stored row's).
+        let mut raised: BTreeMap<FindingId, &Finding> = BTreeMap::new();
         let mut institutions = batch.institutions.clone();
         let mut counts: BTreeMap<CountKey, i64> = BTreeMap::new();
         for (seq, change) in &batch.changes {
             match change {
                 Change::Raised(finding) => {
                     first_seq.entry(finding.id).or_insert(*seq);
+                    raised.insert(finding.id, finding);
                 }
                 Change::Withdrawn { id, .. } | Change::StatusChanged { id, .. } => {
                     first_seq.entry(*id).or_insert(*seq);
@@ -238,7 +243,27 @@ impl ProjectionStore {
                 .map(|s| keys::index_keys(s.raised_seq, &s.finding))
                 .unwrap_or_default();
             let old_count = stored.as_ref().and_then(|s| CountKey::of(&s.finding));
-            let new_count = projector.finding(&id).and_then(CountKey::of);
+            let Some(status) = projector.finding_status(&id) else {
+                // The projector never forgets a finding; if it did, so do we.
+                if let Some(key) = old_count {
+                    *counts.entry(key).or_default() -= 1;
+                }
+                old_keys
+                    .iter()
+                    .for_each(|key| writes.remove(key.as_slice()));
+                writes.remove(keys::finding(&id));
+                continue;
+            };
+            let (raised_seq, body) = match (raised.get(&id), stored) {
+                (Some(body), stored) => (
+                    stored.as_ref().map_or(seq, |s| s.raised_seq),
+                    (*body).clone(),
+                ),
+                (None, Some(stored)) => (stored.raised_seq, stored.finding),
+                (None, None) => return Err(ProjectionStoreError::MissingFinding { id }),
+            };
+            let current = &current_version(body, status);
+            let new_count = CountKey::of(current);
             if old_count != new_count {
                 if let Some(key) = old_count {
                     *counts.entry(key).or_default() -= 1;
@@ -247,15 +272,6 @@ impl ProjectionStore {
                     *counts.entry(key).or_default() += 1;
                 }
             }
-            let Some(current) = projector.finding(&id) else {
-                // The projector never forgets a finding; if it did, so do we.
-                old_keys
-                    .iter()
-                    .for_each(|key| writes.remove(key.as_slice()));
-                writes.remove(keys::finding(&id));
-                continue;
-            };
-            let raised_seq = stored.map_or(seq, |s| s.raised_seq);
             let new_keys = keys::index_keys(raised_seq, current);
             for key in old_keys.difference(&new_keys) {
                 writes.remove(key.as_slice());

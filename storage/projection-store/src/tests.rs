@@ -9,7 +9,7 @@ use tutorwatch_events::{
     CreditCode, Envelope, Event, EventId, LoggedEvent, RegionCode, UtcTime, EVENT_TYPES,
 };
 use tutorwatch_findings::{digest, FindingStatus, ListStatus, RuleId, Severity};
-use tutorwatch_projections::{Policy, Projector};
+use tutorwatch_projections::{Booked, Policy, Projector};
 
 use super::*;
 
@@ -34,17 +34,20 @@ fn credit_code(region: &str, n: u8) -> CreditCode {
 
 /// Hands out sequences and deterministic event ids, applies events and collects the batch.
 struct Scenario {
-    projector: Projector,
+    projector: Booked,
     seq: u64,
     batch: ProjectionBatch,
+    /// Every event applied, in order.
+    applied: Vec<LoggedEvent>,
 }
 
 impl Scenario {
     fn new() -> Self {
         Self {
-            projector: Projector::new(Policy::national().expect("national policy")),
+            projector: Booked::new(Policy::national().expect("national policy")),
             seq: 0,
             batch: ProjectionBatch::default(),
+            applied: Vec::new(),
         }
     }
 
@@ -70,6 +73,7 @@ impl Scenario {
         };
         let changes = self.projector.apply(&event);
         self.batch.record(&event, changes);
+        self.applied.push(event);
         self.seq
     }
 
@@ -104,7 +108,9 @@ impl Scenario {
     fn write(&mut self, store: &ProjectionStore, snapshot: bool) {
         let mut batch = std::mem::take(&mut self.batch);
         batch.snapshot = snapshot;
-        store.write(&self.projector, &batch).expect("writes");
+        store
+            .write(self.projector.projector(), &batch)
+            .expect("writes");
     }
 }
 
@@ -118,7 +124,7 @@ fn all_ids(store: &ProjectionStore, scope: Scope) -> Vec<FindingId> {
     ids(&page)
 }
 
-fn institution_ids(projector: &Projector, institution: &CreditCode) -> BTreeSet<FindingId> {
+fn institution_ids(projector: &Booked, institution: &CreditCode) -> BTreeSet<FindingId> {
     projector
         .findings_of(institution)
         .iter()
@@ -184,6 +190,79 @@ fn a_finding_keeps_the_sequence_that_first_raised_it() {
         .expect("stored");
     assert_eq!(after.raised_seq, first.raised_seq);
     assert_eq!(after.finding.status, FindingStatus::Acknowledged);
+}
+
+/// The projector keeps a finding's status, not its body: the store writes the body it holds with
+/// the projector's status. After a restart from a snapshot older than the store's rows, the
+/// status changes applied again must give the rows the first run wrote, not add their events a
+/// second time.
+#[test]
+fn status_changes_applied_again_after_a_restart_rewrite_the_same_rows() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = ProjectionStore::open(dir.path()).expect("opens");
+    let mut scenario = Scenario::new();
+    let code = credit_code("440203", 1);
+    scenario.institution(&code, "440203", "a");
+    scenario.write(&store, true);
+    let snapshot_seq = scenario.seq;
+    let target = store.findings().expect("reads")[0].finding.id;
+    scenario.officer_acts(target, CaseAction::Acknowledged);
+    scenario.write(&store, false);
+    scenario.officer_acts(target, CaseAction::Resolved);
+    scenario.write(&store, false);
+    let first_run = store.outcome().expect("reads");
+    let row = store.finding(&target).expect("reads").expect("stored");
+    assert_eq!(row.finding.status, FindingStatus::Resolved);
+    assert_eq!(row.finding.status_events.len(), 2);
+    assert!(!row.finding.description.is_empty(), "the body is kept");
+
+    let (seq, snapshot) = store
+        .load_snapshot::<Projector>()
+        .expect("reads")
+        .expect("a snapshot");
+    assert_eq!(seq, snapshot_seq);
+    let mut restored =
+        Projector::restore(Policy::national().expect("policy"), snapshot).expect("restores");
+    for event in scenario.applied.iter().filter(|e| e.seq > snapshot_seq) {
+        let mut batch = ProjectionBatch::default();
+        batch.record(event, restored.apply(event));
+        store.write(&restored, &batch).expect("writes");
+    }
+    assert_eq!(store.outcome().expect("reads"), first_run);
+}
+
+/// A status change of a finding the store never received is refused with a typed error, not
+/// written as a row without a body.
+#[test]
+fn a_status_change_of_a_finding_the_store_never_had_is_an_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = ProjectionStore::open(dir.path()).expect("opens");
+    let mut scenario = Scenario::new();
+    scenario.institution(&credit_code("440203", 1), "440203", "a");
+    // The raising batch is dropped, never written.
+    let raised = std::mem::take(&mut scenario.batch);
+    let target = raised
+        .changes
+        .iter()
+        .find_map(|(_, change)| match change {
+            Change::Raised(finding) => Some(finding.id),
+            _ => None,
+        })
+        .expect("the scenario raises a finding");
+    scenario.officer_acts(target, CaseAction::Acknowledged);
+    let batch = std::mem::take(&mut scenario.batch);
+    let error = store
+        .write(scenario.projector.projector(), &batch)
+        .expect_err("refused");
+    assert!(
+        matches!(error, ProjectionStoreError::MissingFinding { id } if id == target),
+        "{error}"
+    );
+    assert_eq!(
+        store.applied_seq().expect("reads"),
+        0,
+        "nothing was written"
+    );
 }
 
 #[test]
@@ -422,6 +501,7 @@ fn snapshots_round_trip_and_a_reopened_store_keeps_everything() {
         store.list_entries().expect("reads"),
         scenario
             .projector
+            .projector()
             .list_entries()
             .cloned()
             .collect::<Vec<_>>()
@@ -666,7 +746,7 @@ fn every_list_move_is_kept_in_log_order_and_read_by_range() {
 }
 
 /// The counts a fresh pass over the projector's findings gives.
-fn expected_counts(projector: &Projector) -> BTreeMap<CountKey, u64> {
+fn expected_counts(projector: &Booked) -> BTreeMap<CountKey, u64> {
     let mut counts = BTreeMap::new();
     for key in projector.findings().filter_map(CountKey::of) {
         *counts.entry(key).or_default() += 1;
@@ -743,7 +823,9 @@ fn counts_follow_every_finding_written_and_withdrawn_ones_drop_out() {
             .push((scenario.seq, Change::Raised(Box::new(finding.clone()))));
     }
     again.applied_seq = scenario.seq;
-    store.write(&scenario.projector, &again).expect("writes");
+    store
+        .write(scenario.projector.projector(), &again)
+        .expect("writes");
     let rewritten: BTreeMap<CountKey, u64> =
         store.counts(None).expect("reads").into_iter().collect();
     assert_eq!(rewritten, after);
@@ -780,9 +862,13 @@ fn fund_rows_sum_each_days_flows_once_whatever_the_batches_and_restarts() {
     // A restart from a snapshot taken before both: the follower re-applies both batches, the
     // first of which ends before what the store already holds (applied_seq moves back). Neither
     // adds its flows again.
-    store.write(&scenario.projector, &first).expect("writes");
+    store
+        .write(scenario.projector.projector(), &first)
+        .expect("writes");
     assert_eq!(store.applied_seq().expect("reads"), first.applied_seq);
-    store.write(&scenario.projector, &second).expect("writes");
+    store
+        .write(scenario.projector.projector(), &second)
+        .expect("writes");
 
     let mut expected: BTreeMap<(CreditCode, jiff::civil::Date), FundDay> = BTreeMap::new();
     for (_, institution, date, flow) in &recorded {

@@ -534,11 +534,12 @@ pub fn replay_log(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Rebuilds every projection from `log`, and times it.
+/// Folds the whole of `log` into a fresh projector (what the service holds in memory: finding
+/// heads, not bodies), and times it.
 fn replay(log: &EventLog, events: usize) -> anyhow::Result<u64> {
     let policy = tutorwatch_projections::Policy::national()?;
     let started = Instant::now();
-    let projector = tutorwatch_follower::replay(log, policy, |seq| {
+    let projector = tutorwatch_follower::replay_projector(log, policy, |seq| {
         if RSS_MILESTONES.contains(&seq) {
             print_peak_rss(&format!("replay_at_{seq}"));
         }
@@ -547,7 +548,7 @@ fn replay(log: &EventLog, events: usize) -> anyhow::Result<u64> {
     let rate = print_rate("tutorwatch_replay", events, elapsed);
     println!(
         "tutorwatch_replay_findings: {} findings",
-        projector.findings().count()
+        projector.finding_count()
     );
     Ok(rate)
 }

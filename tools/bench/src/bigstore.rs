@@ -29,10 +29,11 @@ use tutorwatch_events::{
 };
 use tutorwatch_findings::{
     Evidence, Finding, FindingStatus, FundFlow, ListEntry, ListStatus, ProjectionSource, RuleId,
+    StatusRef,
 };
 use tutorwatch_log::EventLog;
 use tutorwatch_projection_store::{ProjectionBatch, ProjectionStore};
-use tutorwatch_projections::{Policy, Projector};
+use tutorwatch_projections::{Booked, Policy};
 
 /// Make a synthetic data directory for timing the web pages (build with --release).
 #[derive(Debug, Parser)]
@@ -76,8 +77,11 @@ struct Synthetic {
 
 impl ProjectionSource for Synthetic {
     type Snapshot = ();
-    fn finding(&self, id: &FindingId) -> Option<&Finding> {
-        self.findings.get(id)
+    fn finding_status(&self, id: &FindingId) -> Option<StatusRef<'_>> {
+        self.findings.get(id).map(|finding| StatusRef {
+            status: &finding.status,
+            status_events: &finding.status_events,
+        })
     }
     fn list_entry(&self, institution: &CreditCode) -> Option<&ListEntry> {
         self.lists.get(institution)
@@ -108,7 +112,7 @@ fn params(n: u32, seq: u64) -> anyhow::Result<ExampleParams> {
 
 /// A finding a real projector raises, to vary.
 fn template(policy: &Policy) -> anyhow::Result<Finding> {
-    let mut projector = Projector::new(policy.clone());
+    let mut projector = Booked::new(policy.clone());
     for (i, code) in [1u16, 6, 40, 20, 23].iter().enumerate() {
         let mut p = params(0, i as u64 + 1)?;
         p.lesson_seconds = 31 * 60;

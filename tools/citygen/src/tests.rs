@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use tutorwatch_events::{encode_json, LoggedEvent, UtcTime};
 use tutorwatch_findings::FindingStatus;
 use tutorwatch_projections::policy::Policy;
-use tutorwatch_projections::projector::Projector;
+use tutorwatch_projections::projector::Booked;
 
 use crate::{generate, ExpectedStatus, Options};
 
@@ -50,7 +50,7 @@ fn projector_agrees(seed: u64) {
     let city = generate(&options(seed), &mut |_, _| {}).expect("generate");
     assert!(city.planted_cases as usize >= crate::CASES.len());
     let policy = Policy::national().expect("national policy");
-    let mut projector = Projector::new(policy);
+    let mut projector = Booked::new(policy);
     // Recorded "now": long after the term, as a live ingest would record it.
     let recorded_at = UtcTime::parse("2026-11-01T00:00:00Z").expect("time");
     for (i, envelope) in city.events.iter().enumerate() {

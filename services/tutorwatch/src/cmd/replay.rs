@@ -11,13 +11,13 @@ use tutorwatch_events::{CreditCode, RegionCode};
 use tutorwatch_findings::{diff, RuleId};
 use tutorwatch_log::EventLog;
 use tutorwatch_projection_store::{CountKey, Cursor, FeedQuery, ProjectionStore, Scope, StatusTag};
-use tutorwatch_projections::{Policy, Projector};
+use tutorwatch_projections::{Booked, Policy};
 
 use crate::cmd::data::{existing_dir, open_log};
 use crate::cmd::output::print_json;
 use crate::config::{load_policy, Settings};
 
-fn rebuild(log: &EventLog, policy: Policy) -> anyhow::Result<Projector> {
+fn rebuild(log: &EventLog, policy: Policy) -> anyhow::Result<Booked> {
     let last = log.last_seq();
     eprintln!("replaying {last} events under policy {}", policy.version());
     let projector = tutorwatch_follower::replay(log, policy, |seq| {

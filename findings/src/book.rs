@@ -1,0 +1,84 @@
+//! A book of findings kept in memory: each finding's current version, folded from the changes a
+//! fold emits and the fold's statuses, exactly as the projection store writes its rows. For
+//! replays that must give every finding (digests, diffs, `tutorwatch replay`) and for tests; the
+//! service keeps its findings in the store, not in a book.
+
+use std::collections::BTreeMap;
+
+use tutorwatch_events::ids::FindingId;
+
+use crate::change::Change;
+use crate::digest::Outcome;
+use crate::finding::Finding;
+use crate::list::ListEntry;
+use crate::source::{current_version, ProjectionSource};
+
+/// Every finding a fold raised, at its current version, by id.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FindingBook {
+    findings: BTreeMap<FindingId, Finding>,
+}
+
+impl FindingBook {
+    /// An empty book.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Takes in what `source` changed (the changes of one or more events, in log order): the last
+    /// raised body of each finding the changes name, with the source's current status.
+    pub fn record<S: ProjectionSource>(&mut self, source: &S, changes: Vec<Change>) {
+        let mut bodies: BTreeMap<FindingId, Option<Finding>> = BTreeMap::new();
+        for change in changes {
+            match change {
+                Change::Raised(finding) => {
+                    bodies.insert(finding.id, Some(*finding));
+                }
+                Change::Withdrawn { id, .. } | Change::StatusChanged { id, .. } => {
+                    bodies.entry(id).or_insert(None);
+                }
+                Change::ListMoved(_) => {}
+            }
+        }
+        for (id, body) in bodies {
+            let Some(status) = source.finding_status(&id) else {
+                self.findings.remove(&id);
+                continue;
+            };
+            let Some(body) = body.or_else(|| self.findings.remove(&id)) else {
+                // A status change of a finding never raised: the source is inconsistent, and
+                // the book keeps what it can prove.
+                continue;
+            };
+            self.findings.insert(id, current_version(body, status));
+        }
+    }
+
+    /// Every finding, in id order.
+    pub fn findings(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.values()
+    }
+
+    /// One finding.
+    pub fn finding(&self, id: &FindingId) -> Option<&Finding> {
+        self.findings.get(id)
+    }
+
+    /// How many findings the book holds.
+    pub fn len(&self) -> usize {
+        self.findings.len()
+    }
+
+    /// Whether the book is empty.
+    pub fn is_empty(&self) -> bool {
+        self.findings.is_empty()
+    }
+
+    /// The findings with the given list entries, for digests and diffs.
+    pub fn outcome<'a>(&self, lists: impl Iterator<Item = &'a ListEntry>) -> Outcome {
+        Outcome {
+            findings: self.findings.values().cloned().collect(),
+            lists: lists.cloned().collect(),
+        }
+    }
+}
