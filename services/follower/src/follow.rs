@@ -186,10 +186,11 @@ struct Applied {
     calendar_gaps: std::collections::BTreeSet<i16>,
 }
 
-/// Reads, applies and writes one batch, holding the projector's write lock only while the
-/// events are applied (in memory): the log is read before it and the store written and flushed
-/// after it under a read lock, so readers of the projector (dry runs, the institution record)
-/// never wait for I/O.
+/// Reads, applies and writes one batch. The projector's write lock is taken for one event's
+/// apply at a time (in memory), never across the batch: the log is read before it and the store
+/// written and flushed after it under a read lock, so readers of the projector (dry runs, the
+/// institution record, jurisdiction checks) wait at most for one event, never for a batch or
+/// for I/O.
 fn step(
     log: &EventLog,
     store: &ProjectionStore,
@@ -214,8 +215,7 @@ fn step(
         changes = Empty
     );
     let _entered = span.enter();
-    let Some(mut applied) = live.write(|projector| apply(projector, &events, applied_before))
-    else {
+    let Some(mut applied) = apply(live, &events, applied_before) else {
         return Ok((Step::CaughtUp, Vec::new()));
     };
     applied.batch.snapshot = to_seq.saturating_sub(snapshot_seq) >= settings.snapshot_every_events;
@@ -238,16 +238,19 @@ fn step(
     ))
 }
 
-/// Applies `events` (read in order from the log) to the projector: in memory, no I/O.
-fn apply(projector: &mut Projector, events: &[LoggedEvent], applied_before: u64) -> Applied {
+/// Applies `events` (read in order from the log) to the projector, taking its write lock for
+/// each event in turn: in memory, no I/O. `None` while the follower has no projector.
+fn apply(live: &Live, events: &[LoggedEvent], applied_before: u64) -> Option<Applied> {
     let mut batch = ProjectionBatch::default();
     let mut calendar_gaps = std::collections::BTreeSet::new();
     for event in events {
-        calendar_gaps.extend(tutorwatch_projections::years_without_calendar(
-            projector.policy(),
-            event,
-        ));
-        let changes = projector.apply(event);
+        let (gaps, changes) = live.write(|projector| {
+            (
+                tutorwatch_projections::years_without_calendar(projector.policy(), event),
+                projector.apply(event),
+            )
+        })?;
+        calendar_gaps.extend(gaps);
         batch.record(event, changes);
     }
     let new_findings = batch
@@ -267,12 +270,12 @@ fn apply(projector: &mut Projector, events: &[LoggedEvent], applied_before: u64)
             changed.push(id);
         }
     }
-    Applied {
+    Some(Applied {
         batch,
         new_findings,
         changed,
         calendar_gaps,
-    }
+    })
 }
 
 /// Follows the log until `shutdown` turns true (or its sender goes away), then finishes the

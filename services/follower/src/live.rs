@@ -47,7 +47,8 @@ impl Live {
     }
 
     /// Runs `read` on the current projector; `None` while the follower is still resuming.
-    /// Holds a read lock: keep `read` short (the follower waits for it between batches).
+    /// Holds a read lock: keep `read` short (the follower waits for it between events; it holds
+    /// the write lock for one event at a time).
     pub fn read<T>(&self, read: impl FnOnce(&Projector) -> T) -> Option<T> {
         let guard = self
             .projector
