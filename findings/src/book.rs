@@ -11,7 +11,7 @@ use crate::change::Change;
 use crate::digest::Outcome;
 use crate::finding::Finding;
 use crate::list::ListEntry;
-use crate::source::{current_version, ProjectionSource};
+use crate::source::{current_version, last_raised, ProjectionSource};
 
 /// Every finding a fold raised, at its current version, by id.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -27,25 +27,13 @@ impl FindingBook {
 
     /// Takes in what `source` changed (the changes of one or more events, in log order): the last
     /// raised body of each finding the changes name, with the source's current status.
-    pub fn record<S: ProjectionSource>(&mut self, source: &S, changes: Vec<Change>) {
-        let mut bodies: BTreeMap<FindingId, Option<Finding>> = BTreeMap::new();
-        for change in changes {
-            match change {
-                Change::Raised(finding) => {
-                    bodies.insert(finding.id, Some(*finding));
-                }
-                Change::Withdrawn { id, .. } | Change::StatusChanged { id, .. } => {
-                    bodies.entry(id).or_insert(None);
-                }
-                Change::ListMoved(_) => {}
-            }
-        }
-        for (id, body) in bodies {
+    pub fn record<S: ProjectionSource>(&mut self, source: &S, changes: &[Change]) {
+        for (id, body) in last_raised(changes) {
             let Some(status) = source.finding_status(&id) else {
                 self.findings.remove(&id);
                 continue;
             };
-            let Some(body) = body.or_else(|| self.findings.remove(&id)) else {
+            let Some(body) = body.cloned().or_else(|| self.findings.remove(&id)) else {
                 // A status change of a finding never raised: the source is inconsistent, and
                 // the book keeps what it can prove.
                 continue;
@@ -62,16 +50,6 @@ impl FindingBook {
     /// One finding.
     pub fn finding(&self, id: &FindingId) -> Option<&Finding> {
         self.findings.get(id)
-    }
-
-    /// How many findings the book holds.
-    pub fn len(&self) -> usize {
-        self.findings.len()
-    }
-
-    /// Whether the book is empty.
-    pub fn is_empty(&self) -> bool {
-        self.findings.is_empty()
     }
 
     /// The findings with the given list entries, for digests and diffs.

@@ -7,11 +7,14 @@
 //! The fold keeps each finding's status and the events that set it; the current version of a
 //! finding is its last raised body with that status ([`current_version`]).
 
+use std::collections::BTreeMap;
+
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tutorwatch_events::ids::FindingId;
 use tutorwatch_events::CreditCode;
 
+use crate::change::Change;
 use crate::finding::{Evidence, Finding, FindingStatus};
 use crate::list::ListEntry;
 
@@ -21,6 +24,16 @@ pub struct StatusRef<'a> {
     pub status: &'a FindingStatus,
     /// The events that changed the status, in log order.
     pub status_events: &'a [Evidence],
+}
+
+impl<'a> StatusRef<'a> {
+    /// The status a finding carries.
+    pub fn of(finding: &'a Finding) -> Self {
+        Self {
+            status: &finding.status,
+            status_events: &finding.status_events,
+        }
+    }
 }
 
 /// A fold whose results a projection store persists.
@@ -49,11 +62,27 @@ pub trait ProjectionSource {
 /// makes writing a finding idempotent: changes re-applied after a restart from an older snapshot
 /// give the same row as the run that first wrote them.
 pub fn current_version(mut body: Finding, status: StatusRef<'_>) -> Finding {
-    if body.status != *status.status {
-        body.status = status.status.clone();
-    }
-    if body.status_events != status.status_events {
-        body.status_events = status.status_events.to_vec();
-    }
+    body.status = status.status.clone();
+    body.status_events = status.status_events.to_vec();
     body
+}
+
+/// The findings `changes` (in log order) touch, each with the body it was last raised with in
+/// them (`None`: only its status changed, so its body is the one kept from before).
+pub fn last_raised<'c>(
+    changes: impl IntoIterator<Item = &'c Change>,
+) -> BTreeMap<FindingId, Option<&'c Finding>> {
+    let mut touched = BTreeMap::new();
+    for change in changes {
+        match change {
+            Change::Raised(finding) => {
+                touched.insert(finding.id, Some(&**finding));
+            }
+            Change::Withdrawn { id, .. } | Change::StatusChanged { id, .. } => {
+                touched.entry(*id).or_insert(None);
+            }
+            Change::ListMoved(_) => {}
+        }
+    }
+    touched
 }

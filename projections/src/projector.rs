@@ -386,15 +386,14 @@ impl Booked {
     /// Applies one logged event and books what it changed; returns the changes.
     pub fn apply(&mut self, event: &LoggedEvent) -> Vec<Change> {
         let changes = self.projector.apply(event);
-        self.book.record(&self.projector, changes.clone());
+        self.book.record(&self.projector, &changes);
         changes
     }
 
-    /// Applies one logged event and books what it changed, without returning the changes (no
-    /// copy of the raised findings).
+    /// Applies one logged event and books what it changed, without returning the changes.
     pub fn apply_quietly(&mut self, event: &LoggedEvent) {
         let changes = self.projector.apply(event);
-        self.book.record(&self.projector, changes);
+        self.book.record(&self.projector, &changes);
     }
 
     /// The projector.

@@ -29,8 +29,8 @@ use tutorwatch_events::ids::FindingId;
 use tutorwatch_events::RegionCode;
 use tutorwatch_events::{CreditCode, LoggedEvent};
 use tutorwatch_findings::{
-    current_version, fund_flow, Change, Finding, FundDay, FundFlow, ListEntry, ListMove,
-    ListStatus, Outcome, ProjectionSource,
+    current_version, fund_flow, last_raised, Change, Finding, FundDay, FundFlow, ListEntry,
+    ListMove, ListStatus, Outcome, ProjectionSource,
 };
 
 pub use feed::{
@@ -215,14 +215,13 @@ impl ProjectionStore {
         let mut first_seq: BTreeMap<FindingId, u64> = BTreeMap::new();
         // The body each finding was last raised with in this batch (the projector keeps only
         // heads; a finding's body is the one in its `Raised` change, or else the stored row's).
-        let mut raised: BTreeMap<FindingId, &Finding> = BTreeMap::new();
+        let raised = last_raised(batch.changes.iter().map(|(_, change)| change));
         let mut institutions = batch.institutions.clone();
         let mut counts: BTreeMap<CountKey, i64> = BTreeMap::new();
         for (seq, change) in &batch.changes {
             match change {
                 Change::Raised(finding) => {
                     first_seq.entry(finding.id).or_insert(*seq);
-                    raised.insert(finding.id, finding);
                 }
                 Change::Withdrawn { id, .. } | Change::StatusChanged { id, .. } => {
                     first_seq.entry(*id).or_insert(*seq);
@@ -254,7 +253,7 @@ impl ProjectionStore {
                 writes.remove(keys::finding(&id));
                 continue;
             };
-            let (raised_seq, body) = match (raised.get(&id), stored) {
+            let (raised_seq, body) = match (raised.get(&id).copied().flatten(), stored) {
                 (Some(body), stored) => (
                     stored.as_ref().map_or(seq, |s| s.raised_seq),
                     (*body).clone(),

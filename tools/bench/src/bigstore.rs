@@ -78,10 +78,7 @@ struct Synthetic {
 impl ProjectionSource for Synthetic {
     type Snapshot = ();
     fn finding_status(&self, id: &FindingId) -> Option<StatusRef<'_>> {
-        self.findings.get(id).map(|finding| StatusRef {
-            status: &finding.status,
-            status_events: &finding.status_events,
-        })
+        self.findings.get(id).map(StatusRef::of)
     }
     fn list_entry(&self, institution: &CreditCode) -> Option<&ListEntry> {
         self.lists.get(institution)
