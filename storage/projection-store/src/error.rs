@@ -20,6 +20,14 @@ pub enum ProjectionStoreError {
     MissingFinding {
         id: tutorwatch_events::ids::FindingId,
     },
+    /// The projector's snapshot file could not be written, read or removed (permissions, full
+    /// disk, ...).
+    #[error("projection snapshot file {path} could not be written or read")]
+    SnapshotFile {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     /// A value could not be encoded for storage.
     #[error("could not encode {what}: {reason}")]
     Encode { what: &'static str, reason: String },

@@ -18,7 +18,7 @@
 //! | `c` region(6 ASCII digits) week(3) status tag(1) len(1) rule id(len) | u64 big-endian: how many findings of the finding's own region, ISO week (year as `d`'s, week) of `occurred_at` in the region's civil time, status and rule there are (withdrawn ones are not counted); no row for zero |
 //! | `m` `applied_seq`                                    | u64 big-endian: last log seq written |
 //! | `m` `policy_version`                                 | UTF-8: the policy version and state format the rows were computed under |
-//! | `m` `snapshot`                                       | format byte + postcard `(u64, Snapshot)` |
+//! | `m` `snapshot`                                       | u64 big-endian: the sequence of the projector's snapshot, whose file `snapshots/projector-<seq>.snapshot` beside the database holds format byte + postcard `(u64, Snapshot)` (see `snapshot`) |
 //! | `m` `funds_seq`                                      | u64 big-endian: the highest log seq whose fund flows are in the `d` rows (never moves back, unlike `applied_seq` while the follower re-applies events after a restart) |
 //! | `m` `store_format`                                   | u32 big-endian: the layout the rows were written in ([`STORE_FORMAT`](crate::STORE_FORMAT)) |
 //!
@@ -56,7 +56,7 @@ const BY_STATUS: u8 = b's';
 pub(super) const APPLIED_SEQ: &str = "applied_seq";
 /// Meta row: the policy version the stored rows were computed under.
 pub(super) const POLICY_VERSION: &str = "policy_version";
-/// Meta row: the last snapshot, with the sequence it was taken at.
+/// Meta row: the sequence of the last snapshot, whose file holds it.
 pub(super) const SNAPSHOT: &str = "snapshot";
 
 /// Meta row: the highest log sequence whose fund flows are added to the fund rows.

@@ -1,6 +1,7 @@
-//! The projection store: findings, their feed indexes, list entries and the follower's
-//! snapshot, in their own sled database (the service keeps it in `<data_dir>/projections`, beside
-//! `<data_dir>/log`, so that "rebuild" means deleting that one directory).
+//! The projection store: findings, their feed indexes and list entries in their own sled
+//! database, and the follower's snapshot in a file beside it (the service keeps both in
+//! `<data_dir>/projections`, beside `<data_dir>/log`, so that "rebuild" means deleting that one
+//! directory).
 //!
 //! Everything is derived from the log and can be thrown away. One sled tree holds it all with
 //! prefixed keys (the layout is in `keys`), so every [`ProjectionStore::write`] is one atomic
@@ -18,6 +19,7 @@
 mod error;
 mod feed;
 mod keys;
+mod snapshot;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound;
@@ -39,6 +41,7 @@ pub use feed::{
 
 pub use error::ProjectionStoreError;
 pub use keys::CountKey;
+use snapshot::SnapshotFiles;
 use tutorwatch_db::open_db;
 
 /// The tree everything lives in.
@@ -55,8 +58,9 @@ pub const STORE_CACHE_BYTES: u64 = 64 * 1024 * 1024;
 /// from before this row existed) is rebuilt from the log (see [`ProjectionStore::is_current`]).
 /// Bump it whenever a row is added or its encoding changes.
 ///
-/// 2: fund rows (`d`) and finding counts (`c`).
-pub const STORE_FORMAT: u32 = 2;
+/// 2: fund rows (`d`) and finding counts (`c`); 3: the snapshot in a file of its own, which the
+/// `m snapshot` row names by its sequence.
+pub const STORE_FORMAT: u32 = 3;
 
 /// The first byte of every encoded value this build writes.
 const VALUE_FORMAT_V1: u8 = 0x01;
@@ -108,7 +112,8 @@ pub struct ProjectionBatch {
     pub institutions: BTreeSet<CreditCode>,
     /// The last log sequence applied.
     pub applied_seq: u64,
-    /// Also store the projector's snapshot, in the same atomic write.
+    /// Also store the projector's snapshot: its file is written and synced first, then the row
+    /// naming it goes in the same atomic write as the rest.
     pub snapshot: bool,
     /// Return the findings written, as stored (for live feeds, without reading them back).
     pub return_written: bool,
@@ -137,6 +142,8 @@ pub struct ProjectionStore {
     db: sled::Db,
     tree: sled::Tree,
     path: PathBuf,
+    /// The projector's snapshot files, in `<path>/snapshots/`.
+    snapshots: SnapshotFiles,
 }
 
 fn encode<T: Serialize + ?Sized>(
@@ -150,8 +157,17 @@ fn encode<T: Serialize + ?Sized>(
 }
 
 fn decode<T: DeserializeOwned>(key: &[u8], value: &[u8]) -> Result<T, ProjectionStoreError> {
+    decode_named(keys::describe(key), value)
+}
+
+/// Decodes a stored value (format byte, then postcard) that `name` says where it was read from:
+/// a row's key or a file's path.
+fn decode_named<T: DeserializeOwned>(
+    name: String,
+    value: &[u8],
+) -> Result<T, ProjectionStoreError> {
     let corrupt = |reason: String| ProjectionStoreError::CorruptProjection {
-        key: keys::describe(key),
+        key: name.clone(),
         reason,
     };
     match value.split_first() {
@@ -177,14 +193,35 @@ fn read_u64(key: &[u8], value: &[u8]) -> Result<u64, ProjectionStoreError> {
 impl ProjectionStore {
     /// Opens (or creates) the store in `path`. Another process holding it is
     /// [`ProjectionStoreError::InUse`].
+    /// Snapshot files that the store's row does not name (left by a crash between a file and
+    /// its batch) are removed.
     pub fn open(path: &Path) -> Result<Self, ProjectionStoreError> {
         let db = open_db(path, STORE_CACHE_BYTES)?;
         let tree = db.open_tree(PROJECTIONS_TREE)?;
-        Ok(Self {
+        let snapshots = SnapshotFiles::open(path)?;
+        let store = Self {
             db,
             tree,
             path: path.to_owned(),
-        })
+            snapshots,
+        };
+        // A row from another layout names no file here: then every file goes (the store is
+        // rebuilt anyway, see `is_current`). A failure to read the row is no reason to delete.
+        let named = match store.snapshot_seq() {
+            Err(ProjectionStoreError::CorruptProjection { .. }) => None,
+            other => other?,
+        };
+        store.snapshots.remove_all_but(named)?;
+        Ok(store)
+    }
+
+    /// The sequence of the snapshot the store's row names, if any.
+    fn snapshot_seq(&self) -> Result<Option<u64>, ProjectionStoreError> {
+        let key = keys::meta(keys::SNAPSHOT);
+        self.tree
+            .get(&key)?
+            .map(|value| read_u64(&key, &value))
+            .transpose()
     }
 
     /// The directory the store lives in.
@@ -330,13 +367,19 @@ impl ProjectionStore {
             projector.derivation().as_bytes(),
         );
         if batch.snapshot {
+            // The file is durable before the row that names it is written.
+            self.snapshots
+                .write(batch.applied_seq, &projector.snapshot())?;
             writes.insert(
                 keys::meta(keys::SNAPSHOT),
-                encode("the snapshot", &projector.snapshot())?,
+                &batch.applied_seq.to_be_bytes()[..],
             );
         }
         self.tree.apply_batch(writes)?;
         self.db.flush()?;
+        if batch.snapshot {
+            self.snapshots.remove_all_but(Some(batch.applied_seq))?;
+        }
         Ok(written)
     }
 
@@ -544,10 +587,9 @@ impl ProjectionStore {
     pub fn load_snapshot<S: ProjectionSource>(
         &self,
     ) -> Result<Option<S::Snapshot>, ProjectionStoreError> {
-        let key = keys::meta(keys::SNAPSHOT);
-        match self.tree.get(&key)? {
+        match self.snapshot_seq()? {
             None => Ok(None),
-            Some(value) => decode(&key, &value).map(Some),
+            Some(seq) => self.snapshots.read(seq).map(Some),
         }
     }
 
@@ -656,16 +698,21 @@ impl ProjectionStore {
     pub fn clear(&self) -> Result<(), ProjectionStoreError> {
         self.tree.clear()?;
         self.db.flush()?;
+        self.snapshots.remove_all_but(None)?;
         Ok(())
     }
 
-    /// Overwrites the stored snapshot's raw bytes. Only for tests of what happens when derived
-    /// data no longer decodes.
+    /// Overwrites the stored snapshot file's raw bytes (the store must have a snapshot). Only
+    /// for tests of what happens when derived data no longer decodes.
     #[doc(hidden)]
     pub fn tamper_snapshot_for_tests(&self, bytes: &[u8]) -> Result<(), ProjectionStoreError> {
-        self.tree.insert(keys::meta(keys::SNAPSHOT), bytes)?;
-        self.db.flush()?;
-        Ok(())
+        let seq = self
+            .snapshot_seq()?
+            .ok_or_else(|| ProjectionStoreError::CorruptProjection {
+                key: keys::describe(&keys::meta(keys::SNAPSHOT)),
+                reason: "no snapshot to tamper with".into(),
+            })?;
+        self.snapshots.overwrite(seq, bytes)
     }
 }
 

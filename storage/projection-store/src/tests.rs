@@ -514,6 +514,84 @@ fn snapshots_round_trip_and_a_reopened_store_keeps_everything() {
     assert!(all_ids(&store, Scope::All).is_empty());
 }
 
+/// The names of the files in the store's snapshot directory, sorted.
+fn snapshot_files(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir.join("snapshots"))
+        .expect("lists")
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .into_string()
+                .expect("utf-8")
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn the_snapshot_is_one_file_that_its_row_names_and_other_files_are_removed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut scenario = Scenario::new();
+    let store = ProjectionStore::open(dir.path()).expect("opens");
+    assert!(snapshot_files(dir.path()).is_empty());
+    scenario.institution(&credit_code("440203", 1), "440203", "a");
+    scenario.write(&store, true);
+    assert_eq!(
+        snapshot_files(dir.path()),
+        ["projector-00000000000000000005.snapshot"]
+    );
+    scenario.institution(&credit_code("440203", 2), "440203", "b");
+    scenario.write(&store, true);
+    // The newer file replaces the older once its row is written.
+    assert_eq!(
+        snapshot_files(dir.path()),
+        ["projector-00000000000000000010.snapshot"]
+    );
+    drop(store);
+
+    // A crash between a file and its batch leaves a file the row does not name (and perhaps a
+    // partial one): opening the store removes them and keeps the named one.
+    let snapshots = dir.path().join("snapshots");
+    std::fs::write(
+        snapshots.join("projector-00000000000000000099.snapshot"),
+        b"\x01never named",
+    )
+    .expect("writes");
+    std::fs::write(
+        snapshots.join("projector-00000000000000000099.partial"),
+        b"\x01half",
+    )
+    .expect("writes");
+    let store = ProjectionStore::open(dir.path()).expect("reopens");
+    assert_eq!(
+        snapshot_files(dir.path()),
+        ["projector-00000000000000000010.snapshot"]
+    );
+    let (seq, snapshot) = store
+        .load_snapshot::<Projector>()
+        .expect("reads")
+        .expect("a snapshot");
+    assert_eq!(seq, 10);
+    let restored =
+        Projector::restore(Policy::national().expect("policy"), snapshot).expect("restores");
+    assert_eq!(restored.last_seq(), scenario.seq);
+
+    // A named file that is gone is corrupt derived data (the follower rebuilds), not a panic.
+    std::fs::remove_file(snapshots.join("projector-00000000000000000010.snapshot"))
+        .expect("removes");
+    let err = store.load_snapshot::<Projector>().expect_err("missing");
+    assert!(
+        matches!(&err, ProjectionStoreError::CorruptProjection { reason, .. } if reason.contains("missing")),
+        "{err}"
+    );
+
+    store.clear().expect("clears");
+    assert_eq!(store.load_snapshot::<Projector>().expect("reads"), None);
+    assert!(snapshot_files(dir.path()).is_empty());
+}
+
 #[test]
 fn a_value_that_does_not_decode_is_corruption_not_a_panic() {
     let dir = tempfile::tempdir().expect("tempdir");
