@@ -311,6 +311,49 @@ async fn an_entry_that_does_not_decode_stops_the_follower_naming_it() {
 }
 
 #[tokio::test]
+async fn the_follower_and_a_replay_stop_at_an_event_the_id_index_does_not_point_back_at() {
+    let mut data = Data::new();
+    data.append(0..2, "440203");
+    assert!(replay(&data.log, national(), |_| {}).is_ok());
+    let record = data.log.read_from(5, 1).expect("reads").remove(0);
+    let id = record.envelope().expect("decodes").event_id;
+    data.log.forget_id_for_tests(&id).expect("forgets");
+    let err = replay(&data.log, national(), |_| {}).expect_err("stops");
+    assert!(
+        matches!(
+            err,
+            ProjectorError::IdIndex {
+                seq: 5,
+                found: None
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "log entry 5's event id is missing from the id index (run `tutorwatch log verify`)"
+    );
+    assert!(matches!(
+        replay_funds(&data.log),
+        Err(ProjectorError::IdIndex { seq: 5, .. })
+    ));
+    let (_stop, shutdown) = watch::channel(false);
+    let err = run(data.follow(national(), 100, 1_000), shutdown)
+        .await
+        .expect_err("stops");
+    assert!(
+        matches!(
+            err,
+            ProjectorError::IdIndex {
+                seq: 5,
+                found: None
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[tokio::test]
 async fn shutdown_before_any_event_is_clean() {
     let data = Data::new();
     let running = start(data.follow(national(), 100, 1_000));

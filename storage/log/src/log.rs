@@ -700,6 +700,14 @@ impl EventLog {
         self.db.flush()?;
         Ok(())
     }
+
+    /// Removes one event id from the id index. Only for tests of index damage.
+    #[doc(hidden)]
+    pub fn forget_id_for_tests(&self, id: &EventId) -> Result<(), LogError> {
+        self.chain.remove(keys::id(id.as_bytes()))?;
+        self.db.flush()?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]
