@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use compact_str::CompactString;
+
 use serde::{Deserialize, Serialize};
 
 use crate::region::RegionCode;
@@ -21,12 +23,13 @@ const WEIGHTS: [u32; 17] = [
 /// Length of every credit code, in characters.
 pub const CREDIT_CODE_LEN: usize = 18;
 
-/// An 18-character unified social credit code whose format has been checked.
+/// An 18-character unified social credit code whose format has been checked, held inside the
+/// value (no allocation of its own).
 ///
 /// **Invariant:** exactly 18 characters of the credit-code alphabet, characters 3 to 8 digits.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct CreditCode(String);
+pub struct CreditCode(CompactString);
 
 /// Why a string is not a credit code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -64,7 +67,7 @@ impl CreditCode {
                 return Err(CreditCodeError::Character { position, found });
             }
         }
-        Ok(Self(code))
+        Ok(Self(CompactString::from(code)))
     }
 
     /// The check character the first 17 characters call for (rule USCC_CHECKSUM).
@@ -116,7 +119,7 @@ impl TryFrom<String> for CreditCode {
 
 impl From<CreditCode> for String {
     fn from(value: CreditCode) -> Self {
-        value.0
+        value.0.into_string()
     }
 }
 
@@ -147,6 +150,20 @@ mod tests {
         let code = CreditCode::parse("91350100M000100Y43").expect("well-formed");
         assert_eq!(code.expected_check_char(), '3');
         assert!(code.checksum_is_valid());
+    }
+
+    #[test]
+    fn a_code_encodes_as_the_string_it_holds() {
+        let code = CreditCode::parse("91350100M000100Y43").expect("well-formed");
+        let encoded = postcard::to_allocvec(&code).expect("encodes");
+        assert_eq!(
+            encoded,
+            postcard::to_allocvec("91350100M000100Y43").expect("encodes")
+        );
+        assert_eq!(
+            postcard::from_bytes::<CreditCode>(&encoded).expect("decodes"),
+            code
+        );
     }
 
     #[test]
