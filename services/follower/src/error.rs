@@ -19,8 +19,9 @@ pub enum ProjectorError {
     /// The log returned entries out of order or with a gap, which its invariant rules out.
     #[error("expected log entry {expected}, the log returned entry {found}")]
     Gap { expected: u64, found: u64 },
-    /// The log's id index does not send this entry's event id back to the entry (every event
-    /// read is checked): the exact duplicate check is damaged.
+    /// The log's id index does not send this entry's event id back to the entry (a sample of
+    /// the events read is checked: `read::ID_INDEX_CHECK_EVERY`): the exact duplicate check is
+    /// damaged.
     #[error(
         "log entry {seq}'s event id {where_indexed} (run `tutorwatch log verify`)",
         where_indexed = where_indexed(found)

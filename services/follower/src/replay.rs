@@ -5,8 +5,8 @@
 //!
 //! Reading and decoding the log runs on its own thread, a bounded channel ahead of the fold, so
 //! on a machine with two cores the fold never waits for sled or postcard. The fold still sees
-//! every event once, in log order. Reading checks each event against the log's id index, which
-//! also keeps sled's memory flat over the whole read (see `read::read_events`).
+//! every event once, in log order. Reading looks a sample of the events up in the log's id index,
+//! which keeps sled's memory flat over the whole read (see `read::ID_INDEX_CHECK_EVERY`).
 
 use std::collections::BTreeMap;
 use std::sync::mpsc;

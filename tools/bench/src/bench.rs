@@ -5,9 +5,11 @@
 //! Then Tutorwatch itself: events published to `tw.in.*` and read by the real ingest loop into a
 //! real log, timed from the first publish until the last event is durable. Live, the projector
 //! follows the log into a projection store as `serve` runs it (timed until the last event is
-//! projected) while a reader times feed queries against that store. Then a replay of the log
-//! live ingest wrote, in a process of its own, and each phase's peak resident memory, also as it
-//! stood when the phase passed 1M, 3M and 10M events. Every figure is printed as `name: value unit`, and the
+//! projected) while a reader times feed queries against that store. Then, each in a process of
+//! its own, a replay of the log live ingest wrote (the projector's fold alone) and a rebuild of
+//! its projections (the follower into an empty store, as `serve` does after a state-format bump;
+//! see `rebuild`), and each phase's peak resident memory, also as it stood when the phase passed
+//! 1M, 3M and 10M events. Every figure is printed as `name: value unit`, and the
 //! ingest rates also as ratios of the ceilings. The events are generated on a thread a few chunks
 //! ahead of the publisher, so `--events 10000000` does not hold its input in memory.
 
@@ -57,7 +59,7 @@ fn rate(count: usize, elapsed: Duration) -> u64 {
     u64::try_from(count as u128 * 1_000_000 / micros).unwrap_or(u64::MAX)
 }
 
-fn print_rate(name: &str, count: usize, elapsed: Duration) -> u64 {
+pub(crate) fn print_rate(name: &str, count: usize, elapsed: Duration) -> u64 {
     let per_second = rate(count, elapsed);
     println!(
         "{name}: {per_second} msgs/s ({count} in {} ms)",
@@ -262,12 +264,12 @@ async fn wait_for_head(log: &EventLog, target: u64) -> anyhow::Result<()> {
 
 /// Resets the kernel's peak-RSS mark for this process (Linux; a no-op elsewhere), so the next
 /// [`print_peak_rss`] covers one phase.
-fn reset_peak_rss() {
+pub(crate) fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 /// Prints the process's peak resident memory since the last [`reset_peak_rss`].
-fn print_peak_rss(phase: &str) {
+pub(crate) fn print_peak_rss(phase: &str) {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let kib = status
         .lines()
@@ -305,7 +307,7 @@ async fn print_rss_at_milestones(mut head: watch::Receiver<u64>, phase: &'static
 }
 
 /// Waits until the projector has applied every event up to `target`.
-async fn wait_for_projected(stats: &ProjectorStats, target: u64) -> anyhow::Result<()> {
+pub(crate) async fn wait_for_projected(stats: &ProjectorStats, target: u64) -> anyhow::Result<()> {
     let mut last = (0, Instant::now());
     loop {
         let applied = stats.snapshot().applied_seq;
@@ -506,20 +508,30 @@ async fn tutorwatch_ingest(
     Ok(IngestRates { logged, projected })
 }
 
-/// Replays the log live ingest wrote in a process of its own (this binary, `--replay-log`), so
-/// that its peak memory is the replay's alone and not what this process's allocator kept from the
-/// phases before. Runs once the phases that had the log open are over.
-fn replay_in_child(options: &BenchOptions) -> anyhow::Result<()> {
+/// Runs one phase over the log live ingest wrote in a process of its own (this binary with
+/// `flag`: `--replay-log` or `--rebuild-log`), so that its peak memory is the phase's alone and
+/// not what this process's allocator kept from the phases before. Echoes what the phase prints
+/// and returns the rate it printed under `rate_name`. Runs once the phases that had the log open
+/// are over.
+fn phase_in_child(options: &BenchOptions, flag: &str, rate_name: &str) -> anyhow::Result<u64> {
     let exe = std::env::current_exe().context("finding the bench's own executable")?;
-    let status = std::process::Command::new(exe)
-        .arg("--replay-log")
+    let output = std::process::Command::new(exe)
+        .arg(flag)
         .arg(options.work_dir.join("log-live"))
-        .status()
-        .context("starting the replay process")?;
-    if !status.success() {
-        bail!("the replay process failed ({status})");
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .with_context(|| format!("starting the {flag} process"))?;
+    let printed = String::from_utf8_lossy(&output.stdout);
+    print!("{printed}");
+    if !output.status.success() {
+        bail!("the {flag} process failed ({})", output.status);
     }
-    Ok(())
+    printed
+        .lines()
+        .find_map(|line| line.strip_prefix(&format!("{rate_name}: ")))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|rate| rate.parse().ok())
+        .with_context(|| format!("the {flag} process printed no {rate_name}"))
 }
 
 /// Rebuilds every projection from the log in `dir` and times it, printing the rate, the findings
@@ -576,7 +588,8 @@ pub async fn run(options: BenchOptions) -> anyhow::Result<()> {
     let catch_up = tutorwatch_ingest(&options, &js, Arrival::CatchUp)
         .await?
         .logged;
-    replay_in_child(&options)?;
+    let replay = phase_in_child(&options, "--replay-log", "tutorwatch_replay")?;
+    let rebuild = phase_in_child(&options, "--rebuild-log", "tutorwatch_rebuild")?;
     let projected = live.projected.unwrap_or(0);
     let live = live.logged;
     print_ratio("ratio_ingest_live_to_jetstream_publish", live, publish);
@@ -592,5 +605,6 @@ pub async fn run(options: BenchOptions) -> anyhow::Result<()> {
         consume,
     );
     print_ratio("ratio_ingest_catch_up_to_sled_append", catch_up, sled);
+    print_ratio("ratio_rebuild_to_replay", rebuild, replay);
     Ok(())
 }

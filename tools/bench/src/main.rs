@@ -2,12 +2,14 @@
 //! the service. `deploy/bench.sh` starts a private nats-server and runs it.
 //!
 //! - `bench`: ingest, projection and replay measured against raw JetStream and raw sled;
-//! - `http`: the query API timed under that load.
+//! - `http`: the query API timed under that load;
+//! - `rebuild`: the follower projecting a whole log into an empty store.
 //!
 //! It allocates with mimalloc, as the service does, so that the figures are the service's.
 
 mod bench;
 mod http;
+mod rebuild;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,12 +25,16 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[command(name = "tutorwatch-bench", version)]
 struct Args {
     /// NATS URL of a server with JetStream that the bench may create streams on.
-    #[arg(long, required_unless_present = "replay_log")]
+    #[arg(long, required_unless_present_any = ["replay_log", "rebuild_log"])]
     nats: Option<String>,
     /// Only replay the log in this directory and print the replay's figures (the bench runs
     /// itself with this for its replay phase, so that phase's memory is its own).
     #[arg(long, hide = true)]
     replay_log: Option<PathBuf>,
+    /// Only project the log in this directory into an empty store beside it and print the
+    /// rebuild's figures (the bench runs itself with this, as with --replay-log).
+    #[arg(long, hide = true)]
+    rebuild_log: Option<PathBuf>,
     /// How many events (and raw messages) to push through each measurement.
     #[arg(long, default_value_t = 1_000_000)]
     events: usize,
@@ -40,6 +46,9 @@ struct Args {
 fn run(args: Args) -> anyhow::Result<()> {
     if let Some(dir) = &args.replay_log {
         return bench::replay_log(dir);
+    }
+    if let Some(dir) = &args.rebuild_log {
+        return rebuild::rebuild_log(dir);
     }
     let nats_url = args.nats.context("--nats is required")?;
     let temp = tempfile::tempdir().context("creating a temporary directory")?;
