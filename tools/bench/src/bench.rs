@@ -510,28 +510,35 @@ async fn tutorwatch_ingest(
 
 /// Runs one phase over the log live ingest wrote in a process of its own (this binary with
 /// `flag`: `--replay-log` or `--rebuild-log`), so that its peak memory is the phase's alone and
-/// not what this process's allocator kept from the phases before. Echoes what the phase prints
-/// and returns the rate it printed under `rate_name`. Runs once the phases that had the log open
+/// not what this process's allocator kept from the phases before. Echoes what the phase prints,
+/// line by line as it prints it, and returns the rate it printed under `rate_name`. Runs once the phases that had the log open
 /// are over.
 fn phase_in_child(options: &BenchOptions, flag: &str, rate_name: &str) -> anyhow::Result<u64> {
+    use std::io::BufRead as _;
     let exe = std::env::current_exe().context("finding the bench's own executable")?;
-    let output = std::process::Command::new(exe)
+    let mut child = std::process::Command::new(exe)
         .arg(flag)
         .arg(options.work_dir.join("log-live"))
-        .stderr(std::process::Stdio::inherit())
-        .output()
+        .stdout(std::process::Stdio::piped())
+        .spawn()
         .with_context(|| format!("starting the {flag} process"))?;
-    let printed = String::from_utf8_lossy(&output.stdout);
-    print!("{printed}");
-    if !output.status.success() {
-        bail!("the {flag} process failed ({})", output.status);
+    let mut rate = None;
+    if let Some(stdout) = child.stdout.take() {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let line = line.with_context(|| format!("reading what the {flag} process printed"))?;
+            println!("{line}");
+            if let Some(rest) = line.strip_prefix(&format!("{rate_name}: ")) {
+                rate = rest.split_whitespace().next().and_then(|r| r.parse().ok());
+            }
+        }
     }
-    printed
-        .lines()
-        .find_map(|line| line.strip_prefix(&format!("{rate_name}: ")))
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|rate| rate.parse().ok())
-        .with_context(|| format!("the {flag} process printed no {rate_name}"))
+    let status = child
+        .wait()
+        .with_context(|| format!("waiting for the {flag} process"))?;
+    if !status.success() {
+        bail!("the {flag} process failed ({status})");
+    }
+    rate.with_context(|| format!("the {flag} process printed no {rate_name}"))
 }
 
 /// Rebuilds every projection from the log in `dir` and times it, printing the rate, the findings
