@@ -155,15 +155,7 @@ mod tests {
     #[test]
     fn a_code_encodes_as_the_string_it_holds() {
         let code = CreditCode::parse("91350100M000100Y43").expect("well-formed");
-        let encoded = postcard::to_allocvec(&code).expect("encodes");
-        assert_eq!(
-            encoded,
-            postcard::to_allocvec("91350100M000100Y43").expect("encodes")
-        );
-        assert_eq!(
-            postcard::from_bytes::<CreditCode>(&encoded).expect("decodes"),
-            code
-        );
+        crate::ids::assert_encodes_as_its_text(&code, "91350100M000100Y43");
     }
 
     #[test]

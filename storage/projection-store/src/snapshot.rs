@@ -110,11 +110,10 @@ impl SnapshotFiles {
     }
 
     /// Removes every snapshot file but the one for `keep` (none: all of them), and any partial
-    /// file. Returns how many it removed.
-    pub(crate) fn remove_all_but(&self, keep: Option<u64>) -> Result<usize, ProjectionStoreError> {
+    /// file.
+    pub(crate) fn remove_all_but(&self, keep: Option<u64>) -> Result<(), ProjectionStoreError> {
         let kept = keep.map(|seq| self.path_of(seq));
         let entries = fs::read_dir(&self.dir).map_err(|e| io_error(&self.dir, e))?;
-        let mut removed = 0;
         for entry in entries {
             let path = entry.map_err(|e| io_error(&self.dir, e))?.path();
             let ours = path
@@ -125,9 +124,8 @@ impl SnapshotFiles {
                 continue;
             }
             fs::remove_file(&path).map_err(|e| io_error(&path, e))?;
-            removed += 1;
         }
-        Ok(removed)
+        Ok(())
     }
 
     /// Overwrites the file for `seq` with `bytes`: for tests of derived data that no longer
