@@ -11,7 +11,7 @@ use crate::change::Change;
 use crate::digest::Outcome;
 use crate::finding::Finding;
 use crate::list::ListEntry;
-use crate::source::{current_version, last_raised, ProjectionSource};
+use crate::source::{current_version, last_raised, FoldState};
 
 /// Every finding a fold raised, at its current version, by id.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -27,7 +27,7 @@ impl FindingBook {
 
     /// Takes in what `source` changed (the changes of one or more events, in log order): the last
     /// raised body of each finding the changes name, with the source's current status.
-    pub fn record<S: ProjectionSource>(&mut self, source: &S, changes: &[Change]) {
+    pub fn record<S: FoldState>(&mut self, source: &S, changes: &[Change]) {
         for (id, body) in last_raised(changes) {
             let Some(status) = source.finding_status(&id) else {
                 self.findings.remove(&id);

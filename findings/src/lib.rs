@@ -43,4 +43,4 @@ pub use funds::{fund_flow, positions, weekly, FundDay, FundFlow, FundPosition};
 pub use lang::Lang;
 pub use list::{ListEntry, ListMove, ListReason, ListStatus, ReasonKind};
 pub use rule::{Area, ListRole, RuleId, RuleSpec, Severity, UnknownRule};
-pub use source::{current_version, last_raised, ProjectionSource, StatusRef};
+pub use source::{current_version, last_raised, FoldState, ProjectionSource, StatusRef};

@@ -18,9 +18,10 @@ use crate::change::Change;
 use crate::finding::{Evidence, Finding, FindingStatus};
 use crate::list::ListEntry;
 
-/// A finding's case status as the fold holds it.
+/// A finding's case status as the fold holds it, with the institution it concerns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StatusRef<'a> {
+    pub institution: &'a CreditCode,
     pub status: &'a FindingStatus,
     /// The events that changed the status, in log order.
     pub status_events: &'a [Evidence],
@@ -30,17 +31,16 @@ impl<'a> StatusRef<'a> {
     /// The status a finding carries.
     pub fn of(finding: &'a Finding) -> Self {
         Self {
+            institution: &finding.institution,
             status: &finding.status,
             status_events: &finding.status_events,
         }
     }
 }
 
-/// A fold whose results a projection store persists.
-pub trait ProjectionSource {
-    /// The fold's state as it is stored to resume from (with the sequence it was taken at).
-    type Snapshot: Serialize + DeserializeOwned;
-
+/// What a projection store reads of a fold to write one batch's rows: each finding's status,
+/// each institution's list entry, and what they were computed under.
+pub trait FoldState {
     /// A finding's current status (`None`: the fold does not have it).
     fn finding_status(&self, id: &FindingId) -> Option<StatusRef<'_>>;
 
@@ -49,6 +49,13 @@ pub trait ProjectionSource {
 
     /// What the rows are computed under (the policy version and the state format).
     fn derivation(&self) -> String;
+}
+
+/// A fold whose results a projection store persists: its state, and the snapshot it resumes
+/// from.
+pub trait ProjectionSource: FoldState {
+    /// The fold's state as it is stored to resume from (with the sequence it was taken at).
+    type Snapshot: Serialize + DeserializeOwned;
 
     /// The state to resume from, as it is written: it must serialise exactly as
     /// [`Self::Snapshot`] deserialises, and may borrow the fold's state (so that writing a

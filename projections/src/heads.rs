@@ -44,6 +44,7 @@ impl FindingHead {
     /// Its status, as a projection store writes it.
     pub fn status_ref(&self) -> StatusRef<'_> {
         StatusRef {
+            institution: &self.institution,
             status: &self.status,
             status_events: &self.status_events,
         }

@@ -26,8 +26,8 @@ use crate::policy::Policy;
 use crate::rules::Rules;
 use tutorwatch_findings::digest::{self, Digest, Outcome};
 use tutorwatch_findings::{
-    Change, Finding, FindingBook, FindingChange, FindingStatus, ListEntry, ProjectionSource,
-    ReasonKind, StatusRef,
+    Change, Finding, FindingBook, FindingChange, FindingStatus, FoldState, ListEntry,
+    ProjectionSource, ReasonKind, StatusRef,
 };
 
 /// Everything the projector knows, except the policy (which is configuration).
@@ -330,10 +330,7 @@ impl Projector {
     }
 }
 
-impl ProjectionSource for Projector {
-    /// The snapshot and the sequence it was taken at.
-    type Snapshot = (u64, Snapshot);
-
+impl FoldState for Projector {
     fn finding_status(&self, id: &FindingId) -> Option<StatusRef<'_>> {
         self.state.findings.get(id).map(FindingHead::status_ref)
     }
@@ -345,6 +342,11 @@ impl ProjectionSource for Projector {
     fn derivation(&self) -> String {
         derivation(&self.policy)
     }
+}
+
+impl ProjectionSource for Projector {
+    /// The snapshot and the sequence it was taken at.
+    type Snapshot = (u64, Snapshot);
 
     fn snapshot(&self) -> impl Serialize + '_ {
         (

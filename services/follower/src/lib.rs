@@ -28,7 +28,7 @@ mod stats;
 mod tests;
 
 pub use error::ProjectorError;
-pub use follow::{run, Follow};
+pub use follow::{run, Follow, WRITES_IN_FLIGHT};
 pub use live::{FindingBatch, Live, LIVE_BATCHES_BUFFERED};
 pub use replay::{
     replay, replay_funds, replay_projector, REPLAY_EVENTS_PER_READ, REPLAY_PROGRESS_EVERY,

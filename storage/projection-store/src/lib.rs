@@ -19,6 +19,7 @@
 mod error;
 mod feed;
 mod keys;
+mod settled;
 mod snapshot;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -31,8 +32,8 @@ use tutorwatch_events::ids::FindingId;
 use tutorwatch_events::RegionCode;
 use tutorwatch_events::{CreditCode, LoggedEvent};
 use tutorwatch_findings::{
-    current_version, fund_flow, last_raised, Change, Finding, FundDay, FundFlow, ListEntry,
-    ListMove, ListStatus, Outcome, ProjectionSource,
+    current_version, fund_flow, last_raised, Change, Finding, FoldState, FundDay, FundFlow,
+    ListEntry, ListMove, ListStatus, Outcome, ProjectionSource,
 };
 
 pub use feed::{
@@ -41,6 +42,7 @@ pub use feed::{
 
 pub use error::ProjectionStoreError;
 pub use keys::CountKey;
+pub use settled::SettledBatch;
 use snapshot::SnapshotFiles;
 use tutorwatch_db::open_db;
 
@@ -134,6 +136,44 @@ impl ProjectionBatch {
             .extend(changes.into_iter().map(|change| (event.seq, change)));
         self.applied_seq = self.applied_seq.max(event.seq);
     }
+
+    /// The rows writing this batch rewrites, as `fold` stands: every finding its changes name,
+    /// and the list entry of every institution concerned (those of the events applied, of the
+    /// list moves, and of each finding `fold` still has).
+    fn touched<F: FoldState>(&self, fold: &F) -> Touched {
+        let mut first_seq: BTreeMap<FindingId, u64> = BTreeMap::new();
+        let mut institutions = self.institutions.clone();
+        for (seq, change) in &self.changes {
+            match change {
+                Change::Raised(finding) => {
+                    first_seq.entry(finding.id).or_insert(*seq);
+                }
+                Change::Withdrawn { id, .. } | Change::StatusChanged { id, .. } => {
+                    first_seq.entry(*id).or_insert(*seq);
+                }
+                Change::ListMoved(moved) => {
+                    institutions.insert(moved.institution.clone());
+                }
+            }
+        }
+        for id in first_seq.keys() {
+            if let Some(status) = fold.finding_status(id) {
+                institutions.insert(status.institution.clone());
+            }
+        }
+        Touched {
+            first_seq,
+            institutions,
+        }
+    }
+}
+
+/// What writing one batch rewrites (see [`ProjectionBatch::touched`]).
+struct Touched {
+    /// Each finding with the sequence of its first change in the batch (a new finding's feed
+    /// position).
+    first_seq: BTreeMap<FindingId, u64>,
+    institutions: BTreeSet<CreditCode>,
 }
 
 /// The persisted projections.
@@ -240,6 +280,36 @@ impl ProjectionStore {
         projector: &S,
         batch: &ProjectionBatch,
     ) -> Result<Vec<StoredFinding>, ProjectionStoreError> {
+        let snapshot = batch
+            .snapshot
+            .then_some(|files: &SnapshotFiles, seq: u64| files.write(seq, &projector.snapshot()));
+        self.write_with(projector, batch, snapshot)
+    }
+
+    /// Writes a batch settled from the fold when it was applied ([`SettledBatch`]), as
+    /// [`Self::write`] would have written it then, while the fold may have gone on since. A
+    /// settled batch never carries a snapshot (that is the fold's whole state: write it with
+    /// [`Self::write`]).
+    pub fn write_settled(
+        &self,
+        settled: &SettledBatch,
+    ) -> Result<Vec<StoredFinding>, ProjectionStoreError> {
+        let (fold, batch) = settled.parts();
+        self.write_with(
+            fold,
+            batch,
+            None::<fn(&SnapshotFiles, u64) -> Result<(), ProjectionStoreError>>,
+        )
+    }
+
+    /// What [`Self::write`] and [`Self::write_settled`] do: the rows from `fold`, and the snapshot
+    /// file with `snapshot` when there is one.
+    fn write_with<F: FoldState>(
+        &self,
+        fold: &F,
+        batch: &ProjectionBatch,
+        snapshot: Option<impl FnOnce(&SnapshotFiles, u64) -> Result<(), ProjectionStoreError>>,
+    ) -> Result<Vec<StoredFinding>, ProjectionStoreError> {
         assert!(
             batch
                 .changes
@@ -249,27 +319,20 @@ impl ProjectionStore {
         );
         let mut writes = sled::Batch::default();
         let mut written = Vec::new();
-        let mut first_seq: BTreeMap<FindingId, u64> = BTreeMap::new();
         // The body each finding was last raised with in this batch (the projector keeps only
         // heads; a finding's body is the one in its `Raised` change, or else the stored row's).
         let raised = last_raised(batch.changes.iter().map(|(_, change)| change));
-        let mut institutions = batch.institutions.clone();
+        let Touched {
+            first_seq,
+            institutions,
+        } = batch.touched(fold);
         let mut counts: BTreeMap<CountKey, i64> = BTreeMap::new();
         for (seq, change) in &batch.changes {
-            match change {
-                Change::Raised(finding) => {
-                    first_seq.entry(finding.id).or_insert(*seq);
-                }
-                Change::Withdrawn { id, .. } | Change::StatusChanged { id, .. } => {
-                    first_seq.entry(*id).or_insert(*seq);
-                }
-                Change::ListMoved(moved) => {
-                    institutions.insert(moved.institution.clone());
-                    writes.insert(
-                        keys::list_move(*seq, &moved.institution),
-                        encode("a list move", moved)?,
-                    );
-                }
+            if let Change::ListMoved(moved) = change {
+                writes.insert(
+                    keys::list_move(*seq, &moved.institution),
+                    encode("a list move", moved)?,
+                );
             }
         }
         for (id, seq) in first_seq {
@@ -279,7 +342,7 @@ impl ProjectionStore {
                 .map(|s| keys::index_keys(s.raised_seq, &s.finding))
                 .unwrap_or_default();
             let old_count = stored.as_ref().and_then(|s| CountKey::of(&s.finding));
-            let Some(status) = projector.finding_status(&id) else {
+            let Some(status) = fold.finding_status(&id) else {
                 // The projector never forgets a finding; if it did, so do we.
                 if let Some(key) = old_count {
                     *counts.entry(key).or_default() -= 1;
@@ -326,11 +389,10 @@ impl ProjectionStore {
                     finding: current.clone(),
                 });
             }
-            institutions.insert(current.institution.clone());
         }
         for institution in &institutions {
             let key = keys::list_entry(institution);
-            let entry = projector
+            let entry = fold
                 .list_entry(institution)
                 .map(|entry| encode("a list entry", entry).map(|bytes| (entry.status, bytes)))
                 .transpose()?;
@@ -364,20 +426,23 @@ impl ProjectionStore {
         );
         writes.insert(
             keys::meta(keys::POLICY_VERSION),
-            projector.derivation().as_bytes(),
+            fold.derivation().as_bytes(),
         );
-        if batch.snapshot {
-            // The file is durable before the row that names it is written.
-            self.snapshots
-                .write(batch.applied_seq, &projector.snapshot())?;
-            writes.insert(
-                keys::meta(keys::SNAPSHOT),
-                &batch.applied_seq.to_be_bytes()[..],
-            );
-        }
+        let snapshot_written = match snapshot {
+            Some(write_file) => {
+                // The file is durable before the row that names it is written.
+                write_file(&self.snapshots, batch.applied_seq)?;
+                writes.insert(
+                    keys::meta(keys::SNAPSHOT),
+                    &batch.applied_seq.to_be_bytes()[..],
+                );
+                true
+            }
+            None => false,
+        };
         self.tree.apply_batch(writes)?;
         self.db.flush()?;
-        if batch.snapshot {
+        if snapshot_written {
             self.snapshots.remove_all_but(Some(batch.applied_seq))?;
         }
         Ok(written)

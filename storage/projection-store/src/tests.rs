@@ -999,3 +999,122 @@ fn a_store_from_before_the_layout_row_is_not_current() {
     store.clear().expect("clears");
     assert!(store.is_current().expect("reads"));
 }
+
+/// Everything a store holds, for comparing two stores.
+#[derive(Debug, PartialEq)]
+struct Everything {
+    findings: Vec<StoredFinding>,
+    lists: Vec<ListEntry>,
+    counts: Vec<(CountKey, u64)>,
+    moves: ListMoves,
+    funds: BTreeMap<(CreditCode, jiff::civil::Date), FundDay>,
+    applied_seq: u64,
+}
+
+fn everything(store: &ProjectionStore) -> Everything {
+    Everything {
+        findings: store.findings().expect("reads"),
+        lists: store.list_entries().expect("reads"),
+        counts: store.counts(None).expect("reads"),
+        moves: store.list_moves(0, u64::MAX - 1, 10_000).expect("reads"),
+        funds: store.all_fund_days().expect("reads"),
+        applied_seq: store.applied_seq().expect("reads"),
+    }
+}
+
+/// The follower writes batch N while the projector applies N + 1: a batch settled right after
+/// it was applied and written only after the fold went on (officers acting on its findings,
+/// lists moving, new findings) leaves the store as writing it from the fold at once did: the
+/// same rows, counts, list moves and fund rows, after every batch (not only in the end, where
+/// later batches would rewrite the same rows anyway).
+#[test]
+fn a_settled_batch_written_after_the_fold_went_on_writes_what_the_fold_held_then() {
+    let (at_once_dir, late_dir) = (
+        tempfile::tempdir().expect("tempdir"),
+        tempfile::tempdir().expect("tempdir"),
+    );
+    let at_once = ProjectionStore::open(at_once_dir.path()).expect("opens");
+    let late = ProjectionStore::open(late_dir.path()).expect("opens");
+    let mut scenario = Scenario::new();
+    // The settled batch not yet written, and what the store written at once held after it.
+    let mut pending: Option<(SettledBatch, Everything)> = None;
+    let mut compared = 0;
+    let mut write_late = |(settled, expected): (SettledBatch, Everything)| {
+        late.write_settled(&settled).expect("writes");
+        assert_eq!(
+            everything(&late),
+            expected,
+            "after the batch to {}",
+            settled.batch().applied_seq
+        );
+        compared += 1;
+    };
+    let mut step = |scenario: &mut Scenario| {
+        let batch = std::mem::take(&mut scenario.batch);
+        at_once
+            .write(scenario.projector.projector(), &batch)
+            .expect("writes");
+        let settled = SettledBatch::settle(scenario.projector.projector(), batch);
+        if let Some(earlier) = pending.replace((settled, everything(&at_once))) {
+            write_late(earlier);
+        }
+    };
+    let (a, b) = (credit_code("440203", 1), credit_code("440304", 2));
+    scenario.institution(&a, "440203", "a");
+    step(&mut scenario);
+    scenario.institution(&b, "440304", "b");
+    for event_code in &ESCROW_CODES[..4] {
+        let params = scenario.params(&b, "440304", "f");
+        scenario.apply(example(index_of(*event_code), &params));
+    }
+    step(&mut scenario);
+    let of_a = *institution_ids(&scenario.projector, &a)
+        .first()
+        .expect("a finding of a");
+    let of_b = *institution_ids(&scenario.projector, &b)
+        .first()
+        .expect("a finding of b");
+    scenario.officer_acts(of_a, CaseAction::Acknowledged);
+    step(&mut scenario);
+    scenario.officer_acts(of_a, CaseAction::Resolved);
+    scenario.officer_acts(of_b, CaseAction::Acknowledged);
+    // Never registered: teaches without a licence, and its list entry moves.
+    let unlicensed = credit_code("440203", 7);
+    for event_code in &SCENARIO_CODES[3..] {
+        let params = scenario.params(&unlicensed, "440203", "u");
+        scenario.apply(example(index_of(*event_code), &params));
+    }
+    step(&mut scenario);
+    scenario.institution(&a, "440203", "again");
+    step(&mut scenario);
+    write_late(pending.take().expect("the last batch"));
+    assert_eq!(compared, 5, "every batch was compared");
+
+    let expected = everything(&at_once);
+    assert!(!expected.findings.is_empty() && !expected.lists.is_empty());
+    assert!(!expected.moves.moves.is_empty(), "the lists moved");
+    assert!(!expected.funds.is_empty(), "money moved");
+    assert!(
+        expected
+            .findings
+            .iter()
+            .any(|s| s.finding.status == FindingStatus::Resolved),
+        "a finding's status changed after its batch was settled"
+    );
+    assert_eq!(everything(&late), expected);
+    assert_eq!(
+        late.outcome().expect("reads"),
+        scenario.projector.outcome(),
+        "and both equal the fold"
+    );
+}
+
+#[test]
+#[should_panic(expected = "a snapshot is written from the fold itself")]
+fn a_batch_due_for_a_snapshot_is_not_settled() {
+    let mut scenario = Scenario::new();
+    scenario.institution(&credit_code("440203", 1), "440203", "a");
+    let mut batch = std::mem::take(&mut scenario.batch);
+    batch.snapshot = true;
+    let _ = SettledBatch::settle(scenario.projector.projector(), batch);
+}

@@ -28,8 +28,8 @@ use tutorwatch_events::{
     codec, CreditCode, EventId, Fen, LoggedEvent, RegionCode, UtcTime, EVENT_TYPES,
 };
 use tutorwatch_findings::{
-    Evidence, Finding, FindingStatus, FundFlow, ListEntry, ListStatus, ProjectionSource, RuleId,
-    StatusRef,
+    Evidence, Finding, FindingStatus, FoldState, FundFlow, ListEntry, ListStatus, ProjectionSource,
+    RuleId, StatusRef,
 };
 use tutorwatch_log::EventLog;
 use tutorwatch_projection_store::{ProjectionBatch, ProjectionStore};
@@ -75,8 +75,7 @@ struct Synthetic {
     derivation: String,
 }
 
-impl ProjectionSource for Synthetic {
-    type Snapshot = ();
+impl FoldState for Synthetic {
     fn finding_status(&self, id: &FindingId) -> Option<StatusRef<'_>> {
         self.findings.get(id).map(StatusRef::of)
     }
@@ -86,6 +85,10 @@ impl ProjectionSource for Synthetic {
     fn derivation(&self) -> String {
         self.derivation.clone()
     }
+}
+
+impl ProjectionSource for Synthetic {
+    type Snapshot = ();
     fn snapshot(&self) -> impl serde::Serialize + '_ {}
 }
 
