@@ -169,6 +169,7 @@ impl ProjectionBatch {
 }
 
 /// What writing one batch rewrites (see [`ProjectionBatch::touched`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Touched {
     /// Each finding with the sequence of its first change in the batch (a new finding's feed
     /// position).
@@ -283,7 +284,7 @@ impl ProjectionStore {
         let snapshot = batch
             .snapshot
             .then_some(|files: &SnapshotFiles, seq: u64| files.write(seq, &projector.snapshot()));
-        self.write_with(projector, batch, snapshot)
+        self.write_with(projector, batch, &batch.touched(projector), snapshot)
     }
 
     /// Writes a batch settled from the fold when it was applied ([`SettledBatch`]), as
@@ -294,20 +295,23 @@ impl ProjectionStore {
         &self,
         settled: &SettledBatch,
     ) -> Result<Vec<StoredFinding>, ProjectionStoreError> {
-        let (fold, batch) = settled.parts();
+        let (fold, batch, touched) = settled.parts();
         self.write_with(
             fold,
             batch,
+            touched,
             None::<fn(&SnapshotFiles, u64) -> Result<(), ProjectionStoreError>>,
         )
     }
 
-    /// What [`Self::write`] and [`Self::write_settled`] do: the rows from `fold`, and the snapshot
-    /// file with `snapshot` when there is one.
+    /// What [`Self::write`] and [`Self::write_settled`] do: the rows `touched` names (as
+    /// `batch.touched(fold)` gave them), from `fold`, and the snapshot file with `snapshot` when
+    /// there is one.
     fn write_with<F: FoldState>(
         &self,
         fold: &F,
         batch: &ProjectionBatch,
+        touched: &Touched,
         snapshot: Option<impl FnOnce(&SnapshotFiles, u64) -> Result<(), ProjectionStoreError>>,
     ) -> Result<Vec<StoredFinding>, ProjectionStoreError> {
         assert!(
@@ -322,10 +326,6 @@ impl ProjectionStore {
         // The body each finding was last raised with in this batch (the projector keeps only
         // heads; a finding's body is the one in its `Raised` change, or else the stored row's).
         let raised = last_raised(batch.changes.iter().map(|(_, change)| change));
-        let Touched {
-            first_seq,
-            institutions,
-        } = batch.touched(fold);
         let mut counts: BTreeMap<CountKey, i64> = BTreeMap::new();
         for (seq, change) in &batch.changes {
             if let Change::ListMoved(moved) = change {
@@ -335,7 +335,7 @@ impl ProjectionStore {
                 );
             }
         }
-        for (id, seq) in first_seq {
+        for (&id, &seq) in &touched.first_seq {
             let stored = self.finding(&id)?;
             let old_keys = stored
                 .as_ref()
@@ -390,7 +390,7 @@ impl ProjectionStore {
                 });
             }
         }
-        for institution in &institutions {
+        for institution in &touched.institutions {
             let key = keys::list_entry(institution);
             let entry = fold
                 .list_entry(institution)

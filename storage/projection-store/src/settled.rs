@@ -4,9 +4,10 @@
 //! projector already applies the next one, so the store's writes and the fold overlap instead
 //! of taking turns.
 //!
-//! The copy is exactly what [`ProjectionBatch::touched`] names, taken from the same fold, so
-//! writing the settled batch later writes the same rows as writing the batch from the fold at
-//! once would have.
+//! The copy is exactly what [`ProjectionBatch::touched`] names, taken from the same fold, and the
+//! write rewrites the rows that same `Touched` names (it is kept, not computed again), so writing
+//! the settled batch later writes the same rows as writing the batch from the fold at once would
+//! have.
 
 use std::collections::BTreeMap;
 
@@ -14,7 +15,7 @@ use tutorwatch_events::ids::FindingId;
 use tutorwatch_events::CreditCode;
 use tutorwatch_findings::{Evidence, FindingStatus, FoldState, ListEntry, StatusRef};
 
-use crate::ProjectionBatch;
+use crate::{ProjectionBatch, Touched};
 
 /// A finding's status as the fold held it when the batch was settled.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +60,8 @@ impl FoldState for SettledFold {
 pub struct SettledBatch {
     batch: ProjectionBatch,
     fold: SettledFold,
+    /// What the write rewrites, named once, when the batch was settled.
+    touched: Touched,
 }
 
 impl SettledBatch {
@@ -103,6 +106,7 @@ impl SettledBatch {
                 lists,
                 derivation: fold.derivation(),
             },
+            touched,
         }
     }
 
@@ -111,7 +115,7 @@ impl SettledBatch {
         &self.batch
     }
 
-    pub(crate) fn parts(&self) -> (&impl FoldState, &ProjectionBatch) {
-        (&self.fold, &self.batch)
+    pub(crate) fn parts(&self) -> (&impl FoldState, &ProjectionBatch, &Touched) {
+        (&self.fold, &self.batch, &self.touched)
     }
 }
