@@ -160,6 +160,41 @@ fn accept(
     Ok((envelope, sender))
 }
 
+/// A batch decoded: the events accepted (each with the sender its subject proves, its offer to
+/// the log in canonical bytes, and its message, all in the same order), and the messages that
+/// did not decode or validate, with the reason.
+struct Decoded {
+    offered: Vec<(Envelope, Sender)>,
+    offers: Vec<Offer>,
+    accepted: Vec<jetstream::Message>,
+    rejected: Vec<(jetstream::Message, String)>,
+}
+
+/// Decodes, validates and encodes a batch (blocking: CPU work).
+fn decode_batch(batch: Vec<jetstream::Message>, validation: &ValidationContext) -> Decoded {
+    let mut decoded = Decoded {
+        offered: Vec::with_capacity(batch.len()),
+        offers: Vec::with_capacity(batch.len()),
+        accepted: Vec::with_capacity(batch.len()),
+        rejected: Vec::new(),
+    };
+    for message in batch {
+        match accept(&message, validation) {
+            Ok((envelope, sender)) => {
+                decoded.offers.push(Offer {
+                    id: envelope.event_id,
+                    bytes: encode(&envelope),
+                    sender: Some(sender.clone()),
+                });
+                decoded.offered.push((envelope, sender));
+                decoded.accepted.push(message);
+            }
+            Err(reason) => decoded.rejected.push((message, reason)),
+        }
+    }
+    decoded
+}
+
 /// The dead letter's reason and the refusal remembered for a refused or conflicting event.
 fn refused(outcome: &AppendOutcome<Refusal>, envelope: &Envelope) -> Option<Refused> {
     match outcome {
@@ -201,25 +236,32 @@ async fn handle_batch(ingest: &Ingest, batch: Vec<jetstream::Message>) -> Result
     async move {
         let started = std::time::Instant::now();
         let received_at = UtcTime::now();
-        let mut offered: Vec<(Envelope, Sender)> = Vec::with_capacity(batch.len());
-        let mut accepted = Vec::with_capacity(batch.len());
+        // Decoding a batch is milliseconds of CPU work: it runs on a blocking thread, so that
+        // the runtime's workers stay free for requests and the NATS connection.
+        let validation = Arc::clone(&ingest.validation);
+        let Decoded {
+            offered,
+            offers,
+            accepted,
+            rejected,
+        } = tokio::task::spawn_blocking(move || decode_batch(batch, &validation))
+            .await
+            .map_err(IngestError::DecodeTask)?;
         let mut dead = 0u64;
-        for message in batch {
-            match accept(&message, &ingest.validation) {
-                Ok(pair) => {
-                    offered.push(pair);
-                    accepted.push(message);
-                }
-                Err(reason) => {
-                    dead += 1;
-                    dead_letter_one(ingest, &message, &reason).await;
-                }
-            }
+        for (message, reason) in &rejected {
+            dead += 1;
+            dead_letter_one(ingest, message, reason).await;
         }
         let decoded = std::time::Instant::now();
         let offered = Arc::new(offered);
-        let outcomes =
-            append_with_retries(ingest, Arc::clone(&offered), received_at, &accepted).await?;
+        let outcomes = append_with_retries(
+            ingest,
+            Arc::clone(&offered),
+            Arc::new(offers),
+            received_at,
+            &accepted,
+        )
+        .await?;
         let appended_at = std::time::Instant::now();
         if ingest.settings.fault_ack_delay_ms > 0 {
             tokio::time::sleep(Duration::from_millis(ingest.settings.fault_ack_delay_ms)).await;
@@ -290,22 +332,13 @@ async fn dead_letter_one(ingest: &Ingest, message: &jetstream::Message, reason: 
 async fn append_with_retries(
     ingest: &Ingest,
     offered: Arc<Vec<(Envelope, Sender)>>,
+    offers: Arc<Vec<Offer>>,
     received_at: UtcTime,
     accepted: &[jetstream::Message],
 ) -> Result<Vec<AppendOutcome<Refusal>>, IngestError> {
     if offered.is_empty() {
         return Ok(Vec::new());
     }
-    let offers: Arc<Vec<Offer>> = Arc::new(
-        offered
-            .iter()
-            .map(|(envelope, sender)| Offer {
-                id: envelope.event_id,
-                bytes: encode(envelope),
-                sender: Some(sender.clone()),
-            })
-            .collect(),
-    );
     let mut attempt = 1;
     loop {
         let log = Arc::clone(&ingest.log);

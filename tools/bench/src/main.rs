@@ -41,6 +41,11 @@ struct Args {
     /// Where the bench's sled directories go; a temporary directory by default.
     #[arg(long)]
     work_dir: Option<PathBuf>,
+    /// Ingest's `batch_max` (messages per batch, one log write each) in both ingest phases;
+    /// the service's default when not given. Smaller batches trade throughput for the feed's
+    /// latency under load (see the README's benchmark section).
+    #[arg(long)]
+    ingest_batch_max: Option<usize>,
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
@@ -61,6 +66,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             nats_url,
             events: args.events,
             work_dir,
+            ingest_batch_max: args.ingest_batch_max,
         }))
 }
 
