@@ -9,6 +9,8 @@ pub enum IngestError {
     StreamMismatch { stream: String, problem: String },
     #[error("the event log failed")]
     Store(#[from] tutorwatch_log::LogError),
+    #[error(transparent)]
+    Settings(#[from] crate::settings::IngestSettingsError),
     #[error("the decoding task stopped before it finished")]
     DecodeTask(#[source] tokio::task::JoinError),
     #[error("the append task stopped before it finished")]

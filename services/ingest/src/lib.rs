@@ -29,7 +29,7 @@ pub use dead_letter::{DLQ_ORIGINAL_SUBJECT_HEADER, DLQ_REASON_HEADER};
 pub use error::IngestError;
 pub use gate::record_entry_facts;
 pub use refusals::{RecentRefusals, Refused, REFUSALS_REMEMBERED};
-pub use settings::IngestSettings;
+pub use settings::{IngestSettings, IngestSettingsError, BATCH_MAX_LIMIT};
 pub use stats::{IngestStats, IngestStatsSnapshot};
 pub use topology::{ensure_topology, rewind, Rewound, Topology};
 pub use worker::{run, Ingest};

@@ -3,6 +3,19 @@
 use std::time::Duration;
 
 use serde::Deserialize;
+use tutorwatch_log::EVENTS_PER_APPEND_MAX;
+
+/// The largest `batch_max` ingest takes: a batch may grow past `batch_max` by up to one more
+/// pull chunk (of `batch_max`), and the log takes at most `EVENTS_PER_APPEND_MAX` events in one
+/// append.
+pub const BATCH_MAX_LIMIT: usize = EVENTS_PER_APPEND_MAX / 2;
+
+/// Why ingest settings cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IngestSettingsError {
+    #[error("ingest.batch_max must be from 1 to {BATCH_MAX_LIMIT}, not {0}")]
+    BatchMax(usize),
+}
 
 /// How ingest talks to JetStream. Every limit is named and explained.
 #[derive(Debug, Clone, Deserialize)]
@@ -58,6 +71,14 @@ impl Default for IngestSettings {
 }
 
 impl IngestSettings {
+    /// Checks the limits that have a range (`batch_max`).
+    pub fn check(&self) -> Result<(), IngestSettingsError> {
+        if !(1..=BATCH_MAX_LIMIT).contains(&self.batch_max) {
+            return Err(IngestSettingsError::BatchMax(self.batch_max));
+        }
+        Ok(())
+    }
+
     pub(crate) fn duplicate_window(&self) -> Duration {
         Duration::from_secs(self.duplicate_window_secs)
     }
@@ -69,5 +90,36 @@ impl IngestSettings {
     }
     pub(crate) fn ack_wait(&self) -> Duration {
         Duration::from_secs(self.ack_wait_secs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_batch_max(batch_max: usize) -> IngestSettings {
+        IngestSettings {
+            batch_max,
+            ..IngestSettings::default()
+        }
+    }
+
+    #[test]
+    fn batch_max_must_leave_room_for_one_more_pull_chunk_within_an_append() {
+        assert_eq!(IngestSettings::default().check(), Ok(()));
+        assert_eq!(with_batch_max(1).check(), Ok(()));
+        assert_eq!(with_batch_max(BATCH_MAX_LIMIT).check(), Ok(()));
+        assert_eq!(
+            with_batch_max(0).check(),
+            Err(IngestSettingsError::BatchMax(0))
+        );
+        assert_eq!(
+            with_batch_max(BATCH_MAX_LIMIT + 1).check(),
+            Err(IngestSettingsError::BatchMax(BATCH_MAX_LIMIT + 1))
+        );
+        assert_eq!(
+            with_batch_max(0).check().map_err(|e| e.to_string()),
+            Err("ingest.batch_max must be from 1 to 5000, not 0".to_owned())
+        );
     }
 }

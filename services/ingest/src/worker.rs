@@ -54,6 +54,7 @@ pub struct Ingest {
 /// Runs ingest until `shutdown` turns true (then finishes the batch in hand, flushes and returns
 /// `Ok`), or until the log cannot be written (then returns the store's error).
 pub async fn run(ingest: Ingest, mut shutdown: watch::Receiver<bool>) -> Result<(), IngestError> {
+    ingest.settings.check()?;
     let mut backoff = Duration::from_millis(100);
     'connect: while !*shutdown.borrow() {
         let messages = match open_pull_stream(&ingest).await {

@@ -74,6 +74,8 @@ pub(crate) enum ConfigError {
     Invalid(String),
     #[error(transparent)]
     Nats(#[from] crate::nats::NatsSettingsError),
+    #[error(transparent)]
+    Ingest(#[from] tutorwatch_ingest::IngestSettingsError),
     #[error("legacy_credit_codes: {code:?} is not a well-formed credit code: {reason}")]
     LegacyCode { code: String, reason: String },
     #[error("reading the policy file {path}: {reason}")]
@@ -133,6 +135,7 @@ impl Settings {
         settings.validation_context()?;
         settings.policy()?;
         settings.nats.check()?;
+        settings.ingest.check()?;
         Ok(settings)
     }
 
@@ -335,6 +338,13 @@ mod tests {
             assert!(matches!(
                 Settings::load(Some(Path::new("missing.toml"))),
                 Err(ConfigError::Missing(_))
+            ));
+            jail.create_file("c.toml", "[ingest]\nbatch_max = 0")?;
+            assert!(matches!(
+                Settings::load(Some(Path::new("c.toml"))),
+                Err(ConfigError::Ingest(
+                    tutorwatch_ingest::IngestSettingsError::BatchMax(0)
+                ))
             ));
             Ok(())
         });

@@ -56,6 +56,14 @@ fn run(args: Args) -> anyhow::Result<()> {
         return rebuild::rebuild_log(dir);
     }
     let nats_url = args.nats.context("--nats is required")?;
+    if let Some(batch_max) = args.ingest_batch_max {
+        tutorwatch_ingest::IngestSettings {
+            batch_max,
+            ..tutorwatch_ingest::IngestSettings::default()
+        }
+        .check()
+        .context("--ingest-batch-max")?;
+    }
     let temp = tempfile::tempdir().context("creating a temporary directory")?;
     let work_dir = args.work_dir.unwrap_or_else(|| temp.path().to_owned());
     tokio::runtime::Builder::new_multi_thread()
