@@ -52,8 +52,8 @@ pub struct BenchOptions {
     pub nats_url: String,
     pub events: usize,
     pub work_dir: std::path::PathBuf,
-    /// Ingest's `batch_max` for both ingest phases (the service's default when `None`).
-    pub ingest_batch_max: Option<usize>,
+    /// Ingest's `batch_max` for both ingest phases.
+    pub ingest_batch_max: usize,
 }
 
 fn rate(count: usize, elapsed: Duration) -> u64 {
@@ -385,9 +385,7 @@ async fn tutorwatch_ingest(
         stream: format!("TW_BENCH_{}", name.to_uppercase()),
         dlq_stream: format!("TW_BENCH_{}_DLQ", name.to_uppercase()),
         consumer: format!("bench-{name}"),
-        batch_max: options
-            .ingest_batch_max
-            .unwrap_or(IngestSettings::default().batch_max),
+        batch_max: options.ingest_batch_max,
         ..IngestSettings::default()
     };
     let _ = js.delete_stream(&settings.stream).await;
@@ -588,12 +586,7 @@ pub async fn run(options: BenchOptions) -> anyhow::Result<()> {
         .sum::<usize>()
         / EVENT_TYPES.len();
     println!("events: {}", options.events);
-    println!(
-        "ingest_batch_max: {} events",
-        options
-            .ingest_batch_max
-            .unwrap_or(IngestSettings::default().batch_max)
-    );
+    println!("ingest_batch_max: {} events", options.ingest_batch_max);
     println!("event_bytes_average: {average} bytes");
     let client = async_nats::connect(&options.nats_url)
         .await

@@ -56,14 +56,13 @@ fn run(args: Args) -> anyhow::Result<()> {
         return rebuild::rebuild_log(dir);
     }
     let nats_url = args.nats.context("--nats is required")?;
-    if let Some(batch_max) = args.ingest_batch_max {
-        tutorwatch_ingest::IngestSettings {
-            batch_max,
-            ..tutorwatch_ingest::IngestSettings::default()
-        }
-        .check()
-        .context("--ingest-batch-max")?;
-    }
+    // Checked here, not minutes later when the ingest phases start after the ceilings.
+    let ingest = tutorwatch_ingest::IngestSettings::default();
+    let ingest = tutorwatch_ingest::IngestSettings {
+        batch_max: args.ingest_batch_max.unwrap_or(ingest.batch_max),
+        ..ingest
+    };
+    ingest.check().context("--ingest-batch-max")?;
     let temp = tempfile::tempdir().context("creating a temporary directory")?;
     let work_dir = args.work_dir.unwrap_or_else(|| temp.path().to_owned());
     tokio::runtime::Builder::new_multi_thread()
@@ -74,7 +73,7 @@ fn run(args: Args) -> anyhow::Result<()> {
             nats_url,
             events: args.events,
             work_dir,
-            ingest_batch_max: args.ingest_batch_max,
+            ingest_batch_max: ingest.batch_max,
         }))
 }
 
