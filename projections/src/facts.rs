@@ -18,6 +18,7 @@ use tutorwatch_events::schedule::{LessonDelivered, Session, UndeclaredCourse};
 use tutorwatch_events::{CreditCode, Event, Fen, LoggedEvent, RegionCode, UtcTime};
 
 use crate::clocks::ProducerClocks;
+use crate::sizes::StatePart;
 use tutorwatch_findings::Evidence;
 
 /// The evidence reference of a logged event.
@@ -334,6 +335,64 @@ pub struct Facts {
 }
 
 impl Facts {
+    /// The size of each part of the facts: the institutions (and, within them, the lessons kept
+    /// per site and per learner, and the prices), the courses (and their delivered lessons), and
+    /// the producers' clocks.
+    pub(crate) fn sizes(&self) -> Vec<StatePart> {
+        let institutions = self.institutions.values();
+        let site_lessons: Vec<_> = institutions.clone().map(|i| &i.site_lessons).collect();
+        let learner_lessons: Vec<_> = institutions.clone().map(|i| &i.learner_lessons).collect();
+        let prices: Vec<_> = institutions.map(|i| &i.prices).collect();
+        let delivered: Vec<_> = self.courses.values().map(|c| &c.delivered).collect();
+        vec![
+            StatePart::measure(
+                "institutions",
+                self.institutions.len(),
+                "institutions",
+                &self.institutions,
+            ),
+            StatePart::measure(
+                "institutions.site_lessons",
+                site_lessons
+                    .iter()
+                    .flat_map(|s| s.values())
+                    .map(|at| at.len())
+                    .sum(),
+                "offline lessons",
+                &site_lessons,
+            ),
+            StatePart::measure(
+                "institutions.learner_lessons",
+                learner_lessons
+                    .iter()
+                    .flat_map(|l| l.values())
+                    .flat_map(|l| l.values())
+                    .map(|at| at.len())
+                    .sum(),
+                "lessons attended",
+                &learner_lessons,
+            ),
+            StatePart::measure(
+                "institutions.prices",
+                prices
+                    .iter()
+                    .flat_map(|p| p.values())
+                    .map(|set| set.len())
+                    .sum(),
+                "prices",
+                &prices,
+            ),
+            StatePart::measure("courses", self.courses.len(), "courses", &self.courses),
+            StatePart::measure(
+                "courses.delivered",
+                delivered.iter().map(|d| d.len()).sum(),
+                "delivered lessons",
+                &delivered,
+            ),
+            StatePart::measure("clocks", self.clocks.len(), "producers", &self.clocks),
+        ]
+    }
+
     /// The institution an event concerns (after [`Facts::apply`] it always exists).
     pub fn institution(&self, code: &CreditCode) -> Option<&Institution> {
         self.institutions.get(code)

@@ -16,6 +16,8 @@
 //!   advertising, lists) behind one interface, and the mechanics of plans.
 //! - `lists`: who is on the black and white lists; `heads`: what the projector keeps of each
 //!   finding (the bodies live in the projection store).
+//! - `sizes`: how many entries and encoded bytes each part of the state holds (the bench prints
+//!   them).
 //! - `projector`: runs all of them, applies officers' actions, snapshots and restores; `Booked`
 //!   is a projector with a book of its findings, for replays and tests.
 //!
@@ -35,6 +37,7 @@ pub mod lists;
 pub mod policy;
 pub mod projector;
 mod rules;
+pub mod sizes;
 
 #[cfg(test)]
 mod tests;
@@ -43,3 +46,4 @@ pub use heads::FindingHead;
 pub use policy::{Policy, PolicyError};
 pub use projector::{derivation, Booked, Projector, RestoreError, Snapshot, STATE_FORMAT};
 pub use rules::time::years_without_calendar;
+pub use sizes::StatePart;

@@ -37,6 +37,7 @@ use tutorwatch_events::{CreditCode, EventId, RegionCode, UtcTime};
 use crate::facts::{local_time, Facts, Standing};
 use crate::heads::FindingHead;
 use crate::policy::Policy;
+use crate::sizes::StatePart;
 use tutorwatch_findings::list::{
     ListEntry, ListMove, ListReason, ListStatus, ReasonKind, REASON_EVIDENCE_MAX,
 };
@@ -294,6 +295,24 @@ fn qualifying_windows(
 }
 
 impl Lists {
+    /// The size of the list entries and of what the lists keep of each institution's findings.
+    pub(crate) fn sizes(&self) -> Vec<StatePart> {
+        vec![
+            StatePart::measure(
+                "list_entries",
+                self.entries.len(),
+                "institutions",
+                &self.entries,
+            ),
+            StatePart::measure(
+                "list_ledgers",
+                self.ledgers.len(),
+                "institutions",
+                &self.ledgers,
+            ),
+        ]
+    }
+
     /// The entry of one institution.
     pub fn entry(&self, institution: &CreditCode) -> Option<&ListEntry> {
         self.entries.get(institution)

@@ -24,6 +24,7 @@ use crate::heads::FindingHead;
 use crate::lists::Lists;
 use crate::policy::Policy;
 use crate::rules::Rules;
+use crate::sizes::StatePart;
 use tutorwatch_findings::digest::{self, Digest, Outcome};
 use tutorwatch_findings::{
     Change, Finding, FindingBook, FindingChange, FindingStatus, FoldState, ListEntry,
@@ -55,8 +56,9 @@ pub struct ProjectorState {
 /// NONSUBJECT_NO_SUBJECT_CONTENT on course titles, and each finding's sentence in Chinese; 9: a
 /// pending refund's pro-rata share, inspected floor areas, each site's offline lessons, each
 /// student's online lessons, each course's description and whether each teacher is full time
-/// in the facts; 10: the projector keeps each finding's head, not the finding.)
-pub const STATE_FORMAT: u32 = 10;
+/// in the facts; 10: the projector keeps each finding's head, not the finding; 11: a course's
+/// plan findings are forgotten once no change of plan can withdraw them.)
+pub const STATE_FORMAT: u32 = 11;
 
 /// What derived data was computed under: the policy version and the state format, e.g.
 /// `cn-national-2025.1+state2`.
@@ -148,6 +150,23 @@ impl Projector {
     /// How many findings the projector has raised (withdrawn ones included).
     pub fn finding_count(&self) -> usize {
         self.state.findings.len()
+    }
+
+    /// The size of each part of the state (entries and encoded bytes), largest parts first as the
+    /// state is laid out: the facts, the rules' own state, the lists and the findings' heads.
+    /// Parts named `a.b` are inside part `a`.
+    pub fn state_sizes(&self) -> Vec<StatePart> {
+        let state = &self.state;
+        let mut parts = state.facts.sizes();
+        parts.extend(state.rules.sizes());
+        parts.extend(state.lists.sizes());
+        parts.push(StatePart::measure(
+            "heads",
+            state.findings.len(),
+            "findings",
+            &state.findings,
+        ));
+        parts
     }
 
     /// Every list entry, by credit code.

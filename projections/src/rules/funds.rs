@@ -30,6 +30,7 @@ use crate::context::Context;
 use crate::facts::{evidence, local_time, start_of_day};
 use crate::rules::licence::standing_finding;
 use crate::rules::{local_date, since, since_zh, RuleArea};
+use crate::sizes::StatePart;
 use tutorwatch_findings::{identity, Evidence, Figure, Finding, Lang, Measure, RuleId};
 
 /// Identifies a contract: the institution and its contract id.
@@ -133,6 +134,40 @@ impl RuleArea for FundRules {
 }
 
 impl FundRules {
+    /// The size of each fund book.
+    pub(crate) fn sizes(&self) -> Vec<StatePart> {
+        vec![
+            StatePart::measure(
+                "contracts",
+                self.contracts.len(),
+                "contracts",
+                &self.contracts,
+            ),
+            StatePart::measure(
+                "escrow_accounts",
+                self.accounts.len(),
+                "accounts",
+                &self.accounts,
+            ),
+            StatePart::measure(
+                "pending_refunds",
+                self.pending_refunds.len(),
+                "open refund requests",
+                &(
+                    &self.pending_refunds,
+                    &self.refunds_by_contract,
+                    &self.refunds_by_awaited,
+                ),
+            ),
+            StatePart::measure(
+                "subject_contracts",
+                self.subject_contracts.values().map(BTreeSet::len).sum(),
+                "contracts by student and subject",
+                &self.subject_contracts,
+            ),
+        ]
+    }
+
     /// Judges one event; returns the findings to raise.
     fn judge(&mut self, ctx: &Context<'_>, event: &LoggedEvent) -> Vec<Finding> {
         let mut findings = self.advance_clock(ctx, event);

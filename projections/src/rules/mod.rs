@@ -34,6 +34,7 @@ use tutorwatch_events::{LoggedEvent, UtcTime};
 use crate::context::Context;
 use crate::facts::{local_time, Course, CourseKey};
 use crate::policy::{Level, ParameterSet, Timeline};
+use crate::sizes::StatePart;
 use tutorwatch_findings::Area;
 use tutorwatch_findings::ListStatus;
 use tutorwatch_findings::{identity, Evidence, Figure, Finding, FindingChange, RuleId};
@@ -246,6 +247,13 @@ pub struct Rules {
 }
 
 impl Rules {
+    /// The size of each part of the rules' own state.
+    pub(crate) fn sizes(&self) -> Vec<StatePart> {
+        let mut parts = self.schedule.sizes();
+        parts.extend(self.funds.sizes());
+        parts
+    }
+
     /// Judges one event by every area; `list_before` is the institution's list status before
     /// the event. Returns the findings to raise or withdraw.
     pub(crate) fn apply(

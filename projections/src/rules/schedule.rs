@@ -28,6 +28,7 @@ use crate::rules::{
     course_rules, lesson_rules, local_date, raise, CourseCheck, Lesson, LessonCheck, RuleArea,
     Stage,
 };
+use crate::sizes::StatePart;
 use tutorwatch_findings::{Finding, FindingChange};
 
 /// A finding raised from a plan, remembered so a later change of plan can withdraw it.
@@ -50,6 +51,16 @@ pub struct Plans {
 }
 
 impl Plans {
+    /// The size of the remembered plan findings.
+    pub(crate) fn sizes(&self) -> Vec<StatePart> {
+        vec![StatePart::measure(
+            "plans",
+            self.planned.values().map(Vec::len).sum(),
+            "plan findings remembered",
+            &self.planned,
+        )]
+    }
+
     /// Judges one event; returns the findings to raise or withdraw.
     pub(crate) fn apply(&mut self, ctx: &Context<'_>, event: &LoggedEvent) -> Vec<FindingChange> {
         let envelope = &event.envelope;
@@ -57,7 +68,37 @@ impl Plans {
             institution: envelope.institution.clone(),
             course: course.clone(),
         };
-        self.judge(ctx, event, &key)
+        let changes = self.judge(ctx, event, &key);
+        if let Some(course) = course_named(&envelope.event) {
+            self.forget_settled(ctx, &key(course));
+        }
+        changes
+    }
+
+    /// Forgets the course's remembered plan findings that no change of plan can withdraw any
+    /// more: those whose lesson the institution's clock has reached (a withdrawal needs the
+    /// lesson to start after the change, and the clock only moves forward), and those whose
+    /// lesson was reported delivered (for a course-level finding, any lesson of the course;
+    /// delivered lessons are never forgotten, not even by a republish). A later plan that raises
+    /// one of them again remembers it again, as [`Plans::replan`] does with every finding it
+    /// keeps. Run after each event about the course, so the course's list holds only what a
+    /// change can still withdraw.
+    fn forget_settled(&mut self, ctx: &Context<'_>, key: &CourseKey) {
+        let Some(planned) = self.planned.get_mut(key) else {
+            return;
+        };
+        let own_clock = ctx
+            .facts
+            .clocks
+            .get(&Producer::Institution(key.institution.clone()));
+        let course = ctx.facts.courses.get(key);
+        planned.retain(|p| {
+            let started = own_clock.is_some_and(|clock| p.lesson_start <= clock);
+            !started && !was_delivered(course, p.lesson.as_ref())
+        });
+        if planned.is_empty() {
+            self.planned.remove(key);
+        }
     }
 
     /// The event's own rules.
@@ -124,16 +165,12 @@ impl Plans {
         let Some(planned) = self.planned.get_mut(key) else {
             return Vec::new();
         };
-        let delivered = ctx.facts.courses.get(key).map(|c| &c.delivered);
-        let was_delivered = |lesson: &Option<LessonId>| match lesson {
-            Some(lesson) => delivered.is_some_and(|d| d.contains_key(lesson)),
-            None => delivered.is_some_and(|d| !d.is_empty()),
-        };
+        let course = ctx.facts.courses.get(key);
         let by = evidence(event);
         let mut changes = Vec::new();
         planned.retain(|p| {
             let withdraw = p.lesson_start > changed_at
-                && !was_delivered(&p.lesson)
+                && !was_delivered(course, p.lesson.as_ref())
                 && (course_level_too || !p.course_level)
                 && !kept.contains(&p.id);
             if withdraw {
@@ -230,6 +267,27 @@ impl Plans {
                 FindingChange::Raise(Box::new(finding))
             })
             .collect()
+    }
+}
+
+/// Whether a plan finding's lesson was reported delivered (`None`, a course-level finding:
+/// whether any lesson of the course was).
+fn was_delivered(course: Option<&Course>, lesson: Option<&LessonId>) -> bool {
+    course.is_some_and(|course| match lesson {
+        Some(lesson) => course.delivered.contains_key(lesson),
+        None => !course.delivered.is_empty(),
+    })
+}
+
+/// The course an event is about, for the events that change or deliver a course's plan.
+fn course_named(event: &Event) -> Option<&CourseId> {
+    match event {
+        Event::CoursePublished(c) => Some(&c.course),
+        Event::CourseRescheduled(c) => Some(&c.course),
+        Event::CoursePriceChanged(c) => Some(&c.course),
+        Event::CourseCancelled(c) => Some(&c.course),
+        Event::LessonDelivered(l) => Some(&l.course),
+        _ => None,
     }
 }
 

@@ -1644,3 +1644,80 @@ fn training_may_not_overlap_the_regions_school_hours_on_a_school_day() {
     assert!(arts("2025-11-12", GradeBand::Preschool, "320102").is_empty());
     assert!(arts("2025-11-12", GradeBand::Primary, "310104").is_empty());
 }
+
+/// How many plan findings the projector remembers so that a change of plan can withdraw them.
+fn remembered_plan_findings(log: &Log) -> usize {
+    let booked = run(&log.events);
+    let parts = booked.projector().state_sizes();
+    let plans = parts.iter().find(|part| part.name == "plans");
+    plans.map_or(0, |part| part.entries)
+}
+
+/// The statuses of the planned ONLINE_LESSON_MAX_30MIN findings: open ones first.
+fn planned_statuses(log: &Log) -> Vec<FindingStatus> {
+    let mut statuses: Vec<FindingStatus> = of_rule(&run(&log.events), RuleId::OnlineLessonMax30Min)
+        .into_iter()
+        .filter(|f| f.basis == Basis::Planned)
+        .map(|f| f.status)
+        .collect();
+    statuses.sort_by_key(|status| *status != FindingStatus::Open);
+    statuses
+}
+
+#[test]
+fn plan_findings_are_forgotten_once_no_change_of_plan_can_withdraw_them() {
+    let long_l2 = || {
+        session(
+            "l-2",
+            "2025-09-20T19:00:00+08:00",
+            "2025-09-20T19:31:00+08:00",
+        )
+    };
+    let mut log = online_course_with(vec![long_l1(), long_l2()]);
+    let at_first = remembered_plan_findings(&log);
+    assert!(at_first >= 2, "both lessons' findings are remembered");
+
+    // l-1 is delivered: its plan finding can no longer be withdrawn, so it is forgotten.
+    log.push("2025-09-09T19:31:00+08:00", delivered_l1());
+    let after_l1 = remembered_plan_findings(&log);
+    assert!(after_l1 < at_first, "{after_l1} of {at_first}");
+    assert_eq!(
+        planned_statuses(&log),
+        [FindingStatus::Open, FindingStatus::Open]
+    );
+
+    // l-2 is still ahead of the institution's clock: a reschedule still withdraws it.
+    let fixed_l2 = session(
+        "l-2",
+        "2025-09-20T19:00:00+08:00",
+        "2025-09-20T19:30:00+08:00",
+    );
+    let mut rescheduled = Log {
+        events: log.events.clone(),
+        ..Log::new()
+    };
+    reschedule(
+        &mut rescheduled,
+        "2025-09-15T10:00:00+08:00",
+        vec![long_l1(), fixed_l2],
+    );
+    assert_eq!(
+        planned_statuses(&rescheduled),
+        [FindingStatus::Open, FindingStatus::Withdrawn],
+        "l-1 stands, l-2 is withdrawn"
+    );
+
+    // Once the institution's own clock passes l-2, nothing is left to withdraw and nothing is
+    // remembered; the same reschedule then withdraws nothing, as it did before anything was
+    // forgotten (`a_change_dated_before_what_the_institutions_own_events_proved_does_not_reach_back`).
+    log.push(
+        "2025-09-21T10:00:00+08:00",
+        delivered(
+            "c-1",
+            "l-2",
+            "2025-09-20T19:00:00+08:00",
+            "2025-09-20T19:31:00+08:00",
+        ),
+    );
+    assert_eq!(remembered_plan_findings(&log), 0);
+}

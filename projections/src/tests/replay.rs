@@ -307,6 +307,28 @@ proptest! {
             prop_assert!(again.apply(event).is_empty());
         }
     }
+
+    /// The parts `state_sizes` names cover the whole state: their encoded sizes add up to the
+    /// snapshot's state, less the last sequence, so a field added to the state and left out of
+    /// the sizes fails here.
+    #[test]
+    fn the_state_sizes_add_up_to_the_snapshot((steps, actions) in steps()) {
+        let log = build_log(&steps, &actions);
+        let booked = run(&log);
+        let projector = booked.projector();
+        let parts = projector.state_sizes();
+        let top_level: usize = parts
+            .iter()
+            .filter(|part| !part.name.contains('.'))
+            .map(|part| part.encoded_bytes)
+            .sum();
+        let snapshot = projector.snapshot();
+        let whole = postcard::experimental::serialized_size(&snapshot.state).expect("size");
+        let last_seq = postcard::experimental::serialized_size(&projector.last_seq()).expect("size");
+        prop_assert_eq!(top_level + last_seq, whole);
+        let heads = parts.iter().find(|part| part.name == "heads").expect("heads");
+        prop_assert_eq!(heads.entries, projector.finding_count());
+    }
 }
 
 #[test]

@@ -572,7 +572,34 @@ fn replay(log: &EventLog, events: usize) -> anyhow::Result<u64> {
         "tutorwatch_replay_findings: {} findings",
         projector.finding_count()
     );
+    print_state_sizes(&projector, events);
     Ok(rate)
+}
+
+/// Prints what each part of the projector's state holds after the replay: its entries and its
+/// encoded size (`state_<part>`), then the whole state's encoded size and bytes per event. Parts
+/// named `a.b` are inside part `a`, and only top-level parts add up to the total.
+fn print_state_sizes(projector: &tutorwatch_projections::Projector, events: usize) {
+    let parts = projector.state_sizes();
+    for part in &parts {
+        println!(
+            "state_{}: {} {}, {} KiB encoded",
+            part.name,
+            part.entries,
+            part.counts,
+            part.encoded_bytes / 1024
+        );
+    }
+    let total: usize = parts
+        .iter()
+        .filter(|part| !part.name.contains('.'))
+        .map(|part| part.encoded_bytes)
+        .sum();
+    println!(
+        "state_total: {} MiB encoded, {} bytes per event",
+        total / (1024 * 1024),
+        total / events.max(1)
+    );
 }
 
 /// Runs every measurement and prints the figures.
