@@ -152,9 +152,9 @@ impl Projector {
         self.state.findings.len()
     }
 
-    /// The size of each part of the state (entries and encoded bytes), largest parts first as the
-    /// state is laid out: the facts, the rules' own state, the lists and the findings' heads.
-    /// Parts named `a.b` are inside part `a`.
+    /// The size of each part of the state (entries and encoded bytes), in the order the state is
+    /// laid out: the facts, the rules' own state, the lists and the findings' heads. Parts named
+    /// `a.b` are inside part `a`.
     pub fn state_sizes(&self) -> Vec<StatePart> {
         let state = &self.state;
         let mut parts = state.facts.sizes();

@@ -11,6 +11,10 @@
 //! planned lesson reported delivered (`schedule.lesson_delivered`) keeps its plan's findings
 //! whatever a later change says, and so do the course-level findings of a course with any lesson
 //! delivered.
+//!
+//! A plan's findings are remembered only while a change can still withdraw them: after each
+//! event about a course, those whose lesson the institution's clock has reached, or that were
+//! delivered, are forgotten (`Plans::forget_settled`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -44,7 +48,8 @@ pub struct PlannedFinding {
     pub course_level: bool,
 }
 
-/// The plans' findings, per course, so that a change of plan can withdraw them.
+/// The plans' findings, per course, so that a change of plan can withdraw them: only those a
+/// change can still withdraw (a course with none has no entry).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plans {
     planned: BTreeMap<CourseKey, Vec<PlannedFinding>>,
