@@ -108,7 +108,7 @@ fn is_mismatch(rule: RuleId) -> bool {
 }
 
 fn counts(finding: &FindingHead) -> bool {
-    finding.basis == Basis::Actual && finding.status.is_standing()
+    finding.basis == Basis::Actual && finding.status().is_standing()
 }
 
 /// Whether a finding counts towards repeated violations.
@@ -135,7 +135,7 @@ impl FindingLedger {
         self.mark_dirty(id);
         self.record_black(id, finding);
         self.record_serious(id, finding);
-        let standing = finding.status.is_standing();
+        let standing = finding.status().is_standing();
         set_membership(
             &mut self.mismatch,
             id,
@@ -166,7 +166,7 @@ impl FindingLedger {
 
     /// Only an officer's resolution takes a finding out of a black reason.
     fn record_black(&mut self, id: FindingId, finding: &FindingHead) {
-        if finding.status == FindingStatus::Resolved {
+        if *finding.status() == FindingStatus::Resolved {
             for ids in self.black.values_mut() {
                 ids.remove(&id);
             }

@@ -57,8 +57,9 @@ pub struct ProjectorState {
 /// pending refund's pro-rata share, inspected floor areas, each site's offline lessons, each
 /// student's online lessons, each course's description and whether each teacher is full time
 /// in the facts; 10: the projector keeps each finding's head, not the finding; 11: a course's
-/// plan findings are forgotten once no change of plan can withdraw them.)
-pub const STATE_FORMAT: u32 = 11;
+/// plan findings are forgotten once no change of plan can withdraw them; 12: a finding head
+/// keeps its case behind one pointer, empty for an open finding with no history.)
+pub const STATE_FORMAT: u32 = 12;
 
 /// What derived data was computed under: the policy version and the state format, e.g.
 /// `cn-national-2025.1+state2`.
@@ -257,12 +258,12 @@ impl Projector {
             match change {
                 FindingChange::Raise(mut finding) => {
                     if let Some(existing) = self.state.findings.get(&finding.id) {
-                        if existing.status != FindingStatus::Withdrawn {
+                        if *existing.status() != FindingStatus::Withdrawn {
                             continue;
                         }
                         // A withdrawn plan finding that a later plan raises again is reopened,
                         // keeping its history.
-                        let mut history = existing.status_events.clone();
+                        let mut history = existing.status_events().to_vec();
                         history.push(evidence(event));
                         finding.status_events = history;
                     }
@@ -276,13 +277,12 @@ impl Projector {
                 FindingChange::Withdraw { id, by } => {
                     if let Some(finding) = self.state.findings.get_mut(&id) {
                         if matches!(
-                            finding.status,
+                            finding.status(),
                             FindingStatus::Open
                                 | FindingStatus::Acknowledged
                                 | FindingStatus::RectificationOrdered { .. }
                         ) {
-                            finding.status = FindingStatus::Withdrawn;
-                            finding.status_events.push(by);
+                            finding.change_status(FindingStatus::Withdrawn, by);
                             touched.insert(finding.institution.clone());
                             changed.insert(id);
                             changes.push(Change::Withdrawn { id, by });
@@ -323,7 +323,7 @@ impl Projector {
 
     fn officer_acted(&mut self, event: &LoggedEvent, acted: &OfficerActed) -> Option<Change> {
         let finding = self.state.findings.get_mut(&acted.finding)?;
-        if finding.status.refuses(&acted.action).is_some() {
+        if finding.status().refuses(&acted.action).is_some() {
             // The API refuses these (409); one that reached the log anyway changes nothing.
             return None;
         }
@@ -339,8 +339,7 @@ impl Projector {
             },
         };
         let by = evidence(event);
-        finding.status = status.clone();
-        finding.status_events.push(by);
+        finding.change_status(status.clone(), by);
         Some(Change::StatusChanged {
             id: acted.finding,
             status,
