@@ -38,3 +38,13 @@ impl StatePart {
         }
     }
 }
+
+/// The encoded size of the whole state `parts` describe: the sum of its top-level parts (a part
+/// named `a.b` is already counted in `a`).
+pub fn encoded_total(parts: &[StatePart]) -> usize {
+    parts
+        .iter()
+        .filter(|part| !part.name.contains('.'))
+        .map(|part| part.encoded_bytes)
+        .sum()
+}

@@ -317,11 +317,7 @@ proptest! {
         let booked = run(&log);
         let projector = booked.projector();
         let parts = projector.state_sizes();
-        let top_level: usize = parts
-            .iter()
-            .filter(|part| !part.name.contains('.'))
-            .map(|part| part.encoded_bytes)
-            .sum();
+        let top_level = crate::sizes::encoded_total(&parts);
         let snapshot = projector.snapshot();
         let whole = postcard::experimental::serialized_size(&snapshot.state).expect("size");
         let last_seq = postcard::experimental::serialized_size(&projector.last_seq()).expect("size");

@@ -578,7 +578,7 @@ fn replay(log: &EventLog, events: usize) -> anyhow::Result<u64> {
 
 /// Prints what each part of the projector's state holds after the replay: its entries and its
 /// encoded size (`state_<part>`), then the whole state's encoded size and bytes per event. Parts
-/// named `a.b` are inside part `a`, and only top-level parts add up to the total.
+/// named `a.b` are inside part `a`.
 fn print_state_sizes(projector: &tutorwatch_projections::Projector, events: usize) {
     let parts = projector.state_sizes();
     for part in &parts {
@@ -590,11 +590,7 @@ fn print_state_sizes(projector: &tutorwatch_projections::Projector, events: usiz
             part.encoded_bytes / 1024
         );
     }
-    let total: usize = parts
-        .iter()
-        .filter(|part| !part.name.contains('.'))
-        .map(|part| part.encoded_bytes)
-        .sum();
+    let total = tutorwatch_projections::sizes::encoded_total(&parts);
     println!(
         "state_total: {} MiB encoded, {} bytes per event",
         total / (1024 * 1024),
