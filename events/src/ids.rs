@@ -280,9 +280,25 @@ impl fmt::Display for Text {
 }
 
 /// An event's id: a UUID chosen by the producer (v7 expected), and the idempotency key end to end.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct EventId(Uuid);
+
+/// Orders as the id's 16 bytes do, compared as one big-endian integer: the projector keeps
+/// millions of these as map keys and sorts them into every list reason.
+impl Ord for EventId {
+    #[inline]
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.as_u128().cmp(&other.0.as_u128())
+    }
+}
+
+impl PartialOrd for EventId {
+    #[inline]
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
 
 impl EventId {
     /// A new time-ordered (v7) id, for producers written in Rust.
@@ -327,9 +343,25 @@ impl std::str::FromStr for EventId {
 
 /// A finding's id: derived by the projections from the finding's content, so a replay gives the
 /// same id. Officers' case actions refer to findings by it.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct FindingId(Uuid);
+
+/// Orders as the id's 16 bytes do, compared as one big-endian integer: the projector keeps
+/// millions of these as map keys and sorts them into every list reason.
+impl Ord for FindingId {
+    #[inline]
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.as_u128().cmp(&other.0.as_u128())
+    }
+}
+
+impl PartialOrd for FindingId {
+    #[inline]
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
 
 impl FindingId {
     /// Wraps the 16 bytes a projection derived.
@@ -374,6 +406,27 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn ids_order_as_their_bytes_do(
+            a in any::<[u8; 16]>(),
+            at in 0..16usize,
+            byte in any::<u8>(),
+        ) {
+            // `b` is `a` with one byte changed, so the two share a prefix of any length.
+            let mut b = a;
+            b[at] = byte;
+            let (finding_a, finding_b) = (FindingId::from_bytes(a), FindingId::from_bytes(b));
+            prop_assert_eq!(finding_a.cmp(&finding_b), a.cmp(&b));
+            let (event_a, event_b) = (
+                EventId(Uuid::from_bytes(a)),
+                EventId(Uuid::from_bytes(b)),
+            );
+            prop_assert_eq!(event_a.cmp(&event_b), a.cmp(&b));
+        }
+    }
 
     #[test]
     fn tokens_keep_to_their_alphabet_and_length() {

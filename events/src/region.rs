@@ -80,6 +80,16 @@ impl RegionCode {
         }
     }
 
+    /// The prefecture this region is or belongs to; `None` for a province.
+    pub fn prefecture(&self) -> Option<RegionCode> {
+        if self.level() == RegionLevel::Province {
+            return None;
+        }
+        let mut digits = *b"000000";
+        digits[..4].copy_from_slice(&self.0[..4]);
+        Some(RegionCode(digits))
+    }
+
     /// The province this region belongs to.
     pub fn province(&self) -> RegionCode {
         let mut digits = *b"000000";
@@ -149,6 +159,14 @@ mod tests {
 
     fn code(text: &str) -> RegionCode {
         RegionCode::parse(text).expect("valid region code")
+    }
+
+    #[test]
+    fn a_region_names_its_prefecture_and_province() {
+        assert_eq!(code("440203").prefecture(), Some(code("440200")));
+        assert_eq!(code("440200").prefecture(), Some(code("440200")));
+        assert_eq!(code("440000").prefecture(), None);
+        assert_eq!(code("440203").province(), code("440000"));
     }
 
     #[test]

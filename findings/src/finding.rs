@@ -215,11 +215,16 @@ pub fn finding_id(rule: RuleId, institution: &CreditCode, identity: &str) -> Fin
 
 /// An identity key built from parts: `a|b|c`.
 pub fn identity(parts: &[&dyn fmt::Display]) -> String {
-    parts
-        .iter()
-        .map(|part| part.to_string())
-        .collect::<Vec<_>>()
-        .join("|")
+    use fmt::Write as _;
+    let mut key = String::with_capacity(16 * parts.len());
+    for (index, part) in parts.iter().enumerate() {
+        if index > 0 {
+            key.push('|');
+        }
+        // Writing into a String cannot fail.
+        let _ = write!(key, "{part}");
+    }
+    key
 }
 
 /// What a projection asks the projector to do with findings.
@@ -235,6 +240,13 @@ pub enum FindingChange {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_identity_joins_its_parts_with_bars() {
+        assert_eq!(identity(&[]), "");
+        assert_eq!(identity(&[&"plan"]), "plan");
+        assert_eq!(identity(&[&"plan", &42, &"l-1"]), "plan|42|l-1");
+    }
 
     #[test]
     fn ids_depend_on_rule_and_identity_only() {

@@ -34,7 +34,7 @@ use tutorwatch_events::ids::FindingId;
 use tutorwatch_events::kinds::Category;
 use tutorwatch_events::{CreditCode, EventId, RegionCode, UtcTime};
 
-use crate::facts::{local_time, Facts, Standing};
+use crate::facts::{local_time, Facts, Institution, Standing};
 use crate::heads::FindingHead;
 use crate::policy::Policy;
 use crate::sizes::StatePart;
@@ -196,7 +196,7 @@ impl FindingLedger {
     /// With the same figures as last time, a window that qualifies now and did not before holds
     /// a newly serious finding (taking findings out only widens windows), so only the windows
     /// around those are checked; new figures mean checking every window once.
-    fn update_repeated(&mut self, policy: &Policy, facts: &Facts, institution: &CreditCode) {
+    fn update_repeated(&mut self, policy: &Policy, known: Option<&Institution>) {
         let newly = std::mem::take(&mut self.newly_serious);
         let (Some(earliest), Some(latest)) = (self.serious.first(), self.serious.last()) else {
             return;
@@ -205,7 +205,7 @@ impl FindingLedger {
             .serious_by_id
             .get(&earliest.1)
             .map(|(_, region)| *region);
-        let rule = repeat_rule(policy, facts, institution, latest.0, fallback_region);
+        let rule = repeat_rule(policy, known, latest.0, fallback_region);
         let mut hits = BTreeSet::new();
         match rule {
             None => {}
@@ -255,12 +255,10 @@ impl FindingLedger {
 /// The repeated-violations figures for the institution's region on the local date of `latest`.
 fn repeat_rule(
     policy: &Policy,
-    facts: &Facts,
-    institution: &CreditCode,
+    known: Option<&Institution>,
     latest: UtcTime,
     fallback_region: Option<RegionCode>,
 ) -> Option<RepeatRule> {
-    let known = facts.institution(institution);
     let region = known.map(|i| i.region).or(fallback_region)?;
     let zone = known.map_or(tutorwatch_events::registry::DEFAULT_TIME_ZONE, |i| {
         i.time_zone()
@@ -351,18 +349,20 @@ impl Lists {
         at: Evidence,
         at_time: UtcTime,
     ) -> Option<ListMove> {
+        // Runs for most events: each map is looked up once (the ledger, the entry, the facts).
+        let known = facts.institution(institution);
         let ledger = match self.ledgers.get_mut(institution) {
             Some(ledger) => ledger,
             None => self.ledgers.entry(institution.clone()).or_default(),
         };
-        ledger.update_repeated(policy, facts, institution);
+        ledger.update_repeated(policy, known);
         let changed = std::mem::take(&mut ledger.changed);
         let dirty = std::mem::take(&mut ledger.dirty);
         let ledger = &*ledger;
+        let mut entry = self.entries.get_mut(institution);
         // The entry's reasons are replaced below; an unchanged reason is moved over, not copied.
-        let previous = self
-            .entries
-            .get_mut(institution)
+        let previous = entry
+            .as_mut()
             .map(|e| std::mem::take(&mut e.reasons))
             .unwrap_or_default();
         let mut evidence = EvidenceSource {
@@ -371,12 +371,10 @@ impl Lists {
             changed: &changed,
             dirty: &dirty,
         };
-        let revoked = facts
-            .institution(institution)
-            .and_then(|known| known.revoked_as_penalty());
+        let revoked = known.and_then(Institution::revoked_as_penalty);
         let black = !ledger.black.is_empty() || revoked.is_some();
         let reasons: Vec<ListReason> = if !black {
-            not_white(facts, institution, ledger, &mut evidence, at_time)
+            not_white(known, ledger, &mut evidence, at_time)
         } else {
             let mut reasons: Vec<ListReason> = ledger
                 .black
@@ -399,63 +397,66 @@ impl Lists {
         } else {
             ListStatus::Unlisted
         };
-        let known = facts.institution(institution);
         let label = Label {
             name: known
                 .and_then(|i| i.registration.as_ref())
                 .map(|r| r.name.as_str()),
             region: known.map(|i| i.region),
         };
-        self.settle(institution, label, status, reasons, at, at_time)
-    }
-
-    /// Stores the entry's new reasons and status; returns the move, if it moved.
-    fn settle(
-        &mut self,
-        institution: &CreditCode,
-        label: Label<'_>,
-        status: ListStatus,
-        reasons: Vec<ListReason>,
-        at: Evidence,
-        at_time: UtcTime,
-    ) -> Option<ListMove> {
-        let previous = self.entries.get(institution).map(|e| e.status);
-        // Looked up before inserting, so the common case (the entry exists) clones no key.
-        let entry = match self.entries.get_mut(institution) {
-            Some(entry) => entry,
-            None => self
-                .entries
-                .entry(institution.clone())
-                .or_insert_with(|| ListEntry {
+        let Some(entry) = entry else {
+            let moved = (status != ListStatus::Unlisted).then(|| ListMove {
+                institution: institution.clone(),
+                from: ListStatus::Unlisted,
+                to: status,
+                at,
+                reasons: reasons.clone(),
+            });
+            self.entries.insert(
+                institution.clone(),
+                ListEntry {
                     institution: institution.clone(),
-                    name: None,
-                    region: None,
+                    name: label.name.map(str::to_owned),
+                    region: label.region,
                     status,
                     since: at,
                     since_at: at_time,
-                    reasons: Vec::new(),
-                }),
+                    reasons,
+                },
+            );
+            return moved;
         };
-        entry.reasons = reasons;
-        if entry.name.as_deref() != label.name {
-            entry.name = label.name.map(str::to_owned);
-        }
-        entry.region = label.region.or(entry.region);
-        let from = previous.unwrap_or(ListStatus::Unlisted);
-        if from == status {
-            return None;
-        }
-        entry.status = status;
-        entry.since = at;
-        entry.since_at = at_time;
-        Some(ListMove {
-            institution: institution.clone(),
-            from,
-            to: status,
-            at,
-            reasons: entry.reasons.clone(),
-        })
+        settle(entry, label, status, reasons, at, at_time)
     }
+}
+
+/// Stores an existing entry's new reasons and status; returns the move, if it moved.
+fn settle(
+    entry: &mut ListEntry,
+    label: Label<'_>,
+    status: ListStatus,
+    reasons: Vec<ListReason>,
+    at: Evidence,
+    at_time: UtcTime,
+) -> Option<ListMove> {
+    entry.reasons = reasons;
+    if entry.name.as_deref() != label.name {
+        entry.name = label.name.map(str::to_owned);
+    }
+    entry.region = label.region.or(entry.region);
+    let from = entry.status;
+    if from == status {
+        return None;
+    }
+    entry.status = status;
+    entry.since = at;
+    entry.since_at = at_time;
+    Some(ListMove {
+        institution: entry.institution.clone(),
+        from,
+        to: status,
+        at,
+        reasons: entry.reasons.clone(),
+    })
 }
 
 /// How the public lists name an institution.
@@ -542,14 +543,13 @@ fn fact_reason(kind: ReasonKind, events: Vec<EventId>) -> ListReason {
 
 /// Why a not-black institution is not white (empty: it is white).
 fn not_white(
-    facts: &Facts,
-    institution: &CreditCode,
+    facts: Option<&Institution>,
     ledger: &FindingLedger,
     evidence: &mut EvidenceSource<'_>,
     at: UtcTime,
 ) -> Vec<ListReason> {
     let mut reasons = Vec::new();
-    let Some(facts) = facts.institution(institution) else {
+    let Some(facts) = facts else {
         return vec![fact_reason(ReasonKind::NotRegistered, Vec::new())];
     };
     let Some(registration) = &facts.registration else {

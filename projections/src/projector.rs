@@ -27,7 +27,7 @@ use crate::rules::Rules;
 use crate::sizes::StatePart;
 use tutorwatch_findings::digest::{self, Digest, Outcome};
 use tutorwatch_findings::{
-    Change, Finding, FindingBook, FindingChange, FindingStatus, FoldState, ListEntry,
+    Change, Finding, FindingBook, FindingChange, FindingStatus, FoldState, ListEntry, ListStatus,
     ProjectionSource, ReasonKind, StatusRef,
 };
 
@@ -228,7 +228,16 @@ impl Projector {
         }
         self.state.last_seq = event.seq;
         let institution = event.envelope.institution.clone();
-        let status_before = self.state.lists.status(&institution);
+        // Nothing below changes the lists until the recompute at the end, so the entry is read
+        // once, here.
+        let entry_before = self.state.lists.entry(&institution);
+        let status_before = entry_before.map_or(ListStatus::Unlisted, |entry| entry.status);
+        let waits_on_licence = entry_before.is_some_and(|entry| {
+            entry
+                .reasons
+                .iter()
+                .any(|r| r.kind == ReasonKind::LicenceNotActive)
+        });
         self.state.facts.apply(event);
         let ctx = Context {
             policy: &self.policy,
@@ -245,12 +254,6 @@ impl Projector {
         // judged again on every event about the institution.
         let mut touched = BTreeSet::new();
         let mut changed = BTreeSet::new();
-        let waits_on_licence = self.state.lists.entry(&institution).is_some_and(|entry| {
-            entry
-                .reasons
-                .iter()
-                .any(|r| r.kind == ReasonKind::LicenceNotActive)
-        });
         if waits_on_licence || affects_list_standing(&event.envelope.event) {
             touched.insert(institution);
         }

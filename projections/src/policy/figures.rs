@@ -118,7 +118,6 @@ impl Policy {
             // `chain` is most specific first; the most specific level is applied last and wins.
             levels.extend(
                 self.chain(region)
-                    .into_iter()
                     .rev()
                     .map(|(code, policy)| (Level::Region(code), &policy.parameters)),
             );

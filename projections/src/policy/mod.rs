@@ -159,22 +159,16 @@ impl Policy {
     }
 
     /// The policy levels that apply to `region`, most specific first (national last, implied).
-    fn chain(&self, region: RegionCode) -> Vec<(RegionCode, &RegionPolicy)> {
-        let mut codes = Vec::with_capacity(3);
-        let text = region.as_str();
-        if region.level() == RegionLevel::County {
-            codes.push(region);
-        }
-        if region.level() != RegionLevel::Province {
-            if let Ok(prefecture) = RegionCode::parse(&format!("{}00", &text[..4])) {
-                codes.push(prefecture);
-            }
-        }
-        codes.push(region.province());
-        codes
+    /// Every rule's parameters are looked up through this, so it allocates nothing.
+    fn chain(
+        &self,
+        region: RegionCode,
+    ) -> impl DoubleEndedIterator<Item = (RegionCode, &RegionPolicy)> + Clone + '_ {
+        let county = (region.level() == RegionLevel::County).then_some(region);
+        [county, region.prefecture(), Some(region.province())]
             .into_iter()
+            .flatten()
             .filter_map(|code| self.regions.get(&code).map(|policy| (code, policy)))
-            .collect()
     }
 
     /// The value of a parameter in force in `region` on `date`, or `None` when no level sets one
@@ -232,17 +226,16 @@ impl Policy {
     /// the fixed-date statutory holidays only).
     pub fn day(&self, region: RegionCode, date: Date) -> DayFacts {
         let year = self.calendar.get(&date.year());
-        let chain = self.chain(region);
+        let mut chain = self.chain(region);
         let national_holiday = year
             .and_then(|y| y.holidays.iter().find(|h| h.contains(date)))
             .map(|h| h.name.clone());
         let regional_holiday = chain
-            .iter()
+            .clone()
             .flat_map(|(_, p)| p.extra_holidays.iter())
             .find(|h| h.contains(date))
             .map(|h| h.name.clone());
         let vacation = chain
-            .iter()
             .find(|(_, p)| p.vacations.iter().any(|v| v.touches_year(date.year())))
             .and_then(|(_, p)| p.vacations.iter().find(|v| v.contains(date)))
             .map(|v| v.name.clone());
