@@ -321,13 +321,6 @@ impl Lists {
         self.entries.values()
     }
 
-    /// The status of one institution (unlisted when unknown).
-    pub fn status(&self, institution: &CreditCode) -> ListStatus {
-        self.entries
-            .get(institution)
-            .map_or(ListStatus::Unlisted, |e| e.status)
-    }
-
     /// Takes in the current state of a finding that was raised, reopened, withdrawn or changed
     /// status. Call it for every such finding (once, with its state after the event is applied)
     /// before recomputing its institution.
