@@ -396,33 +396,27 @@ impl Lists {
                 .map(|r| r.name.as_str()),
             region: known.map(|i| i.region),
         };
-        let Some(entry) = entry else {
-            let moved = (status != ListStatus::Unlisted).then(|| ListMove {
-                institution: institution.clone(),
-                from: ListStatus::Unlisted,
-                to: status,
-                at,
-                reasons: reasons.clone(),
-            });
-            self.entries.insert(
-                institution.clone(),
-                ListEntry {
+        // An institution seen for the first time starts unlisted; `settle` moves it as any other.
+        let entry = match entry {
+            Some(entry) => entry,
+            None => self
+                .entries
+                .entry(institution.clone())
+                .or_insert_with(|| ListEntry {
                     institution: institution.clone(),
-                    name: label.name.map(str::to_owned),
-                    region: label.region,
-                    status,
+                    name: None,
+                    region: None,
+                    status: ListStatus::Unlisted,
                     since: at,
                     since_at: at_time,
-                    reasons,
-                },
-            );
-            return moved;
+                    reasons: Vec::new(),
+                }),
         };
         settle(entry, label, status, reasons, at, at_time)
     }
 }
 
-/// Stores an existing entry's new reasons and status; returns the move, if it moved.
+/// Stores an entry's new reasons and status; returns the move, if it moved.
 fn settle(
     entry: &mut ListEntry,
     label: Label<'_>,
