@@ -322,6 +322,21 @@ async fn a_published_scenario_is_projected_and_equals_a_fresh_replay() {
     let second = json_of(&tutorwatch(&["replay", "--data", &dir]));
     assert_eq!(first, second);
     assert_eq!(first["digest"]["findings"], findings.len());
+    // Split by institution into partitions or not, a replay prints the same.
+    for partitions in ["1", "3"] {
+        let split = json_of(&tutorwatch(&[
+            "replay",
+            "--data",
+            &dir,
+            "--partitions",
+            partitions,
+        ]));
+        assert_eq!(split, first, "{partitions} partitions");
+    }
+    let refused = tutorwatch(&["replay", "--data", &dir, "--partitions", "0"]);
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("--partitions"), "{said}");
 
     // What if the online cap were 31 minutes and the end 21:00:01? Both lesson findings go.
     let national = include_str!("../projections/policy/national.toml");

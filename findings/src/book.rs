@@ -42,6 +42,18 @@ impl FindingBook {
         }
     }
 
+    /// Takes in the findings of another book that shares none with this one (the books of the
+    /// partitions of one fold). Panics if a finding is in both.
+    pub fn absorb(&mut self, mut other: FindingBook) {
+        let expected = self.findings.len() + other.findings.len();
+        self.findings.append(&mut other.findings);
+        assert_eq!(
+            self.findings.len(),
+            expected,
+            "two books hold the same finding"
+        );
+    }
+
     /// Every finding, in id order.
     pub fn findings(&self) -> impl Iterator<Item = &Finding> {
         self.findings.values()

@@ -325,6 +325,14 @@ impl Course {
     }
 }
 
+/// Whether an institution's region becomes the one `event`'s envelope names. The region belongs
+/// to the registration: once registered, only a registration moves it, whatever region other
+/// events name (the trust policy refuses those; old logs may hold them). The facts and a
+/// partitioned fold's zones (`crate::partition`) both follow this.
+pub(crate) fn region_follows(registered: bool, event: &Event) -> bool {
+    !registered || matches!(event, Event::InstitutionRegistered(_))
+}
+
 /// The shared facts.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Facts {
@@ -335,6 +343,18 @@ pub struct Facts {
 }
 
 impl Facts {
+    /// Takes in the facts of another partition of a fold split by institution
+    /// (`crate::partition`): its institutions and courses, which no partition shares. Every
+    /// partition saw every event's producer, so their clocks are the same.
+    pub(crate) fn absorb(&mut self, other: Facts) {
+        crate::partition::append_disjoint(&mut self.institutions, other.institutions);
+        crate::partition::append_disjoint(&mut self.courses, other.courses);
+        assert!(
+            self.clocks == other.clocks,
+            "the partitions of a fold saw different producers' clocks"
+        );
+    }
+
     /// The size of each part of the facts: the institutions (and, within them, the lessons kept
     /// per site and per learner, and the prices), the courses (and their delivered lessons), and
     /// the producers' clocks.
@@ -415,12 +435,7 @@ impl Facts {
             .institutions
             .entry(code.clone())
             .or_insert_with(|| Institution::new(envelope.region));
-        // The region belongs to the registration: once registered, only a registration moves
-        // it, whatever region other events name (the trust policy refuses those; old logs may
-        // hold them).
-        if institution.registration.is_none()
-            || matches!(envelope.event, Event::InstitutionRegistered(_))
-        {
+        if region_follows(institution.registration.is_some(), &envelope.event) {
             institution.region = envelope.region;
         }
         self.clocks.advance(

@@ -20,6 +20,8 @@
 //!   them).
 //! - `projector`: runs all of them, applies officers' actions, snapshots and restores; `Booked`
 //!   is a projector with a book of its findings, for replays and tests.
+//! - `partition`: the same fold split by institution, for replays across cores; joined, the
+//!   partitions give the state of one fold.
 //!
 //! What they produce (the rule catalogue, findings, list entries, changes, digests) is defined in
 //! `tutorwatch-findings`, so that the projection store does not depend on the rules.
@@ -34,6 +36,7 @@ pub mod context;
 pub mod facts;
 pub mod heads;
 pub mod lists;
+pub mod partition;
 pub mod policy;
 pub mod projector;
 mod rules;
@@ -43,6 +46,7 @@ pub mod sizes;
 mod tests;
 
 pub use heads::FindingHead;
+pub use partition::Partition;
 pub use policy::{Policy, PolicyError};
 pub use projector::{derivation, Booked, Projector, RestoreError, Snapshot, STATE_FORMAT};
 pub use rules::time::years_without_calendar;

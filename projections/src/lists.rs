@@ -293,6 +293,13 @@ fn qualifying_windows(
 }
 
 impl Lists {
+    /// Takes in another partition's entries and ledgers (`crate::partition`): each
+    /// institution's are in one partition only.
+    pub(crate) fn absorb(&mut self, other: Lists) {
+        crate::partition::append_disjoint(&mut self.entries, other.entries);
+        crate::partition::append_disjoint(&mut self.ledgers, other.ledgers);
+    }
+
     /// The size of the list entries and of what the lists keep of each institution's findings.
     pub(crate) fn sizes(&self) -> Vec<StatePart> {
         vec![

@@ -130,6 +130,30 @@ impl Projector {
         })
     }
 
+    /// Joins the projectors of the partitions of one fold (`crate::partition`) into the one a
+    /// fold of the whole log gives. Panics if they are not the partitions of one fold.
+    pub(crate) fn join(parts: impl IntoIterator<Item = Projector>) -> Option<Projector> {
+        let mut parts = parts.into_iter();
+        let mut joined = parts.next()?;
+        let version = derivation(&joined.policy);
+        for part in parts {
+            assert!(
+                derivation(&part.policy) == version,
+                "the partitions of a fold ran under different policies"
+            );
+            assert_eq!(
+                part.state.last_seq, joined.state.last_seq,
+                "the partitions of a fold stopped at different events"
+            );
+            let state = &mut joined.state;
+            state.facts.absorb(part.state.facts);
+            state.rules.absorb(part.state.rules);
+            state.lists.absorb(part.state.lists);
+            crate::partition::append_disjoint(&mut state.findings, part.state.findings);
+        }
+        Some(joined)
+    }
+
     /// The whole state, for persisting.
     pub fn snapshot(&self) -> Snapshot {
         Snapshot {
@@ -223,10 +247,9 @@ impl Projector {
     /// Applies one logged event. Events at or before the last applied sequence are ignored, so
     /// redelivery is harmless.
     pub fn apply(&mut self, event: &LoggedEvent) -> Vec<Change> {
-        if self.state.last_seq != 0 && event.seq <= self.state.last_seq {
+        if !self.advance_seq(event) {
             return Vec::new();
         }
-        self.state.last_seq = event.seq;
         let institution = event.envelope.institution.clone();
         // Nothing below changes the lists until the recompute at the end, so the entry is read
         // once, here.
@@ -244,19 +267,61 @@ impl Projector {
             facts: &self.state.facts,
         };
         let requested = self.state.rules.apply(&ctx, event, status_before);
-
-        let mut changes = Vec::new();
-        // An institution's list entry is recomputed when a finding about it changes (below) or
-        // when the event changes what the white list asks of it (registration, licence, sites,
-        // staff, escrow accounts). Other events leave it as it was. The list is told of every
-        // finding that changed, so recomputing costs O(log n), not O(n), in its findings.
-        // A suspension can end by its date alone, so an entry held back by its licence is
-        // judged again on every event about the institution.
+        // An institution's list entry is recomputed when a finding about it changes (in
+        // `settle`) or when the event changes what the white list asks of it (registration,
+        // licence, sites, staff, escrow accounts). Other events leave it as it was. The list is
+        // told of every finding that changed, so recomputing costs O(log n), not O(n), in its
+        // findings. A suspension can end by its date alone, so an entry held back by its
+        // licence is judged again on every event about the institution.
         let mut touched = BTreeSet::new();
-        let mut changed = BTreeSet::new();
         if waits_on_licence || affects_list_standing(&event.envelope.event) {
             touched.insert(institution);
         }
+        self.settle(event, requested, touched)
+    }
+
+    /// Applies an event about an institution this projector does not hold, as one partition of
+    /// a fold split by institution (`crate::partition`): what the event changes beyond its own
+    /// institution, and nothing else. That is its producer's clock (`time_zone` is the zone of
+    /// the event's institution, which a bank's balance statement is dated in), the refunds of
+    /// this projector's institutions that the clock makes overdue, and an officer's action on a
+    /// finding this projector holds (the action's envelope may name another institution).
+    pub(crate) fn pass(&mut self, event: &LoggedEvent, time_zone: &str) -> Vec<Change> {
+        if !self.advance_seq(event) {
+            return Vec::new();
+        }
+        self.state.facts.clocks.advance(
+            &event.envelope.producer,
+            crate::clocks::ProducerClocks::proven_by(event, time_zone),
+        );
+        let ctx = Context {
+            policy: &self.policy,
+            facts: &self.state.facts,
+        };
+        let requested = self.state.rules.pass(&ctx, event);
+        self.settle(event, requested, BTreeSet::new())
+    }
+
+    /// Moves the last applied sequence to `event`'s; false if the event was applied before.
+    fn advance_seq(&mut self, event: &LoggedEvent) -> bool {
+        if self.state.last_seq != 0 && event.seq <= self.state.last_seq {
+            return false;
+        }
+        self.state.last_seq = event.seq;
+        true
+    }
+
+    /// Keeps the heads of the findings `requested` raises or withdraws, applies an officer's
+    /// action, and recomputes the list entry of every institution `touched` or whose findings
+    /// changed. Returns what changed.
+    fn settle(
+        &mut self,
+        event: &LoggedEvent,
+        requested: Vec<FindingChange>,
+        mut touched: BTreeSet<CreditCode>,
+    ) -> Vec<Change> {
+        let mut changes = Vec::new();
+        let mut changed = BTreeSet::new();
         for change in requested {
             match change {
                 FindingChange::Raise(mut finding) => {

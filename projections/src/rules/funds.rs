@@ -134,6 +134,28 @@ impl RuleArea for FundRules {
 }
 
 impl FundRules {
+    /// Takes in another partition's fund books (`crate::partition`). Contracts, accounts,
+    /// refunds and subject contracts belong to one institution each, so to one partition; the
+    /// refunds awaiting one producer can be in several, and are joined.
+    pub(crate) fn absorb(&mut self, other: FundRules) {
+        use crate::partition::append_disjoint;
+        append_disjoint(&mut self.contracts, other.contracts);
+        append_disjoint(&mut self.accounts, other.accounts);
+        append_disjoint(&mut self.pending_refunds, other.pending_refunds);
+        append_disjoint(&mut self.refunds_by_contract, other.refunds_by_contract);
+        append_disjoint(&mut self.subject_contracts, other.subject_contracts);
+        for (producer, mut keys) in other.refunds_by_awaited {
+            let joined = self.refunds_by_awaited.entry(producer).or_default();
+            let expected = joined.len() + keys.len();
+            joined.append(&mut keys);
+            assert_eq!(
+                joined.len(),
+                expected,
+                "two partitions of a fold hold the same refund"
+            );
+        }
+    }
+
     /// The size of each fund book.
     pub(crate) fn sizes(&self) -> Vec<StatePart> {
         vec![
@@ -166,6 +188,13 @@ impl FundRules {
                 &self.subject_contracts,
             ),
         ]
+    }
+
+    /// The refunds this state holds that `event`'s producer's clock makes overdue, for an event
+    /// about an institution another partition holds (`Projector::pass`): the first step of
+    /// [`Self::judge`], and the only one that reaches beyond the event's institution.
+    pub(crate) fn pass(&mut self, ctx: &Context<'_>, event: &LoggedEvent) -> Vec<Finding> {
+        self.advance_clock(ctx, event)
     }
 
     /// Judges one event; returns the findings to raise.

@@ -279,4 +279,16 @@ impl Rules {
         changes.extend(self.schedule.apply(ctx, event));
         changes
     }
+
+    /// Takes in another partition's rule state (`crate::partition`).
+    pub(crate) fn absorb(&mut self, other: Rules) {
+        self.schedule.absorb(other.schedule);
+        self.funds.absorb(other.funds);
+    }
+
+    /// Judges an event about an institution another partition holds (`Projector::pass`): only
+    /// what its producer's clock makes overdue among this state's refunds.
+    pub(crate) fn pass(&mut self, ctx: &Context<'_>, event: &LoggedEvent) -> Vec<FindingChange> {
+        raise(self.funds.pass(ctx, event))
+    }
 }

@@ -56,6 +56,11 @@ pub struct Plans {
 }
 
 impl Plans {
+    /// Takes in another partition's remembered plan findings (`crate::partition`).
+    pub(crate) fn absorb(&mut self, other: Plans) {
+        crate::partition::append_disjoint(&mut self.planned, other.planned);
+    }
+
     /// The size of the remembered plan findings.
     pub(crate) fn sizes(&self) -> Vec<StatePart> {
         vec![StatePart::measure(

@@ -7,6 +7,7 @@ mod funds;
 mod inspections;
 mod lessons;
 mod lists;
+mod partition;
 mod replay;
 
 use jiff::civil::Date;

@@ -13,10 +13,18 @@ use super::*;
 use crate::projector::{Booked, Snapshot};
 
 /// One generated step: what kind of event, and a few numbers to vary it.
-type Step = (u8, u32, u32, u64);
+pub(super) type Step = (u8, u32, u32, u64);
 
 fn build_log(steps: &[Step], actions: &[(usize, u8)]) -> Vec<LoggedEvent> {
-    let mut log = Log::new();
+    build_log_for(Log::new(), steps, actions)
+}
+
+/// [`build_log`] for the institution `log` is about.
+pub(super) fn build_log_for(
+    mut log: Log,
+    steps: &[Step],
+    actions: &[(usize, u8)],
+) -> Vec<LoggedEvent> {
     log.licensed_subject_institution();
     log.push(
         "2025-08-01T10:00:00+08:00",
@@ -199,7 +207,7 @@ fn build_log(steps: &[Step], actions: &[(usize, u8)]) -> Vec<LoggedEvent> {
     log.events
 }
 
-fn steps() -> impl Strategy<Value = (Vec<Step>, Vec<(usize, u8)>)> {
+pub(super) fn steps() -> impl Strategy<Value = (Vec<Step>, Vec<(usize, u8)>)> {
     (
         proptest::collection::vec(
             (any::<u8>(), any::<u32>(), any::<u32>(), any::<u64>()),

@@ -8,9 +8,9 @@
 //!
 //! # Layout
 //! - `follow`: the loop (`run`) and how it resumes or rebuilds.
-//! - `replay`: folding the whole log in one go, with a book of every finding for `tutorwatch
-//!   replay` or the projector alone for the bench (and its fund rows, for
-//!   `replay --check`).
+//! - `replay`: folding the whole log in one go, split by institution over every core, with a
+//!   book of every finding for `tutorwatch replay` or the projector alone for the bench (and
+//!   its fund rows, for `replay --check`).
 //! - `live`: what the running follower shares: its projector (for dry runs) and the findings
 //!   each batch changed (for live feeds).
 //! - `read`: reading and decoding a run of log entries, shared by both.
@@ -31,7 +31,8 @@ pub use error::ProjectorError;
 pub use follow::{run, Follow, WRITES_IN_FLIGHT};
 pub use live::{FindingBatch, Live, LIVE_BATCHES_BUFFERED};
 pub use replay::{
-    replay, replay_funds, replay_projector, REPLAY_EVENTS_PER_READ, REPLAY_PROGRESS_EVERY,
+    replay, replay_funds, replay_partitions_default, replay_projector, REPLAY_EVENTS_PER_READ,
+    REPLAY_PARTITIONS_MAX, REPLAY_PROGRESS_EVERY,
 };
 pub use settings::FollowSettings;
 pub use stats::{ProjectorStats, ProjectorStatsSnapshot};

@@ -100,7 +100,9 @@ impl Data {
     }
 
     fn replayed_digest(&self, policy: Policy) -> Digest {
-        replay(&self.log, policy, |_| {}).expect("replays").digest()
+        replay(&self.log, policy, 1, |_| {})
+            .expect("replays")
+            .digest()
     }
 }
 
@@ -287,6 +289,30 @@ async fn a_new_policy_version_rebuilds_the_projections() {
     }
 }
 
+#[test]
+fn a_replay_split_into_partitions_gives_what_one_fold_gives() {
+    let mut data = Data::new();
+    data.append(0..6, "440203");
+    data.append(6..10, "320506");
+    let one = replay(&data.log, national(), 1, |_| {}).expect("replays");
+    assert!(one.findings().count() > 10, "the scenario raises findings");
+    let one_state = one.projector().snapshot();
+    for partitions in [2, 3, 7] {
+        let split = replay(&data.log, national(), partitions, |_| {}).expect("replays");
+        assert_eq!(split.digest(), one.digest(), "{partitions} partitions");
+        assert!(
+            split.projector().snapshot() == one_state,
+            "{partitions} partitions hold another state"
+        );
+        let projector =
+            replay_projector(&data.log, national(), partitions, |_| {}).expect("replays");
+        assert!(
+            projector.snapshot() == one_state,
+            "{partitions} partitions without a book hold another state"
+        );
+    }
+}
+
 #[tokio::test]
 async fn an_entry_that_does_not_decode_stops_the_follower_naming_it() {
     let mut data = Data::new();
@@ -305,7 +331,7 @@ async fn an_entry_that_does_not_decode_stops_the_follower_naming_it() {
         "{err}"
     );
     assert!(matches!(
-        replay(&data.log, national(), |_| {}),
+        replay(&data.log, national(), 2, |_| {}),
         Err(ProjectorError::Decode { seq: 7, .. })
     ));
 }
@@ -314,7 +340,7 @@ async fn an_entry_that_does_not_decode_stops_the_follower_naming_it() {
 async fn the_follower_and_a_replay_stop_at_a_sampled_event_the_id_index_does_not_point_back_at() {
     let mut data = Data::new();
     data.append(0..2, "440203");
-    assert!(replay(&data.log, national(), |_| {}).is_ok());
+    assert!(replay(&data.log, national(), 1, |_| {}).is_ok());
     let sampled = crate::read::ID_INDEX_CHECK_EVERY;
     assert!(data.log.last_seq() > sampled);
     let record = data.log.read_from(sampled, 1).expect("reads").remove(0);
@@ -326,7 +352,7 @@ async fn the_follower_and_a_replay_stop_at_a_sampled_event_the_id_index_does_not
             ProjectorError::IdIndex { seq, found: None } if *seq == sampled
         )
     };
-    let err = replay(&data.log, national(), |_| {}).expect_err("stops");
+    let err = replay(&data.log, national(), 2, |_| {}).expect_err("stops");
     assert!(missing_at_sampled(&err), "{err}");
     assert_eq!(
         err.to_string(),

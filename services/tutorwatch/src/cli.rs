@@ -94,6 +94,10 @@ enum Command {
         /// Compare the replay with the stored projections (DIR/projections); exit 1 if they differ.
         #[arg(long, conflicts_with = "diff")]
         check: bool,
+        /// Split the fold by institution into this many partitions, one thread each (1 to 64;
+        /// default: one per core). The result is the same for every number.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=64))]
+        partitions: Option<u8>,
     },
     /// Print stored findings, oldest first, as JSON: `{"findings": [...], "next": CURSOR}`.
     /// Stop `serve` first.
@@ -207,9 +211,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             policy,
             diff,
             check,
+            partitions,
         } => {
             let settings = Settings::load(cli.config.as_deref())?;
-            crate::cmd::replay::run(&settings, &data, policy.as_deref(), diff, check)
+            let partitions =
+                partitions.map_or_else(tutorwatch_follower::replay_partitions_default, usize::from);
+            let options = crate::cmd::replay::ReplayOptions {
+                policy_file: policy.as_deref(),
+                show_diff: diff,
+                check,
+                partitions,
+            };
+            crate::cmd::replay::run(&settings, &data, &options)
         }
         Command::Findings {
             data,

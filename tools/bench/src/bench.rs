@@ -516,12 +516,18 @@ async fn tutorwatch_ingest(
 /// not what this process's allocator kept from the phases before. Echoes what the phase prints,
 /// line by line as it prints it, and returns the rate it printed under `rate_name`. Runs once the phases that had the log open
 /// are over.
-fn phase_in_child(options: &BenchOptions, flag: &str, rate_name: &str) -> anyhow::Result<u64> {
+fn phase_in_child(
+    options: &BenchOptions,
+    flag: &str,
+    extra: &[&str],
+    rate_name: &str,
+) -> anyhow::Result<u64> {
     use std::io::BufRead as _;
     let exe = std::env::current_exe().context("finding the bench's own executable")?;
     let mut child = std::process::Command::new(exe)
         .arg(flag)
         .arg(options.work_dir.join("log-live"))
+        .args(extra)
         .stdout(std::process::Stdio::piped())
         .spawn()
         .with_context(|| format!("starting the {flag} process"))?;
@@ -544,35 +550,51 @@ fn phase_in_child(options: &BenchOptions, flag: &str, rate_name: &str) -> anyhow
     rate.with_context(|| format!("the {flag} process printed no {rate_name}"))
 }
 
-/// Rebuilds every projection from the log in `dir` and times it, printing the rate, the findings
-/// and the peak memory (`--replay-log`: the replay process).
-pub fn replay_log(dir: &Path) -> anyhow::Result<()> {
+/// Rebuilds every projection from the log in `dir` in `partitions` partitions and times it,
+/// printing the rate, the findings and the peak memory (`--replay-log`: the replay process).
+/// With the default partitions (one per core) its figures are `tutorwatch_replay` and
+/// `peak_rss_replay`, followed by the state's sizes; with another number they are named
+/// `replay_partitions_<N>`.
+pub fn replay_log(dir: &Path, partitions: Option<usize>) -> anyhow::Result<()> {
     let log =
         EventLog::open(dir).with_context(|| format!("opening the log in {}", dir.display()))?;
     let events = usize::try_from(log.last_seq()).unwrap_or(usize::MAX);
+    let default = tutorwatch_follower::replay_partitions_default();
+    let partitions = partitions.unwrap_or(default);
+    let label = if partitions == default {
+        "replay".to_owned()
+    } else {
+        format!("replay_partitions_{partitions}")
+    };
     reset_peak_rss();
-    replay(&log, events)?;
-    print_peak_rss("replay");
+    replay(&log, events, partitions, &label)?;
+    print_peak_rss(&label);
     Ok(())
 }
 
 /// Folds the whole of `log` into a fresh projector (what the service holds in memory: finding
-/// heads, not bodies), and times it.
-fn replay(log: &EventLog, events: usize) -> anyhow::Result<u64> {
+/// heads, not bodies) in `partitions` partitions, and times it. Prints the state's sizes after
+/// the default replay (`label` "replay") only: every replay of one log holds the same state.
+fn replay(log: &EventLog, events: usize, partitions: usize, label: &str) -> anyhow::Result<u64> {
     let policy = tutorwatch_projections::Policy::national()?;
+    if label == "replay" {
+        println!("replay_partitions: {partitions} partitions");
+    }
     let started = Instant::now();
-    let projector = tutorwatch_follower::replay_projector(log, policy, |seq| {
+    let projector = tutorwatch_follower::replay_projector(log, policy, partitions, |seq| {
         if RSS_MILESTONES.contains(&seq) {
-            print_peak_rss(&format!("replay_at_{seq}"));
+            print_peak_rss(&format!("{label}_at_{seq}"));
         }
     })?;
     let elapsed = started.elapsed();
-    let rate = print_rate("tutorwatch_replay", events, elapsed);
+    let rate = print_rate(&format!("tutorwatch_{label}"), events, elapsed);
     println!(
-        "tutorwatch_replay_findings: {} findings",
+        "tutorwatch_{label}_findings: {} findings",
         projector.finding_count()
     );
-    print_state_sizes(&projector, events);
+    if label == "replay" {
+        print_state_sizes(&projector, events);
+    }
     Ok(rate)
 }
 
@@ -622,8 +644,20 @@ pub async fn run(options: BenchOptions) -> anyhow::Result<()> {
     let catch_up = tutorwatch_ingest(&options, &js, Arrival::CatchUp)
         .await?
         .logged;
-    let replay = phase_in_child(&options, "--replay-log", "tutorwatch_replay")?;
-    let rebuild = phase_in_child(&options, "--rebuild-log", "tutorwatch_rebuild")?;
+    // One partition first (one core's fold, the figure replays had before they were split),
+    // then one per core: the same log and state, so their ratio is what the split gains.
+    let one_partition = if tutorwatch_follower::replay_partitions_default() > 1 {
+        Some(phase_in_child(
+            &options,
+            "--replay-log",
+            &["--replay-partitions", "1"],
+            "tutorwatch_replay_partitions_1",
+        )?)
+    } else {
+        None
+    };
+    let replay = phase_in_child(&options, "--replay-log", &[], "tutorwatch_replay")?;
+    let rebuild = phase_in_child(&options, "--rebuild-log", &[], "tutorwatch_rebuild")?;
     let projected = live.projected.unwrap_or(0);
     let live = live.logged;
     print_ratio("ratio_ingest_live_to_jetstream_publish", live, publish);
@@ -639,6 +673,9 @@ pub async fn run(options: BenchOptions) -> anyhow::Result<()> {
         consume,
     );
     print_ratio("ratio_ingest_catch_up_to_sled_append", catch_up, sled);
+    if let Some(one_partition) = one_partition {
+        print_ratio("ratio_replay_to_one_partition", replay, one_partition);
+    }
     print_ratio("ratio_rebuild_to_replay", rebuild, replay);
     Ok(())
 }

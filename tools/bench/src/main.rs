@@ -31,6 +31,10 @@ struct Args {
     /// itself with this for its replay phase, so that phase's memory is its own).
     #[arg(long, hide = true)]
     replay_log: Option<PathBuf>,
+    /// With --replay-log: how many partitions the replay's fold is split into (default: one
+    /// per core).
+    #[arg(long, hide = true, requires = "replay_log", value_parser = clap::value_parser!(u8).range(1..=64))]
+    replay_partitions: Option<u8>,
     /// Only project the log in this directory into an empty store beside it and print the
     /// rebuild's figures (the bench runs itself with this, as with --replay-log).
     #[arg(long, hide = true)]
@@ -50,7 +54,7 @@ struct Args {
 
 fn run(args: Args) -> anyhow::Result<()> {
     if let Some(dir) = &args.replay_log {
-        return bench::replay_log(dir);
+        return bench::replay_log(dir, args.replay_partitions.map(usize::from));
     }
     if let Some(dir) = &args.rebuild_log {
         return rebuild::rebuild_log(dir);

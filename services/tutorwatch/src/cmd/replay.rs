@@ -17,11 +17,27 @@ use crate::cmd::data::{existing_dir, open_log};
 use crate::cmd::output::print_json;
 use crate::config::{load_policy, Settings};
 
-fn rebuild(log: &EventLog, policy: Policy) -> anyhow::Result<Booked> {
+/// What `tutorwatch replay` was asked for.
+#[derive(Debug, Clone)]
+pub(crate) struct ReplayOptions<'a> {
+    /// A policy to judge by instead of the configured one.
+    pub policy_file: Option<&'a Path>,
+    /// Also replay under the configured policy and print the difference.
+    pub show_diff: bool,
+    /// Compare with the stored projections.
+    pub check: bool,
+    /// How many partitions the fold is split into.
+    pub partitions: usize,
+}
+
+fn rebuild(log: &EventLog, policy: Policy, partitions: usize) -> anyhow::Result<Booked> {
     let last = log.last_seq();
-    eprintln!("replaying {last} events under policy {}", policy.version());
-    let projector = tutorwatch_follower::replay(log, policy, |seq| {
-        eprintln!("replayed {seq} of {last} events");
+    eprintln!(
+        "replaying {last} events under policy {} in {partitions} partition(s)",
+        policy.version()
+    );
+    let projector = tutorwatch_follower::replay(log, policy, partitions, |seq| {
+        eprintln!("read {seq} of {last} events");
     })?;
     Ok(projector)
 }
@@ -39,19 +55,17 @@ fn open_projections(data: &Path) -> anyhow::Result<ProjectionStore> {
 pub(crate) fn run(
     settings: &Settings,
     data: &Path,
-    policy_file: Option<&Path>,
-    show_diff: bool,
-    check: bool,
+    options: &ReplayOptions<'_>,
 ) -> anyhow::Result<ExitCode> {
-    let policy = match policy_file {
+    let policy = match options.policy_file {
         Some(path) => load_policy(Some(path))?,
         None => settings.policy()?,
     };
     let log = open_log(data)?;
-    let projector = rebuild(&log, policy)?;
+    let projector = rebuild(&log, policy, options.partitions)?;
     let digest = projector.digest();
-    if show_diff {
-        let baseline = rebuild(&log, settings.policy()?)?;
+    if options.show_diff {
+        let baseline = rebuild(&log, settings.policy()?, options.partitions)?;
         let difference = diff(&baseline.outcome(), &projector.outcome());
         print_json(&json!({
             "baseline_policy": baseline.policy().version(),
@@ -62,7 +76,7 @@ pub(crate) fn run(
         }))?;
         return Ok(ExitCode::SUCCESS);
     }
-    if check {
+    if options.check {
         let store = open_projections(data)?;
         let stored = store.outcome()?;
         let stored_digest = tutorwatch_findings::digest(&stored);
