@@ -45,9 +45,10 @@ pub fn replay_partitions_default() -> usize {
 }
 
 /// Applies every event of the log, from sequence 1 until caught up, to a new projector under
-/// `policy`, booking every finding, in `partitions` partitions (at least 1, at most
-/// [`REPLAY_PARTITIONS_MAX`]). Calls `progress(seq)` at every multiple of
-/// [`REPLAY_PROGRESS_EVERY`] read. Blocking: call it from a blocking thread.
+/// `policy`, booking every finding, in `partitions` partitions (a number outside 1 to
+/// [`REPLAY_PARTITIONS_MAX`] is taken as the nearer end). Calls `progress(seq)` each time the
+/// reading passes a multiple of [`REPLAY_PROGRESS_EVERY`] (the partitions are at most
+/// `REPLAY_CHUNKS_AHEAD_MAX` chunks behind it). Blocking: call it from a blocking thread.
 pub fn replay(
     log: &EventLog,
     policy: Policy,
