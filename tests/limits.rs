@@ -1,8 +1,9 @@
 //! The service's limits against a real nats-server and a running service: slow or idle
 //! connections are closed after the header read timeout and cannot starve `/healthz`, the
 //! connection cap makes new connections wait, live streams are capped per principal, anonymous
-//! callers are rate-limited per address, the public lists page through the store's index, and
-//! an officer cannot page into an institution outside the jurisdiction.
+//! callers are rate-limited per address, the public lists page through the store's index, an
+//! officer cannot page into an institution outside the jurisdiction, and the process takes its
+//! memory without transparent huge pages.
 
 use std::io::ErrorKind;
 use std::time::{Duration, Instant};
@@ -213,6 +214,21 @@ async fn idle_and_half_sent_connections_do_not_starve_healthz_and_are_closed() {
         "closed after {all_closed:?}, before the 1 s header timeout"
     );
     assert!(all_closed < Duration::from_secs(6), "{all_closed:?}");
+}
+
+/// The kernel backs no memory of `serve` with transparent huge pages (`memory.rs` in the
+/// service says why).
+#[tokio::test]
+async fn serve_runs_without_transparent_huge_pages() {
+    let api = Limited::start("").await;
+    let status = std::fs::read_to_string(format!("/proc/{}/status", api.service.pid()))
+        .expect("reads the process's status");
+    let enabled = status
+        .lines()
+        .find_map(|line| line.strip_prefix("THP_enabled:"))
+        .map(str::trim)
+        .expect("the kernel reports THP_enabled");
+    assert_eq!(enabled, "0", "{status}");
 }
 
 #[tokio::test]

@@ -141,11 +141,16 @@ enum Command {
 
 /// Parses the command line, runs the command, and turns errors into a message and exit code 1.
 pub fn main() -> ExitCode {
+    // First, before the process allocates much (see `memory`).
+    let huge_pages = crate::memory::without_transparent_huge_pages();
     let cli = Cli::parse();
     crate::telemetry::init(match cli.command {
         Command::Serve => "info",
         _ => "warn",
     });
+    if let Err(error) = huge_pages {
+        tracing::warn!(%error, "transparent huge pages stay on for this process: it may hold more memory");
+    }
     match run(cli) {
         Ok(code) => code,
         // The reader of stdout went away (`tutorwatch rules | head`): it has what it wanted.

@@ -1,6 +1,7 @@
-//! The Tutorwatch service and its command line. Its public surface is `cli::main` (the binary)
-//! and `api` (which the benchmark, `tools/bench`, serves beside the ingest it measures); every
-//! other module is private to the crate (`unreachable_pub` keeps it so).
+//! The Tutorwatch service and its command line. Its public surface is `cli::main` (the binary),
+//! `api` (which the benchmark, `tools/bench`, serves beside the ingest it measures) and `memory`
+//! (which the benchmark calls as the binary does); every other module is private to the crate
+//! (`unreachable_pub` keeps it so).
 //!
 //! # Layout
 //! - `cli`: the command line's definition, and the dispatch to a command.
@@ -18,7 +19,8 @@
 //! - `config`: typed settings from a TOML file with `TW_*` environment overrides; `nats`: the
 //!   `[nats]` settings (credentials, TLS, inbox prefix) and the connect options `serve`,
 //!   `publish` and `gen --publish` use; `data_dir`: the data directory created owner-only, and
-//!   refused by `serve` when shared; `telemetry`: the tracing subscriber.
+//!   refused by `serve` when shared; `telemetry`: the tracing subscriber; `memory`: transparent
+//!   huge pages off for the process.
 
 #![warn(unreachable_pub)]
 
@@ -31,6 +33,7 @@ mod config;
 mod console;
 mod data_dir;
 mod listener;
+pub mod memory;
 mod nats;
 mod outbound;
 mod serve;

@@ -5,7 +5,8 @@
 //! - `http`: the query API timed under that load;
 //! - `rebuild`: the follower projecting a whole log into an empty store.
 //!
-//! It allocates with mimalloc, as the service does, so that the figures are the service's.
+//! It allocates with mimalloc and turns transparent huge pages off, as the service does, so that
+//! the figures are the service's.
 
 mod bench;
 mod http;
@@ -82,6 +83,10 @@ fn run(args: Args) -> anyhow::Result<()> {
 }
 
 fn main() -> ExitCode {
+    // As the service does, so that the figures are the service's.
+    if let Err(error) = tutorwatch::memory::without_transparent_huge_pages() {
+        eprintln!("warning: transparent huge pages stay on for the bench: {error}");
+    }
     match run(Args::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
