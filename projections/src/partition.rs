@@ -15,11 +15,11 @@
 use std::collections::BTreeMap;
 
 use tutorwatch_events::{CreditCode, LoggedEvent, RegionCode};
-use tutorwatch_findings::Change;
+use tutorwatch_findings::{Change, FindingBook};
 
 use crate::facts::region_follows;
 use crate::policy::Policy;
-use crate::projector::Projector;
+use crate::projector::{Booked, Projector};
 
 /// Which of `count` partitions holds `institution` (FNV-1a over the code's bytes, so that the
 /// split is the same in every run and even across codes that share a prefix).
@@ -108,6 +108,21 @@ impl Partition {
 /// another last event, an institution or a finding in two of them).
 pub fn join(parts: impl IntoIterator<Item = Partition>) -> Option<Projector> {
     Projector::join(parts.into_iter().map(|part| part.projector))
+}
+
+/// [`join`] for partitions that each kept a book of the findings they raised: the joined
+/// projector with one book of them all. `None` if there are none; panics as `join` does, or if a
+/// finding is in two books.
+pub fn join_booked(parts: impl IntoIterator<Item = (Partition, FindingBook)>) -> Option<Booked> {
+    let mut book = FindingBook::new();
+    let partitions: Vec<Partition> = parts
+        .into_iter()
+        .map(|(partition, part_book)| {
+            book.absorb(part_book);
+            partition
+        })
+        .collect();
+    join(partitions).map(|projector| Booked::from_parts(projector, book))
 }
 
 /// Moves every entry of `from` into `into`; the two must share no key.

@@ -168,16 +168,8 @@ fn fold_both(log: &[LoggedEvent], count: usize) -> (Booked, Booked) {
             event.seq
         );
     }
-    let mut book = FindingBook::new();
-    let projectors: Vec<Partition> = parts
-        .into_iter()
-        .map(|(part, part_book)| {
-            book.absorb(part_book);
-            part
-        })
-        .collect();
-    let joined = partition::join(projectors).expect("at least one partition");
-    (Booked::from_parts(joined, book), whole)
+    let joined = partition::join_booked(parts).expect("at least one partition");
+    (joined, whole)
 }
 
 fn snapshot_bytes(projector: &Projector) -> Vec<u8> {

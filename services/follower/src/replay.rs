@@ -66,16 +66,7 @@ pub fn replay(
             book.record(partition.projector(), &changes);
         },
     )?;
-    let mut book = FindingBook::new();
-    let partitions: Vec<Partition> = parts
-        .into_iter()
-        .map(|(partition, part_book)| {
-            book.absorb(part_book);
-            partition
-        })
-        .collect();
-    let projector = partition::join(partitions).unwrap_or_else(|| Projector::new(policy));
-    Ok(Booked::from_parts(projector, book))
+    Ok(partition::join_booked(parts).unwrap_or_else(|| Booked::new(policy)))
 }
 
 /// The same fold without a book: the projector alone, holding what the service holds in memory
