@@ -318,6 +318,14 @@ async fn a_published_scenario_is_projected_and_equals_a_fresh_replay() {
     // The stored projections equal a fresh replay, and two replays agree byte for byte.
     let check = json_of(&tutorwatch(&["replay", "--data", &dir, "--check"]));
     assert_eq!(check["matches"], true, "{check:#}");
+    // What readers are shown of the facts was compared too: the institution and its course.
+    assert_eq!(check["profiles"]["matches"], true, "{check:#}");
+    assert_eq!(check["profiles"]["stored_rows"], 1, "{check:#}");
+    assert_eq!(check["plans"]["matches"], true, "{check:#}");
+    assert!(
+        check["plans"]["stored_rows"].as_u64() >= Some(1),
+        "{check:#}"
+    );
     let first = json_of(&tutorwatch(&["replay", "--data", &dir]));
     let second = json_of(&tutorwatch(&["replay", "--data", &dir]));
     assert_eq!(first, second);

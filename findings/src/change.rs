@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use tutorwatch_events::ids::FindingId;
+use tutorwatch_events::CreditCode;
 
 use crate::finding::{Evidence, Finding, FindingStatus};
 use crate::list::ListMove;
@@ -21,4 +22,7 @@ pub enum Change {
         by: Evidence,
     },
     ListMoved(ListMove),
+    /// What readers are shown of the institution (its profile) may have changed: the store
+    /// rewrites its profile row.
+    ProfileChanged(CreditCode),
 }

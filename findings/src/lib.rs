@@ -19,6 +19,8 @@
 //! - `digest`: counts, a hash of all findings and list entries, and diffs between two runs.
 //! - `funds`: an institution's fund position by local date (the store's daily rows and the
 //!   running positions a page draws from them).
+//! - `profile`: what readers are shown of an institution (its profile) and of its courses' plans
+//!   (for the timetable), as the store keeps them.
 //! - `source`: what a projection store persists from a fold (the projector implements it), and
 //!   how a finding's current version is its last raised body with the fold's status.
 //! - `book`: findings kept in memory the way the store keeps them, for replays and tests.
@@ -30,6 +32,7 @@ pub mod finding;
 pub mod funds;
 pub mod lang;
 pub mod list;
+pub mod profile;
 pub mod rule;
 pub mod source;
 
@@ -42,5 +45,8 @@ pub use finding::{
 pub use funds::{fund_flow, positions, weekly, FundDay, FundFlow, FundPosition};
 pub use lang::Lang;
 pub use list::{ListEntry, ListMove, ListReason, ListStatus, ReasonKind};
+pub use profile::{
+    plan_changed_by, InstitutionProfile, LicenceStanding, PlannedCourse, RegisteredAs,
+};
 pub use rule::{Area, ListRole, RuleId, RuleSpec, Severity, UnknownRule};
 pub use source::{current_version, last_raised, FoldState, ProjectionSource, StatusRef};

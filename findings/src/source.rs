@@ -1,6 +1,7 @@
 //! What a projection store persists from a fold: each finding's current status, its list entries,
-//! what they were computed under, and the state it resumes from. The projector implements it; the
-//! store is written against it, so the store knows findings, not the rules that raise them.
+//! the institutions' profiles and the courses' plans, what they were computed under, and the
+//! state it resumes from. The projector implements it; the store is written against it, so the
+//! store knows findings, not the rules that raise them.
 //!
 //! A fold does not keep its findings' bodies (figures, sentences, evidence): a body travels once,
 //! in the [`Change::Raised`](crate::Change::Raised) that raised it, and then lives in the store.
@@ -11,12 +12,13 @@ use std::collections::BTreeMap;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use tutorwatch_events::ids::FindingId;
+use tutorwatch_events::ids::{CourseId, FindingId};
 use tutorwatch_events::CreditCode;
 
 use crate::change::Change;
 use crate::finding::{Evidence, Finding, FindingStatus};
 use crate::list::ListEntry;
+use crate::profile::{InstitutionProfile, PlannedCourse};
 
 /// A finding's case status as the fold holds it, with the institution it concerns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,13 +41,20 @@ impl<'a> StatusRef<'a> {
 }
 
 /// What a projection store reads of a fold to write one batch's rows: each finding's status,
-/// each institution's list entry, and what they were computed under.
+/// each institution's list entry and profile, each course's plan, and what they were computed
+/// under.
 pub trait FoldState {
     /// A finding's current status (`None`: the fold does not have it).
     fn finding_status(&self, id: &FindingId) -> Option<StatusRef<'_>>;
 
     /// An institution's current list entry.
     fn list_entry(&self, institution: &CreditCode) -> Option<&ListEntry>;
+
+    /// An institution's profile (`None`: the fold never saw it).
+    fn institution_profile(&self, institution: &CreditCode) -> Option<InstitutionProfile>;
+
+    /// A published course's plan (`None`: the fold has no such course).
+    fn planned_course(&self, institution: &CreditCode, course: &CourseId) -> Option<PlannedCourse>;
 
     /// What the rows are computed under (the policy version and the state format).
     fn derivation(&self) -> String;
@@ -88,7 +97,7 @@ pub fn last_raised<'c>(
             Change::Withdrawn { id, .. } | Change::StatusChanged { id, .. } => {
                 touched.entry(*id).or_insert(None);
             }
-            Change::ListMoved(_) => {}
+            Change::ListMoved(_) | Change::ProfileChanged(_) => {}
         }
     }
     touched

@@ -426,16 +426,20 @@ impl Facts {
         })
     }
 
-    /// Folds one event into the facts.
-    pub fn apply(&mut self, event: &LoggedEvent) {
+    /// Folds one event into the facts. Returns whether it may have changed the institution's
+    /// profile (what readers are shown of it, [`Facts::profile`]): the institution is new, its
+    /// region moved, or the event is one that sets a profile's fields.
+    pub fn apply(&mut self, event: &LoggedEvent) -> bool {
         let envelope = &event.envelope;
         let by = evidence(event);
         let code = envelope.institution.clone();
-        let institution = self
-            .institutions
-            .entry(code.clone())
-            .or_insert_with(|| Institution::new(envelope.region));
+        let mut profile_changed = crate::profile::sets_profile_fields(&envelope.event);
+        let institution = self.institutions.entry(code.clone()).or_insert_with(|| {
+            profile_changed = true;
+            Institution::new(envelope.region)
+        });
         if region_follows(institution.registration.is_some(), &envelope.event) {
+            profile_changed |= institution.region != envelope.region;
             institution.region = envelope.region;
         }
         self.clocks.advance(
@@ -644,6 +648,7 @@ impl Facts {
             | Event::AdvertisementObserved(_)
             | Event::OfficerActed(_) => {}
         }
+        profile_changed
     }
 }
 

@@ -16,6 +16,8 @@
 //!   advertising, lists) behind one interface, and the mechanics of plans.
 //! - `lists`: who is on the black and white lists; `heads`: what the projector keeps of each
 //!   finding (the bodies live in the projection store).
+//! - `profile`: what readers are shown of the facts (an institution's profile, a course's plan),
+//!   for the projection store to keep.
 //! - `sizes`: how many entries and encoded bytes each part of the state holds (the bench prints
 //!   them).
 //! - `projector`: runs all of them, applies officers' actions, snapshots and restores; `Booked`
@@ -38,6 +40,7 @@ pub mod heads;
 pub mod lists;
 pub mod partition;
 pub mod policy;
+mod profile;
 pub mod projector;
 mod rules;
 pub mod sizes;

@@ -14,7 +14,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
-use tutorwatch_events::ids::FindingId;
+use tutorwatch_events::ids::{CourseId, FindingId};
 use tutorwatch_events::supervision::{CaseAction, OfficerActed};
 use tutorwatch_events::{CreditCode, Event, LoggedEvent};
 
@@ -27,8 +27,8 @@ use crate::rules::Rules;
 use crate::sizes::StatePart;
 use tutorwatch_findings::digest::{self, Digest, Outcome};
 use tutorwatch_findings::{
-    Change, Finding, FindingBook, FindingChange, FindingStatus, FoldState, ListEntry, ListStatus,
-    ProjectionSource, ReasonKind, StatusRef,
+    Change, Finding, FindingBook, FindingChange, FindingStatus, FoldState, InstitutionProfile,
+    ListEntry, ListStatus, PlannedCourse, ProjectionSource, ReasonKind, StatusRef,
 };
 
 /// Everything the projector knows, except the policy (which is configuration).
@@ -261,7 +261,7 @@ impl Projector {
                 .iter()
                 .any(|r| r.kind == ReasonKind::LicenceNotActive)
         });
-        self.state.facts.apply(event);
+        let profile_changed = self.state.facts.apply(event);
         let ctx = Context {
             policy: &self.policy,
             facts: &self.state.facts,
@@ -275,9 +275,13 @@ impl Projector {
         // licence is judged again on every event about the institution.
         let mut touched = BTreeSet::new();
         if waits_on_licence || affects_list_standing(&event.envelope.event) {
-            touched.insert(institution);
+            touched.insert(institution.clone());
         }
-        self.settle(event, requested, touched)
+        let mut changes = self.settle(event, requested, touched);
+        if profile_changed {
+            changes.push(Change::ProfileChanged(institution));
+        }
+        changes
     }
 
     /// Applies an event about an institution this projector does not hold, as one partition of
@@ -423,6 +427,14 @@ impl FoldState for Projector {
 
     fn list_entry(&self, institution: &CreditCode) -> Option<&ListEntry> {
         Projector::list_entry(self, institution)
+    }
+
+    fn institution_profile(&self, institution: &CreditCode) -> Option<InstitutionProfile> {
+        self.facts().profile(institution)
+    }
+
+    fn planned_course(&self, institution: &CreditCode, course: &CourseId) -> Option<PlannedCourse> {
+        self.facts().planned_course(institution, course)
     }
 
     fn derivation(&self) -> String {

@@ -183,7 +183,7 @@ struct Applied {
 /// How an applied batch is written.
 enum PendingWrite {
     /// With what the write reads of the projector copied: written while the next batch applies.
-    Settled(SettledBatch),
+    Settled(Box<SettledBatch>),
     /// With the projector's snapshot: written from the projector, before anything else applies.
     WithSnapshot(ProjectionBatch),
 }
@@ -249,7 +249,7 @@ fn apply_next(
         let id = match change {
             Change::Raised(finding) => finding.id,
             Change::Withdrawn { id, .. } | Change::StatusChanged { id, .. } => *id,
-            Change::ListMoved(_) => continue,
+            Change::ListMoved(_) | Change::ProfileChanged(_) => continue,
         };
         if *seq > applied_before && seen.insert(id) {
             changed.push(id);
@@ -263,7 +263,7 @@ fn apply_next(
         // Nothing applies between the last event above and this copy: this thread is the
         // only one that applies.
         match live.read(|projector| SettledBatch::settle(projector, batch)) {
-            Some(settled) => PendingWrite::Settled(settled),
+            Some(settled) => PendingWrite::Settled(Box::new(settled)),
             None => return Ok(None),
         }
     };

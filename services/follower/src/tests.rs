@@ -8,7 +8,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tutorwatch_events::examples::{example, ExampleParams};
 use tutorwatch_events::{encode, CreditCode, Envelope, EventId, RegionCode, UtcTime, EVENT_TYPES};
-use tutorwatch_findings::{digest, Digest, RuleId};
+use tutorwatch_findings::{digest, Digest, InstitutionProfile, PlannedCourse, RuleId};
 use tutorwatch_log::EventLog;
 use tutorwatch_projection_store::{FeedQuery, ProjectionStore, Scope};
 use tutorwatch_projections::policy::NATIONAL_POLICY_TOML;
@@ -99,6 +99,24 @@ impl Data {
         digest(&self.store.outcome().expect("reads the store"))
     }
 
+    /// What the store holds of the facts for readers: the profiles and the plans.
+    fn stored_facts(&self) -> (Vec<InstitutionProfile>, Vec<PlannedCourse>) {
+        (
+            self.store.institution_profiles().expect("reads"),
+            self.store.all_planned_courses().expect("reads"),
+        )
+    }
+
+    /// The same, from a replay of the log.
+    fn replayed_facts(&self, policy: Policy) -> (Vec<InstitutionProfile>, Vec<PlannedCourse>) {
+        let replayed = replay(&self.log, policy, 1, |_| {}).expect("replays");
+        let facts = replayed.projector().facts();
+        (
+            facts.profiles().collect(),
+            facts.planned_courses().collect(),
+        )
+    }
+
     fn replayed_digest(&self, policy: Policy) -> Digest {
         replay(&self.log, policy, 1, |_| {})
             .expect("replays")
@@ -180,6 +198,9 @@ async fn the_stored_projections_equal_a_replay() {
 
     let replayed = data.replayed_digest(national());
     assert!(replayed.findings >= 12, "{replayed:?}");
+    let facts = data.replayed_facts(national());
+    assert_eq!((facts.0.len(), facts.1.len()), (6, 6), "{facts:?}");
+    assert_eq!(data.stored_facts(), facts);
     assert!(replayed
         .per_rule
         .contains_key(RuleId::OnlineLessonMax30Min.as_str()));
@@ -250,6 +271,7 @@ async fn a_killed_follower_resumes_to_the_same_projections() {
     running.caught_up_with(&data.log).await;
     running.stop().await;
     assert_eq!(data.stored_digest(), data.replayed_digest(national()));
+    assert_eq!(data.stored_facts(), data.replayed_facts(national()));
     for (id, raised_seq) in raised_before {
         let stored = data.store.finding(&id).expect("reads").expect("kept");
         assert_eq!(
@@ -399,4 +421,27 @@ async fn a_snapshot_that_no_longer_decodes_is_rebuilt_from_the_log() {
         .load_snapshot::<Projector>()
         .expect("decodes again")
         .is_some());
+}
+
+/// A store written before profiles and plans were rows (layout 3) has none: the first start of
+/// this build rebuilds it from the log, so the institution record and the timetable have them.
+#[tokio::test]
+async fn a_store_of_the_layout_before_profiles_is_rebuilt_with_them() {
+    let mut data = Data::new();
+    data.append(0..3, "440203");
+    let running = start(data.follow(national(), 50, 1_000));
+    running.caught_up_with(&data.log).await;
+    running.stop().await;
+    data.store.as_layout_3_for_tests().expect("rewrites");
+    assert_eq!(data.stored_facts(), (Vec::new(), Vec::new()));
+    assert!(!data.store.is_current().expect("reads"));
+
+    let running = start(data.follow(national(), 50, 1_000));
+    running.caught_up_with(&data.log).await;
+    running.stop().await;
+    let replayed = data.replayed_facts(national());
+    assert_eq!(replayed.0.len(), 3);
+    assert_eq!(data.stored_facts(), replayed);
+    assert!(data.store.is_current().expect("reads"));
+    assert_eq!(data.stored_digest(), data.replayed_digest(national()));
 }

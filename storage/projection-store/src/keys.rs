@@ -14,6 +14,8 @@
 //! | `l` credit code                                      | format byte + postcard `ListEntry`  |
 //! | `s` list status(1) credit code                       | empty: the list entries by status (`b` black, `w` white, `u` unlisted), in credit-code order, so a page of one list reads only that page |
 //! | `v` seq(8) credit code                               | format byte + postcard `ListMove`: every move between lists, in log order (what the list diff between two positions of the log reads) |
+//! | `p` credit code                                      | format byte + postcard `InstitutionProfile`: what the institution record, the feed's jurisdiction check and the console read of an institution |
+//! | `t` len(1) credit code(len) course id                | format byte + postcard `PlannedCourse`: a published course's planned lessons, for the timetable, in course-id order per institution |
 //! | `d` len(1) credit code(len) date(4)                  | format byte + postcard `FundDay`: the institution's money movement on that local date (date: year as u16 big-endian with its sign bit flipped, month, day, so rows sort by date) |
 //! | `c` region(6 ASCII digits) week(3) status tag(1) len(1) rule id(len) | u64 big-endian: how many findings of the finding's own region, ISO week (year as `d`'s, week) of `occurred_at` in the region's civil time, status and rule there are (withdrawn ones are not counted); no row for zero |
 //! | `m` `applied_seq`                                    | u64 big-endian: last log seq written |
@@ -29,7 +31,7 @@
 
 use std::collections::BTreeSet;
 
-use tutorwatch_events::ids::FindingId;
+use tutorwatch_events::ids::{CourseId, FindingId};
 use tutorwatch_events::region::RegionLevel;
 use tutorwatch_events::{CreditCode, RegionCode};
 use tutorwatch_findings::{Finding, ListStatus, RuleId};
@@ -45,6 +47,8 @@ const META: u8 = b'm';
 const LIST_MOVE: u8 = b'v';
 const FUND_DAY: u8 = b'd';
 const COUNT: u8 = b'c';
+const PROFILE: u8 = b'p';
+const PLANNED_COURSE: u8 = b't';
 
 const BY_ALL: u8 = b'a';
 const BY_REGION: u8 = b'r';
@@ -96,6 +100,33 @@ pub(super) fn lists_prefix() -> [u8; 1] {
 
 /// The byte a list status is stored as in the list index. Stable: changing one orphans stored
 /// index entries.
+pub(super) fn profile(institution: &CreditCode) -> Vec<u8> {
+    let mut key = Vec::with_capacity(1 + institution.as_str().len());
+    key.push(PROFILE);
+    key.extend_from_slice(institution.as_str().as_bytes());
+    key
+}
+
+pub(super) fn profiles_prefix() -> [u8; 1] {
+    [PROFILE]
+}
+
+pub(super) fn all_planned_courses_prefix() -> [u8; 1] {
+    [PLANNED_COURSE]
+}
+
+pub(super) fn planned_courses_prefix(institution: &CreditCode) -> Vec<u8> {
+    let mut key = vec![PLANNED_COURSE];
+    push_len_prefixed(&mut key, institution.as_str());
+    key
+}
+
+pub(super) fn planned_course(institution: &CreditCode, course: &CourseId) -> Vec<u8> {
+    let mut key = planned_courses_prefix(institution);
+    key.extend_from_slice(course.as_str().as_bytes());
+    key
+}
+
 fn list_status_byte(status: ListStatus) -> u8 {
     match status {
         ListStatus::Black => b'b',

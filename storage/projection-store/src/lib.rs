@@ -1,5 +1,6 @@
-//! The projection store: findings, their feed indexes and list entries in their own sled
-//! database, and the follower's snapshot in a file beside it (the service keeps both in
+//! The projection store: findings, their feed indexes, list entries, and what readers are shown
+//! of the facts (each institution's profile, each course's plan) in their own sled database,
+//! and the follower's snapshot in a file beside it (the service keeps both in
 //! `<data_dir>/projections`, beside `<data_dir>/log`, so that "rebuild" means deleting that one
 //! directory).
 //!
@@ -28,12 +29,13 @@ use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use tutorwatch_events::ids::FindingId;
+use tutorwatch_events::ids::{CourseId, FindingId};
 use tutorwatch_events::RegionCode;
 use tutorwatch_events::{CreditCode, LoggedEvent};
 use tutorwatch_findings::{
-    current_version, fund_flow, last_raised, Change, Finding, FoldState, FundDay, FundFlow,
-    ListEntry, ListMove, ListStatus, Outcome, ProjectionSource,
+    current_version, fund_flow, last_raised, plan_changed_by, Change, Finding, FoldState, FundDay,
+    FundFlow, InstitutionProfile, ListEntry, ListMove, ListStatus, Outcome, PlannedCourse,
+    ProjectionSource,
 };
 
 pub use feed::{
@@ -61,8 +63,9 @@ pub const STORE_CACHE_BYTES: u64 = 64 * 1024 * 1024;
 /// Bump it whenever a row is added or its encoding changes.
 ///
 /// 2: fund rows (`d`) and finding counts (`c`); 3: the snapshot in a file of its own, which the
-/// `m snapshot` row names by its sequence.
-pub const STORE_FORMAT: u32 = 3;
+/// `m snapshot` row names by its sequence; 4: institutions' profiles (`p`) and courses' plans
+/// (`t`), which readers read instead of the running projector.
+pub const STORE_FORMAT: u32 = 4;
 
 /// The first byte of every encoded value this build writes.
 const VALUE_FORMAT_V1: u8 = 0x01;
@@ -112,6 +115,9 @@ pub struct ProjectionBatch {
     pub changes: Vec<(u64, Change)>,
     /// The institutions of the events applied.
     pub institutions: BTreeSet<CreditCode>,
+    /// The courses whose plans the events applied may have changed
+    /// ([`plan_changed_by`](tutorwatch_findings::plan_changed_by)), by institution.
+    pub courses: BTreeSet<(CreditCode, CourseId)>,
     /// The last log sequence applied.
     pub applied_seq: u64,
     /// Also store the projector's snapshot: its file is written and synced first, then the row
@@ -129,6 +135,10 @@ impl ProjectionBatch {
     /// Records one applied event and what applying it changed.
     pub fn record(&mut self, event: &LoggedEvent, changes: Vec<Change>) {
         self.institutions.insert(event.envelope.institution.clone());
+        if let Some(course) = plan_changed_by(&event.envelope.event) {
+            self.courses
+                .insert((event.envelope.institution.clone(), course.clone()));
+        }
         if let Some((institution, date, flow)) = fund_flow(event) {
             self.funds.push((event.seq, institution, date, flow));
         }
@@ -138,11 +148,13 @@ impl ProjectionBatch {
     }
 
     /// The rows writing this batch rewrites, as `fold` stands: every finding its changes name,
-    /// and the list entry of every institution concerned (those of the events applied, of the
-    /// list moves, and of each finding `fold` still has).
+    /// the list entry of every institution concerned (those of the events applied, of the list
+    /// moves, and of each finding `fold` still has), the profile of every institution whose
+    /// profile changed, and the plan of every course the events may have changed.
     fn touched<F: FoldState>(&self, fold: &F) -> Touched {
         let mut first_seq: BTreeMap<FindingId, u64> = BTreeMap::new();
         let mut institutions = self.institutions.clone();
+        let mut profiles = BTreeSet::new();
         for (seq, change) in &self.changes {
             match change {
                 Change::Raised(finding) => {
@@ -154,6 +166,9 @@ impl ProjectionBatch {
                 Change::ListMoved(moved) => {
                     institutions.insert(moved.institution.clone());
                 }
+                Change::ProfileChanged(institution) => {
+                    profiles.insert(institution.clone());
+                }
             }
         }
         for id in first_seq.keys() {
@@ -164,6 +179,8 @@ impl ProjectionBatch {
         Touched {
             first_seq,
             institutions,
+            profiles,
+            courses: self.courses.clone(),
         }
     }
 }
@@ -174,7 +191,12 @@ struct Touched {
     /// Each finding with the sequence of its first change in the batch (a new finding's feed
     /// position).
     first_seq: BTreeMap<FindingId, u64>,
+    /// Whose list entry it rewrites.
     institutions: BTreeSet<CreditCode>,
+    /// Whose profile it rewrites.
+    profiles: BTreeSet<CreditCode>,
+    /// Whose plans it rewrites.
+    courses: BTreeSet<(CreditCode, CourseId)>,
 }
 
 /// The persisted projections.
@@ -218,6 +240,20 @@ fn decode_named<T: DeserializeOwned>(
         }
         Some((&format, _)) => Err(corrupt(format!("unknown value format byte {format:#04x}"))),
     }
+}
+
+/// Puts `value`, encoded, under `key` in `writes`, or removes the row for `None`.
+fn put_or_remove<T: Serialize>(
+    writes: &mut sled::Batch,
+    key: Vec<u8>,
+    what: &'static str,
+    value: Option<&T>,
+) -> Result<(), ProjectionStoreError> {
+    match value {
+        Some(value) => writes.insert(key, encode(what, value)?),
+        None => writes.remove(key),
+    }
+    Ok(())
 }
 
 /// An 8-byte big-endian number stored under `key`.
@@ -273,7 +309,8 @@ impl ProjectionStore {
     /// Writes a batch: for every finding the changes touch, its current version (the body it was
     /// last raised with, from the batch or the stored row, with the projector's status) and
     /// its index entries (moving the status entry when the status changed); the current list
-    /// entry of every institution concerned, and each list move; `applied_seq`, the policy version and, when asked,
+    /// entry and profile of every institution concerned, the plan of every course the events
+    /// may have changed, and each list move; `applied_seq`, the policy version and, when asked,
     /// the snapshot. One atomic batch, flushed before it returns. Returns the findings written,
     /// as stored, when the batch asks for them (`return_written`), else nothing.
     pub fn write<S: ProjectionSource>(
@@ -413,6 +450,25 @@ impl ProjectionStore {
                 }
                 None => writes.remove(key),
             }
+        }
+        // Profiles and plans are rewritten only for what changed (no read of the stored row).
+        for institution in &touched.profiles {
+            let profile = fold.institution_profile(institution);
+            put_or_remove(
+                &mut writes,
+                keys::profile(institution),
+                "an institution's profile",
+                profile.as_ref(),
+            )?;
+        }
+        for (institution, course) in &touched.courses {
+            let plan = fold.planned_course(institution, course);
+            put_or_remove(
+                &mut writes,
+                keys::planned_course(institution, course),
+                "a course's plan",
+                plan.as_ref(),
+            )?;
         }
         self.write_counts(&mut writes, counts)?;
         self.write_funds(&mut writes, batch)?;
@@ -660,22 +716,31 @@ impl ProjectionStore {
 
     /// One finding.
     pub fn finding(&self, id: &FindingId) -> Result<Option<StoredFinding>, ProjectionStoreError> {
-        let key = keys::finding(id);
+        self.row(keys::finding(id))
+    }
+
+    /// Every finding, in id order.
+    pub fn findings(&self) -> Result<Vec<StoredFinding>, ProjectionStoreError> {
+        self.rows(keys::findings_prefix()).collect()
+    }
+
+    /// The row under `key`, decoded (`None`: there is none).
+    fn row<T: DeserializeOwned>(&self, key: Vec<u8>) -> Result<Option<T>, ProjectionStoreError> {
         match self.tree.get(&key)? {
             None => Ok(None),
             Some(value) => decode(&key, &value).map(Some),
         }
     }
 
-    /// Every finding, in id order.
-    pub fn findings(&self) -> Result<Vec<StoredFinding>, ProjectionStoreError> {
-        self.tree
-            .scan_prefix(keys::findings_prefix())
-            .map(|item| {
-                let (key, value) = item?;
-                decode(&key, &value)
-            })
-            .collect()
+    /// The rows whose keys start with `prefix`, decoded, in key order.
+    fn rows<T: DeserializeOwned>(
+        &self,
+        prefix: impl AsRef<[u8]>,
+    ) -> impl Iterator<Item = Result<T, ProjectionStoreError>> {
+        self.tree.scan_prefix(prefix).map(|item| {
+            let (key, value) = item?;
+            decode(&key, &value)
+        })
     }
 
     /// One institution's list entry.
@@ -683,22 +748,42 @@ impl ProjectionStore {
         &self,
         institution: &CreditCode,
     ) -> Result<Option<ListEntry>, ProjectionStoreError> {
-        let key = keys::list_entry(institution);
-        match self.tree.get(&key)? {
-            None => Ok(None),
-            Some(value) => decode(&key, &value).map(Some),
-        }
+        self.row(keys::list_entry(institution))
+    }
+
+    /// One institution's profile, as the last batch written left it (`None`: no event named
+    /// it, or the store has not got that far).
+    pub fn institution_profile(
+        &self,
+        institution: &CreditCode,
+    ) -> Result<Option<InstitutionProfile>, ProjectionStoreError> {
+        self.row(keys::profile(institution))
+    }
+
+    /// Every institution's profile, in credit-code order (for `replay --check` and tests).
+    pub fn institution_profiles(&self) -> Result<Vec<InstitutionProfile>, ProjectionStoreError> {
+        self.rows(keys::profiles_prefix()).collect()
+    }
+
+    /// An institution's published courses' plans, in course-id order: at most `limit` of them.
+    pub fn planned_courses(
+        &self,
+        institution: &CreditCode,
+        limit: usize,
+    ) -> Result<Vec<PlannedCourse>, ProjectionStoreError> {
+        self.rows(keys::planned_courses_prefix(institution))
+            .take(limit)
+            .collect()
+    }
+
+    /// Every course's plan, by institution and course (for `replay --check` and tests).
+    pub fn all_planned_courses(&self) -> Result<Vec<PlannedCourse>, ProjectionStoreError> {
+        self.rows(keys::all_planned_courses_prefix()).collect()
     }
 
     /// Every list entry, in credit-code order.
     pub fn list_entries(&self) -> Result<Vec<ListEntry>, ProjectionStoreError> {
-        self.tree
-            .scan_prefix(keys::lists_prefix())
-            .map(|item| {
-                let (key, value) = item?;
-                decode(&key, &value)
-            })
-            .collect()
+        self.rows(keys::lists_prefix()).collect()
     }
 
     /// One page of a list (black, white or unlisted), in credit-code order: at most `limit`
@@ -764,6 +849,24 @@ impl ProjectionStore {
         self.tree.clear()?;
         self.db.flush()?;
         self.snapshots.remove_all_but(None)?;
+        Ok(())
+    }
+
+    /// Makes the store look as a build of layout 3 left it: no profile or plan rows, and its
+    /// layout row saying 3. Only for tests that an older store is rebuilt on first start.
+    #[doc(hidden)]
+    pub fn as_layout_3_for_tests(&self) -> Result<(), ProjectionStoreError> {
+        let mut writes = sled::Batch::default();
+        let prefixes = [keys::profiles_prefix(), keys::all_planned_courses_prefix()];
+        for prefix in prefixes {
+            for item in self.tree.scan_prefix(prefix) {
+                let (key, _) = item?;
+                writes.remove(key);
+            }
+        }
+        writes.insert(keys::meta(keys::STORE_FORMAT), &3u32.to_be_bytes()[..]);
+        self.tree.apply_batch(writes)?;
+        self.db.flush()?;
         Ok(())
     }
 

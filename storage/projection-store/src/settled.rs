@@ -1,6 +1,6 @@
 //! A batch settled from the fold: the batch, and a copy of the part of the fold's state that
-//! writing it reads (each touched finding's status, each touched institution's list entry, the
-//! derivation), taken when the batch was applied. The follower writes a settled batch while the
+//! writing it reads (each touched finding's status, each touched institution's list entry and
+//! profile, each touched course's plan, the derivation), taken when the batch was applied. The follower writes a settled batch while the
 //! projector already applies the next one, so the store's writes and the fold overlap instead
 //! of taking turns.
 //!
@@ -11,9 +11,11 @@
 
 use std::collections::BTreeMap;
 
-use tutorwatch_events::ids::FindingId;
+use tutorwatch_events::ids::{CourseId, FindingId};
 use tutorwatch_events::CreditCode;
-use tutorwatch_findings::{Evidence, FindingStatus, FoldState, ListEntry, StatusRef};
+use tutorwatch_findings::{
+    Evidence, FindingStatus, FoldState, InstitutionProfile, ListEntry, PlannedCourse, StatusRef,
+};
 
 use crate::{ProjectionBatch, Touched};
 
@@ -32,6 +34,10 @@ struct SettledFold {
     statuses: BTreeMap<FindingId, HeldStatus>,
     /// The touched institutions that have a list entry.
     lists: BTreeMap<CreditCode, ListEntry>,
+    /// The institutions whose profile changed that have one.
+    profiles: BTreeMap<CreditCode, InstitutionProfile>,
+    /// The touched courses that have a plan.
+    plans: BTreeMap<(CreditCode, CourseId), PlannedCourse>,
     derivation: String,
 }
 
@@ -46,6 +52,16 @@ impl FoldState for SettledFold {
 
     fn list_entry(&self, institution: &CreditCode) -> Option<&ListEntry> {
         self.lists.get(institution)
+    }
+
+    fn institution_profile(&self, institution: &CreditCode) -> Option<InstitutionProfile> {
+        self.profiles.get(institution).cloned()
+    }
+
+    fn planned_course(&self, institution: &CreditCode, course: &CourseId) -> Option<PlannedCourse> {
+        self.plans
+            .get(&(institution.clone(), course.clone()))
+            .cloned()
     }
 
     fn derivation(&self) -> String {
@@ -99,11 +115,29 @@ impl SettledBatch {
                     .map(|entry| (institution.clone(), entry.clone()))
             })
             .collect();
+        let profiles = touched
+            .profiles
+            .iter()
+            .filter_map(|institution| {
+                fold.institution_profile(institution)
+                    .map(|profile| (institution.clone(), profile))
+            })
+            .collect();
+        let plans = touched
+            .courses
+            .iter()
+            .filter_map(|(institution, course)| {
+                fold.planned_course(institution, course)
+                    .map(|plan| ((institution.clone(), course.clone()), plan))
+            })
+            .collect();
         Self {
             batch,
             fold: SettledFold {
                 statuses,
                 lists,
+                profiles,
+                plans,
                 derivation: fold.derivation(),
             },
             touched,

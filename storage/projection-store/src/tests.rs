@@ -8,7 +8,10 @@ use tutorwatch_events::supervision::CaseAction;
 use tutorwatch_events::{
     CreditCode, Envelope, Event, EventId, LoggedEvent, RegionCode, UtcTime, EVENT_TYPES,
 };
-use tutorwatch_findings::{digest, FindingStatus, ListStatus, RuleId, Severity};
+use tutorwatch_findings::{
+    digest, FindingStatus, InstitutionProfile, LicenceStanding, ListStatus, PlannedCourse, RuleId,
+    Severity,
+};
 use tutorwatch_projections::{Booked, Policy, Projector};
 
 use super::*;
@@ -973,6 +976,97 @@ fn fund_rows_sum_each_days_flows_once_whatever_the_batches_and_restarts() {
         .is_empty());
 }
 
+/// The store's profile and plans of `code`, and what the fold's facts say of them.
+fn profile_and_plans(
+    store: &ProjectionStore,
+    scenario: &Scenario,
+    code: &CreditCode,
+) -> [(Option<InstitutionProfile>, Vec<PlannedCourse>); 2] {
+    let facts = scenario.projector.projector().facts();
+    let held = facts
+        .courses
+        .keys()
+        .filter(|key| &key.institution == code)
+        .filter_map(|key| facts.planned_course(code, &key.course))
+        .collect();
+    [
+        (
+            store.institution_profile(code).expect("reads"),
+            store.planned_courses(code, 100).expect("reads"),
+        ),
+        (facts.profile(code), held),
+    ]
+}
+
+/// What readers read of the facts (the institution record, the feed's jurisdiction check, the
+/// console's names and timetable) is written with the batches that change it, equal to the
+/// fold's facts after each: registration, a licence suspension, a cancelled course, a
+/// rescheduled one, and an institution the registry never registered.
+#[test]
+fn profiles_and_plans_are_written_with_each_batch_as_the_facts_hold_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = ProjectionStore::open(dir.path()).expect("opens");
+    let mut scenario = Scenario::new();
+    let code = credit_code("440203", 1);
+    assert_eq!(store.institution_profile(&code).expect("reads"), None);
+    scenario.institution(&code, "440203", "a");
+    scenario.write(&store, false);
+    let [stored, held] = profile_and_plans(&store, &scenario, &code);
+    assert_eq!(stored, held);
+    let (Some(profile), plans) = stored else {
+        panic!("no profile stored");
+    };
+    assert_eq!(profile.region, RegionCode::parse("440203").expect("region"));
+    assert_eq!(profile.licence, LicenceStanding::Active);
+    assert!(profile.registration.is_some() && profile.teachers == 1);
+    assert_eq!(plans.len(), 1, "{plans:?}");
+    assert!(!plans[0].cancelled && !plans[0].sessions.is_empty());
+
+    // A second course, rescheduled; the first cancelled; the licence suspended.
+    for (event_code, tag) in [(20, "b"), (21, "b"), (22, "a"), (2, "a")] {
+        let params = scenario.params(&code, "440203", tag);
+        scenario.apply(example(index_of(event_code), &params));
+    }
+    scenario.write(&store, false);
+    let [stored, held] = profile_and_plans(&store, &scenario, &code);
+    assert_eq!(stored, held);
+    let (Some(profile), plans) = stored else {
+        panic!("no profile stored");
+    };
+    assert_eq!(profile.licence, LicenceStanding::Suspended);
+    assert_eq!(plans.len(), 2, "{plans:?}");
+    assert_eq!(
+        plans.iter().filter(|plan| plan.cancelled).count(),
+        1,
+        "{plans:?}"
+    );
+
+    // Never registered: a profile with no registration, in the region its events name.
+    let unregistered = credit_code("440304", 7);
+    let params = scenario.params(&unregistered, "440304", "u");
+    scenario.apply(example(index_of(23), &params));
+    scenario.write(&store, false);
+    let [stored, held] = profile_and_plans(&store, &scenario, &unregistered);
+    assert_eq!(stored, held);
+    let profile = stored.0.expect("a profile");
+    assert_eq!(profile.registration, None);
+    assert_eq!(profile.region, RegionCode::parse("440304").expect("region"));
+    assert_eq!(
+        store.institution_profiles().expect("reads").len(),
+        2,
+        "one row per institution"
+    );
+
+    // Until it registers, its region follows its latest event (a profile-neutral event type).
+    let params = scenario.params(&unregistered, "440203", "u2");
+    scenario.apply(example(index_of(23), &params));
+    scenario.write(&store, false);
+    let [stored, held] = profile_and_plans(&store, &scenario, &unregistered);
+    assert_eq!(stored, held);
+    let moved = stored.0.expect("a profile").region;
+    assert_eq!(moved, RegionCode::parse("440203").expect("region"));
+}
+
 #[test]
 fn a_store_from_before_the_layout_row_is_not_current() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -1008,6 +1102,8 @@ struct Everything {
     counts: Vec<(CountKey, u64)>,
     moves: ListMoves,
     funds: BTreeMap<(CreditCode, jiff::civil::Date), FundDay>,
+    profiles: Vec<InstitutionProfile>,
+    plans: Vec<PlannedCourse>,
     applied_seq: u64,
 }
 
@@ -1018,6 +1114,8 @@ fn everything(store: &ProjectionStore) -> Everything {
         counts: store.counts(None).expect("reads"),
         moves: store.list_moves(0, u64::MAX - 1, 10_000).expect("reads"),
         funds: store.all_fund_days().expect("reads"),
+        profiles: store.institution_profiles().expect("reads"),
+        plans: store.all_planned_courses().expect("reads"),
         applied_seq: store.applied_seq().expect("reads"),
     }
 }
@@ -1094,6 +1192,8 @@ fn a_settled_batch_written_after_the_fold_went_on_writes_what_the_fold_held_then
     assert!(!expected.findings.is_empty() && !expected.lists.is_empty());
     assert!(!expected.moves.moves.is_empty(), "the lists moved");
     assert!(!expected.funds.is_empty(), "money moved");
+    assert_eq!(expected.profiles.len(), 3, "a, b and the unlicensed one");
+    assert!(!expected.plans.is_empty(), "courses were published");
     assert!(
         expected
             .findings

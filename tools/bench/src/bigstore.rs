@@ -82,6 +82,20 @@ impl FoldState for Synthetic {
     fn list_entry(&self, institution: &CreditCode) -> Option<&ListEntry> {
         self.lists.get(institution)
     }
+    // This store holds findings and lists only: a synthetic fold has no facts to show.
+    fn institution_profile(
+        &self,
+        _: &CreditCode,
+    ) -> Option<tutorwatch_findings::InstitutionProfile> {
+        None
+    }
+    fn planned_course(
+        &self,
+        _: &CreditCode,
+        _: &tutorwatch_events::ids::CourseId,
+    ) -> Option<tutorwatch_findings::PlannedCourse> {
+        None
+    }
     fn derivation(&self) -> String {
         self.derivation.clone()
     }

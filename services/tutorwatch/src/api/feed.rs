@@ -11,6 +11,7 @@ use tutorwatch_projection_store::{
 };
 use utoipa::IntoParams;
 
+use super::offload::blocking;
 use super::principal::{within, Principal};
 use super::problem::Problem;
 use super::state::AppState;
@@ -212,15 +213,14 @@ pub(crate) async fn allowed_query_for(
 ) -> Result<AllowedQuery, Problem> {
     let allowed = allowed_query(principal, params)?;
     if let (Some(jurisdiction), Some(code)) = (principal.jurisdiction(), &params.institution) {
-        let region = state
-            .live
-            .read(|projector| {
-                projector
-                    .facts()
-                    .institution(code)
-                    .map(|known| known.region)
-            })
-            .ok_or_else(Problem::loading)?;
+        let store = state.projections.clone();
+        let asked = code.clone();
+        let region = blocking(move || {
+            store
+                .institution_profile(&asked)
+                .map(|known| known.map(|known| known.region))
+        })
+        .await?;
         if !region.is_some_and(|region| within(jurisdiction, region)) {
             return Err(Problem::forbidden(format!(
                 "no institution {code} in your jurisdiction (or none that you may read)"

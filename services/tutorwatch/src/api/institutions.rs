@@ -1,6 +1,8 @@
 //! One institution's full record, for officers of its jurisdiction and for the institution
 //! itself: registration, licence, list status with its reasons, standing findings, and the
-//! history of officers' actions (read back from the log, which is the record of them).
+//! history of officers' actions (read back from the log, which is the record of them). Every
+//! part is read from committed rows (the projection store's profile, list entry and findings,
+//! and the log), never from the running projector.
 
 use axum::extract::{Path, State};
 use axum::Json;
@@ -123,10 +125,9 @@ pub(crate) async fn get_institution(
         ))
         .in_chinese(format!("您的辖区内没有机构 {code}（或您无权查看）")),
     };
-    let known = state
-        .live
-        .read(|projector| projector.facts().institution(&code).cloned())
-        .ok_or_else(Problem::loading)?;
+    let store = state.projections.clone();
+    let profile_code = code.clone();
+    let known = blocking(move || store.institution_profile(&profile_code)).await?;
     let Some(known) = known else {
         return Err(refused());
     };
@@ -170,28 +171,23 @@ pub(crate) async fn get_institution(
         Ok(actions)
     })
     .await?;
-    let registration = known.registration.as_ref().map(|r| RegistrationView {
-        name: r.name.clone(),
-        licence_no: r.licence_no.clone(),
+    let registration = known.registration.map(|r| RegistrationView {
+        name: r.name,
+        licence_no: r.licence_no,
         category: json_name(&r.category),
         subjects: r.subjects.iter().map(json_name).collect(),
         non_profit: r.non_profit,
         approved_on: r.approved_on.to_string(),
-        time_zone: r.time_zone.clone(),
+        time_zone: r.time_zone,
     });
-    let licence = match known.licence {
-        tutorwatch_projections::facts::LicenceState::Active => "active",
-        tutorwatch_projections::facts::LicenceState::Suspended { .. } => "suspended",
-        tutorwatch_projections::facts::LicenceState::Revoked { .. } => "revoked",
-    };
     Ok(Json(InstitutionRecord {
         credit_code: code,
         region: known.region,
         registration,
-        licence: licence.to_owned(),
-        sites: known.sites.len(),
-        teachers: known.teachers.len(),
-        open_supervised_accounts: known.open_accounts.len(),
+        licence: json_name(&known.licence),
+        sites: known.sites as usize,
+        teachers: known.teachers as usize,
+        open_supervised_accounts: known.open_supervised_accounts as usize,
         list: entry.as_ref().map(list_view),
         standing_findings: page
             .findings

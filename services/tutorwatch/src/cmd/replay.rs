@@ -7,8 +7,9 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use serde_json::json;
+use tutorwatch_events::ids::CourseId;
 use tutorwatch_events::{CreditCode, RegionCode};
-use tutorwatch_findings::{diff, RuleId};
+use tutorwatch_findings::{diff, InstitutionProfile, PlannedCourse, RuleId};
 use tutorwatch_log::EventLog;
 use tutorwatch_projection_store::{CountKey, Cursor, FeedQuery, ProjectionStore, Scope, StatusTag};
 use tutorwatch_projections::{Booked, Policy};
@@ -77,51 +78,117 @@ pub(crate) fn run(
         return Ok(ExitCode::SUCCESS);
     }
     if options.check {
-        let store = open_projections(data)?;
-        let stored = store.outcome()?;
-        let stored_digest = tutorwatch_findings::digest(&stored);
-        let same = stored_digest == digest;
-        // The series pages read: the finding counts and the fund rows.
-        let mut counts: BTreeMap<CountKey, u64> = BTreeMap::new();
-        for key in projector.findings().filter_map(CountKey::of) {
-            *counts.entry(key).or_default() += 1;
-        }
-        let stored_counts: BTreeMap<CountKey, u64> = store.counts(None)?.into_iter().collect();
-        let counts_same = counts == stored_counts;
-        let funds = tutorwatch_follower::replay_funds(&log)?;
-        let stored_funds = store.all_fund_days()?;
-        let funds_same = funds == stored_funds;
-        // The first row that differs, to say where.
-        let fund_difference = funds
-            .keys()
-            .chain(stored_funds.keys())
-            .find(|key| funds.get(*key) != stored_funds.get(*key))
-            .map(|key| {
-                json!({
-                    "institution": key.0,
-                    "date": key.1.to_string(),
-                    "replayed": funds.get(key),
-                    "stored": stored_funds.get(key),
-                })
-            });
-        print_json(&json!({
-            "matches": same && counts_same && funds_same,
-            "replayed": digest,
-            "stored": stored_digest,
-            "counts": {"matches": counts_same, "replayed_rows": counts.len(), "stored_rows": stored_counts.len()},
-            "fund_days": {"matches": funds_same, "replayed_rows": funds.len(), "stored_rows": stored_funds.len(), "first_difference": fund_difference},
-        }))?;
-        if !same {
-            eprintln!("error: the stored projections differ from a fresh replay of the log");
-            return Ok(ExitCode::FAILURE);
-        }
-        if !counts_same || !funds_same {
-            eprintln!("error: the stored finding counts or fund rows differ from a fresh replay of the log");
-            return Ok(ExitCode::FAILURE);
-        }
-        return Ok(ExitCode::SUCCESS);
+        return check(&log, &open_projections(data)?, &projector);
     }
     print_json(&json!({"policy": projector.policy().version(), "digest": digest}))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The first key whose rows differ between a replay's and the store's (one side may lack it).
+fn first_difference<'a, K: Ord, V: PartialEq>(
+    replayed: &'a BTreeMap<K, V>,
+    stored: &'a BTreeMap<K, V>,
+) -> Option<&'a K> {
+    replayed
+        .keys()
+        .chain(stored.keys())
+        .find(|key| replayed.get(*key) != stored.get(*key))
+}
+
+/// How one kind of row compares: whether all match, how many each side has, and the first that
+/// differs (described by `describe`).
+fn compared<K: Ord, V: PartialEq>(
+    replayed: &BTreeMap<K, V>,
+    stored: &BTreeMap<K, V>,
+    describe: impl Fn(&K) -> serde_json::Value,
+) -> (bool, serde_json::Value) {
+    let difference = first_difference(replayed, stored);
+    let report = json!({
+        "matches": difference.is_none(),
+        "replayed_rows": replayed.len(),
+        "stored_rows": stored.len(),
+        "first_difference": difference.map(describe),
+    });
+    (difference.is_none(), report)
+}
+
+/// `replay --check`: compares every kind of row the store keeps with `projector`, a fresh
+/// replay of `log`, and prints how each compares.
+fn check(log: &EventLog, store: &ProjectionStore, projector: &Booked) -> anyhow::Result<ExitCode> {
+    let digest = projector.digest();
+    let stored_digest = tutorwatch_findings::digest(&store.outcome()?);
+    let same = stored_digest == digest;
+    // The series pages read: the finding counts and the fund rows.
+    let mut counts: BTreeMap<CountKey, u64> = BTreeMap::new();
+    for key in projector.findings().filter_map(CountKey::of) {
+        *counts.entry(key).or_default() += 1;
+    }
+    let stored_counts: BTreeMap<CountKey, u64> = store.counts(None)?.into_iter().collect();
+    let (counts_same, counts_report) = compared(&counts, &stored_counts, |key| {
+        json!({
+            "region": key.region,
+            "iso_week": format!("{}-W{:02}", key.week.0, key.week.1),
+            "status": key.status.as_str(),
+            "rule": key.rule.as_str(),
+        })
+    });
+    let funds = tutorwatch_follower::replay_funds(log)?;
+    let stored_funds = store.all_fund_days()?;
+    let (funds_same, funds_report) = compared(&funds, &stored_funds, |key| {
+        json!({
+            "institution": key.0,
+            "date": key.1.to_string(),
+            "replayed": funds.get(key),
+            "stored": stored_funds.get(key),
+        })
+    });
+    // What readers read of the facts: the institutions' profiles and the courses' plans.
+    let facts = projector.projector().facts();
+    let profiles: BTreeMap<CreditCode, InstitutionProfile> = facts
+        .profiles()
+        .map(|p| (p.institution.clone(), p))
+        .collect();
+    let stored_profiles: BTreeMap<CreditCode, InstitutionProfile> = store
+        .institution_profiles()?
+        .into_iter()
+        .map(|p| (p.institution.clone(), p))
+        .collect();
+    let (profiles_same, profiles_report) =
+        compared(&profiles, &stored_profiles, |code| json!(code));
+    let plan_key = |p: &PlannedCourse| (p.institution.clone(), p.course.clone());
+    let plans: BTreeMap<(CreditCode, CourseId), PlannedCourse> =
+        facts.planned_courses().map(|p| (plan_key(&p), p)).collect();
+    let stored_plans: BTreeMap<(CreditCode, CourseId), PlannedCourse> = store
+        .all_planned_courses()?
+        .into_iter()
+        .map(|p| (plan_key(&p), p))
+        .collect();
+    let (plans_same, plans_report) = compared(
+        &plans,
+        &stored_plans,
+        |(institution, course)| json!({"institution": institution, "course": course}),
+    );
+    let rows_same = counts_same && funds_same && profiles_same && plans_same;
+    print_json(&json!({
+        "matches": same && rows_same,
+        "replayed": digest,
+        "stored": stored_digest,
+        "counts": counts_report,
+        "fund_days": funds_report,
+        "profiles": profiles_report,
+        "plans": plans_report,
+    }))?;
+    if !same {
+        eprintln!("error: the stored projections differ from a fresh replay of the log");
+        return Ok(ExitCode::FAILURE);
+    }
+    if !rows_same {
+        eprintln!(
+            "error: the stored finding counts, fund rows, profiles or plans differ from a fresh \
+             replay of the log"
+        );
+        return Ok(ExitCode::FAILURE);
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -266,7 +266,8 @@ async fn render(console: &Console, session: &Session, form: &FeedForm) -> Respon
     let names = institution_names(
         &console.state,
         found.findings.iter().map(|f| &f.institution),
-    );
+    )
+    .await;
     let stream = format!("/console/stream?{}", form.query(None));
     let body = html! {
         h1 { (lang.t("违规线索", "Findings")) }
@@ -333,7 +334,8 @@ pub(super) async fn csv(
     let names = institution_names(
         &console.state,
         found.findings.iter().map(|f| &f.institution),
-    );
+    )
+    .await;
     let mut writer = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
     let header = [
         lang.t("发生时间（北京时间）", "When (Beijing time)"),
@@ -450,7 +452,7 @@ pub(super) async fn row_handler(
     match visible_finding(&console.state, &session.principal, &id).await {
         Ok(stored) => {
             let view = FindingView::from(&stored);
-            let names = institution_names(&console.state, [&view.institution]);
+            let names = institution_names(&console.state, [&view.institution]).await;
             fresh(row(session.lang, &view, &names, true))
         }
         Err(problem) => problem.into_response(),

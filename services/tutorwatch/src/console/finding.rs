@@ -269,7 +269,7 @@ pub(super) async fn finding_page(
         Err(problem) => return problem_page(lang, Some(&session), problem),
     };
     let view = FindingView::from(&stored);
-    let names = institution_names(&console.state, [&view.institution]);
+    let names = institution_names(&console.state, [&view.institution]).await;
     let rule = RuleId::parse(&view.rule).map(rule_text);
     let region = stored.finding.region;
     let today = region.local_date(UtcTime::now());

@@ -3,23 +3,20 @@
 //! findings are about marked, its fund position over time as a chart (`funds`, from the
 //! projection store's daily fund rows), its standing findings and the officers' actions on them. Read
 //! through the API's `get_institution` with the session's principal, so an institution outside
-//! the jurisdiction is refused exactly as the API refuses it; the timetable is read from the live
-//! projector's facts and the fund rows from the store only after that.
+//! the jurisdiction is refused exactly as the API refuses it; the timetable (from the courses'
+//! plans) and the fund rows are read from the projection store only after that.
 
 use std::collections::HashMap;
-
-use std::ops::Bound;
 
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::Json;
 use maud::{html, Markup};
 use serde::Deserialize;
-use tutorwatch_events::ids::CourseId;
 use tutorwatch_events::kinds::Subject;
 use tutorwatch_events::{CreditCode, RegionCode, UtcTime};
+use tutorwatch_findings::PlannedCourse;
 use tutorwatch_findings::RuleId;
-use tutorwatch_projections::facts::CourseKey;
 
 use super::i18n::Lang;
 use super::rules::rule_text;
@@ -30,10 +27,15 @@ use super::funds;
 use super::i18n;
 use super::{fresh, page, problem_page, region_cell, Area, Console, Session};
 use crate::api::institutions::get_institution;
+use crate::api::offload::blocking;
 use crate::api::problem::Problem;
 
 /// The most lessons a timetable shows.
 const LESSONS_SHOWN_MAX: usize = 500;
+
+/// The most courses a timetable reads of an institution (in course-id order); courses past it
+/// are not shown. Far above any one institution's courses in a term.
+const COURSES_READ_MAX: usize = 5_000;
 
 /// Which week the timetable shows: any day of it (`YYYY-MM-DD`).
 #[derive(Debug, Default, Deserialize)]
@@ -66,75 +68,64 @@ fn monday_of(date: jiff::civil::Date) -> jiff::civil::Date {
 }
 
 /// The institution's planned (not cancelled) lessons in the week starting `monday` (or, with
-/// none given, in the week of its latest lesson), with that week's Monday.
-fn lessons(
+/// none given, in the week of its latest lesson), with that week's Monday. Read from the plans
+/// the projection store holds (at most [`COURSES_READ_MAX`] courses, in course-id order).
+async fn lessons(
     console: &Console,
     code: &CreditCode,
     region: RegionCode,
     monday: Option<jiff::civil::Date>,
     standing: &[FindingView],
-) -> (jiff::civil::Date, Vec<Lesson>) {
+) -> Result<(jiff::civil::Date, Vec<Lesson>), Problem> {
     let today = region.local_date(UtcTime::now());
-    let read = console.state.live.read(|projector| {
-        let Ok(first) = CourseId::parse("-") else {
-            return (monday.unwrap_or(today), Vec::new());
-        };
-        let from = CourseKey {
-            institution: code.clone(),
-            course: first,
-        };
-        let courses: Vec<_> = projector
-            .facts()
-            .courses
-            .range((Bound::Included(from), Bound::Unbounded))
-            .take_while(|(key, _)| &key.institution == code)
-            .filter(|(_, course)| course.cancelled.is_none())
-            .collect();
-        let monday = monday.unwrap_or_else(|| {
-            courses
-                .iter()
-                .flat_map(|(_, c)| c.sessions.iter().map(|s| s.start))
-                .max()
-                .map_or(today, |latest| region.local_date(latest))
-        });
-        let monday = monday_of(monday);
-        let (Some(from), Some(until)) = (
-            midnight(region, monday),
-            monday
-                .checked_add(jiff::Span::new().days(7))
-                .ok()
-                .and_then(|next| midnight(region, next)),
-        ) else {
-            return (monday, Vec::new());
-        };
-        let mut shown = Vec::new();
-        for (key, course) in courses {
-            for session in &course.sessions {
-                if session.start < from || session.start >= until {
-                    continue;
-                }
-                if shown.len() == LESSONS_SHOWN_MAX {
-                    break;
-                }
-                let rules = standing
-                    .iter()
-                    .filter(|f| f.occurred_at >= session.start && f.occurred_at <= session.end)
-                    .filter_map(|f| RuleId::parse(&f.rule).map(RuleId::as_str))
-                    .collect();
-                shown.push(Lesson {
-                    course: key.course.as_str().to_owned(),
-                    subject: course.subject,
-                    online: matches!(course.mode, tutorwatch_events::kinds::Mode::Online),
-                    start: session.start,
-                    end: session.end,
-                    rules,
-                });
-            }
-        }
-        shown.sort_by_key(|l| l.start);
-        (monday, shown)
+    let store = console.state.projections.clone();
+    let asked = code.clone();
+    let courses: Vec<PlannedCourse> =
+        blocking(move || store.planned_courses(&asked, COURSES_READ_MAX)).await?;
+    let courses: Vec<PlannedCourse> = courses.into_iter().filter(|c| !c.cancelled).collect();
+    let monday = monday.unwrap_or_else(|| {
+        courses
+            .iter()
+            .flat_map(|c| c.sessions.iter().map(|s| s.start))
+            .max()
+            .map_or(today, |latest| region.local_date(latest))
     });
-    read.unwrap_or((monday.unwrap_or(today), Vec::new()))
+    let monday = monday_of(monday);
+    let (Some(from), Some(until)) = (
+        midnight(region, monday),
+        monday
+            .checked_add(jiff::Span::new().days(7))
+            .ok()
+            .and_then(|next| midnight(region, next)),
+    ) else {
+        return Ok((monday, Vec::new()));
+    };
+    let mut shown = Vec::new();
+    'courses: for course in &courses {
+        for session in &course.sessions {
+            if session.start < from || session.start >= until {
+                continue;
+            }
+            if shown.len() == LESSONS_SHOWN_MAX {
+                break 'courses;
+            }
+            let rules = standing
+                .iter()
+                .filter(|f| f.occurred_at >= session.start && f.occurred_at <= session.end)
+                .filter_map(|f| RuleId::parse(&f.rule).map(RuleId::as_str))
+                .collect();
+            shown.push(Lesson {
+                course: course.course.as_str().to_owned(),
+                subject: course.subject,
+                online: course.online,
+                start: session.start,
+                end: session.end,
+                rules,
+            });
+        }
+    }
+    shown.sort_by_key(|l| l.start);
+    Ok((monday, shown))
 }
 
 fn clock(at: UtcTime, region: RegionCode) -> String {
@@ -211,13 +202,18 @@ pub(super) async fn institution_page(
         .as_ref()
         .map_or("unlisted", |l| l.status.as_str());
     let chosen = week.week.parse::<jiff::civil::Date>().ok();
-    let (monday, week_lessons) = lessons(
+    let (monday, week_lessons) = match lessons(
         &console,
         &record.credit_code,
         record.region,
         chosen,
         &record.standing_findings,
-    );
+    )
+    .await
+    {
+        Ok(read) => read,
+        Err(problem) => return problem_page(lang, Some(&session), problem),
+    };
     let store = console.state.projections.clone();
     let code = record.credit_code.clone();
     let (fund_points, fund_by_week) =

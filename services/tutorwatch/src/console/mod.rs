@@ -36,7 +36,7 @@ pub(crate) mod regions;
 pub(crate) mod rules;
 mod signin;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -51,9 +51,11 @@ use maud::{html, Markup, DOCTYPE};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tutorwatch_events::{CreditCode, RegionCode};
+use tutorwatch_projection_store::ProjectionStoreError;
 
 use crate::api::caller::{authenticate, writer_for, Caller, Writer};
 use crate::api::limits::Limits;
+use crate::api::offload::blocking;
 use crate::api::principal::Principal;
 use crate::api::problem::Problem;
 use crate::api::AppState;
@@ -334,24 +336,30 @@ pub(crate) fn region_cell(region: RegionCode) -> Markup {
     }
 }
 
-/// The registered names of institutions (those the projector knows), read under one lock.
-pub(crate) fn institution_names<'a>(
+/// The registered names of institutions, from their profiles in the projection store (an
+/// institution the registry never registered has none). Names only decorate a page: a store
+/// that cannot be read gives no names (the failure is logged), not an error page.
+pub(crate) async fn institution_names<'a>(
     state: &AppState,
     codes: impl IntoIterator<Item = &'a CreditCode>,
 ) -> HashMap<CreditCode, String> {
-    let codes: Vec<CreditCode> = codes.into_iter().cloned().collect();
-    state
-        .live
-        .read(|projector| {
-            codes
-                .iter()
-                .filter_map(|code| {
-                    let name = projector.facts().institution(code)?.registration.as_ref()?;
-                    Some((code.clone(), name.name.clone()))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+    let codes: BTreeSet<CreditCode> = codes.into_iter().cloned().collect();
+    let store = state.projections.clone();
+    let read = blocking(move || -> Result<_, ProjectionStoreError> {
+        let mut names = HashMap::new();
+        for code in codes {
+            if let Some(registered) = store
+                .institution_profile(&code)?
+                .and_then(|profile| profile.registration)
+            {
+                names.insert(code, registered.name);
+            }
+        }
+        Ok(names)
+    })
+    .await;
+    // `blocking` logged a failure; the page goes without names.
+    read.unwrap_or_default()
 }
 
 /// A page for a refusal or a failure: the API's problem, in the page's language, with the
