@@ -309,8 +309,8 @@ impl ProjectionStore {
     /// Writes a batch: for every finding the changes touch, its current version (the body it was
     /// last raised with, from the batch or the stored row, with the projector's status) and
     /// its index entries (moving the status entry when the status changed); the current list
-    /// entry and profile of every institution concerned, the plan of every course the events
-    /// may have changed, and each list move; `applied_seq`, the policy version and, when asked,
+    /// entry of every institution concerned, the profile of every institution whose profile
+    /// changed, the plan of every course the events may have changed, and each list move; `applied_seq`, the policy version and, when asked,
     /// the snapshot. One atomic batch, flushed before it returns. Returns the findings written,
     /// as stored, when the batch asks for them (`return_written`), else nothing.
     pub fn write<S: ProjectionSource>(
