@@ -20,7 +20,7 @@
 //! - `funds`: an institution's fund position by local date (the store's daily rows and the
 //!   running positions a page draws from them).
 //! - `profile`: what readers are shown of an institution (its profile) and of its courses' plans
-//!   (for the timetable), as the store keeps them.
+//!   (for the timetable), as the store keeps them, and which events may change them.
 //! - `source`: what a projection store persists from a fold (the projector implements it), and
 //!   how a finding's current version is its last raised body with the fold's status.
 //! - `book`: findings kept in memory the way the store keeps them, for replays and tests.
@@ -46,7 +46,7 @@ pub use funds::{fund_flow, positions, weekly, FundDay, FundFlow, FundPosition};
 pub use lang::Lang;
 pub use list::{ListEntry, ListMove, ListReason, ListStatus, ReasonKind};
 pub use profile::{
-    plan_changed_by, InstitutionProfile, LicenceStanding, PlannedCourse, RegisteredAs,
+    shown_change, InstitutionProfile, LicenceStanding, PlannedCourse, RegisteredAs, ShownChange,
 };
 pub use rule::{Area, ListRole, RuleId, RuleSpec, Severity, UnknownRule};
 pub use source::{current_version, last_raised, FoldState, ProjectionSource, StatusRef};

@@ -63,26 +63,38 @@ pub struct PlannedCourse {
     pub sessions: Vec<Session>,
 }
 
-/// The course whose plan (as [`PlannedCourse`] shows it) `event` may change: the course it
-/// publishes, reschedules or cancels.
-pub fn plan_changed_by(event: &Event) -> Option<&CourseId> {
+/// What an event may change of the rows readers are shown (see [`shown_change`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShownChange<'a> {
+    /// It sets fields of its institution's profile (registration, licence standing, sites,
+    /// teachers, supervised accounts).
+    ProfileFields,
+    /// It publishes, reschedules or cancels this course, changing its plan.
+    Plan(&'a CourseId),
+    Nothing,
+}
+
+/// What `event` may change of its institution's profile or of a course's plan, by its type
+/// alone (an institution seen for the first time, or whose region moves, gets a new profile
+/// whatever the type: the facts tell that).
+pub fn shown_change(event: &Event) -> ShownChange<'_> {
     match event {
-        Event::CoursePublished(c) => Some(&c.course),
-        Event::CourseRescheduled(c) => Some(&c.course),
-        Event::CourseCancelled(c) => Some(&c.course),
-        // Listed, not `_`: a new event type makes the compiler ask whether it changes a plan.
         Event::InstitutionRegistered(_)
         | Event::LicenceSuspended(_)
         | Event::LicenceRevoked(_)
         | Event::LicenceRestored(_)
         | Event::SiteAdded(_)
-        | Event::InspectionRecorded(_)
         | Event::TeacherHired(_)
         | Event::TeacherLeft(_)
+        | Event::SupervisedAccountOpened(_)
+        | Event::SupervisedAccountClosed(_) => ShownChange::ProfileFields,
+        Event::CoursePublished(c) => ShownChange::Plan(&c.course),
+        Event::CourseRescheduled(c) => ShownChange::Plan(&c.course),
+        Event::CourseCancelled(c) => ShownChange::Plan(&c.course),
+        // Listed, not `_`: a new event type makes the compiler ask what it changes.
+        Event::InspectionRecorded(_)
         | Event::CoursePriceChanged(_)
         | Event::LessonDelivered(_)
-        | Event::SupervisedAccountOpened(_)
-        | Event::SupervisedAccountClosed(_)
         | Event::FeeCollected(_)
         | Event::FundsReleased(_)
         | Event::RefundRequested(_)
@@ -90,6 +102,6 @@ pub fn plan_changed_by(event: &Event) -> Option<&CourseId> {
         | Event::DailyBalanceStated(_)
         | Event::RiskReserveDeposited(_)
         | Event::AdvertisementObserved(_)
-        | Event::OfficerActed(_) => None,
+        | Event::OfficerActed(_) => ShownChange::Nothing,
     }
 }

@@ -19,7 +19,7 @@ use tutorwatch_events::{CreditCode, Event, Fen, LoggedEvent, RegionCode, UtcTime
 
 use crate::clocks::ProducerClocks;
 use crate::sizes::StatePart;
-use tutorwatch_findings::Evidence;
+use tutorwatch_findings::{shown_change, Evidence, ShownChange};
 
 /// The evidence reference of a logged event.
 pub fn evidence(event: &LoggedEvent) -> Evidence {
@@ -433,7 +433,8 @@ impl Facts {
         let envelope = &event.envelope;
         let by = evidence(event);
         let code = envelope.institution.clone();
-        let mut profile_changed = crate::profile::sets_profile_fields(&envelope.event);
+        let mut profile_changed =
+            matches!(shown_change(&envelope.event), ShownChange::ProfileFields);
         let institution = self.institutions.entry(code.clone()).or_insert_with(|| {
             profile_changed = true;
             Institution::new(envelope.region)

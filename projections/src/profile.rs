@@ -5,41 +5,10 @@
 
 use tutorwatch_events::ids::CourseId;
 use tutorwatch_events::kinds::Mode;
-use tutorwatch_events::{CreditCode, Event};
+use tutorwatch_events::CreditCode;
 use tutorwatch_findings::{InstitutionProfile, LicenceStanding, PlannedCourse, RegisteredAs};
 
 use crate::facts::{Facts, LicenceState};
-
-/// Whether `event` sets fields of its institution's profile (registration, licence standing,
-/// sites, teachers, supervised accounts). Listed, not `_`: a new event type makes the compiler
-/// ask.
-pub(crate) fn sets_profile_fields(event: &Event) -> bool {
-    match event {
-        Event::InstitutionRegistered(_)
-        | Event::LicenceSuspended(_)
-        | Event::LicenceRevoked(_)
-        | Event::LicenceRestored(_)
-        | Event::SiteAdded(_)
-        | Event::TeacherHired(_)
-        | Event::TeacherLeft(_)
-        | Event::SupervisedAccountOpened(_)
-        | Event::SupervisedAccountClosed(_) => true,
-        Event::InspectionRecorded(_)
-        | Event::CoursePublished(_)
-        | Event::CourseRescheduled(_)
-        | Event::CourseCancelled(_)
-        | Event::CoursePriceChanged(_)
-        | Event::LessonDelivered(_)
-        | Event::FeeCollected(_)
-        | Event::FundsReleased(_)
-        | Event::RefundRequested(_)
-        | Event::RefundPaid(_)
-        | Event::DailyBalanceStated(_)
-        | Event::RiskReserveDeposited(_)
-        | Event::AdvertisementObserved(_)
-        | Event::OfficerActed(_) => false,
-    }
-}
 
 /// A count as the profile keeps it (saturating: no institution has four billion teachers).
 fn count(len: usize) -> u32 {

@@ -33,9 +33,9 @@ use tutorwatch_events::ids::{CourseId, FindingId};
 use tutorwatch_events::RegionCode;
 use tutorwatch_events::{CreditCode, LoggedEvent};
 use tutorwatch_findings::{
-    current_version, fund_flow, last_raised, plan_changed_by, Change, Finding, FoldState, FundDay,
+    current_version, fund_flow, last_raised, shown_change, Change, Finding, FoldState, FundDay,
     FundFlow, InstitutionProfile, ListEntry, ListMove, ListStatus, Outcome, PlannedCourse,
-    ProjectionSource,
+    ProjectionSource, ShownChange,
 };
 
 pub use feed::{
@@ -116,7 +116,7 @@ pub struct ProjectionBatch {
     /// The institutions of the events applied.
     pub institutions: BTreeSet<CreditCode>,
     /// The courses whose plans the events applied may have changed
-    /// ([`plan_changed_by`](tutorwatch_findings::plan_changed_by)), by institution.
+    /// ([`shown_change`](tutorwatch_findings::shown_change)), by institution.
     pub courses: BTreeSet<(CreditCode, CourseId)>,
     /// The last log sequence applied.
     pub applied_seq: u64,
@@ -135,7 +135,7 @@ impl ProjectionBatch {
     /// Records one applied event and what applying it changed.
     pub fn record(&mut self, event: &LoggedEvent, changes: Vec<Change>) {
         self.institutions.insert(event.envelope.institution.clone());
-        if let Some(course) = plan_changed_by(&event.envelope.event) {
+        if let ShownChange::Plan(course) = shown_change(&event.envelope.event) {
             self.courses
                 .insert((event.envelope.institution.clone(), course.clone()));
         }

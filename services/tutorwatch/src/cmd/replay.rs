@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use serde_json::json;
 use tutorwatch_events::ids::CourseId;
 use tutorwatch_events::{CreditCode, RegionCode};
-use tutorwatch_findings::{diff, InstitutionProfile, PlannedCourse, RuleId};
+use tutorwatch_findings::{diff, Digest, InstitutionProfile, PlannedCourse, RuleId};
 use tutorwatch_log::EventLog;
 use tutorwatch_projection_store::{CountKey, Cursor, FeedQuery, ProjectionStore, Scope, StatusTag};
 use tutorwatch_projections::{Booked, Policy};
@@ -78,7 +78,7 @@ pub(crate) fn run(
         return Ok(ExitCode::SUCCESS);
     }
     if options.check {
-        return check(&log, &open_projections(data)?, &projector);
+        return check(&log, &open_projections(data)?, &projector, &digest);
     }
     print_json(&json!({"policy": projector.policy().version(), "digest": digest}))?;
     Ok(ExitCode::SUCCESS)
@@ -113,11 +113,15 @@ fn compared<K: Ord, V: PartialEq>(
 }
 
 /// `replay --check`: compares every kind of row the store keeps with `projector`, a fresh
-/// replay of `log`, and prints how each compares.
-fn check(log: &EventLog, store: &ProjectionStore, projector: &Booked) -> anyhow::Result<ExitCode> {
-    let digest = projector.digest();
+/// replay of `log` whose findings digest to `digest`, and prints how each compares.
+fn check(
+    log: &EventLog,
+    store: &ProjectionStore,
+    projector: &Booked,
+    digest: &Digest,
+) -> anyhow::Result<ExitCode> {
     let stored_digest = tutorwatch_findings::digest(&store.outcome()?);
-    let same = stored_digest == digest;
+    let same = stored_digest == *digest;
     // The series pages read: the finding counts and the fund rows.
     let mut counts: BTreeMap<CountKey, u64> = BTreeMap::new();
     for key in projector.findings().filter_map(CountKey::of) {
