@@ -85,12 +85,17 @@ pub(super) fn findings_prefix() -> [u8; 1] {
     [FINDING]
 }
 
-/// The key of an institution's list entry.
-pub(super) fn list_entry(institution: &CreditCode) -> Vec<u8> {
+/// The key of an institution's row of kind `kind`: the kind byte, then the credit code.
+fn by_credit_code(kind: u8, institution: &CreditCode) -> Vec<u8> {
     let mut key = Vec::with_capacity(1 + institution.as_str().len());
-    key.push(LIST);
+    key.push(kind);
     key.extend_from_slice(institution.as_str().as_bytes());
     key
+}
+
+/// The key of an institution's list entry.
+pub(super) fn list_entry(institution: &CreditCode) -> Vec<u8> {
+    by_credit_code(LIST, institution)
 }
 
 /// The prefix every list entry starts with.
@@ -98,35 +103,37 @@ pub(super) fn lists_prefix() -> [u8; 1] {
     [LIST]
 }
 
-/// The byte a list status is stored as in the list index. Stable: changing one orphans stored
-/// index entries.
+/// The key of an institution's profile.
 pub(super) fn profile(institution: &CreditCode) -> Vec<u8> {
-    let mut key = Vec::with_capacity(1 + institution.as_str().len());
-    key.push(PROFILE);
-    key.extend_from_slice(institution.as_str().as_bytes());
-    key
+    by_credit_code(PROFILE, institution)
 }
 
+/// The prefix every profile starts with.
 pub(super) fn profiles_prefix() -> [u8; 1] {
     [PROFILE]
 }
 
+/// The prefix every course's plan starts with.
 pub(super) fn all_planned_courses_prefix() -> [u8; 1] {
     [PLANNED_COURSE]
 }
 
+/// The prefix of one institution's plans.
 pub(super) fn planned_courses_prefix(institution: &CreditCode) -> Vec<u8> {
     let mut key = vec![PLANNED_COURSE];
     push_len_prefixed(&mut key, institution.as_str());
     key
 }
 
+/// The key of a course's plan.
 pub(super) fn planned_course(institution: &CreditCode, course: &CourseId) -> Vec<u8> {
     let mut key = planned_courses_prefix(institution);
     key.extend_from_slice(course.as_str().as_bytes());
     key
 }
 
+/// The byte a list status is stored as in the list index. Stable: changing one orphans stored
+/// index entries.
 fn list_status_byte(status: ListStatus) -> u8 {
     match status {
         ListStatus::Black => b'b',

@@ -310,9 +310,10 @@ impl ProjectionStore {
     /// last raised with, from the batch or the stored row, with the projector's status) and
     /// its index entries (moving the status entry when the status changed); the current list
     /// entry of every institution concerned, the profile of every institution whose profile
-    /// changed, the plan of every course the events may have changed, and each list move; `applied_seq`, the policy version and, when asked,
-    /// the snapshot. One atomic batch, flushed before it returns. Returns the findings written,
-    /// as stored, when the batch asks for them (`return_written`), else nothing.
+    /// changed, the plan of every course the events may have changed, and each list move;
+    /// `applied_seq`, the policy version and, when asked, the snapshot. One atomic batch,
+    /// flushed before it returns. Returns the findings written, as stored, when the batch asks
+    /// for them (`return_written`), else nothing.
     pub fn write<S: ProjectionSource>(
         &self,
         projector: &S,

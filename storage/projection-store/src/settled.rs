@@ -1,8 +1,8 @@
 //! A batch settled from the fold: the batch, and a copy of the part of the fold's state that
 //! writing it reads (each touched finding's status, each touched institution's list entry, each
-//! changed institution's profile, each touched course's plan, the derivation), taken when the batch was applied. The follower writes a settled batch while the
-//! projector already applies the next one, so the store's writes and the fold overlap instead
-//! of taking turns.
+//! changed institution's profile, each touched course's plan, the derivation), taken when the
+//! batch was applied. The follower writes a settled batch while the projector already applies
+//! the next one, so the store's writes and the fold overlap instead of taking turns.
 //!
 //! The copy is exactly what [`ProjectionBatch::touched`] names, taken from the same fold, and the
 //! write rewrites the rows that same `Touched` names (it is kept, not computed again), so writing
